@@ -1,0 +1,72 @@
+// What the engine hands the call tracker: one decoded SIP message.
+// The WASM core writes a compact binary event; engine.ts turns it into this shape.
+
+/** Capture time: whole seconds and nanoseconds, plus how many fraction digits the capture has. */
+export interface Timestamp {
+  sec: number; // UNIX epoch seconds (integer)
+  nsec: number; // 0..999_999_999
+  digits: number; // 6 for microsecond captures, 9 for nanosecond ones
+}
+
+/** Seconds as a float, for comparisons and timeouts (sub-µs precision is not needed there). */
+export function tsSeconds(t: Timestamp): number {
+  return t.sec + t.nsec / 1e9;
+}
+
+export type Transport = 'udp' | 'tcp' | 'sctp' | 'ws';
+
+/** One SDP media section (`m=` line) with what sipscope needs from it. */
+export interface SdpMedia {
+  media: string; // "audio", "video", "image"...
+  port: number;
+  proto: string; // "RTP/AVP", "udptl"...
+  formats: string[]; // payload types / formats in line order
+  rtpmap: Map<string, string>; // payload type -> encoding name (as written)
+  connection: string | null; // media-level c= address (no /ttl), else null
+}
+
+export interface Sdp {
+  connection: string | null; // session-level c= address (no /ttl)
+  /** every c= address of the body (session and media level) in order, without /ttl */
+  connections: string[];
+  media: SdpMedia[];
+}
+
+export interface SipMessage {
+  /** 1-based number of the frame in the run (across all input files), as Wireshark numbers them */
+  frame: number;
+  /** index of the input file (0-based) and byte offset of the frame's record in it */
+  fileIndex: number;
+  fileOffset: number;
+  ts: Timestamp;
+  ipVersion: 4 | 6;
+  src: string; // dotted IPv4 or RFC 5952 IPv6
+  dst: string;
+  sport: number;
+  dport: number;
+  transport: Transport;
+  /** bytes of the frame(s) that carried the message (for octet counts) */
+  wireBytes: number;
+
+  isRequest: boolean;
+  method: string; // request method ('' for responses)
+  requestUri: string; // '' for responses
+  status: number; // 0 for requests
+  reasonPhrase: string; // '' for requests
+  cseq: number; // NaN-free: 0 when missing
+  cseqMethod: string;
+
+  callId: string; // trimmed; '' when missing
+  from: string; // raw header value
+  to: string;
+  fromTag: string; // '' when none
+  toTag: string;
+  userAgent: string | null;
+  server: string | null;
+  /** every Reason header value, in order (a header with a comma list gives one entry per element) */
+  reasons: string[];
+  contentType: string | null;
+  sdp: Sdp | null;
+  /** the whole message as captured (start line, headers, body) */
+  raw: Uint8Array;
+}
