@@ -45,8 +45,11 @@ export interface SipMessage {
   sport: number;
   dport: number;
   transport: Transport;
-  /** bytes of the frame(s) that carried the message (for octet counts) */
+  /** IP-layer bytes of the packet(s) that carried the message (for the flow's octet count) */
   wireBytes: number;
+  /** packets that carried it: 1 for a datagram, the segments since the previous message on a
+   *  TCP stream (0 when one segment held several messages and an earlier one counted it) */
+  wirePackets: number;
 
   isRequest: boolean;
   method: string; // request method ('' for responses)

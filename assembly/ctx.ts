@@ -1,0 +1,77 @@
+// The frame being decoded: its capture time, place in the input and innermost IP addresses.
+// Globals rather than objects: the core allocates nothing per packet.
+
+export let frameNo: u32 = 0;
+export let tsSec: u32 = 0;
+export let tsNsec: u32 = 0;
+export let tsDigits: u32 = 6;
+export let fileIndex: u32 = 0;
+export let fileOffset: f64 = 0; // offset of the frame's record in its file
+export let origLen: u32 = 0;
+
+// innermost IP layer: 16-byte addresses (IPv4 as ::ffff:a.b.c.d), version, datagram length
+export let ipVersion: u32 = 0;
+export let ipSrc: usize = 0;
+export let ipDst: usize = 0;
+export let ipLen: u32 = 0;
+
+// did the current frame carry SIP / RTP (for the per-frame outcome counters)
+export let frameSip: bool = false;
+export let frameMedia: bool = false;
+
+export function initCtx(): void {
+  ipSrc = heap.alloc(16);
+  ipDst = heap.alloc(16);
+}
+
+export function setFrame(n: u32, sec: u32, nsec: u32, digits: u32, file: u32, off: f64, olen: u32): void {
+  frameNo = n;
+  tsSec = sec;
+  tsNsec = nsec;
+  tsDigits = digits;
+  fileIndex = file;
+  fileOffset = off;
+  origLen = olen;
+  ipVersion = 0;
+  frameSip = false;
+  frameMedia = false;
+}
+
+@inline export function markSip(): void {
+  frameSip = true;
+}
+@inline export function markMedia(): void {
+  frameMedia = true;
+}
+
+/** Write an IPv4 address (4 bytes at p) as a v4-mapped 16-byte address at dst. */
+export function mapV4(dst: usize, p: usize): void {
+  store<u64>(dst, 0);
+  store<u32>(dst + 8, 0xffff0000);
+  store<u32>(dst + 12, load<u32>(p));
+}
+
+export function setIp(version: u32, src: usize, dst: usize, len: u32): void {
+  ipVersion = version;
+  ipLen = len;
+  if (version == 4) {
+    mapV4(ipSrc, src);
+    mapV4(ipDst, dst);
+  } else {
+    memory.copy(ipSrc, src, 16);
+    memory.copy(ipDst, dst, 16);
+  }
+}
+
+/** Restore addresses saved in 16-byte form (reassembled datagrams, TCP streams). */
+export function setIp16(version: u32, src16: usize, dst16: usize, len: u32): void {
+  ipVersion = version;
+  ipLen = len;
+  memory.copy(ipSrc, src16, 16);
+  memory.copy(ipDst, dst16, 16);
+}
+
+/** Capture time compare helper: seconds difference (may be negative) as f64. */
+@inline export function secondsSince(sec: u32, nsec: u32): f64 {
+  return <f64>(<i64>tsSec - <i64>sec) + (<f64>(<i64>tsNsec - <i64>nsec)) / 1e9;
+}

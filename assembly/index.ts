@@ -1,0 +1,455 @@
+// sipscope WASM core: the host writes capture bytes into the input window (inPtr/inSpace/push)
+// and calls run(); the core frames pcap/pcapng records itself, decodes each frame and writes
+// one event per SIP message into the event buffer. No call per packet crosses into JS.
+
+import { IN_CAP, EV_CAP, EV_RESERVE, MAX_IFACES, SWEEP_EVERY_SEC } from './limits';
+import { rd32, rd16 } from './mem';
+import * as ctx from './ctx';
+import {
+  initStats, counters, bytes, count, addBytes, COUNTERS, C_FRAMES, C_SIP_FRAMES, C_RTP_FRAMES,
+  C_OTHER_FRAMES, C_BAD_RECORD, C_SKIPPED_BLOCKS, C_OVERSIZED_RECORDS, C_TRUNCATED_FILE, B_BYTES,
+} from './stats';
+import { initArena } from './arena';
+import { initSip } from './sip';
+import { initSdp } from './sdp';
+import { initEvents, clearEvents, evBuf, evLen } from './events';
+import * as media from './media';
+import { initFrag, sweepFrags } from './frag';
+import { initTcp, sweepTcp } from './tcp';
+import { linkFrame, beginFrame, frameNoted } from './net';
+
+/** A record larger than this is impossible in a sane capture: the file is damaged. */
+const MAX_RECORD: u32 = 1 << 20;
+
+// file-level errors (the host turns them into messages)
+export const E_NONE: u32 = 0;
+export const E_NOT_CAPTURE: u32 = 1;
+export const E_BAD_RECORD: u32 = 2;
+export const E_BAD_BLOCK: u32 = 3;
+export const E_TRUNCATED: u32 = 4;
+// warnings
+export const W_MIXED_ORDER: u32 = 1; // pcap record headers in the other byte order than the file header
+
+const F_UNKNOWN: u32 = 0;
+const F_PCAP: u32 = 1;
+const F_PCAPNG: u32 = 2;
+const F_STOPPED: u32 = 3;
+
+let inBuf: usize = 0;
+let inLen: u32 = 0;
+let fileBase: f64 = 0; // file offset of inBuf[0]
+let skipBytes: f64 = 0;
+
+let format: u32 = F_UNKNOWN;
+let swap: bool = false; // file header byte order is big-endian
+let recSwap: bool = false; // pcap record headers' byte order
+let nanos: bool = false;
+let linktype: u32 = 0;
+let firstRecord: bool = true;
+let fileIdx: u32 = 0;
+let fileErr: u32 = E_NONE;
+let fileWarn: u32 = 0;
+let errOffset: f64 = 0;
+let frames: u32 = 0;
+let nextSweep: u32 = 0;
+
+// pcapng interfaces of the current section: linktype, resolution (pow2 flag, exponent), offset
+let nIfaces: u32 = 0;
+let ifLink: usize = 0;
+let ifRes: usize = 0; // u32: exponent | 0x80 when base 2
+let ifOff: usize = 0; // i64 seconds
+
+export function init(): void {
+  inBuf = heap.alloc(IN_CAP);
+  ifLink = heap.alloc(MAX_IFACES * 4);
+  ifRes = heap.alloc(MAX_IFACES * 4);
+  ifOff = heap.alloc(MAX_IFACES * 8);
+  initStats();
+  ctx.initCtx();
+  initArena();
+  initSip();
+  initSdp();
+  initEvents();
+  media.initMedia();
+  initFrag();
+  initTcp();
+}
+
+// ---- input window -------------------------------------------------------------------------
+
+export function inPtr(): usize {
+  return inBuf + inLen;
+}
+export function inSpace(): u32 {
+  return IN_CAP - inLen;
+}
+export function push(n: u32): void {
+  inLen += n;
+}
+
+/** Start a new input file (the capture goes on: calls and streams are kept). */
+export function beginFile(index: u32): void {
+  fileIdx = index;
+  inLen = 0;
+  fileBase = 0;
+  skipBytes = 0;
+  format = F_UNKNOWN;
+  swap = false;
+  recSwap = false;
+  nanos = false;
+  firstRecord = true;
+  fileErr = E_NONE;
+  fileWarn = 0;
+  errOffset = 0;
+  nIfaces = 0;
+}
+
+/** End of the current file: bytes left over mean it ended inside a record. */
+export function endFile(): u32 {
+  if (inLen > 0 && format != F_STOPPED && fileErr == E_NONE) {
+    if (format == F_UNKNOWN) fileErr = E_NOT_CAPTURE;
+    else {
+      fileErr = E_TRUNCATED;
+      count(C_TRUNCATED_FILE);
+    }
+    errOffset = fileBase;
+  } else if (format == F_UNKNOWN && fileErr == E_NONE && fileBase == 0 && inLen == 0) {
+    fileErr = E_NOT_CAPTURE; // empty file
+  }
+  inLen = 0;
+  return fileErr;
+}
+
+export function fileError(): u32 {
+  return fileErr;
+}
+export function fileWarning(): u32 {
+  return fileWarn;
+}
+export function errorOffset(): f64 {
+  return errOffset;
+}
+
+/** End of input: datagrams and streams still waiting are given up (and counted). */
+export function finish(): void {
+  sweepFrags(true);
+  sweepTcp(true);
+}
+
+// ---- events and counters ------------------------------------------------------------------
+
+export function evPtr(): usize {
+  return evBuf;
+}
+export function evLength(): u32 {
+  return evLen;
+}
+export function evClear(): void {
+  clearEvents();
+}
+export function countersPtr(): usize {
+  return counters;
+}
+export function counterCount(): u32 {
+  return COUNTERS;
+}
+export function bytesPtr(): usize {
+  return bytes;
+}
+export function nowSec(): u32 {
+  return ctx.tsSec;
+}
+export function nowNsec(): u32 {
+  return ctx.tsNsec;
+}
+
+// ---- media endpoints (the tracker's RTP watch list) ---------------------------------------
+
+export function mediaKey(): usize {
+  return media.keyBuf;
+}
+export function mediaWatch(port: u32): i32 {
+  return media.watch(port);
+}
+export function mediaUnwatch(id: i32): void {
+  media.unwatch(id);
+}
+export function mediaPackets(id: i32): u32 {
+  return media.packets(id);
+}
+export function mediaLastSec(id: i32): u32 {
+  return media.lastSec(id);
+}
+export function mediaLastNsec(id: i32): u32 {
+  return media.lastNsec(id);
+}
+
+// ---- the loop -----------------------------------------------------------------------------
+
+/**
+ * Decode every complete record in the input window. Returns 0 when it needs more input (the
+ * unread tail has been moved to the window's start), 1 when the event buffer must be drained
+ * first (call run() again without pushing).
+ */
+export function run(): u32 {
+  let pos: u32 = 0;
+  let status: u32 = 0;
+  while (true) {
+    if (EV_CAP - evLen < EV_RESERVE) {
+      status = 1;
+      break;
+    }
+    const avail = inLen - pos;
+    if (avail == 0) break;
+    if (skipBytes > 0) {
+      const d: u32 = skipBytes < <f64>avail ? <u32>skipBytes : avail;
+      pos += d;
+      skipBytes -= <f64>d;
+      continue;
+    }
+    const p = inBuf + pos;
+    if (format == F_STOPPED) {
+      pos = inLen;
+      break;
+    }
+    if (format == F_UNKNOWN) {
+      if (avail < 24) break;
+      if (!detect(p)) {
+        pos = inLen;
+        break;
+      }
+      if (format == F_PCAP) pos += 24;
+      continue;
+    }
+    let used: u32 = 0;
+    if (format == F_PCAP) used = pcapRecord(p, avail, pos);
+    else used = pcapngBlock(p, avail, pos);
+    if (used == 0) break;
+    pos += used;
+  }
+  // keep the unread tail at the start of the window
+  if (pos > 0) {
+    if (pos < inLen) memory.copy(inBuf, inBuf + pos, inLen - pos);
+    inLen -= pos;
+    fileBase += <f64>pos;
+  }
+  return status;
+}
+
+function stop(err: u32, at: u32): void {
+  fileErr = err;
+  errOffset = fileBase + <f64>at;
+  format = F_STOPPED;
+}
+
+function detect(p: usize): bool {
+  const m = load<u32>(p);
+  if (m == 0xa1b2c3d4 || m == 0xa1b23c4d) {
+    swap = false;
+  } else if (m == 0xd4c3b2a1 || m == 0x4d3cb2a1) {
+    swap = true;
+  } else if (m == 0x0a0d0d0a) {
+    format = F_PCAPNG;
+    return true;
+  } else {
+    stop(E_NOT_CAPTURE, 0);
+    return false;
+  }
+  format = F_PCAP;
+  recSwap = swap;
+  nanos = m == 0xa1b23c4d || m == 0x4d3cb2a1;
+  linktype = rd32(p + 20, swap) & 0x0fffffff; // upper bits carry FCS information
+  return true;
+}
+
+/** One pcap record; returns bytes used, 0 when incomplete (or the file was stopped). */
+function pcapRecord(p: usize, avail: u32, pos: u32): u32 {
+  if (avail < 16) return 0;
+  let caplen = rd32(p + 8, recSwap);
+  if (firstRecord) {
+    // some writers put the record headers in the other byte order than the file header
+    const alt = rd32(p + 8, !recSwap);
+    if (caplen > MAX_RECORD && alt <= MAX_RECORD && rd32(p + 12, !recSwap) >= alt) {
+      recSwap = !recSwap;
+      caplen = alt;
+      fileWarn |= W_MIXED_ORDER;
+    }
+    firstRecord = false;
+  }
+  if (caplen > MAX_RECORD) {
+    count(C_BAD_RECORD);
+    stop(E_BAD_RECORD, pos);
+    return 0;
+  }
+  if (avail < 16 + caplen) return 0;
+  const sec = rd32(p, recSwap);
+  const frac = rd32(p + 4, recSwap);
+  const olen = rd32(p + 12, recSwap);
+  frame(linktype, p + 16, caplen, sec, nanos ? frac : frac * 1000, nanos ? 9 : 6, pos, olen);
+  return 16 + caplen;
+}
+
+/** One pcapng block; returns bytes used, 0 when incomplete (or the file was stopped). */
+function pcapngBlock(p: usize, avail: u32, pos: u32): u32 {
+  if (avail < 12) return 0;
+  let type = rd32(p, swap);
+  if (load<u32>(p) == 0x0a0d0d0a) {
+    // section header: its byte-order magic sets the order for the whole section
+    const bom = load<u32>(p + 8);
+    if (bom == 0x1a2b3c4d) swap = false;
+    else if (bom == 0x4d3c2b1a) swap = true;
+    else {
+      stop(E_BAD_BLOCK, pos);
+      return 0;
+    }
+    type = 0x0a0d0d0a;
+  }
+  const blen = rd32(p + 4, swap);
+  if (blen < 12 || (blen & 3) != 0) {
+    stop(E_BAD_BLOCK, pos);
+    return 0;
+  }
+  if (blen > IN_CAP - 64) {
+    // larger than the window: cannot be a packet we can decode; skip it
+    count(type == 6 || type == 3 || type == 2 ? C_OVERSIZED_RECORDS : C_SKIPPED_BLOCKS);
+    skipBytes = <f64>blen;
+    return skipNow(avail, blen);
+  }
+  if (avail < blen) return 0;
+  if (rd32(p + blen - 4, swap) != blen) {
+    stop(E_BAD_BLOCK, pos);
+    return 0;
+  }
+  switch (type) {
+    case 0x0a0d0d0a:
+      nIfaces = 0;
+      break;
+    case 1:
+      addInterface(p, blen);
+      break;
+    case 6: {
+      // enhanced packet block
+      if (blen < 32) return bad(pos);
+      const iface = rd32(p + 8, swap);
+      const caplen = rd32(p + 20, swap);
+      if (caplen > blen - 32) return bad(pos);
+      packet(iface, rd32(p + 12, swap), rd32(p + 16, swap), p + 28, caplen, rd32(p + 24, swap), pos);
+      break;
+    }
+    case 3: {
+      // simple packet block: interface 0, no timestamp (the previous packet's time is kept)
+      if (blen < 16 || nIfaces == 0) return bad(pos);
+      const olen = rd32(p + 8, swap);
+      const room = blen - 16;
+      const caplen = olen < room ? olen : room;
+      const lt = load<u32>(ifLink);
+      frame(lt, p + 12, caplen, ctx.tsSec, ctx.tsNsec, ctx.tsDigits, pos, olen);
+      break;
+    }
+    case 2: {
+      // obsolete packet block
+      if (blen < 32) return bad(pos);
+      const iface = rd16(p + 8, swap);
+      const caplen = rd32(p + 20, swap);
+      if (caplen > blen - 32) return bad(pos);
+      packet(iface, rd32(p + 12, swap), rd32(p + 16, swap), p + 28, caplen, rd32(p + 24, swap), pos);
+      break;
+    }
+    default:
+      count(C_SKIPPED_BLOCKS);
+  }
+  return blen;
+}
+
+function skipNow(avail: u32, blen: u32): u32 {
+  const d = avail < blen ? avail : blen;
+  skipBytes -= <f64>d;
+  return d;
+}
+
+/** A packet block that contradicts itself: counted and skipped, the file goes on. */
+function bad(pos: u32): u32 {
+  count(C_BAD_RECORD);
+  const blen = rd32(inBuf + pos + 4, swap);
+  return blen;
+}
+
+function addInterface(p: usize, blen: u32): void {
+  if (nIfaces >= MAX_IFACES) return;
+  const i = nIfaces++;
+  store<u32>(ifLink + (<usize>i << 2), rd16(p + 8, swap));
+  let res: u32 = 6;
+  let off: i64 = 0;
+  // options: code u16, length u16, value padded to 4
+  let o: u32 = 16;
+  const end = blen - 4;
+  while (o + 4 <= end) {
+    const code = rd16(p + o, swap);
+    const len = rd16(p + o + 2, swap);
+    if (code == 0) break;
+    if (o + 4 + len > end) break;
+    if (code == 9 && len >= 1) res = <u32>load<u8>(p + o + 4);
+    else if (code == 14 && len == 8) {
+      const lo = rd32(p + o + 4, swap);
+      const hi = rd32(p + o + 8, swap);
+      off = swap ? (<i64>lo << 32) | <i64>hi : (<i64>hi << 32) | <i64>lo;
+    }
+    o += 4 + ((len + 3) & ~3);
+  }
+  store<u32>(ifRes + (<usize>i << 2), res);
+  store<i64>(ifOff + (<usize>i << 3), off);
+}
+
+const POW10: StaticArray<u64> = [
+  1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000,
+  100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
+  10000000000000000, 100000000000000000, 1000000000000000000, 10000000000000000000,
+];
+
+function packet(iface: u32, hi: u32, lo: u32, data: usize, caplen: u32, olen: u32, pos: u32): void {
+  if (iface >= nIfaces) {
+    count(C_BAD_RECORD);
+    return;
+  }
+  const res = load<u32>(ifRes + (<usize>iface << 2));
+  const ts: u64 = ((<u64>hi) << 32) | <u64>lo;
+  let sec: u64 = 0;
+  let nsec: u64 = 0;
+  let digits: u32 = 6;
+  if (res & 0x80) {
+    const e = res & 0x7f;
+    if (e >= 64) return;
+    sec = ts >> e;
+    const rem = ts & (((<u64>1) << e) - 1);
+    nsec = <u64>((<f64>rem * 1e9) / <f64>((<u64>1) << e));
+    digits = e >= 20 ? 9 : 6;
+  } else {
+    const e = res > 19 ? 19 : res;
+    const div = unchecked(POW10[e]);
+    sec = ts / div;
+    const rem = ts % div;
+    nsec = e <= 9 ? rem * unchecked(POW10[9 - e]) : rem / unchecked(POW10[e - 9]);
+    digits = e >= 7 ? 9 : 6;
+  }
+  const s = <i64>sec + load<i64>(ifOff + (<usize>iface << 3));
+  frame(load<u32>(ifLink + (<usize>iface << 2)), data, caplen, <u32>s, <u32>nsec, digits, pos, olen);
+}
+
+function frame(lt: u32, data: usize, caplen: u32, sec: u32, nsec: u32, digits: u32, pos: u32, olen: u32): void {
+  frames++;
+  ctx.setFrame(frames, sec, nsec > 999999999 ? 999999999 : nsec, digits, fileIdx, fileBase + <f64>pos, olen);
+  count(C_FRAMES);
+  addBytes(B_BYTES, caplen);
+  beginFrame();
+  linkFrame(lt, data, caplen);
+  if (ctx.frameSip) count(C_SIP_FRAMES);
+  else if (ctx.frameMedia) count(C_RTP_FRAMES);
+  else if (!frameNoted) count(C_OTHER_FRAMES);
+  if (sec >= nextSweep) {
+    if (nextSweep != 0) {
+      sweepFrags(false);
+      sweepTcp(false);
+    }
+    nextSweep = sec + SWEEP_EVERY_SEC;
+  }
+}

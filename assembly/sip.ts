@@ -1,0 +1,189 @@
+// SIP message recognition and header scan. A message is recognised by its start line alone
+// (any port). The scan records (offset, length) of the header values the call tracker needs;
+// JS decodes only those slices.
+
+import { u8at, lower, ieq, eq } from './mem';
+import { MAX_HDR_ENTRIES } from './limits';
+
+// Header ids: part of the event contract with shared/engine.ts (HEADER_IDS there).
+export const H_CALL_ID: u32 = 1;
+export const H_FROM: u32 = 2;
+export const H_TO: u32 = 3;
+export const H_CSEQ: u32 = 4;
+export const H_USER_AGENT: u32 = 5;
+export const H_SERVER: u32 = 6;
+export const H_REASON: u32 = 7;
+export const H_CONTENT_TYPE: u32 = 8;
+export const H_CONTENT_LENGTH: u32 = 9;
+
+/** Longest start line looked at (long Request-URIs exist in the wild). */
+const MAX_START_LINE: u32 = 16384;
+const MAX_METHOD: u32 = 32;
+
+// Results of scanHeaders (globals: no allocation).
+export let hdrEnd: u32 = 0; // offset just past the blank line, 0 when not found
+export let contentLength: i32 = -1; // -1 when absent or unparsable
+export let ctypeOff: u32 = 0;
+export let ctypeLen: u32 = 0;
+export let nHdr: u32 = 0;
+export let hdrEntries: usize = 0; // MAX_HDR_ENTRIES x (id, off, len) u32
+
+export function initSip(): void {
+  hdrEntries = heap.alloc(MAX_HDR_ENTRIES * 12);
+}
+
+/** RFC 3261 token characters (method names). */
+function isToken(c: u32): bool {
+  if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57)) return true;
+  return c == 45 || c == 46 || c == 33 || c == 37 || c == 42 || c == 95 || c == 43 || c == 96 || c == 39 || c == 126;
+}
+@inline function isDigit(c: u32): bool {
+  return c >= 48 && c <= 57;
+}
+
+/** Length of the SIP start line at p (through its LF), or 0 when p does not start a SIP message. */
+export function startLine(p: usize, len: u32): u32 {
+  if (len < 12) return 0;
+  const c0 = u8at(p);
+  if (c0 == 83 && eq(p, 'SIP/2.0 ')) {
+    // response: SIP/2.0 DDD[ reason]
+    if (!isDigit(u8at(p + 8)) || !isDigit(u8at(p + 9)) || !isDigit(u8at(p + 10))) return 0;
+    const c11 = u8at(p + 11);
+    if (c11 != 32 && c11 != 13 && c11 != 10) return 0;
+    return lineEnd(p, len, 11);
+  }
+  // request: METHOD SP Request-URI SP SIP/2.0
+  if (!((c0 >= 65 && c0 <= 90) || (c0 >= 97 && c0 <= 122))) return 0;
+  let i: u32 = 1;
+  const mmax = len < MAX_METHOD ? len : MAX_METHOD;
+  while (i < mmax && isToken(u8at(p + i))) i++;
+  if (i >= mmax || u8at(p + i) != 32) return 0;
+  const e = lineEnd(p, len, i);
+  if (e == 0) return 0;
+  let stop = e - 1; // at LF
+  if (stop > 0 && u8at(p + stop - 1) == 13) stop--;
+  if (stop < i + 10) return 0;
+  if (u8at(p + stop - 8) != 32 || !ieq(p + stop - 7, 'sip/2.0', 7)) return 0;
+  return e;
+}
+
+/** Offset just past the LF that ends the line containing `from`, or 0 if none in the window. */
+function lineEnd(p: usize, len: u32, from: u32): u32 {
+  const lim = len < MAX_START_LINE ? len : MAX_START_LINE;
+  for (let i = from; i < lim; i++) {
+    if (u8at(p + i) == 10) return i + 1;
+  }
+  return 0;
+}
+
+/** Header id for the name [p, p+n), 0 when not one the tracker needs. */
+function headerId(p: usize, n: u32): u32 {
+  switch (n) {
+    case 1: {
+      const c = lower(u8at(p));
+      if (c == 105) return H_CALL_ID; // i
+      if (c == 102) return H_FROM; // f
+      if (c == 116) return H_TO; // t
+      if (c == 99) return H_CONTENT_TYPE; // c
+      if (c == 108) return H_CONTENT_LENGTH; // l
+      return 0;
+    }
+    case 2:
+      return ieq(p, 'to', 2) ? H_TO : 0;
+    case 4:
+      if (ieq(p, 'from', 4)) return H_FROM;
+      return ieq(p, 'cseq', 4) ? H_CSEQ : 0;
+    case 6:
+      if (ieq(p, 'server', 6)) return H_SERVER;
+      return ieq(p, 'reason', 6) ? H_REASON : 0;
+    case 7:
+      return ieq(p, 'call-id', 7) ? H_CALL_ID : 0;
+    case 10:
+      return ieq(p, 'user-agent', 10) ? H_USER_AGENT : 0;
+    case 12:
+      return ieq(p, 'content-type', 12) ? H_CONTENT_TYPE : 0;
+    case 14:
+      return ieq(p, 'content-length', 14) ? H_CONTENT_LENGTH : 0;
+  }
+  return 0;
+}
+
+function parseLength(p: usize, n: u32): i32 {
+  if (n == 0 || n > 9) return -1;
+  let v: i32 = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const c = u8at(p + i);
+    if (!isDigit(c)) return -1;
+    v = v * 10 + <i32>(c - 48);
+  }
+  return v;
+}
+
+/**
+ * Scan the header section of the message at p (len bytes, start line of slLen bytes).
+ * Sets hdrEnd (0 if the blank line is not within len), contentLength, the Content-Type slice,
+ * and, when record is set, the header entries (offsets relative to p).
+ */
+export function scanHeaders(p: usize, len: u32, slLen: u32, record: bool): void {
+  hdrEnd = 0;
+  contentLength = -1;
+  ctypeOff = 0;
+  ctypeLen = 0;
+  nHdr = 0;
+  let pos = slLen;
+  let lastEntry: usize = 0; // entry a folded line continues
+  while (pos < len) {
+    // find the end of this line
+    let lf = pos;
+    while (lf < len && u8at(p + lf) != 10) lf++;
+    if (lf >= len) return; // incomplete header section
+    let stop = lf;
+    if (stop > pos && u8at(p + stop - 1) == 13) stop--;
+    if (stop == pos) {
+      hdrEnd = lf + 1;
+      return;
+    }
+    const c0 = u8at(p + pos);
+    if (c0 == 32 || c0 == 9) {
+      // folded continuation of the previous header value
+      if (lastEntry != 0) {
+        let e = stop;
+        while (e > pos && (u8at(p + e - 1) == 32 || u8at(p + e - 1) == 9)) e--;
+        const off = load<u32>(lastEntry + 4);
+        if (e > off) store<u32>(lastEntry + 8, e - off);
+      }
+      pos = lf + 1;
+      continue;
+    }
+    lastEntry = 0;
+    // name up to ':'
+    let colon = pos;
+    while (colon < stop && u8at(p + colon) != 58) colon++;
+    if (colon < stop) {
+      let ne = colon;
+      while (ne > pos && (u8at(p + ne - 1) == 32 || u8at(p + ne - 1) == 9)) ne--;
+      const id = headerId(p + pos, ne - pos);
+      if (id != 0) {
+        let vs = colon + 1;
+        while (vs < stop && (u8at(p + vs) == 32 || u8at(p + vs) == 9)) vs++;
+        let ve = stop;
+        while (ve > vs && (u8at(p + ve - 1) == 32 || u8at(p + ve - 1) == 9)) ve--;
+        if (id == H_CONTENT_LENGTH) {
+          if (contentLength < 0) contentLength = parseLength(p + vs, ve - vs);
+        } else if (id == H_CONTENT_TYPE && ctypeLen == 0) {
+          ctypeOff = vs;
+          ctypeLen = ve - vs;
+        }
+        if (record && nHdr < MAX_HDR_ENTRIES) {
+          const ent = hdrEntries + <usize>nHdr * 12;
+          store<u32>(ent, id);
+          store<u32>(ent + 4, vs);
+          store<u32>(ent + 8, ve - vs);
+          nHdr++;
+          lastEntry = ent;
+        }
+      }
+    }
+    pos = lf + 1;
+  }
+}

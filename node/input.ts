@@ -1,0 +1,111 @@
+// Streams capture files (or standard input) into the engine: plain files are read straight into
+// the WASM input window, gzip files are inflated with zlib on the way. Memory stays bounded by
+// the window size whatever the file size.
+
+import { open } from 'node:fs/promises';
+import { createGunzip } from 'node:zlib';
+import { Readable } from 'node:stream';
+import type { Engine, FileStatus } from '../shared/engine.ts';
+
+export interface FileResult extends FileStatus {
+  path: string;
+  bytesRead: number; // bytes of the file itself (compressed size for gzip)
+  readError: string | null; // the file could not be opened or read
+}
+
+export interface InputHooks {
+  /** after every chunk: bytes of this file read so far and its size (0 when unknown) */
+  onChunk?(fileBytes: number, fileSize: number): void;
+  /** stop early (SIGINT): checked between chunks */
+  stopped?(): boolean;
+}
+
+const GZIP = [0x1f, 0x8b];
+
+export async function feedFile(engine: Engine, path: string, index: number, hooks: InputHooks = {}): Promise<FileResult> {
+  engine.beginFile(index);
+  let bytesRead = 0;
+  let readError: string | null = null;
+  try {
+    if (path === '-') {
+      bytesRead = await feedStream(engine, process.stdin, hooks, 0);
+    } else {
+      const fh = await open(path, 'r');
+      try {
+        const size = (await fh.stat()).size;
+        const head = new Uint8Array(2);
+        const { bytesRead: h } = await fh.read(head, 0, 2, 0);
+        if (h === 2 && head[0] === GZIP[0] && head[1] === GZIP[1]) {
+          const src = fh.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 });
+          bytesRead = await feedStream(engine, src, hooks, size, true);
+        } else {
+          let pos = 0;
+          while (!hooks.stopped?.()) {
+            const w = engine.window();
+            const { bytesRead: n } = await fh.read(w, 0, w.length, pos);
+            if (n === 0) break;
+            pos += n;
+            engine.commit(n);
+            hooks.onChunk?.(pos, size);
+          }
+          bytesRead = pos;
+        }
+      } finally {
+        await fh.close();
+      }
+    }
+  } catch (err) {
+    readError = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
+  }
+  const status = engine.endFile();
+  if (readError) return { ...status, error: status.error, path, bytesRead, readError };
+  return { ...status, path, bytesRead, readError };
+}
+
+/** Feed a byte stream, inflating it when it starts with the gzip magic. */
+async function feedStream(engine: Engine, input: Readable | NodeJS.ReadStream, hooks: InputHooks, size: number, gzipKnown = false): Promise<number> {
+  let raw = 0;
+  let source: AsyncIterable<Buffer> = input as AsyncIterable<Buffer>;
+  if (gzipKnown) {
+    input.on('data', (c: Buffer) => (raw += c.length));
+    source = (input as Readable).pipe(createGunzip());
+  } else {
+    // sniff the first chunk of a pipe for gzip
+    const it = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
+    const first = await it.next();
+    if (first.done) return 0;
+    const firstChunk = first.value as Buffer;
+    const rest: AsyncIterable<Buffer> = {
+      [Symbol.asyncIterator]: () => {
+        let sentFirst = false;
+        return {
+          next: async () => {
+            if (!sentFirst) {
+              sentFirst = true;
+              return { done: false, value: firstChunk };
+            }
+            return it.next();
+          },
+        };
+      },
+    };
+    if (firstChunk[0] === GZIP[0] && firstChunk[1] === GZIP[1]) {
+      const counted = Readable.from(rest);
+      counted.on('data', (c: Buffer) => (raw += c.length));
+      source = counted.pipe(createGunzip());
+    } else {
+      source = (async function* () {
+        for await (const c of rest) {
+          raw += c.length;
+          yield c;
+        }
+      })();
+    }
+  }
+  for await (const chunk of source) {
+    engine.feed(chunk);
+    hooks.onChunk?.(raw, size);
+    if (hooks.stopped?.()) break;
+  }
+  return raw;
+}

@@ -1,0 +1,442 @@
+// Wrapper around the WASM core: moves capture bytes in, decodes the event buffer into
+// SipMessage objects, and exposes the run counters and the RTP watch list.
+// Runs in Node and in browsers: the host supplies the compiled module.
+
+import type { SipMessage, Sdp, SdpMedia, Transport } from './events.ts';
+import { formatIp16, parseIp16 } from './addr.ts';
+
+interface CoreExports {
+  memory: WebAssembly.Memory;
+  init(): void;
+  inPtr(): number;
+  inSpace(): number;
+  push(n: number): void;
+  run(): number;
+  beginFile(i: number): void;
+  endFile(): number;
+  fileError(): number;
+  fileWarning(): number;
+  errorOffset(): number;
+  finish(): void;
+  evPtr(): number;
+  evLength(): number;
+  evClear(): void;
+  countersPtr(): number;
+  counterCount(): number;
+  bytesPtr(): number;
+  nowSec(): number;
+  nowNsec(): number;
+  mediaKey(): number;
+  mediaWatch(port: number): number;
+  mediaUnwatch(id: number): void;
+  mediaPackets(id: number): number;
+  mediaLastSec(id: number): number;
+  mediaLastNsec(id: number): number;
+}
+
+/** Run counters in the order of assembly/stats.ts, with what each means for a user. */
+export const COUNTERS: ReadonlyArray<readonly [string, string]> = [
+  ['frames', 'frames read'],
+  ['sipFrames', 'frames carrying SIP'],
+  ['sipMessages', 'SIP messages'],
+  ['rtpFrames', 'RTP frames to SDP media endpoints'],
+  ['otherFrames', 'other traffic (decoded, not SIP)'],
+  ['nonIp', 'not IP (ARP, LLDP, ...)'],
+  ['unknownLinktype', 'unknown link type'],
+  ['truncated', 'truncated frames (shorter than their headers say)'],
+  ['badIp', 'invalid IP headers'],
+  ['badL4', 'invalid UDP/TCP/SCTP headers'],
+  ['fragPieces', 'IP fragments'],
+  ['fragReassembled', 'IP datagrams reassembled'],
+  ['fragIncomplete', 'IP datagrams never completed'],
+  ['fragBad', 'inconsistent IP fragments'],
+  ['fragTableFull', 'fragments dropped: reassembly table full'],
+  ['tcpStreams', 'SIP TCP streams'],
+  ['tcpRetransmissions', 'TCP segments retransmitted'],
+  ['tcpOutOfOrder', 'TCP segments out of order'],
+  ['tcpGaps', 'TCP gaps (data never captured)'],
+  ['tcpTableFull', 'TCP streams dropped: table full'],
+  ['sipTooLarge', 'SIP messages too large'],
+  ['sipMalformed', 'malformed SIP'],
+  ['sipBodyShort', 'SIP bodies shorter than Content-Length'],
+  ['tunnelTooDeep', 'tunnels nested too deep'],
+  ['sctpPartial', 'SCTP fragmented messages'],
+  ['wsFrames', 'SIP over WebSocket frames'],
+  ['icmpQuotedSip', 'SIP quoted in ICMP errors'],
+  ['badRecords', 'capture records with impossible lengths'],
+  ['skippedBlocks', 'pcapng blocks without packets'],
+  ['oversizedRecords', 'records too large to decode'],
+  ['truncatedFiles', 'files ending inside a record'],
+  ['memoryExhausted', 'reassembly memory exhausted'],
+  ['mediaTableFull', 'media endpoints not watched: table full'],
+  ['hep', 'SIP messages from HEP encapsulation'],
+  ['keepalives', 'keep-alives'],
+  ['eventOverflow', 'messages dropped: event buffer full'],
+];
+
+/** Counters that are problems (frames or messages not fully decoded), for reports. */
+export const PROBLEM_COUNTERS = new Set([
+  'unknownLinktype', 'truncated', 'badIp', 'badL4', 'fragIncomplete', 'fragBad', 'fragTableFull',
+  'tcpGaps', 'tcpTableFull', 'sipTooLarge', 'sipMalformed', 'sipBodyShort', 'tunnelTooDeep',
+  'sctpPartial', 'badRecords', 'oversizedRecords', 'truncatedFiles', 'memoryExhausted',
+  'mediaTableFull', 'eventOverflow',
+]);
+
+export interface EngineStats {
+  counters: Record<string, number>;
+  bytes: number;
+  sipBytes: number;
+  rtpBytes: number;
+}
+
+export const FILE_ERRORS: Record<number, string> = {
+  1: 'not a pcap or pcapng capture (unknown file header)',
+  2: 'a record has an impossible length: the file is damaged; reading of this file stopped there',
+  3: 'a pcapng block is damaged; reading of this file stopped there',
+  4: 'the file ends in the middle of a record (truncated capture)',
+};
+
+export interface FileStatus {
+  error: number; // 0 = fine
+  message: string | null;
+  offset: number; // byte offset of the problem in the file
+  warning: string | null;
+}
+
+const TRANSPORTS: Transport[] = ['udp', 'udp', 'tcp', 'sctp', 'ws'];
+const H_CALL_ID = 1, H_FROM = 2, H_TO = 3, H_CSEQ = 4, H_USER_AGENT = 5, H_SERVER = 6, H_REASON = 7, H_CONTENT_TYPE = 8;
+
+const utf8 = new TextDecoder('utf-8');
+
+export class Engine {
+  private core: CoreExports;
+  private u8!: Uint8Array;
+  private dv!: DataView;
+  private buffer: ArrayBuffer | null = null;
+  /** called for every SIP message, in capture order */
+  onMessage: (m: SipMessage) => void = () => {};
+
+  private constructor(core: CoreExports) {
+    this.core = core;
+    core.init();
+    this.views();
+  }
+
+  static async create(wasm: WebAssembly.Module | BufferSource): Promise<Engine> {
+    const module = wasm instanceof WebAssembly.Module ? wasm : await WebAssembly.compile(wasm);
+    const instance = await WebAssembly.instantiate(module, {
+      env: {
+        abort(_msg: number, _file: number, line: number, col: number) {
+          throw new Error(`sipscope core aborted at ${line}:${col}`);
+        },
+      },
+    });
+    return new Engine(instance.exports as unknown as CoreExports);
+  }
+
+  /** (Re)create views if memory grew. */
+  private views(): void {
+    const b = this.core.memory.buffer;
+    if (b !== this.buffer) {
+      this.buffer = b as ArrayBuffer;
+      this.u8 = new Uint8Array(b);
+      this.dv = new DataView(b);
+    }
+  }
+
+  beginFile(index: number): void {
+    this.core.beginFile(index);
+  }
+
+  /** Free part of the input window, to read into directly (Node: fs.read into it). */
+  window(): Uint8Array {
+    this.views();
+    return this.u8.subarray(this.core.inPtr(), this.core.inPtr() + this.core.inSpace());
+  }
+
+  /** n bytes were written into window(): decode them. */
+  commit(n: number): void {
+    this.core.push(n);
+    this.pump();
+  }
+
+  /** Feed capture bytes (any size, any split). */
+  feed(chunk: Uint8Array): void {
+    let off = 0;
+    while (off < chunk.length) {
+      const w = this.window();
+      const n = Math.min(w.length, chunk.length - off);
+      w.set(chunk.subarray(off, off + n));
+      off += n;
+      this.commit(n);
+    }
+  }
+
+  private pump(): void {
+    while (true) {
+      const more = this.core.run();
+      this.drain();
+      if (more === 0) break;
+    }
+  }
+
+  endFile(): FileStatus {
+    const error = this.core.endFile();
+    this.drain();
+    const warn = this.core.fileWarning();
+    return {
+      error,
+      message: error ? (FILE_ERRORS[error] ?? `error ${error}`) : null,
+      offset: this.core.errorOffset(),
+      warning: warn & 1 ? 'record headers are in the other byte order than the file header (read anyway)' : null,
+    };
+  }
+
+  finish(): void {
+    this.core.finish();
+    this.drain();
+  }
+
+  /** Capture time of the last frame, in seconds. */
+  now(): number {
+    return this.core.nowSec() + this.core.nowNsec() / 1e9;
+  }
+
+  stats(): EngineStats {
+    this.views();
+    const c: Record<string, number> = {};
+    const p = this.core.countersPtr();
+    for (let i = 0; i < COUNTERS.length; i++) c[COUNTERS[i][0]] = this.dv.getUint32(p + i * 4, true);
+    const b = this.core.bytesPtr();
+    return {
+      counters: c,
+      bytes: this.dv.getFloat64(b, true),
+      sipBytes: this.dv.getFloat64(b + 8, true),
+      rtpBytes: this.dv.getFloat64(b + 16, true),
+    };
+  }
+
+  // ---- RTP watch list (MediaHooks of the call tracker) ----
+  watch(ip: string, port: number): number {
+    const b = parseIp16(ip);
+    if (!b || port <= 0 || port > 65535) return -1;
+    this.views();
+    this.u8.set(b, this.core.mediaKey());
+    return this.core.mediaWatch(port);
+  }
+  unwatch(id: number): void {
+    if (id >= 0) this.core.mediaUnwatch(id);
+  }
+  lastSeen(id: number): number {
+    if (id < 0) return 0;
+    return this.core.mediaLastSec(id) + this.core.mediaLastNsec(id) / 1e9;
+  }
+  packets(id: number): number {
+    return id < 0 ? 0 : this.core.mediaPackets(id);
+  }
+
+  private drain(): void {
+    const len = this.core.evLength();
+    if (len === 0) return;
+    this.views();
+    const base = this.core.evPtr();
+    let off = 0;
+    while (off < len) {
+      const size = this.dv.getUint32(base + off, true);
+      if (size === 0) break;
+      const m = this.decode(base + off);
+      off += size;
+      if (m) this.onMessage(m);
+    }
+    this.core.evClear();
+  }
+
+  private decode(e: number): SipMessage | null {
+    const dv = this.dv;
+    const u8 = this.u8;
+    const nHdr = u8[e + 29];
+    const nSdp = u8[e + 30];
+    const rawLen = dv.getUint32(e + 76, true);
+    const slLen = dv.getUint32(e + 80, true);
+    const bodyOff = dv.getUint32(e + 84, true);
+    const entries = e + 88;
+    const rawStart = entries + (nHdr + nSdp) * 12;
+    const raw = u8.slice(rawStart, rawStart + rawLen);
+    // one decode of the whole message; when it is one char per byte, byte offsets are string offsets
+    const text = utf8.decode(raw);
+    const aligned = text.length === rawLen;
+    const slice = (off: number, len: number): string =>
+      aligned ? text.substring(off, off + len) : utf8.decode(raw.subarray(off, off + len));
+
+    const start = slice(0, slLen).replace(/\r?\n$/, '');
+    const isRequest = !start.startsWith('SIP/2.0 ');
+    let method = '';
+    let requestUri = '';
+    let status = 0;
+    let reasonPhrase = '';
+    if (isRequest) {
+      const sp1 = start.indexOf(' ');
+      const sp2 = start.lastIndexOf(' ');
+      method = start.substring(0, sp1);
+      requestUri = start.substring(sp1 + 1, sp2);
+    } else {
+      status = Number(start.substring(8, 11));
+      reasonPhrase = start.substring(12);
+    }
+
+    let callId = '';
+    let from = '';
+    let to = '';
+    let cseqText = '';
+    let userAgent: string | null = null;
+    let server: string | null = null;
+    let contentType: string | null = null;
+    const reasons: string[] = [];
+    let seenCallId = false, seenFrom = false, seenTo = false, seenCseq = false;
+    for (let i = 0; i < nHdr; i++) {
+      const q = entries + i * 12;
+      const id = dv.getUint32(q, true);
+      const v = unfold(slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true)));
+      switch (id) {
+        case H_CALL_ID:
+          if (!seenCallId) (callId = v.trim()), (seenCallId = true);
+          break;
+        case H_FROM:
+          if (!seenFrom) (from = v), (seenFrom = true);
+          break;
+        case H_TO:
+          if (!seenTo) (to = v), (seenTo = true);
+          break;
+        case H_CSEQ:
+          if (!seenCseq) (cseqText = v), (seenCseq = true);
+          break;
+        case H_USER_AGENT:
+          if (userAgent === null) userAgent = v;
+          break;
+        case H_SERVER:
+          if (server === null) server = v;
+          break;
+        case H_REASON:
+          for (const r of splitList(v)) reasons.push(r);
+          break;
+        case H_CONTENT_TYPE:
+          if (contentType === null) contentType = v;
+          break;
+      }
+    }
+    const cs = /^\s*(\d+)\s+(\S+)/.exec(cseqText);
+    const sdp = nSdp > 0 ? buildSdp(dv, entries + nHdr * 12, nSdp, slice) : null;
+    void bodyOff;
+    const ipv = u8[e + 26] === 6 ? 6 : 4;
+    return {
+      frame: dv.getUint32(e + 4, true),
+      fileIndex: dv.getUint16(e + 24, true),
+      fileOffset: dv.getFloat64(e + 16, true),
+      ts: { sec: dv.getUint32(e + 8, true), nsec: dv.getUint32(e + 12, true), digits: u8[e + 28] },
+      ipVersion: ipv,
+      src: formatIp16(u8, e + 32),
+      dst: formatIp16(u8, e + 48),
+      sport: dv.getUint16(e + 64, true),
+      dport: dv.getUint16(e + 66, true),
+      transport: TRANSPORTS[u8[e + 27]] ?? 'udp',
+      wireBytes: dv.getUint32(e + 68, true),
+      wirePackets: dv.getUint32(e + 72, true),
+      isRequest,
+      method,
+      requestUri,
+      status,
+      reasonPhrase,
+      cseq: cs ? Number(cs[1]) : 0,
+      cseqMethod: cs ? cs[2] : '',
+      callId,
+      from,
+      to,
+      fromTag: tagOf(from),
+      toTag: tagOf(to),
+      userAgent,
+      server,
+      reasons,
+      contentType,
+      sdp,
+      raw,
+    };
+  }
+}
+
+/** Folded header lines become one line (RFC 3261 §7.3.1). */
+function unfold(v: string): string {
+  return v.indexOf('\n') < 0 ? v : v.replace(/\r?\n[ \t]+/g, ' ');
+}
+
+/** Split a header value at commas outside quotes and angle brackets. */
+export function splitList(v: string): string[] {
+  const out: string[] = [];
+  let depth = 0;
+  let quoted = false;
+  let start = 0;
+  for (let i = 0; i < v.length; i++) {
+    const c = v[i];
+    if (c === '"' && v[i - 1] !== '\\') quoted = !quoted;
+    else if (!quoted && c === '<') depth++;
+    else if (!quoted && c === '>') depth--;
+    else if (!quoted && depth <= 0 && c === ',') {
+      out.push(v.substring(start, i).trim());
+      start = i + 1;
+    }
+  }
+  const last = v.substring(start).trim();
+  if (last) out.push(last);
+  return out;
+}
+
+/** The tag parameter of a From/To value (after the URI), '' when none. */
+export function tagOf(v: string): string {
+  let params = v;
+  const gt = v.lastIndexOf('>');
+  if (v.indexOf('<') >= 0 && gt >= 0) params = v.substring(gt + 1);
+  else {
+    const semi = v.indexOf(';');
+    params = semi >= 0 ? v.substring(semi) : '';
+  }
+  const m = /;\s*tag\s*=\s*([^;,\s]+)/i.exec(params);
+  return m ? m[1] : '';
+}
+
+function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: number) => string): Sdp {
+  const sdp: Sdp = { connection: null, connections: [], media: [] };
+  let cur: SdpMedia | null = null;
+  for (let i = 0; i < n; i++) {
+    const q = p + i * 12;
+    const type = dv.getUint32(q, true);
+    const v = slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true)).trim();
+    if (type === 99) {
+      // c=IN IP4 addr[/ttl[/count]]
+      const parts = v.split(/\s+/);
+      if (parts.length < 3) continue;
+      const addr = parts[2].split('/')[0];
+      if (!addr) continue;
+      sdp.connections.push(addr);
+      if (cur) cur.connection = addr;
+      else sdp.connection = addr;
+    } else if (type === 109) {
+      // m=media port[/n] proto fmt...
+      const parts = v.split(/\s+/);
+      if (parts.length < 3) continue;
+      const port = Number(parts[1].split('/')[0]);
+      cur = {
+        media: parts[0],
+        port: Number.isFinite(port) ? port : 0,
+        proto: parts[2],
+        formats: parts.slice(3),
+        rtpmap: new Map(),
+        connection: null,
+      };
+      sdp.media.push(cur);
+    } else if (type === 114 && cur) {
+      // a=rtpmap:pt name/rate[/channels]
+      const m = /^(\S+)\s+([^/\s]+)/.exec(v);
+      if (m && !cur.rtpmap.has(m[1])) cur.rtpmap.set(m[1], m[2]);
+    }
+  }
+  return sdp;
+}
