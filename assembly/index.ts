@@ -16,6 +16,7 @@ import { initEvents, clearEvents, evBuf, evLen } from './events';
 import * as media from './media';
 import { initFrag, sweepFrags } from './frag';
 import { initTcp, sweepTcp } from './tcp';
+import { initSctp } from './sctp';
 import { linkFrame, beginFrame, frameNoted } from './net';
 
 /** A record larger than this is impossible in a sane capture: the file is damaged. */
@@ -73,6 +74,7 @@ export function init(): void {
   media.initMedia();
   initFrag();
   initTcp();
+  initSctp();
 }
 
 // ---- input window -------------------------------------------------------------------------

@@ -5,13 +5,14 @@ import { u8at, be16, be32, le32, eq } from './mem';
 import * as ctx from './ctx';
 import {
   count, C_NON_IP, C_UNKNOWN_LINKTYPE, C_TRUNCATED, C_BAD_IP, C_BAD_L4, C_TUNNEL_TOO_DEEP,
-  C_SCTP_PARTIAL, C_ICMP_SIP, C_KEEPALIVE, C_HEP,
+  C_ICMP_SIP, C_KEEPALIVE, C_HEP,
 } from './stats';
 import { MAX_DEPTH } from './limits';
 import { startLine } from './sip';
-import { emitSip, T_UDP, T_SCTP } from './events';
+import { emitSip, T_UDP } from './events';
 import { countMedia } from './media';
 import { fragment } from './frag';
+import { sctp } from './sctp';
 import { segment } from './tcp';
 
 /** Set when the current frame hit a counted problem, so it is not also counted as "other". */
@@ -227,7 +228,7 @@ export function transport(proto: u32, p: usize, len: u32, depth: i32): void {
       return;
     }
     case 132:
-      sctp(p, len);
+      if (!sctp(p, len)) frameNoted = true;
       return;
     case 4:
       ipv4(p, len, depth + 1);
@@ -342,28 +343,6 @@ function hep3(p: usize, len: u32): void {
   ctx.setIp(fam == 10 ? 6 : 4, src, dst, plen);
   count(C_HEP);
   emitSip(payload, plen, T_UDP, sport, dport, plen, 1);
-}
-
-function sctp(p: usize, len: u32): void {
-  if (len < 12) return note(C_TRUNCATED);
-  const sport = be16(p);
-  const dport = be16(p + 2);
-  let off: u32 = 12;
-  while (off + 4 <= len) {
-    const type = u8at(p + off);
-    const flags = u8at(p + off + 1);
-    const clen = be16(p + off + 2);
-    if (clen < 4) return note(C_BAD_L4);
-    if (type == 0 && clen > 16) {
-      const avail = len - off;
-      const dlen = (clen < avail ? clen : avail) - 16;
-      const d = p + off + 16;
-      if ((flags & 3) == 3) {
-        if (startLine(d, dlen) != 0) emitSip(d, dlen, T_SCTP, sport, dport, ctx.ipLen, 1);
-      } else note(C_SCTP_PARTIAL);
-    }
-    off += (clen + 3) & ~3;
-  }
 }
 
 function gre(p: usize, len: u32, depth: i32): void {
