@@ -1,0 +1,90 @@
+// Command-line parsing: one table of options, so help text and parsing cannot drift apart.
+
+export class UsageError extends Error {}
+
+type Kind = 'flag' | 'string' | 'number';
+
+interface OptionSpec {
+  name: string; // long name without dashes
+  short?: string;
+  kind: Kind;
+  arg?: string; // placeholder shown in help
+  help: string;
+  choices?: readonly string[];
+  min?: number;
+  integer?: boolean;
+}
+
+export const READ_OPTIONS: readonly OptionSpec[] = [
+  { name: 'format', kind: 'string', arg: 'table|jsonl|csv', choices: ['table', 'jsonl', 'csv'], help: 'record output (default: table on a terminal, jsonl otherwise)' },
+  { name: 'out', short: 'o', kind: 'string', arg: 'PATH', help: 'write records to PATH instead of standard output' },
+  { name: 'all-dialogs', kind: 'flag', help: 'also make records of non-INVITE dialogs (REGISTER, OPTIONS, ...)' },
+  { name: 'idle-timeout', kind: 'number', arg: 'SEC', min: 1, help: 'export an unanswered call after SEC capture seconds without SIP or RTP (300)' },
+  { name: 'established-timeout', kind: 'number', arg: 'SEC', min: 1, help: 'the same for answered calls (7200)' },
+  { name: 'max-calls', kind: 'number', arg: 'N', min: 1, integer: true, help: 'open calls kept at most; the longest-idle is exported early (1000000)' },
+  { name: 'template', kind: 'string', arg: 'FIELDS', help: 'CSV columns, nProbe style: "%SIP_CALL_ID %SIP_CALL_STATE ..."' },
+  { name: 'timestamp-format', kind: 'number', arg: '0|1|2', min: 0, integer: true, help: 'CSV times: 0 epoch seconds, 1 with fraction (default), 2 ISO 8601 UTC' },
+  { name: 'csv-separator', kind: 'string', arg: 'C', help: 'CSV column separator (default ",")' },
+  { name: 'quiet', short: 'q', kind: 'flag', help: 'no statistics at the end' },
+  { name: 'no-progress', kind: 'flag', help: 'no progress bar, even on a terminal' },
+  { name: 'help', short: 'h', kind: 'flag', help: 'this help' },
+];
+
+export type Parsed = { positional: string[]; opts: Record<string, string | number | boolean | undefined> };
+
+export function parseArgs(argv: string[], specs: readonly OptionSpec[]): Parsed {
+  const byLong = new Map(specs.map((s) => [s.name, s]));
+  const byShort = new Map(specs.filter((s) => s.short).map((s) => [s.short!, s]));
+  const positional: string[] = [];
+  const opts: Parsed['opts'] = {};
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--') {
+      positional.push(...argv.slice(i + 1));
+      break;
+    }
+    let spec: OptionSpec | undefined;
+    let value: string | undefined;
+    if (a.startsWith('--')) {
+      const eq = a.indexOf('=');
+      const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+      if (eq >= 0) value = a.slice(eq + 1);
+      spec = byLong.get(name);
+      if (!spec) throw new UsageError(`unknown option --${name}`);
+    } else if (a.startsWith('-') && a.length === 2) {
+      spec = byShort.get(a[1]);
+      if (!spec) throw new UsageError(`unknown option ${a}`);
+    } else {
+      positional.push(a);
+      continue;
+    }
+    if (spec.kind === 'flag') {
+      if (value !== undefined) throw new UsageError(`--${spec.name} takes no value`);
+      opts[spec.name] = true;
+      continue;
+    }
+    if (value === undefined) {
+      if (i + 1 >= argv.length) throw new UsageError(`--${spec.name} needs a value (${spec.arg})`);
+      value = argv[++i];
+    }
+    if (spec.choices && !spec.choices.includes(value)) {
+      throw new UsageError(`--${spec.name} must be one of ${spec.choices.join(', ')} (got "${value}")`);
+    }
+    if (spec.kind === 'number') {
+      const n = Number(value);
+      if (value.trim() === '' || !Number.isFinite(n) || (spec.integer && !Number.isInteger(n)) || (spec.min !== undefined && n < spec.min)) {
+        throw new UsageError(`--${spec.name} needs ${spec.integer ? 'a whole number' : 'a number'}${spec.min !== undefined ? ` ≥ ${spec.min}` : ''} (got "${value}")`);
+      }
+      opts[spec.name] = n;
+    } else opts[spec.name] = value;
+  }
+  return { positional, opts };
+}
+
+export function optionsHelp(specs: readonly OptionSpec[]): string {
+  const lines = specs.map((s) => {
+    const left = `${s.short ? `-${s.short}, ` : '    '}--${s.name}${s.arg ? ` ${s.arg}` : ''}`;
+    return `  ${left.padEnd(34)} ${s.help}`;
+  });
+  return lines.join('\n');
+}

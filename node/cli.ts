@@ -1,0 +1,148 @@
+// `sipscope` command line (SPEC §7). Exit status: 0 done, 1 bad input, 2 bad usage.
+
+import { READ_OPTIONS, UsageError, parseArgs, optionsHelp, type Parsed } from './args.ts';
+import { createEngine } from './wasm.ts';
+import { feedFile, type FileResult } from './input.ts';
+import { LineWriter } from './output.ts';
+import { Progress } from './progress.ts';
+import { statsReport } from './report.ts';
+import { Analyzer } from '../shared/analyzer.ts';
+import type { CallRecord, TrackerOptions } from '../shared/calls.ts';
+import { jsonLine, csvHeader, csvLine, tableHeader, tableLine } from '../shared/format.ts';
+import { DEFAULT_TEMPLATE, parseTemplate, type FieldDef, type TimestampFormat } from '../shared/fields.ts';
+
+const VERSION = '0.1.0';
+
+const USAGE = `sipscope ${VERSION} — SIP calls from packet captures, as nProbe SIP records
+
+usage:
+  sipscope read FILE... [options]     analyse capture files (pcap, pcapng, gzip; "-" = stdin)
+  sipscope --version | --help
+
+read options:
+${optionsHelp(READ_OPTIONS)}`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE + '\n');
+    return command === undefined ? 2 : 0;
+  }
+  if (command === '--version' || command === '-V') {
+    process.stdout.write(`sipscope ${VERSION}\n`);
+    return 0;
+  }
+  if (command !== 'read') throw new UsageError(`unknown command "${command}" (try: sipscope read FILE)`);
+  const parsed = parseArgs(rest, READ_OPTIONS);
+  if (parsed.opts.help) {
+    process.stdout.write(USAGE + '\n');
+    return 0;
+  }
+  if (parsed.positional.length === 0) throw new UsageError('read needs at least one capture file (or "-" for standard input)');
+  return read(parsed);
+}
+
+function trackerOptions(o: Parsed['opts']): Partial<TrackerOptions> {
+  const t: Partial<TrackerOptions> = {};
+  if (o['all-dialogs']) t.allDialogs = true;
+  if (typeof o['idle-timeout'] === 'number') t.idleTimeout = o['idle-timeout'];
+  if (typeof o['established-timeout'] === 'number') t.establishedTimeout = o['established-timeout'];
+  if (typeof o['max-calls'] === 'number') t.maxCalls = o['max-calls'];
+  return t;
+}
+
+async function read({ positional: files, opts }: Parsed): Promise<number> {
+  const toTerminal = opts.out === undefined && process.stdout.isTTY === true;
+  const format = (opts.format as string | undefined) ?? (toTerminal ? 'table' : 'jsonl');
+  let template: FieldDef[] = [...DEFAULT_TEMPLATE];
+  if (typeof opts.template === 'string') {
+    try {
+      template = parseTemplate(opts.template);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const tsFormat = (opts['timestamp-format'] ?? 1) as number;
+  if (tsFormat > 2) throw new UsageError('--timestamp-format must be 0, 1 or 2');
+  const sep = (opts['csv-separator'] as string | undefined) ?? ',';
+  if (sep.length !== 1) throw new UsageError('--csv-separator must be one character');
+  if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input ("-") can be read only once');
+
+  let out: LineWriter;
+  try {
+    out = typeof opts.out === 'string' ? await LineWriter.file(opts.out) : LineWriter.stdout();
+  } catch (e) {
+    process.stderr.write(`sipscope: cannot write ${opts.out}: ${(e as Error).message}\n`);
+    return 1;
+  }
+  const lineOpts = { timestampFormat: tsFormat as TimestampFormat, separator: sep };
+  const line: (r: CallRecord) => string =
+    format === 'jsonl' ? jsonLine : format === 'csv' ? (r) => csvLine(r, template, lineOpts) : tableLine;
+  if (format === 'csv') out.line(csvHeader(template, sep));
+  if (format === 'table') out.line(tableHeader());
+
+  const engine = await createEngine();
+  let records = 0;
+  const analyzer = new Analyzer(engine, trackerOptions(opts), (r) => {
+    records++;
+    out.line(line(r));
+  });
+
+  // SIGINT/SIGTERM: stop reading; what was read is still exported below
+  let stopSignal: string | null = null;
+  const onSignal = (sig: string) => {
+    if (stopSignal) process.exit(130); // second signal: give up at once
+    stopSignal = sig;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+
+  const progress = new Progress(opts['no-progress'] !== true && process.stderr.isTTY === true, files);
+  const results: FileResult[] = [];
+  for (let i = 0; i < files.length && !stopSignal; i++) {
+    const res = await feedFile(engine, files[i], i, {
+      onChunk: (done, size) => {
+        analyzer.afterChunk();
+        progress.update(i, done, size, records);
+      },
+      stopped: () => stopSignal !== null,
+    });
+    await out.drained();
+    results.push(res);
+    const problem = res.readError ?? res.message;
+    if (problem) {
+      progress.clear();
+      const where = res.readError ? '' : ` (at byte ${res.offset})`;
+      process.stderr.write(`sipscope: ${files[i]}: ${problem}${where}\n`);
+    }
+    if (res.warning) process.stderr.write(`sipscope: ${files[i]}: warning: ${res.warning}\n`);
+  }
+  analyzer.finish();
+  progress.clear();
+  await out.close();
+  if (out.error && (out.error as NodeJS.ErrnoException).code !== 'EPIPE') {
+    process.stderr.write(`sipscope: writing records failed: ${out.error.message}\n`);
+    return 1;
+  }
+  if (!opts.quiet) process.stderr.write(statsReport(analyzer.stats(), records, progress.elapsed()) + '\n');
+  if (stopSignal) {
+    process.stderr.write(`sipscope: stopped by ${stopSignal}; open calls were exported\n`);
+    return 130;
+  }
+  return results.some((r) => r.error !== 0 || r.readError) ? 1 : 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (err) => {
+    if (err instanceof UsageError) {
+      process.stderr.write(`sipscope: ${err.message}\n(see: sipscope --help)\n`);
+      process.exitCode = 2;
+    } else {
+      process.stderr.write(`sipscope: ${(err as Error)?.stack ?? err}\n`);
+      process.exitCode = 1;
+    }
+  },
+);

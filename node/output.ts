@@ -1,0 +1,69 @@
+// Buffered line output with back-pressure: records can arrive by the hundred thousand, and
+// writing each line alone to a pipe would dominate the run.
+
+import { createWriteStream, type WriteStream } from 'node:fs';
+import type { Writable } from 'node:stream';
+
+const FLUSH_AT = 1 << 16;
+
+export class LineWriter {
+  private buf: string[] = [];
+  private size = 0;
+  private waiting: Promise<void> | null = null;
+  private failed: Error | null = null;
+
+  private constructor(private readonly out: Writable, private readonly owned: boolean) {
+    out.on('error', (e: Error) => (this.failed ??= e));
+  }
+
+  static stdout(): LineWriter {
+    return new LineWriter(process.stdout, false);
+  }
+
+  static async file(path: string): Promise<LineWriter> {
+    const ws: WriteStream = createWriteStream(path);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new LineWriter(ws, true);
+  }
+
+  get error(): Error | null {
+    return this.failed;
+  }
+
+  line(s: string): void {
+    this.buf.push(s);
+    this.size += s.length + 1;
+    if (this.size >= FLUSH_AT) this.flushSync();
+  }
+
+  private flushSync(): void {
+    if (this.buf.length === 0 || this.failed) return;
+    const text = this.buf.join('\n') + '\n';
+    this.buf = [];
+    this.size = 0;
+    if (!this.out.write(text) && !this.waiting) {
+      this.waiting = new Promise((resolve) => {
+        const done = () => {
+          this.out.off('drain', done).off('error', done).off('close', done);
+          this.waiting = null;
+          resolve();
+        };
+        this.out.on('drain', done).on('error', done).on('close', done);
+      });
+    }
+  }
+
+  /** Wait while the consumer is behind (call between input chunks). */
+  async drained(): Promise<void> {
+    if (this.waiting) await this.waiting;
+  }
+
+  async close(): Promise<void> {
+    this.flushSync();
+    await this.drained();
+    if (this.owned) await new Promise<void>((resolve) => this.out.end(resolve));
+  }
+}

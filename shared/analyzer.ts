@@ -1,0 +1,40 @@
+// One capture run: the engine's SIP messages go to the call tracker, the tracker watches SDP
+// media through the engine's RTP counters, and capture time drives expiry. Node and the browser
+// both use this, so the same bytes give the same records.
+
+import type { Engine, EngineStats } from './engine.ts';
+import { CallTracker, type CallRecord, type TrackerOptions, type TrackerStats } from './calls.ts';
+
+export interface RunStats {
+  engine: EngineStats;
+  tracker: TrackerStats;
+}
+
+export class Analyzer {
+  readonly tracker: CallTracker;
+
+  constructor(
+    readonly engine: Engine,
+    options: Partial<TrackerOptions>,
+    onRecord: (r: CallRecord) => void,
+  ) {
+    this.tracker = new CallTracker(options, onRecord, engine);
+    engine.onMessage = (m) => this.tracker.onMessage(m);
+  }
+
+  /** After a chunk: capture time may have moved on without SIP (RTP only): run expiry. */
+  afterChunk(): void {
+    this.tracker.advance(this.engine.now());
+  }
+
+  /** End of input (or shutdown): give up reassembly, export every open call. */
+  finish(): void {
+    this.engine.finish();
+    this.tracker.advance(this.engine.now());
+    this.tracker.finish();
+  }
+
+  stats(): RunStats {
+    return { engine: this.engine.stats(), tracker: this.tracker.stats() };
+  }
+}
