@@ -3,15 +3,17 @@
 //   0 u32 size   4 u32 frame   8 u32 tsSec   12 u32 tsNsec   16 f64 fileOffset
 //  24 u16 fileIndex  26 u8 ipVersion  27 u8 transport  28 u8 tsDigits  29 u8 nHdr  30 u8 nSdp
 //  31 u8 flags  32 src[16]  48 dst[16]  64 u16 sport  66 u16 dport  68 u32 wireBytes
-//  72 u32 wirePackets  76 u32 rawLen  80 u32 startLineLen  84 u32 bodyOff
-//  88 nHdr x (u32 id, u32 off, u32 len)  then nSdp x (u32 type, u32 off, u32 len)
-//  then rawLen message bytes, padded to 4.
+//  72 u32 wirePackets  76 u32 rawLen  80 u32 startLineLen  84 u32 bodyOff  88 u32 nWatch  92 0
+//  96 nHdr x (u32 id, u32 off, u32 len)  then nSdp x (u32 type, u32 off, u32 len)
+//  then nWatch x i32 media watch ids the core took for the SDP's RTP endpoints (the host
+//  releases them after the tracker has seen the message), then rawLen bytes, padded to 4.
 
 import { EV_CAP, MAX_SIP_MSG } from './limits';
 import * as ctx from './ctx';
 import { count, addBytes, C_SIP_MESSAGES, C_SIP_TOO_LARGE, C_SIP_MALFORMED, C_SIP_BODY_SHORT, C_EVENT_OVERFLOW, B_SIP_BYTES } from './stats';
 import { startLine, scanHeaders, hdrEnd, contentLength, ctypeOff, ctypeLen, nHdr, hdrEntries } from './sip';
 import { scanBody, nSdp, sdpEntries } from './sdp';
+import { watchSdp, nWatch, watchIds } from './media';
 
 export const T_UDP: u32 = 1;
 export const T_TCP: u32 = 2;
@@ -21,7 +23,7 @@ export const T_WS: u32 = 4;
 export const F_BODY_SHORT: u32 = 1;
 export const F_NO_BLANK_LINE: u32 = 2;
 
-const HEAD: u32 = 88;
+const HEAD: u32 = 96;
 
 export let evBuf: usize = 0;
 export let evLen: u32 = 0;
@@ -63,13 +65,15 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   const bodyLen = msgLen - bodyOff;
   scanBody(p, bodyOff, bodyLen, ctypeOff, ctypeLen);
 
-  const need = HEAD + (nHdr + nSdp) * 12 + ((msgLen + 3) & ~3);
+  const need = HEAD + (nHdr + nSdp) * 12 + 16 * 4 + ((msgLen + 3) & ~3);
   if (evLen + need > EV_CAP) {
     count(C_EVENT_OVERFLOW);
     return;
   }
+  watchSdp(p, sdpEntries, nSdp);
+  const size = HEAD + (nHdr + nSdp) * 12 + nWatch * 4 + ((msgLen + 3) & ~3);
   const e = evBuf + evLen;
-  store<u32>(e, need);
+  store<u32>(e, size);
   store<u32>(e + 4, ctx.frameNo);
   store<u32>(e + 8, ctx.tsSec);
   store<u32>(e + 12, ctx.tsNsec);
@@ -90,6 +94,8 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   store<u32>(e + 76, msgLen);
   store<u32>(e + 80, sl);
   store<u32>(e + 84, bodyOff);
+  store<u32>(e + 88, nWatch);
+  store<u32>(e + 92, 0);
   let q = e + HEAD;
   const hb = <usize>nHdr * 12;
   memory.copy(q, hdrEntries, hb);
@@ -97,8 +103,11 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   const sb = <usize>nSdp * 12;
   memory.copy(q, sdpEntries, sb);
   q += sb;
+  const wb = <usize>nWatch << 2;
+  memory.copy(q, watchIds, wb);
+  q += wb;
   memory.copy(q, p, msgLen);
-  evLen += need;
+  evLen += size;
   count(C_SIP_MESSAGES);
   addBytes(B_SIP_BYTES, msgLen);
   ctx.markSip();

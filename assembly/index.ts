@@ -72,6 +72,7 @@ export function init(): void {
   initSdp();
   initEvents();
   media.initMedia();
+  media.initSdpWatch();
   initFrag();
   initTcp();
   initSctp();

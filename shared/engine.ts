@@ -113,6 +113,7 @@ export class Engine {
   private u8!: Uint8Array;
   private dv!: DataView;
   private buffer: ArrayBuffer | null = null;
+  private coreWatches: number[] = [];
   /** called for every SIP message, in capture order */
   onMessage: (m: SipMessage) => void = () => {};
 
@@ -247,6 +248,9 @@ export class Engine {
       const m = this.decode(base + off);
       off += size;
       if (m) this.onMessage(m);
+      // the tracker has taken its own watches now: drop the ones the core took for this SDP
+      for (const id of this.coreWatches) this.core.mediaUnwatch(id);
+      this.coreWatches.length = 0;
     }
     this.core.evClear();
   }
@@ -258,9 +262,11 @@ export class Engine {
     const nSdp = u8[e + 30];
     const rawLen = dv.getUint32(e + 76, true);
     const slLen = dv.getUint32(e + 80, true);
-    const bodyOff = dv.getUint32(e + 84, true);
-    const entries = e + 88;
-    const rawStart = entries + (nHdr + nSdp) * 12;
+    const nWatch = dv.getUint32(e + 88, true);
+    const entries = e + 96;
+    const watchStart = entries + (nHdr + nSdp) * 12;
+    const rawStart = watchStart + nWatch * 4;
+    for (let i = 0; i < nWatch; i++) this.coreWatches.push(dv.getInt32(watchStart + i * 4, true));
     const raw = u8.slice(rawStart, rawStart + rawLen);
     // one decode of the whole message; when it is one char per byte, byte offsets are string offsets
     const text = utf8.decode(raw);
@@ -326,7 +332,6 @@ export class Engine {
     }
     const cs = /^\s*(\d+)\s+(\S+)/.exec(cseqText);
     const sdp = nSdp > 0 ? buildSdp(dv, entries + nHdr * 12, nSdp, slice) : null;
-    void bodyOff;
     const ipv = u8[e + 26] === 6 ? 6 : 4;
     return {
       frame: dv.getUint32(e + 4, true),
