@@ -44,7 +44,7 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
     count(C_SIP_TOO_LARGE);
     return;
   }
-  scanHeaders(p, len, sl, true);
+  scanHeaders(p, len, sl, true, true);
   let flags: u32 = 0;
   let bodyOff = hdrEnd;
   let msgLen = len;

@@ -67,11 +67,14 @@ export function startLine(p: usize, len: u32): u32 {
   return e;
 }
 
-/** Offset just past the LF that ends the line containing `from`, or 0 if none in the window. */
+/** Offset just past the LF that ends the start line, or 0 if none in the window or the line
+ *  holds control characters (binary data that happens to begin like SIP). */
 function lineEnd(p: usize, len: u32, from: u32): u32 {
   const lim = len < MAX_START_LINE ? len : MAX_START_LINE;
   for (let i = from; i < lim; i++) {
-    if (u8at(p + i) == 10) return i + 1;
+    const c = u8at(p + i);
+    if (c == 10) return i + 1;
+    if (c < 32 && c != 13 && c != 9) return 0;
   }
   return 0;
 }
@@ -122,9 +125,10 @@ function parseLength(p: usize, n: u32): i32 {
 /**
  * Scan the header section of the message at p (len bytes, start line of slLen bytes).
  * Sets hdrEnd (0 if the blank line is not within len), contentLength, the Content-Type slice,
- * and, when record is set, the header entries (offsets relative to p).
+ * and, when record is set, the header entries (offsets relative to p). With final set (a whole
+ * datagram), a last line without its LF still counts as a header line.
  */
-export function scanHeaders(p: usize, len: u32, slLen: u32, record: bool): void {
+export function scanHeaders(p: usize, len: u32, slLen: u32, record: bool, final: bool = false): void {
   hdrEnd = 0;
   contentLength = -1;
   ctypeOff = 0;
@@ -136,11 +140,11 @@ export function scanHeaders(p: usize, len: u32, slLen: u32, record: bool): void 
     // find the end of this line
     let lf = pos;
     while (lf < len && u8at(p + lf) != 10) lf++;
-    if (lf >= len) return; // incomplete header section
+    if (lf >= len && !final) return; // incomplete header section
     let stop = lf;
     if (stop > pos && u8at(p + stop - 1) == 13) stop--;
     if (stop == pos) {
-      hdrEnd = lf + 1;
+      if (lf < len) hdrEnd = lf + 1;
       return;
     }
     const c0 = u8at(p + pos);

@@ -330,7 +330,9 @@ export class Engine {
           break;
       }
     }
-    const cs = /^\s*(\d+)\s+(\S+)/.exec(cseqText);
+    // CSeq number and method (a missing or absurd method — longer than any the core accepts in a
+    // request line — still gives the number)
+    const cs = /^\s*(\d+)(?:\s+(\S{1,32})(?!\S))?/.exec(cseqText);
     const sdp = nSdp > 0 ? buildSdp(dv, entries + nHdr * 12, nSdp, slice) : null;
     const ipv = u8[e + 26] === 6 ? 6 : 4;
     return {
@@ -352,7 +354,7 @@ export class Engine {
       status,
       reasonPhrase,
       cseq: cs ? Number(cs[1]) : 0,
-      cseqMethod: cs ? cs[2] : '',
+      cseqMethod: cs ? (cs[2] ?? '') : '',
       callId,
       from,
       to,
