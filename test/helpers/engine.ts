@@ -4,6 +4,8 @@ import { createEngine } from '../../node/wasm.ts';
 import { feedFile, type FileResult } from '../../node/input.ts';
 import type { SipMessage } from '../../shared/events.ts';
 import type { EngineStats } from '../../shared/engine.ts';
+import { Analyzer, type RunStats } from '../../shared/analyzer.ts';
+import type { CallRecord, TrackerOptions } from '../../shared/calls.ts';
 
 export interface Decoded {
   messages: SipMessage[];
@@ -23,4 +25,15 @@ export async function decode(paths: string[]): Promise<Decoded> {
 
 export async function messagesOf(paths: string[]): Promise<SipMessage[]> {
   return (await decode(paths)).messages;
+}
+
+/** Every call record of a capture run, through the same analyzer the CLI uses. */
+export async function recordsOf(paths: string[], opts: Partial<TrackerOptions> = {}): Promise<{ records: CallRecord[]; files: FileResult[]; stats: RunStats }> {
+  const engine = await createEngine();
+  const records: CallRecord[] = [];
+  const analyzer = new Analyzer(engine, opts, (r) => records.push(r));
+  const files: FileResult[] = [];
+  for (let i = 0; i < paths.length; i++) files.push(await feedFile(engine, paths[i], i, { onChunk: () => analyzer.afterChunk() }));
+  analyzer.finish();
+  return { records, files, stats: analyzer.stats() };
 }
