@@ -17,6 +17,7 @@ import * as media from './media';
 import { initFrag, sweepFrags } from './frag';
 import { initTcp, sweepTcp } from './tcp';
 import { initSctp } from './sctp';
+import { initPorts, addSipPort } from './ports';
 import { linkFrame, beginFrame, frameNoted } from './net';
 
 /** A record larger than this is impossible in a sane capture: the file is damaged. */
@@ -40,6 +41,7 @@ let inBuf: usize = 0;
 let inLen: u32 = 0;
 let fileBase: f64 = 0; // file offset of inBuf[0]
 let skipBytes: f64 = 0;
+let skipStart: f64 = 0; // file offset of the block being skipped
 
 let format: u32 = F_UNKNOWN;
 let swap: bool = false; // file header byte order is big-endian
@@ -76,6 +78,12 @@ export function init(): void {
   initFrag();
   initTcp();
   initSctp();
+  initPorts();
+}
+
+/** Add a SIP port hint (--sip-ports). */
+export function sipPort(port: u32): void {
+  addSipPort(port);
 }
 
 // ---- input window -------------------------------------------------------------------------
@@ -109,7 +117,12 @@ export function beginFile(index: u32): void {
 
 /** End of the current file: bytes left over mean it ended inside a record. */
 export function endFile(): u32 {
-  if (inLen > 0 && format != F_STOPPED && fileErr == E_NONE) {
+  if (skipBytes > 0 && fileErr == E_NONE) {
+    // the file ended inside a block that was being skipped
+    fileErr = E_TRUNCATED;
+    count(C_TRUNCATED_FILE);
+    errOffset = skipStart;
+  } else if (inLen > 0 && format != F_STOPPED && fileErr == E_NONE) {
     if (format == F_UNKNOWN) fileErr = E_NOT_CAPTURE;
     else {
       fileErr = E_TRUNCATED;
@@ -120,6 +133,7 @@ export function endFile(): u32 {
     fileErr = E_NOT_CAPTURE; // empty file
   }
   inLen = 0;
+  skipBytes = 0;
   return fileErr;
 }
 
@@ -261,7 +275,7 @@ function detect(p: usize): bool {
   format = F_PCAP;
   recSwap = swap;
   nanos = m == 0xa1b23c4d || m == 0x4d3cb2a1;
-  linktype = rd32(p + 20, swap) & 0x0fffffff; // upper bits carry FCS information
+  linktype = rd32(p + 20, swap) & 0xffff; // upper bits carry FCS information
   return true;
 }
 
@@ -316,6 +330,7 @@ function pcapngBlock(p: usize, avail: u32, pos: u32): u32 {
     // larger than the window: cannot be a packet we can decode; skip it
     count(type == 6 || type == 3 || type == 2 ? C_OVERSIZED_RECORDS : C_SKIPPED_BLOCKS);
     skipBytes = <f64>blen;
+    skipStart = fileBase + <f64>pos;
     return skipNow(avail, blen);
   }
   if (avail < blen) return 0;

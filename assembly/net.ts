@@ -17,14 +17,21 @@ import { segment } from './tcp';
 
 /** Set when the current frame hit a counted problem, so it is not also counted as "other". */
 export let frameNoted: bool = false;
+/** Reasons already counted for this frame (each counts a frame once, however many layers hit it). */
+let notedMask: u64 = 0;
 
 export function beginFrame(): void {
   frameNoted = false;
+  notedMask = 0;
 }
 
 /** Count a reason the frame was not (fully) decoded. */
 export function note(counter: i32): void {
-  count(counter);
+  const bit = (<u64>1) << <u64>counter;
+  if ((notedMask & bit) == 0) {
+    notedMask |= bit;
+    count(counter);
+  }
   frameNoted = true;
 }
 

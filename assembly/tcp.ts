@@ -19,6 +19,7 @@ import { startLine, scanHeaders, hdrEnd, contentLength } from './sip';
 import { ifind } from './sdp';
 import { emitSip, T_TCP, T_WS } from './events';
 import { note } from './net';
+import { isSipPort } from './ports';
 
 const M_FREE: u32 = 0;
 const M_SIP: u32 = 1;
@@ -96,8 +97,15 @@ export function segment(p: usize, len: u32, seq: u32, flags: u32, sport: u32, dp
   const fin = (flags & 0x05) != 0; // FIN or RST
   if (e < 0) {
     if (len == 0) return;
-    const mode = classify(p, len);
-    if (mode == M_FREE) return;
+    let mode = classify(p, len);
+    let resync: u32 = 0;
+    if (mode == M_FREE) {
+      // mid-stream start on a SIP port: a message may begin after the tail of another
+      if (!isSipPort(sport) && !isSipPort(dport)) return;
+      if (findStart(p, len, 0) <= 0) return;
+      mode = M_SIP;
+      resync = 1;
+    }
     e = table.insert(h);
     if (e < 0) return note(C_TCP_TABLE_FULL);
     const q = entry(e);
@@ -110,7 +118,7 @@ export function segment(p: usize, len: u32, seq: u32, flags: u32, sport: u32, dp
     store<u32>(q + O_CAP, 0);
     store<u32>(q + O_LEN, 0);
     store<u32>(q + O_MODE, mode);
-    store<u32>(q + O_RESYNC, 0);
+    store<u32>(q + O_RESYNC, resync);
     store<u32>(q + O_WIRE, 0);
     store<u32>(q + O_WPKT, 0);
     store<u32>(q + O_SKIP, 0);
@@ -470,6 +478,11 @@ export function sweepTcp(all: bool): void {
   for (let e: i32 = 0; <u32>e < MAX_TCP_STREAMS; e++) {
     const q = entry(e);
     if (load<u32>(q + O_MODE) == M_FREE) continue;
-    if (all || <i64>ctx.tsSec - <i64>load<u32>(q + O_LAST) > <i64>TCP_IDLE_SEC) close(e);
+    if (all || <i64>ctx.tsSec - <i64>load<u32>(q + O_LAST) > <i64>TCP_IDLE_SEC) {
+      // data after a hole that never filled is still delivered; a message cut short is counted
+      if (load<u32>(q + O_NOOO) != 0) gap(q);
+      if (load<u32>(q + O_LEN) != 0 && load<u32>(q + O_MODE) == M_SIP && load<u32>(q + O_RESYNC) == 0) count(C_TCP_GAP);
+      close(e);
+    }
   }
 }
