@@ -1,0 +1,423 @@
+// The one table of field facts (SPEC §2, §4, §5). Every output — dump, CSV, JSON, IPFIX/v9 —
+// reads ids, lengths and formatting from here; nothing else lists them.
+
+import type { Timestamp } from './events.ts';
+import type { CallRecord, FlowInfo } from './calls.ts';
+
+/** ntop's IANA private enterprise number. */
+export const NTOP_PEN = 35632;
+/** NetFlow v9 id of an ntop element = NTOP_BASE_ID + n. */
+export const NTOP_BASE_ID = 57472;
+/** IPFIX enterprise bit of an element id. */
+export const IPFIX_ENTERPRISE_BIT = 0x8000;
+/** Field length that announces a variable-length value in an IPFIX template (RFC 7011 §7). */
+export const IPFIX_VARLEN = 65535;
+/** Default data template ids (SPEC §5.1): IPv4 and IPv6 signalling flow. */
+export const DEFAULT_TEMPLATE_ID_V4 = 257;
+export const DEFAULT_TEMPLATE_ID_V6 = 258;
+
+/** 0 epoch seconds, 1 epoch with the capture's fraction digits, 2 ISO 8601 UTC. */
+export type TimestampFormat = 0 | 1 | 2;
+
+export type ValueType =
+  | 'string' // UTF-8 text, NUL-padded (fixed) or length-prefixed (varlen) on the wire
+  | 'state' // SIP_CALL_STATE: a string from a closed set
+  | 'time' // Timestamp | null; 32-bit epoch seconds on the wire, 0 = not seen
+  | 'millis' // Timestamp; 64-bit epoch milliseconds on the wire (flowStart/EndMilliseconds)
+  | 'ipv4' // dotted string, '' = absent (0.0.0.0 on the wire)
+  | 'ipv6' // RFC 5952 string, '' = absent (:: on the wire)
+  | 'port' // unsigned 16
+  | 'u8'
+  | 'u32'
+  | 'u64';
+
+/** A value as it goes on the wire: strings are cut/padded by the encoder, numbers are unsigned. */
+export type WireValue = string | number;
+
+export interface FieldDef {
+  /** Canonical name: the nProbe name for ntop fields, the IANA name for flow fields. */
+  readonly name: string;
+  /** Other names accepted in templates (nProbe names of IANA elements, SIP_FAILURE_CODE). */
+  readonly aliases: readonly string[];
+  readonly group: 'sip' | 'flow';
+  /** ntop element number n, null for IANA elements. */
+  readonly ntop: number | null;
+  /** IANA information element id, null for ntop elements. */
+  readonly iana: number | null;
+  /** Enterprise number for IPFIX: NTOP_PEN, or 0 for IANA elements. */
+  readonly enterprise: number;
+  /** Element id as written in an IPFIX template (enterprise bit set for ntop fields). */
+  readonly ipfixId: number;
+  /** Field type id in a NetFlow v9 template. */
+  readonly v9Id: number;
+  readonly v9Length: number;
+  /** Fixed length in IPFIX, or 'varlen' (RFC 7011 §7 encoding, at most maxLength bytes). */
+  readonly ipfixLength: number | 'varlen';
+  /** Most bytes a value may take on the wire (the fixed length, or the varlen cap). */
+  readonly maxLength: number;
+  readonly type: ValueType;
+  /** For flow address fields: the only IP version whose template holds them. */
+  readonly ipVersion: 4 | 6 | null;
+  /** The record's value: string, number, Timestamp or null. */
+  value(r: CallRecord): string | number | Timestamp | null;
+  /** Value for the IPFIX/v9 encoder ('' / 0 when absent). */
+  wire(r: CallRecord): WireValue;
+  /** Dump/CSV text, before the dump's escaping or CSV quoting; '' when absent. */
+  text(r: CallRecord, tsFormat: TimestampFormat): string;
+  /** JSON text of the value (SPEC §5.3): null when not seen (0 or empty on the wire). */
+  json(r: CallRecord): string;
+}
+
+// ---------------------------------------------------------------- timestamps
+
+function clampDigits(d: number): number {
+  return d >= 0 && d <= 9 ? d | 0 : d > 9 ? 9 : 0;
+}
+
+function fraction(nsec: number, digits: number): string {
+  const d = clampDigits(digits);
+  if (d === 0) return '';
+  return '.' + String(nsec).padStart(9, '0').slice(0, d);
+}
+
+function pad2(n: number): string {
+  return n < 10 ? '0' + n : String(n);
+}
+
+/** Calendar date of a day count since 1970-01-01 (proleptic Gregorian, no Date object). */
+function civilFromDays(z: number): [number, number, number] {
+  z += 719468;
+  const era = Math.floor(z / 146097);
+  const doe = z - era * 146097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const m = mp < 10 ? mp + 3 : mp - 9;
+  return [era * 400 + yoe + (m <= 2 ? 1 : 0), m, d];
+}
+
+/** `YYYY-MM-DDTHH:MM:SS[.fff…]Z` (or with a space instead of `T`), fraction digits as the capture has them. */
+export function isoTimestamp(t: Timestamp, sep = 'T', digits = t.digits): string {
+  const days = Math.floor(t.sec / 86400);
+  let s = t.sec - days * 86400;
+  const [y, mo, d] = civilFromDays(days);
+  const hh = Math.floor(s / 3600);
+  s -= hh * 3600;
+  const mm = Math.floor(s / 60);
+  s -= mm * 60;
+  const year = y >= 0 && y < 10000 ? String(y).padStart(4, '0') : String(y);
+  return `${year}-${pad2(mo)}-${pad2(d)}${sep}${pad2(hh)}:${pad2(mm)}:${pad2(s)}${fraction(t.nsec, digits)}Z`;
+}
+
+/** Text of a capture time in a timestamp format (SPEC §5.2). Exact: built from sec/nsec, never a float. */
+export function formatTimestamp(t: Timestamp, format: TimestampFormat): string {
+  if (format === 0) return String(t.sec);
+  if (format === 2) return isoTimestamp(t);
+  return String(t.sec) + fraction(t.nsec, t.digits);
+}
+
+/** Compare two timestamps (negative, 0, positive). */
+export function compareTimestamps(a: Timestamp, b: Timestamp): number {
+  return a.sec !== b.sec ? a.sec - b.sec : a.nsec - b.nsec;
+}
+
+/** Exact text of `to - from` in seconds, with the larger fraction digits of the two (for JSON). */
+export function timestampDiffText(from: Timestamp, to: Timestamp): string {
+  const digits = clampDigits(Math.max(from.digits, to.digits));
+  let sec = to.sec - from.sec;
+  let nsec = to.nsec - from.nsec;
+  let sign = '';
+  if (sec < 0 || (sec === 0 && nsec < 0)) {
+    sign = '-';
+    sec = -sec;
+    nsec = -nsec;
+  }
+  if (nsec < 0) {
+    sec -= 1;
+    nsec += 1_000_000_000;
+  }
+  return sign + String(sec) + fraction(nsec, digits);
+}
+
+/** `to - from` in seconds as a number (for records; JSON text uses timestampDiffText). */
+export function timestampDiff(from: Timestamp, to: Timestamp): number {
+  return to.sec - from.sec + (to.nsec - from.nsec) / 1e9;
+}
+
+// ---------------------------------------------------------------- value helpers
+
+const jsonString = (s: string): string => JSON.stringify(s);
+
+function stringField(get: (r: CallRecord) => string) {
+  return {
+    value: get,
+    wire: get,
+    text: (r: CallRecord) => get(r),
+    json: (r: CallRecord) => {
+      const v = get(r);
+      return v === '' ? 'null' : jsonString(v);
+    },
+  };
+}
+
+function numberField(get: (r: CallRecord) => number) {
+  return {
+    value: get,
+    wire: get,
+    // 0 is "not seen" on the wire, so it is empty in text and null in JSON
+    text: (r: CallRecord) => {
+      const v = get(r);
+      return v === 0 ? '' : String(v);
+    },
+    json: (r: CallRecord) => {
+      const v = get(r);
+      return v === 0 ? 'null' : String(v);
+    },
+  };
+}
+
+function timeField(get: (r: CallRecord) => Timestamp | null, wireMillis: boolean) {
+  return {
+    value: get,
+    wire: (r: CallRecord) => {
+      const t = get(r);
+      if (t === null) return 0;
+      return wireMillis ? t.sec * 1000 + Math.floor(t.nsec / 1e6) : t.sec;
+    },
+    text: (r: CallRecord, f: TimestampFormat) => {
+      const t = get(r);
+      return t === null ? '' : formatTimestamp(t, f);
+    },
+    json: (r: CallRecord) => {
+      const t = get(r);
+      return t === null ? 'null' : formatTimestamp(t, 1);
+    },
+  };
+}
+
+interface Spec {
+  name: string;
+  aliases?: string[];
+  ntop?: number;
+  iana?: number;
+  v9Length: number;
+  ipfixLength: number | 'varlen';
+  maxLength: number;
+  type: ValueType;
+  ipVersion?: 4 | 6;
+}
+
+type Accessors = Pick<FieldDef, 'value' | 'wire' | 'text' | 'json'>;
+
+function def(s: Spec, acc: Accessors): FieldDef {
+  const ntop = s.ntop ?? null;
+  const iana = s.iana ?? null;
+  return Object.freeze({
+    name: s.name,
+    aliases: Object.freeze(s.aliases ?? []),
+    group: ntop !== null ? ('sip' as const) : ('flow' as const),
+    ntop,
+    iana,
+    enterprise: ntop !== null ? NTOP_PEN : 0,
+    ipfixId: ntop !== null ? ntop | IPFIX_ENTERPRISE_BIT : (iana as number),
+    // flow fields use the IANA id in v9 too (ids < 128 are v9's own; 152/153 as nProbe sends them)
+    v9Id: ntop !== null ? NTOP_BASE_ID + ntop : (iana as number),
+    v9Length: s.v9Length,
+    ipfixLength: s.ipfixLength,
+    maxLength: s.maxLength,
+    type: s.type,
+    ipVersion: s.ipVersion ?? null,
+    ...acc,
+  });
+}
+
+const str = (name: keyof CallRecord) => stringField((r) => r[name] as string);
+const num = (name: keyof CallRecord) => numberField((r) => r[name] as number);
+const time = (name: keyof CallRecord) => timeField((r) => r[name] as Timestamp | null, false);
+
+function sipString(name: keyof CallRecord, ntop: number, len: number, varlen: boolean): FieldDef {
+  return def(
+    { name, ntop, v9Length: len, ipfixLength: varlen ? 'varlen' : len, maxLength: len, type: 'string' },
+    str(name),
+  );
+}
+
+function sipTime(name: keyof CallRecord, ntop: number): FieldDef {
+  return def({ name, ntop, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'time' }, time(name));
+}
+
+// ---------------------------------------------------------------- the SIP fields
+
+/** The 23 nProbe SIP fields in the order of the default dump template (SPEC §5.2). */
+export const SIP_FIELDS: readonly FieldDef[] = Object.freeze([
+  sipString('SIP_CALL_ID', 130, 96, true),
+  sipString('SIP_CALLING_PARTY', 131, 96, true),
+  sipString('SIP_CALLED_PARTY', 132, 96, true),
+  sipString('SIP_RTP_CODECS', 133, 512, false),
+  sipTime('SIP_INVITE_TIME', 134),
+  sipTime('SIP_TRYING_TIME', 135),
+  sipTime('SIP_RINGING_TIME', 136),
+  sipTime('SIP_INVITE_OK_TIME', 137),
+  sipTime('SIP_INVITE_FAILURE_TIME', 138),
+  sipTime('SIP_BYE_TIME', 139),
+  sipTime('SIP_BYE_OK_TIME', 140),
+  sipTime('SIP_CANCEL_TIME', 141),
+  sipTime('SIP_CANCEL_OK_TIME', 142),
+  def(
+    { name: 'SIP_RTP_IPV4_SRC_ADDR', ntop: 143, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'ipv4' },
+    str('SIP_RTP_IPV4_SRC_ADDR'),
+  ),
+  def(
+    { name: 'SIP_RTP_L4_SRC_PORT', ntop: 144, v9Length: 2, ipfixLength: 2, maxLength: 2, type: 'port' },
+    num('SIP_RTP_L4_SRC_PORT'),
+  ),
+  def(
+    { name: 'SIP_RTP_IPV4_DST_ADDR', ntop: 145, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'ipv4' },
+    str('SIP_RTP_IPV4_DST_ADDR'),
+  ),
+  def(
+    { name: 'SIP_RTP_L4_DST_PORT', ntop: 146, v9Length: 2, ipfixLength: 2, maxLength: 2, type: 'port' },
+    num('SIP_RTP_L4_DST_PORT'),
+  ),
+  def(
+    {
+      name: 'SIP_RESPONSE_CODE',
+      aliases: ['SIP_FAILURE_CODE'],
+      ntop: 147,
+      v9Length: 4,
+      ipfixLength: 4,
+      maxLength: 4,
+      type: 'u32',
+    },
+    num('SIP_RESPONSE_CODE'),
+  ),
+  def(
+    { name: 'SIP_REASON_CAUSE', ntop: 148, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'u32' },
+    num('SIP_REASON_CAUSE'),
+  ),
+  sipString('SIP_UAC', 316, 96, true),
+  sipString('SIP_UAS', 317, 96, true),
+  sipString('SIP_C_IP', 362, 128, false),
+  // 16, not nProbe's 12, so CALL_COMPLETED fits (SPEC §5.1)
+  def(
+    { name: 'SIP_CALL_STATE', ntop: 363, v9Length: 16, ipfixLength: 'varlen', maxLength: 16, type: 'state' },
+    str('SIP_CALL_STATE'),
+  ),
+]);
+
+// ---------------------------------------------------------------- the flow fields (SPEC §4)
+
+function flowAddr(name: string, nprobe: string, iana: number, v: 4 | 6, side: 'src' | 'dst'): FieldDef {
+  const len = v === 4 ? 4 : 16;
+  const get = (r: CallRecord) => (r.flow.ipVersion === v ? r.flow[side] : '');
+  return def(
+    { name, aliases: [nprobe], iana, v9Length: len, ipfixLength: len, maxLength: len, type: v === 4 ? 'ipv4' : 'ipv6', ipVersion: v },
+    stringField(get),
+  );
+}
+
+function flowNum(name: string, nprobe: string, iana: number, len: number, type: ValueType, key: keyof FlowInfo): FieldDef {
+  return def(
+    { name, aliases: [nprobe], iana, v9Length: len, ipfixLength: len, maxLength: len, type },
+    numberField((r) => r.flow[key] as number),
+  );
+}
+
+function flowTime(name: string, nprobe: string, iana: number, key: 'start' | 'end'): FieldDef {
+  return def(
+    { name, aliases: [nprobe], iana, v9Length: 8, ipfixLength: 8, maxLength: 8, type: 'millis' },
+    timeField((r) => r.flow[key], true),
+  );
+}
+
+export const FLOW_SRC_V4 = flowAddr('sourceIPv4Address', 'IPV4_SRC_ADDR', 8, 4, 'src');
+export const FLOW_DST_V4 = flowAddr('destinationIPv4Address', 'IPV4_DST_ADDR', 12, 4, 'dst');
+export const FLOW_SRC_V6 = flowAddr('sourceIPv6Address', 'IPV6_SRC_ADDR', 27, 6, 'src');
+export const FLOW_DST_V6 = flowAddr('destinationIPv6Address', 'IPV6_DST_ADDR', 28, 6, 'dst');
+
+const FLOW_COMMON: readonly FieldDef[] = [
+  flowNum('sourceTransportPort', 'L4_SRC_PORT', 7, 2, 'port', 'sport'),
+  flowNum('destinationTransportPort', 'L4_DST_PORT', 11, 2, 'port', 'dport'),
+  flowNum('protocolIdentifier', 'PROTOCOL', 4, 1, 'u8', 'protocol'),
+  flowTime('flowStartMilliseconds', 'FLOW_START_MILLISECONDS', 152, 'start'),
+  flowTime('flowEndMilliseconds', 'FLOW_END_MILLISECONDS', 153, 'end'),
+  flowNum('packetDeltaCount', 'IN_PKTS', 2, 8, 'u64', 'packets'),
+  flowNum('octetDeltaCount', 'IN_BYTES', 1, 8, 'u64', 'bytes'),
+];
+
+/** Flow fields of the IPv4 data template, in template order. */
+export const FLOW_FIELDS_V4: readonly FieldDef[] = Object.freeze([FLOW_SRC_V4, FLOW_DST_V4, ...FLOW_COMMON]);
+/** Flow fields of the IPv6 data template, in template order. */
+export const FLOW_FIELDS_V6: readonly FieldDef[] = Object.freeze([FLOW_SRC_V6, FLOW_DST_V6, ...FLOW_COMMON]);
+/** Every flow field once. */
+export const FLOW_FIELDS: readonly FieldDef[] = Object.freeze([
+  FLOW_SRC_V4,
+  FLOW_DST_V4,
+  FLOW_SRC_V6,
+  FLOW_DST_V6,
+  ...FLOW_COMMON,
+]);
+
+/** Full IPFIX/v9 data template for a signalling flow of this IP version: flow fields, then the SIP fields. */
+export function exportFields(ipVersion: 4 | 6): readonly FieldDef[] {
+  return ipVersion === 4 ? EXPORT_V4 : EXPORT_V6;
+}
+const EXPORT_V4: readonly FieldDef[] = Object.freeze([...FLOW_FIELDS_V4, ...SIP_FIELDS]);
+const EXPORT_V6: readonly FieldDef[] = Object.freeze([...FLOW_FIELDS_V6, ...SIP_FIELDS]);
+
+export const ALL_FIELDS: readonly FieldDef[] = Object.freeze([...SIP_FIELDS, ...FLOW_FIELDS]);
+
+/** The default dump/CSV template (SPEC §5.2). */
+export const DEFAULT_TEMPLATE: readonly FieldDef[] = SIP_FIELDS;
+
+const BY_NAME = new Map<string, FieldDef>();
+for (const f of ALL_FIELDS) {
+  BY_NAME.set(f.name.toUpperCase(), f);
+  for (const a of f.aliases) BY_NAME.set(a.toUpperCase(), f);
+}
+
+/** A field by name or alias (case-insensitive), or undefined. */
+export function fieldByName(name: string): FieldDef | undefined {
+  return BY_NAME.get(name.toUpperCase());
+}
+
+/** Field of a SIP record by its nProbe name (the table is the only place that knows them). */
+export function sipField(name: string): FieldDef {
+  const f = fieldByName(name);
+  if (!f || f.group !== 'sip') throw new Error(`not a SIP field: ${name}`);
+  return f;
+}
+
+const TEMPLATE_SPLIT = /[\s,;|]+/;
+
+/**
+ * Parse a template: nProbe style `%SIP_CALL_ID %SIP_CALL_STATE`, or a plain comma/space (or `|`)
+ * separated list of names. Names are case-insensitive; aliases resolve to their field.
+ * Throws on an unknown name or an empty template.
+ */
+export function parseTemplate(text: string): FieldDef[] {
+  const out: FieldDef[] = [];
+  for (const raw of text.split(TEMPLATE_SPLIT)) {
+    if (raw === '') continue;
+    const name = raw.startsWith('%') ? raw.slice(1) : raw;
+    if (name === '') continue;
+    const f = fieldByName(name);
+    if (!f) throw new Error(`unknown template field: ${raw}`);
+    out.push(f);
+  }
+  if (out.length === 0) throw new Error('empty template');
+  return out;
+}
+
+// ---------------------------------------------------------------- JSON helpers for the extra keys
+
+/** JSON object text of a record's flow (SPEC §4, keys as in FlowInfo). */
+export function flowJson(f: FlowInfo): string {
+  return (
+    `{"ipVersion":${f.ipVersion},"src":${jsonString(f.src)},"dst":${jsonString(f.dst)},` +
+    `"sport":${f.sport},"dport":${f.dport},"protocol":${f.protocol},` +
+    `"start":${formatTimestamp(f.start, 1)},"end":${formatTimestamp(f.end, 1)},` +
+    `"packets":${f.packets},"bytes":${f.bytes}}`
+  );
+}

@@ -1,0 +1,204 @@
+// Record → text lines: JSON Lines, CSV, dump (SPEC §5.2/§5.3) and the terminal table.
+// Every value's text comes from the field table; this file only joins, escapes and quotes.
+// Lines are returned without a line terminator.
+
+import type { Timestamp } from './events.ts';
+import type { CallRecord } from './calls.ts';
+import {
+  DEFAULT_TEMPLATE,
+  SIP_FIELDS,
+  compareTimestamps,
+  flowJson,
+  isoTimestamp,
+  timestampDiffText,
+  type FieldDef,
+  type TimestampFormat,
+} from './fields.ts';
+
+export interface LineOptions {
+  /** 0 epoch seconds, 1 epoch with fraction (default), 2 ISO 8601 UTC */
+  timestampFormat?: TimestampFormat;
+  /** column separator: `|` for dumps, `,` for CSV by default */
+  separator?: string;
+}
+
+// ---------------------------------------------------------------- JSON Lines
+
+const jsonOrNull = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
+
+function earliest(a: Timestamp | null, b: Timestamp | null): Timestamp | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return compareTimestamps(a, b) <= 0 ? a : b;
+}
+
+/** Exact seconds between two record times when both exist, else the record's number (or null). */
+function secondsText(n: number | null, from: Timestamp | null, to: Timestamp | null): string {
+  if (n === null) return 'null';
+  if (from !== null && to !== null) return timestampDiffText(from, to);
+  return String(n);
+}
+
+/** One JSON object (SPEC §5.3): the 23 fields in table order, then flow and the extra keys. */
+export function jsonLine(r: CallRecord): string {
+  let s = '{';
+  for (const f of SIP_FIELDS) s += `"${f.name}":${f.json(r)},`;
+  s += `"flow":${flowJson(r.flow)}`;
+  s += `,"rtpSrc":${jsonOrNull(r.rtpSrc)},"rtpDst":${jsonOrNull(r.rtpDst)},"reason":${jsonOrNull(r.reason)}`;
+  s += `,"messages":${r.messages},"retransmissions":${r.retransmissions}`;
+  s += `,"durationSec":${secondsText(r.durationSec, r.SIP_INVITE_OK_TIME, r.SIP_BYE_TIME)}`;
+  s += `,"setupSec":${secondsText(r.setupSec, r.SIP_INVITE_TIME, earliest(r.SIP_RINGING_TIME, r.SIP_INVITE_OK_TIME))}`;
+  return s + '}';
+}
+
+// ---------------------------------------------------------------- CSV (RFC 4180)
+
+function csvQuote(v: string, sep: string): string {
+  if (v.indexOf('"') < 0 && v.indexOf('\n') < 0 && v.indexOf('\r') < 0 && v.indexOf(sep) < 0) return v;
+  return '"' + v.replace(/"/g, '""') + '"';
+}
+
+export function csvHeader(template: readonly FieldDef[] = DEFAULT_TEMPLATE, separator = ','): string {
+  return template.map((f) => csvQuote(f.name, separator)).join(separator);
+}
+
+export function csvLine(r: CallRecord, template: readonly FieldDef[] = DEFAULT_TEMPLATE, opts: LineOptions = {}): string {
+  const sep = opts.separator ?? ',';
+  const tf = opts.timestampFormat ?? 1;
+  let s = '';
+  for (let i = 0; i < template.length; i++) {
+    if (i > 0) s += sep;
+    s += csvQuote(template[i].text(r, tf), sep);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- dump (SPEC §5.2)
+
+const HEX = '0123456789ABCDEF';
+const hexByte = (b: number): string => '\\x' + HEX[b >> 4] + HEX[b & 15];
+
+/** C0 controls, DEL, C1 controls (these written as their UTF-8 bytes). */
+function isControl(c: number): boolean {
+  return c < 0x20 || (c >= 0x7f && c <= 0x9f);
+}
+
+function escapeControl(c: number): string {
+  return c < 0x80 ? hexByte(c) : hexByte(0xc2) + hexByte(c);
+}
+
+const DUMP_SPECIAL_BAR = /[\x00-\x1f\x7f-\x9f|\\]/;
+const specialCache = new Map<string, RegExp>();
+
+function specialFor(sep: string): RegExp {
+  if (sep === '|') return DUMP_SPECIAL_BAR;
+  let re = specialCache.get(sep);
+  if (re === undefined) {
+    const extra = sep.replace(/[\]\\^-]/g, '\\$&');
+    re = new RegExp(`[\\x00-\\x1f\\x7f-\\x9f|\\\\${extra}]`);
+    specialCache.set(sep, re);
+  }
+  return re;
+}
+
+/**
+ * A value for a dump line: `|`, `\`, the separator's characters and control characters become `\xHH`
+ * (`|` always, so a line stays readable by nProbe-dump readers whatever the separator).
+ */
+export function escapeDumpValue(v: string, separator = '|'): string {
+  if (!specialFor(separator).test(v)) return v;
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (isControl(c)) out += escapeControl(c);
+    else if (c === 0x7c || c === 0x5c || separator.indexOf(v[i]) >= 0) out += hexByte(c);
+    else out += v[i];
+  }
+  return out;
+}
+
+export function dumpHeader(template: readonly FieldDef[] = DEFAULT_TEMPLATE, separator = '|'): string {
+  return template.map((f) => f.name).join(separator);
+}
+
+export function dumpLine(r: CallRecord, template: readonly FieldDef[] = DEFAULT_TEMPLATE, opts: LineOptions = {}): string {
+  const sep = opts.separator ?? '|';
+  const tf = opts.timestampFormat ?? 1;
+  let s = '';
+  for (let i = 0; i < template.length; i++) {
+    if (i > 0) s += sep;
+    s += escapeDumpValue(template[i].text(r, tf), sep);
+  }
+  return s;
+}
+
+// ---------------------------------------------------------------- terminal table
+
+const TERMINAL_CONTROL = /[\x00-\x1f\x7f-\x9f]/;
+
+/** Control characters would drive the terminal: show them as `\xHH`. */
+function terminalSafe(v: string): string {
+  if (!TERMINAL_CONTROL.test(v)) return v;
+  let out = '';
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    out += isControl(c) ? escapeControl(c) : v[i];
+  }
+  return out;
+}
+
+function fit(v: string, width: number): string {
+  if (v.length <= width) return v.padEnd(width);
+  let cut = width - 1;
+  const c = v.charCodeAt(cut - 1);
+  if (c >= 0xd800 && c <= 0xdbff) cut--; // do not split a surrogate pair
+  return (v.slice(0, cut) + '…').padEnd(width);
+}
+
+const COLUMNS: ReadonlyArray<[string, number]> = [
+  ['START (UTC)', 23],
+  ['CALLER', 28],
+  ['CALLEE', 28],
+  ['STATE', 16],
+  ['CODE', 4],
+  ['DURATION', 8],
+  ['CODECS', 16],
+  ['CALL-ID', 40],
+];
+
+function row(values: string[]): string {
+  let s = '';
+  for (let i = 0; i < COLUMNS.length; i++) {
+    if (i > 0) s += '  ';
+    s += fit(terminalSafe(values[i]), COLUMNS[i][1]);
+  }
+  return s.trimEnd();
+}
+
+function hms(sec: number | null): string {
+  if (sec === null || !(sec >= 0)) return '-';
+  const t = Math.floor(sec);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const s = t % 60;
+  return `${h}:${m < 10 ? '0' : ''}${m}:${s < 10 ? '0' : ''}${s}`;
+}
+
+export function tableHeader(): string {
+  return row(COLUMNS.map((c) => c[0]));
+}
+
+export function tableLine(r: CallRecord): string {
+  const start = r.SIP_INVITE_TIME ?? r.flow.start;
+  const when = isoTimestamp(start, ' ', Math.min(3, start.digits)).slice(0, -1);
+  return row([
+    when,
+    r.SIP_CALLING_PARTY,
+    r.SIP_CALLED_PARTY,
+    r.SIP_CALL_STATE,
+    r.SIP_RESPONSE_CODE === 0 ? '' : String(r.SIP_RESPONSE_CODE),
+    hms(r.durationSec),
+    r.SIP_RTP_CODECS,
+    r.SIP_CALL_ID,
+  ]);
+}
