@@ -3,6 +3,7 @@
 // the window size whatever the file size.
 
 import { open } from 'node:fs/promises';
+import { readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { Engine, FileStatus } from '../shared/engine.ts';
@@ -21,6 +22,7 @@ export interface InputHooks {
 }
 
 const GZIP = [0x1f, 0x8b];
+const YIELD_EVERY = 64 << 20;
 
 export async function feedFile(engine: Engine, path: string, index: number, hooks: InputHooks = {}): Promise<FileResult> {
   engine.beginFile(index);
@@ -39,14 +41,22 @@ export async function feedFile(engine: Engine, path: string, index: number, hook
           const src = fh.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 });
           bytesRead = await feedStream(engine, src, hooks, size, true);
         } else {
+          // synchronous reads straight into the WASM window (no thread-pool round trip per
+          // chunk); the event loop gets a turn every YIELD_EVERY bytes for signals and output
           let pos = 0;
+          let sinceYield = 0;
           while (!hooks.stopped?.()) {
             const w = engine.window();
-            const { bytesRead: n } = await fh.read(w, 0, w.length, pos);
+            const n = readSync(fh.fd, w, 0, w.length, pos);
             if (n === 0) break;
             pos += n;
             engine.commit(n);
             hooks.onChunk?.(pos, size);
+            sinceYield += n;
+            if (sinceYield >= YIELD_EVERY) {
+              sinceYield = 0;
+              await new Promise((r) => setImmediate(r));
+            }
           }
           bytesRead = pos;
         }
