@@ -79,6 +79,8 @@ export function init(): void {
   initTcp();
   initSctp();
   initPorts();
+  // guard: vector loads may read up to 15 bytes past the end of the last buffer
+  heap.alloc(64);
 }
 
 /** Add a SIP port hint (--sip-ports). */

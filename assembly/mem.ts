@@ -52,3 +52,30 @@ export function findByte(p: usize, len: u32, c: u32): i32 {
   }
   return -1;
 }
+
+/** Index of the first LF in [p+from, p+len), or len. 16 bytes at a time: reading up to 15 bytes
+ *  past len is safe because every buffer lies inside linear memory with a guard after the heap. */
+export function findLF(p: usize, from: u32, len: u32): u32 {
+  let i = from;
+  const nl = i8x16.splat(10);
+  while (i + 16 <= len) {
+    const m = i8x16.bitmask(i8x16.eq(v128.load(p + i), nl));
+    if (m != 0) return i + ctz<u32>(m);
+    i += 16;
+  }
+  while (i < len && load<u8>(p + i) != 10) i++;
+  return i;
+}
+
+/** Index of the first byte below 0x20 (a control character, CR or LF) in [p+from, p+len), or len. */
+export function findControl(p: usize, from: u32, len: u32): u32 {
+  let i = from;
+  const sp = i8x16.splat(32);
+  while (i + 16 <= len) {
+    const m = i8x16.bitmask(i8x16.lt_u(v128.load(p + i), sp));
+    if (m != 0) return i + ctz<u32>(m);
+    i += 16;
+  }
+  while (i < len && load<u8>(p + i) >= 32) i++;
+  return i;
+}

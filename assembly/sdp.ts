@@ -1,7 +1,7 @@
 // SDP line scan: reports the c=, m= and a=rtpmap: lines of the SDP part of a body, in order,
 // as (type, offset, length) of the value. JS rebuilds the media sections from the order.
 
-import { u8at, lower, ieq } from './mem';
+import { u8at, lower, ieq, findLF } from './mem';
 import { MAX_SDP_ENTRIES } from './limits';
 
 export const S_C: u32 = 99; // 'c'
@@ -40,8 +40,7 @@ function scanLines(base: usize, off: u32, len: u32): void {
   let pos = off;
   const end = off + len;
   while (pos < end) {
-    let lf = pos;
-    while (lf < end && u8at(base + lf) != 10) lf++;
+    const lf = findLF(base, pos, end);
     let stop = lf;
     if (stop > pos && u8at(base + stop - 1) == 13) stop--;
     if (stop >= pos + 2 && u8at(base + pos + 1) == 61) {

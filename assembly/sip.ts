@@ -2,7 +2,7 @@
 // (any port). The scan records (offset, length) of the header values the call tracker needs;
 // JS decodes only those slices.
 
-import { u8at, lower, ieq, eq } from './mem';
+import { u8at, lower, ieq, eq, findLF, findControl } from './mem';
 import { MAX_HDR_ENTRIES } from './limits';
 
 // Header ids: part of the event contract with shared/engine.ts (HEADER_IDS there).
@@ -71,10 +71,14 @@ export function startLine(p: usize, len: u32): u32 {
  *  holds control characters (binary data that happens to begin like SIP). */
 function lineEnd(p: usize, len: u32, from: u32): u32 {
   const lim = len < MAX_START_LINE ? len : MAX_START_LINE;
-  for (let i = from; i < lim; i++) {
+  let i = from;
+  while (i < lim) {
+    i = findControl(p, i, lim);
+    if (i >= lim) return 0;
     const c = u8at(p + i);
     if (c == 10) return i + 1;
-    if (c < 32 && c != 13 && c != 9) return 0;
+    if (c != 13 && c != 9) return 0;
+    i++;
   }
   return 0;
 }
@@ -138,8 +142,7 @@ export function scanHeaders(p: usize, len: u32, slLen: u32, record: bool, final:
   let lastEntry: usize = 0; // entry a folded line continues
   while (pos < len) {
     // find the end of this line
-    let lf = pos;
-    while (lf < len && u8at(p + lf) != 10) lf++;
+    const lf = findLF(p, pos, len);
     if (lf >= len && !final) return; // incomplete header section
     let stop = lf;
     if (stop > pos && u8at(p + stop - 1) == 13) stop--;
