@@ -107,13 +107,17 @@ const TRANSPORTS: Transport[] = ['udp', 'udp', 'tcp', 'sctp', 'ws'];
 const H_CALL_ID = 1, H_FROM = 2, H_TO = 3, H_CSEQ = 4, H_USER_AGENT = 5, H_SERVER = 6, H_REASON = 7, H_CONTENT_TYPE = 8;
 
 const utf8 = new TextDecoder('utf-8');
+const SLAB_SIZE = 256 << 10;
 
 export class Engine {
   private core: CoreExports;
   private u8!: Uint8Array;
+  private u32!: Uint32Array;
   private dv!: DataView;
   private buffer: ArrayBuffer | null = null;
   private coreWatches: number[] = [];
+  /** IPv4 address text by value: the same few addresses recur in every message */
+  private v4Cache = new Map<number, string>();
   /** called for every SIP message, in capture order */
   onMessage: (m: SipMessage) => void = () => {};
 
@@ -141,6 +145,7 @@ export class Engine {
     if (b !== this.buffer) {
       this.buffer = b as ArrayBuffer;
       this.u8 = new Uint8Array(b);
+      this.u32 = new Uint32Array(b);
       this.dv = new DataView(b);
     }
   }
@@ -255,6 +260,38 @@ export class Engine {
     this.core.evClear();
   }
 
+  /** Copy bytes out of linear memory (the event buffer is reused). Small copies are carved from
+   *  a shared slab: one ArrayBuffer per message costs more than the whole decode. */
+  private slab = new Uint8Array(0);
+  private slabOff = 0;
+  private copyOut(start: number, len: number): Uint8Array {
+    const src = this.u8.subarray(start, start + len);
+    if (len > SLAB_SIZE >> 4) return src.slice();
+    if (this.slabOff + len > this.slab.length) {
+      this.slab = new Uint8Array(SLAB_SIZE);
+      this.slabOff = 0;
+    }
+    const out = this.slab.subarray(this.slabOff, this.slabOff + len);
+    out.set(src);
+    this.slabOff += (len + 7) & ~7;
+    return out;
+  }
+
+  private ipText(o: number): string {
+    const w = this.u32;
+    const i = o >>> 2;
+    // v4-mapped (::ffff:a.b.c.d) is the common case: cache by the 32-bit value
+    if (w[i] !== 0 || w[i + 1] !== 0 || w[i + 2] !== 0xffff0000) return formatIp16(this.u8, o);
+    const v = w[i + 3];
+    let s = this.v4Cache.get(v);
+    if (s === undefined) {
+      if (this.v4Cache.size > 4096) this.v4Cache.clear();
+      s = formatIp16(this.u8, o);
+      this.v4Cache.set(v, s);
+    }
+    return s;
+  }
+
   private decode(e: number): SipMessage | null {
     const dv = this.dv;
     const u8 = this.u8;
@@ -267,7 +304,7 @@ export class Engine {
     const watchStart = entries + (nHdr + nSdp) * 12;
     const rawStart = watchStart + nWatch * 4;
     for (let i = 0; i < nWatch; i++) this.coreWatches.push(dv.getInt32(watchStart + i * 4, true));
-    const raw = u8.slice(rawStart, rawStart + rawLen);
+    const raw = this.copyOut(rawStart, rawLen);
     // one decode of the whole message; when it is one char per byte, byte offsets are string offsets
     const text = utf8.decode(raw);
     const aligned = text.length === rawLen;
@@ -330,9 +367,7 @@ export class Engine {
           break;
       }
     }
-    // CSeq number and method (a missing or absurd method — longer than any the core accepts in a
-    // request line — still gives the number)
-    const cs = /^\s*(\d+)(?:\s+(\S{1,32})(?!\S))?/.exec(cseqText);
+    const [cseq, cseqMethod] = parseCseq(cseqText);
     const sdp = nSdp > 0 ? buildSdp(dv, entries + nHdr * 12, nSdp, slice) : null;
     const ipv = u8[e + 26] === 6 ? 6 : 4;
     return {
@@ -341,8 +376,8 @@ export class Engine {
       fileOffset: dv.getFloat64(e + 16, true),
       ts: { sec: dv.getUint32(e + 8, true), nsec: dv.getUint32(e + 12, true), digits: u8[e + 28] },
       ipVersion: ipv,
-      src: formatIp16(u8, e + 32),
-      dst: formatIp16(u8, e + 48),
+      src: this.ipText(e + 32),
+      dst: this.ipText(e + 48),
       sport: dv.getUint16(e + 64, true),
       dport: dv.getUint16(e + 66, true),
       transport: TRANSPORTS[u8[e + 27]] ?? 'udp',
@@ -353,8 +388,8 @@ export class Engine {
       requestUri,
       status,
       reasonPhrase,
-      cseq: cs ? Number(cs[1]) : 0,
-      cseqMethod: cs ? (cs[2] ?? '') : '',
+      cseq,
+      cseqMethod,
       callId,
       from,
       to,
@@ -405,8 +440,46 @@ export function tagOf(v: string): string {
     const semi = v.indexOf(';');
     params = semi >= 0 ? v.substring(semi) : '';
   }
+  if (params.length === 0) return '';
+  // common spelling first: ";tag=value"
+  const i = params.indexOf(';tag=');
+  if (i >= 0) {
+    let j = i + 5;
+    while (j < params.length) {
+      const c = params.charCodeAt(j);
+      if (c === 59 || c === 44 || c === 32 || c === 9 || c === 13 || c === 10) break;
+      j++;
+    }
+    if (j > i + 5) return params.substring(i + 5, j);
+  }
   const m = /;\s*tag\s*=\s*([^;,\s]+)/i.exec(params);
   return m ? m[1] : '';
+}
+
+/** CSeq number and method; a missing or absurd method (longer than any the core accepts in a
+ *  request line) still gives the number. */
+export function parseCseq(v: string): [number, string] {
+  let i = 0;
+  const n = v.length;
+  while (i < n && (v.charCodeAt(i) === 32 || v.charCodeAt(i) === 9)) i++;
+  const ds = i;
+  while (i < n && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
+  if (i === ds) return [0, ''];
+  const num = Number(v.substring(ds, i));
+  const ws = i;
+  while (i < n && (v.charCodeAt(i) === 32 || v.charCodeAt(i) === 9)) i++;
+  if (i === ws || i === n) return [num, ''];
+  const ms = i;
+  while (i < n && v.charCodeAt(i) > 32) i++;
+  if (i - ms > 32 || (i < n && v.charCodeAt(i) > 32)) return [num, ''];
+  return [num, v.substring(ms, i)];
+}
+
+/** Space-separated words (SDP separates fields with single spaces; tolerate runs and tabs). */
+function words(v: string): string[] {
+  const out = v.split(' ');
+  if (v.indexOf('  ') < 0 && v.indexOf('\t') < 0) return out;
+  return v.split(/[ \t]+/).filter((x) => x !== '');
 }
 
 function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: number) => string): Sdp {
@@ -418,7 +491,7 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
     const v = slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true)).trim();
     if (type === 99) {
       // c=IN IP4 addr[/ttl[/count]]
-      const parts = v.split(/\s+/);
+      const parts = words(v);
       if (parts.length < 3) continue;
       const addr = parts[2].split('/')[0];
       if (!addr) continue;
@@ -427,7 +500,7 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
       else sdp.connection = addr;
     } else if (type === 109) {
       // m=media port[/n] proto fmt...
-      const parts = v.split(/\s+/);
+      const parts = words(v);
       if (parts.length < 3) continue;
       const port = Number(parts[1].split('/')[0]);
       cur = {
