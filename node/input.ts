@@ -3,7 +3,6 @@
 // the window size whatever the file size.
 
 import { open } from 'node:fs/promises';
-import { readSync } from 'node:fs';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { Engine, FileStatus } from '../shared/engine.ts';
@@ -22,7 +21,7 @@ export interface InputHooks {
 }
 
 const GZIP = [0x1f, 0x8b];
-const YIELD_EVERY = 64 << 20;
+const READ_CHUNK = 4 << 20;
 
 export async function feedFile(engine: Engine, path: string, index: number, hooks: InputHooks = {}): Promise<FileResult> {
   engine.beginFile(index);
@@ -41,22 +40,25 @@ export async function feedFile(engine: Engine, path: string, index: number, hook
           const src = fh.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 });
           bytesRead = await feedStream(engine, src, hooks, size, true);
         } else {
-          // synchronous reads straight into the WASM window (no thread-pool round trip per
-          // chunk); the event loop gets a turn every YIELD_EVERY bytes for signals and output
+          // double-buffered: the kernel copies the next chunk (thread pool) while the core
+          // parses this one; the copy into the WASM window is a fast memcpy
+          const bufs = [Buffer.allocUnsafe(READ_CHUNK), Buffer.allocUnsafe(READ_CHUNK)];
           let pos = 0;
-          let sinceYield = 0;
-          while (!hooks.stopped?.()) {
-            const w = engine.window();
-            const n = readSync(fh.fd, w, 0, w.length, pos);
+          let k = 0;
+          let pending = fh.read(bufs[0], 0, READ_CHUNK, 0);
+          while (true) {
+            const { bytesRead: n } = await pending;
             if (n === 0) break;
             pos += n;
-            engine.commit(n);
+            const stop = hooks.stopped?.() === true;
+            if (!stop) pending = fh.read(bufs[1 - k], 0, READ_CHUNK, pos);
+            engine.feed(bufs[k].subarray(0, n));
             hooks.onChunk?.(pos, size);
-            sinceYield += n;
-            if (sinceYield >= YIELD_EVERY) {
-              sinceYield = 0;
-              await new Promise((r) => setImmediate(r));
+            if (stop || hooks.stopped?.()) {
+              if (!stop) await pending; // let the read in flight finish before closing
+              break;
             }
+            k = 1 - k;
           }
           bytesRead = pos;
         }
