@@ -29,6 +29,7 @@ export const E_NOT_CAPTURE: u32 = 1;
 export const E_BAD_RECORD: u32 = 2;
 export const E_BAD_BLOCK: u32 = 3;
 export const E_TRUNCATED: u32 = 4;
+export const E_EMPTY: u32 = 5;
 // warnings
 export const W_MIXED_ORDER: u32 = 1; // pcap record headers in the other byte order than the file header
 
@@ -125,14 +126,14 @@ export function endFile(): u32 {
     count(C_TRUNCATED_FILE);
     errOffset = skipStart;
   } else if (inLen > 0 && format != F_STOPPED && fileErr == E_NONE) {
-    if (format == F_UNKNOWN) fileErr = E_NOT_CAPTURE;
+    if (format == F_UNKNOWN) fileErr = inLen >= 4 && knownMagic(load<u32>(inBuf)) ? E_TRUNCATED : E_NOT_CAPTURE;
     else {
       fileErr = E_TRUNCATED;
       count(C_TRUNCATED_FILE);
     }
     errOffset = fileBase;
   } else if (format == F_UNKNOWN && fileErr == E_NONE && fileBase == 0 && inLen == 0) {
-    fileErr = E_NOT_CAPTURE; // empty file
+    fileErr = E_EMPTY;
   }
   inLen = 0;
   skipBytes = 0;
@@ -259,6 +260,10 @@ function stop(err: u32, at: u32): void {
   fileErr = err;
   errOffset = fileBase + <f64>at;
   format = F_STOPPED;
+}
+
+function knownMagic(m: u32): bool {
+  return m == 0xa1b2c3d4 || m == 0xa1b23c4d || m == 0xd4c3b2a1 || m == 0x4d3cb2a1 || m == 0x0a0d0d0a;
 }
 
 function detect(p: usize): bool {

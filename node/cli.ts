@@ -93,6 +93,8 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
   const onSignal = (sig: string) => {
     if (stopSignal) process.exit(130); // second signal: give up at once
     stopSignal = sig;
+    // a quiet pipe would never deliver the next chunk that checks the flag: end the read now
+    if (files.includes('-')) process.stdin.destroy();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -109,7 +111,7 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
     });
     await out.drained();
     results.push(res);
-    const problem = res.readError ?? res.message;
+    const problem = stopSignal && res.readError ? null : (res.readError ?? res.message);
     if (problem) {
       progress.clear();
       const where = res.readError ? '' : ` (at byte ${res.offset})`;

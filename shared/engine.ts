@@ -94,6 +94,7 @@ export const FILE_ERRORS: Record<number, string> = {
   2: 'a record has an impossible length: the file is damaged; reading of this file stopped there',
   3: 'a pcapng block is damaged; reading of this file stopped there',
   4: 'the file ends in the middle of a record (truncated capture)',
+  5: 'the file is empty',
 };
 
 export interface FileStatus {

@@ -1507,10 +1507,15 @@ describe('damaged input', () => {
     expect(stats.counters.frames).toBe(0);
   });
 
-  test('empty file: error 1', async () => {
+  test('empty file: error 5 (the file is empty)', async () => {
     const { messages, files } = await run(new Uint8Array(0));
     expect(messages).toEqual([]);
-    expect(files[0]).toMatchObject({ error: 1, message: FILE_ERRORS[1], bytesRead: 0 });
+    expect(files[0]).toMatchObject({ error: 5, message: FILE_ERRORS[5], bytesRead: 0 });
+  });
+
+  test('a file cut inside the pcap file header: truncated (error 4), not "not a capture"', async () => {
+    const { files } = await run(good.subarray(0, 10));
+    expect(files[0]).toMatchObject({ error: 4, message: FILE_ERRORS[4] });
   });
 
   test('a missing file: readError, the run goes on with the next file', async () => {
