@@ -113,6 +113,19 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   ctx.markSip();
 }
 
+/** A time tick (16 bytes: size 16, 0, sec, nsec): capture time passed a new second. Ticks sit in
+ *  the event stream in frame order, so the tracker's timeouts fire at the same point of the
+ *  capture however the input was cut into chunks. */
+export function emitTick(sec: u32, nsec: u32): void {
+  if (evLen + 16 > EV_CAP) return;
+  const e = evBuf + evLen;
+  store<u32>(e, 16);
+  store<u32>(e + 4, 0);
+  store<u32>(e + 8, sec);
+  store<u32>(e + 12, nsec);
+  evLen += 16;
+}
+
 export function clearEvents(): void {
   evLen = 0;
 }

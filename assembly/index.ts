@@ -12,7 +12,7 @@ import {
 import { initArena } from './arena';
 import { initSip } from './sip';
 import { initSdp } from './sdp';
-import { initEvents, clearEvents, evBuf, evLen } from './events';
+import { initEvents, clearEvents, emitTick, evBuf, evLen } from './events';
 import * as media from './media';
 import { initFrag, sweepFrags } from './frag';
 import { initTcp, sweepTcp } from './tcp';
@@ -56,6 +56,9 @@ let fileWarn: u32 = 0;
 let errOffset: f64 = 0;
 let frames: u32 = 0;
 let nextSweep: u32 = 0;
+// highest capture time seen (captures are not always in time order)
+let maxSec: u32 = 0;
+let maxNsec: u32 = 0;
 
 // pcapng interfaces of the current section: linktype, resolution (pow2 flag, exponent), offset
 let nIfaces: u32 = 0;
@@ -176,11 +179,12 @@ export function counterCount(): u32 {
 export function bytesPtr(): usize {
   return bytes;
 }
+/** Highest capture time seen so far. */
 export function nowSec(): u32 {
-  return ctx.tsSec;
+  return maxSec;
 }
 export function nowNsec(): u32 {
-  return ctx.tsNsec;
+  return maxNsec;
 }
 
 // ---- media endpoints (the tracker's RTP watch list) ---------------------------------------
@@ -462,7 +466,13 @@ function packet(iface: u32, hi: u32, lo: u32, data: usize, caplen: u32, olen: u3
 
 function frame(lt: u32, data: usize, caplen: u32, sec: u32, nsec: u32, digits: u32, pos: u32, olen: u32): void {
   frames++;
-  ctx.setFrame(frames, sec, nsec > 999999999 ? 999999999 : nsec, digits, fileIdx, fileBase + <f64>pos, olen);
+  if (nsec > 999999999) nsec = 999999999;
+  if (sec > maxSec || (sec == maxSec && nsec > maxNsec)) {
+    if (sec > maxSec) emitTick(sec, nsec);
+    maxSec = sec;
+    maxNsec = nsec;
+  }
+  ctx.setFrame(frames, sec, nsec, digits, fileIdx, fileBase + <f64>pos, olen);
   count(C_FRAMES);
   addBytes(B_BYTES, caplen);
   beginFrame();

@@ -103,10 +103,7 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
   const results: FileResult[] = [];
   for (let i = 0; i < files.length && !stopSignal; i++) {
     const res = await feedFile(engine, files[i], i, {
-      onChunk: (done, size) => {
-        analyzer.afterChunk();
-        progress.update(i, done, size, records);
-      },
+      onChunk: (done, size) => progress.update(i, done, size, records),
       stopped: () => stopSignal !== null,
     });
     await out.drained();

@@ -20,11 +20,8 @@ export class Analyzer {
   ) {
     this.tracker = new CallTracker(options, onRecord, engine);
     engine.onMessage = (m) => this.tracker.onMessage(m);
-  }
-
-  /** After a chunk: capture time may have moved on without SIP (RTP only): run expiry. */
-  afterChunk(): void {
-    this.tracker.advance(this.engine.now());
+    // capture time moving on without SIP (RTP only) runs expiry; ticks come in frame order
+    engine.onTick = (t) => this.tracker.advance(t);
   }
 
   /** End of input (or shutdown): give up reassembly, export every open call. */

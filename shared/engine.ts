@@ -121,6 +121,8 @@ export class Engine {
   private v4Cache = new Map<number, string>();
   /** called for every SIP message, in capture order */
   onMessage: (m: SipMessage) => void = () => {};
+  /** called when capture time passes a new second (in frame order, independent of chunking) */
+  onTick: (nowSec: number) => void = () => {};
 
   private constructor(core: CoreExports) {
     this.core = core;
@@ -204,7 +206,7 @@ export class Engine {
     this.drain();
   }
 
-  /** Capture time of the last frame, in seconds. */
+  /** Highest capture time seen so far, in seconds. */
   now(): number {
     return this.core.nowSec() + this.core.nowNsec() / 1e9;
   }
@@ -251,6 +253,11 @@ export class Engine {
     while (off < len) {
       const size = this.dv.getUint32(base + off, true);
       if (size === 0) break;
+      if (size === 16) {
+        this.onTick(this.dv.getUint32(base + off + 8, true) + this.dv.getUint32(base + off + 12, true) / 1e9);
+        off += size;
+        continue;
+      }
       const m = this.decode(base + off);
       off += size;
       if (m) this.onMessage(m);

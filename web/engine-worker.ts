@@ -146,7 +146,6 @@ async function analyze(
             const { done, value } = await reader.read();
             if (done) break;
             engine.feed(value);
-            analyzer.afterChunk();
             report({ file: i, bytes: bytesRead, records: lines.length });
           }
         } finally {

@@ -33,7 +33,7 @@ export async function recordsOf(paths: string[], opts: Partial<TrackerOptions> =
   const records: CallRecord[] = [];
   const analyzer = new Analyzer(engine, opts, (r) => records.push(r));
   const files: FileResult[] = [];
-  for (let i = 0; i < paths.length; i++) files.push(await feedFile(engine, paths[i], i, { onChunk: () => analyzer.afterChunk() }));
+  for (let i = 0; i < paths.length; i++) files.push(await feedFile(engine, paths[i], i));
   analyzer.finish();
   return { records, files, stats: analyzer.stats() };
 }
