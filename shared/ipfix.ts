@@ -1,0 +1,397 @@
+// IPFIX (RFC 7011) and NetFlow v9 (RFC 3954) message builder (SPEC §4, §5.1).
+// Transport-free: records in, Uint8Array messages out; the caller sends or writes them.
+// Every element id, length, enterprise number and value type comes from the field table
+// (fields.ts); this file lists none of them. Runs in Node and in browsers (no Buffer, no node:).
+//
+// Decisions:
+// - Records are grouped by template: the IPv4-flow records (input order) first, then the IPv6
+//   ones; consecutive records of one template share a data set.
+// - Sequence numbers count what this encoder *built*: every returned message is assumed sent.
+//   IPFIX: data records sent before the message in this transport session (RFC 7011 §3.1, §10);
+//   template records do not count. v9: export packets sent before (template-only ones included).
+// - reset() starts a new transport session. IPFIX: the sequence restarts at 0 (RFC 7011 numbers
+//   records per Transport Session, and a new TCP connection is a new session). v9: RFC 3954 counts
+//   packets per exporter and has no transport session, so the packet count continues.
+// - v9 sysUptime, when not given: milliseconds from the export time of this encoder's first message
+//   to this one (never negative); deterministic, unlike a clock reading. reset() keeps it.
+// - IPFIX sets are not padded (RFC 7011 allows, never requires it); v9 flowsets are padded to 4.
+// - Flow fields passed in `sipFields` are skipped: every record already carries its flow fields.
+
+import type { CallRecord } from './calls.ts';
+import {
+  DEFAULT_TEMPLATE_ID_V4,
+  DEFAULT_TEMPLATE_ID_V6,
+  IPFIX_ENTERPRISE_BIT,
+  IPFIX_VARLEN,
+  SIP_FIELDS,
+  exportFields,
+  type FieldDef,
+  type WireValue,
+} from './fields.ts';
+import { parseIp16 } from './addr.ts';
+
+export type ExportFormat = 'ipfix' | 'v9';
+
+export interface EncoderOptions {
+  format: ExportFormat;
+  /** IPFIX observation domain / v9 source id, default 0 */
+  observationDomain?: number;
+  /** max bytes per message, default 1400 */
+  mtu?: number;
+  /** default 257 (signalling flow over IPv4) */
+  templateIdV4?: number;
+  /** default 258 (signalling flow over IPv6) */
+  templateIdV6?: number;
+  /** SIP fields of both templates, in order; default SIP_FIELDS */
+  sipFields?: readonly FieldDef[];
+}
+
+export const IPFIX_VERSION = 10;
+export const V9_VERSION = 9;
+export const IPFIX_HEADER_LENGTH = 16;
+export const V9_HEADER_LENGTH = 20;
+/** IPFIX Template Set id (RFC 7011 §3.3.2). */
+export const IPFIX_TEMPLATE_SET_ID = 2;
+/** NetFlow v9 Template FlowSet id (RFC 3954 §5.2). */
+export const V9_TEMPLATE_FLOWSET_ID = 0;
+export const DEFAULT_MTU = 1400;
+/** The length field of both headers is 16 bits. */
+const MAX_MESSAGE = 65535;
+const SET_HEADER = 4;
+
+const utf8 = new TextEncoder();
+
+/** Longest prefix of UTF-8 bytes of at most `max` bytes that does not split a character. */
+export function cutUtf8(b: Uint8Array, max: number): Uint8Array {
+  if (b.length <= max) return b;
+  let n = max;
+  // a continuation byte (10xxxxxx) at the cut means the character straddles it: back off to its lead
+  while (n > 0 && (b[n] & 0xc0) === 0x80) n--;
+  return b.subarray(0, n);
+}
+
+/** Unsigned integer of `len` bytes, big-endian, modulo 2^(8·len); not-finite or negative → 0. */
+function putUint(out: Uint8Array, o: number, len: number, v: number): void {
+  let x = Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+  for (let i = len - 1; i >= 0; i--) {
+    out[o + i] = x % 256;
+    x = Math.floor(x / 256);
+  }
+}
+
+const u32 = (v: number): number => (Number.isFinite(v) && v > 0 ? Math.floor(v) % 0x1_0000_0000 : 0);
+
+function put16(out: Uint8Array, o: number, v: number): void {
+  out[o] = (v >>> 8) & 0xff;
+  out[o + 1] = v & 0xff;
+}
+
+function put32(out: Uint8Array, o: number, v: number): void {
+  out[o] = (v >>> 24) & 0xff;
+  out[o + 1] = (v >>> 16) & 0xff;
+  out[o + 2] = (v >>> 8) & 0xff;
+  out[o + 3] = v & 0xff;
+}
+
+const pad4 = (n: number): number => (n + 3) & ~3;
+
+const isStringType = (f: FieldDef): boolean => f.type === 'string' || f.type === 'state';
+
+/** One field as this format writes it: wire length (null = IPFIX varlen) and its cap. */
+interface Slot {
+  readonly f: FieldDef;
+  readonly len: number | null;
+  /** most value bytes (strings): the fixed length, or the varlen cap */
+  readonly cap: number;
+}
+
+interface Template {
+  readonly id: number;
+  readonly slots: readonly Slot[];
+  /** the template record (header + field specifiers) */
+  readonly record: Uint8Array;
+  /** bytes of the largest data record */
+  readonly maxRecord: number;
+}
+
+/** A data set being filled. */
+interface OpenSet {
+  id: number;
+  records: Uint8Array[];
+  bytes: number; // record bytes, without header and padding
+}
+
+/** A message being filled. */
+interface OpenMessage {
+  templates: boolean;
+  sets: OpenSet[];
+  size: number; // header + sets as they would be written now
+  dataRecords: number;
+}
+
+export class FlowEncoder {
+  readonly format: ExportFormat;
+  readonly observationDomain: number;
+  readonly mtu: number;
+  readonly templateIdV4: number;
+  readonly templateIdV6: number;
+  private readonly t4: Template;
+  private readonly t6: Template;
+  private readonly headerLen: number;
+  /** IPFIX: data records sent in this session; v9: packets sent (both modulo 2^32) */
+  private seq = 0;
+  private firstExport: number | null = null;
+
+  constructor(opts: EncoderOptions) {
+    if (opts.format !== 'ipfix' && opts.format !== 'v9') throw new Error(`unknown export format: ${String(opts.format)}`);
+    this.format = opts.format;
+    this.headerLen = this.format === 'ipfix' ? IPFIX_HEADER_LENGTH : V9_HEADER_LENGTH;
+    const dom = opts.observationDomain ?? 0;
+    if (!Number.isInteger(dom) || dom < 0 || dom > 0xffff_ffff) throw new Error(`bad observation domain: ${dom}`);
+    this.observationDomain = dom;
+    const mtu = opts.mtu ?? DEFAULT_MTU;
+    if (!Number.isInteger(mtu) || mtu < this.headerLen + SET_HEADER + 4) throw new Error(`bad mtu: ${mtu}`);
+    this.mtu = Math.min(mtu, MAX_MESSAGE);
+    this.templateIdV4 = opts.templateIdV4 ?? DEFAULT_TEMPLATE_ID_V4;
+    this.templateIdV6 = opts.templateIdV6 ?? DEFAULT_TEMPLATE_ID_V6;
+    for (const id of [this.templateIdV4, this.templateIdV6]) {
+      // 0–255 are set ids (RFC 7011 §3.3.2, RFC 3954 §5.2)
+      if (!Number.isInteger(id) || id < 256 || id > 65535) throw new Error(`bad template id: ${id}`);
+    }
+    if (this.templateIdV4 === this.templateIdV6) throw new Error('the IPv4 and IPv6 templates need different ids');
+    const sip = (opts.sipFields ?? SIP_FIELDS).filter((f) => f.group === 'sip');
+    this.t4 = this.buildTemplate(this.templateIdV4, 4, sip);
+    this.t6 = this.buildTemplate(this.templateIdV6, 6, sip);
+  }
+
+  /** Fields of a data template in wire order: the flow fields of SPEC §4, then the SIP fields. */
+  templateFields(ipVersion: 4 | 6): readonly FieldDef[] {
+    return (ipVersion === 4 ? this.t4 : this.t6).slots.map((s) => s.f);
+  }
+
+  /** Next sequence number: IPFIX data records / v9 packets sent so far (modulo 2^32). */
+  get sequence(): number {
+    return this.seq;
+  }
+
+  /** New transport session (e.g. TCP reconnect): IPFIX sequence back to 0, v9 continues (see top). */
+  reset(): void {
+    if (this.format === 'ipfix') this.seq = 0;
+  }
+
+  /** A message holding only the template sets (both templates). It is not split: with a tiny
+   *  mtu and a long user template it may exceed the mtu. */
+  templateMessage(exportTimeSec: number, uptimeMs?: number): Uint8Array {
+    const m = this.newMessage(true);
+    return this.finish(m, exportTimeSec, uptimeMs);
+  }
+
+  /**
+   * Messages carrying these records, each at most `mtu` bytes. `withTemplates`: the template set
+   * starts the first message (alone if a record does not fit beside it). A record larger than
+   * the mtu minus the headers cannot be split: it is sent alone in a message longer than the mtu
+   * (the default templates' largest record, ~1.3 kB, fits the default 1400).
+   */
+  encode(records: readonly CallRecord[], exportTimeSec: number, withTemplates: boolean, uptimeMs?: number): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    let m = this.newMessage(withTemplates);
+    for (const t of [this.t4, this.t6]) {
+      const v = t === this.t4 ? 4 : 6;
+      for (const r of records) {
+        if (r.flow.ipVersion !== v) continue;
+        const rec = this.encodeRecord(t, r);
+        if (m.size + this.growth(m, t.id, rec.length) > this.mtu && (m.dataRecords > 0 || m.templates)) {
+          out.push(this.finish(m, exportTimeSec, uptimeMs));
+          m = this.newMessage(false);
+        }
+        this.add(m, t.id, rec);
+      }
+    }
+    if (m.dataRecords > 0 || m.templates) out.push(this.finish(m, exportTimeSec, uptimeMs));
+    return out;
+  }
+
+  /** Bytes of one data record (for sizing); the record must match the template of its IP version. */
+  recordBytes(r: CallRecord): Uint8Array {
+    return this.encodeRecord(r.flow.ipVersion === 6 ? this.t6 : this.t4, r);
+  }
+
+  // ---------------------------------------------------------------- templates
+
+  private buildTemplate(id: number, ipVersion: 4 | 6, sip: readonly FieldDef[]): Template {
+    const flow = exportFields(ipVersion).filter((f) => f.group === 'flow');
+    const fields = [...flow, ...sip];
+    const ipfix = this.format === 'ipfix';
+    const slots: Slot[] = [];
+    let maxRecord = 0;
+    for (const f of fields) {
+      let len: number | null;
+      if (ipfix) len = f.ipfixLength === 'varlen' ? null : f.ipfixLength;
+      else len = f.v9Length;
+      if (len !== null && (!Number.isInteger(len) || len < 1 || len >= IPFIX_VARLEN)) throw new Error(`${f.name}: bad length ${len}`);
+      if (len === null && !isStringType(f)) throw new Error(`${f.name}: only strings can be variable-length`);
+      if (!isStringType(f)) {
+        const need = f.type === 'ipv4' ? 4 : f.type === 'ipv6' ? 16 : 0;
+        if (need !== 0 && len !== need) throw new Error(`${f.name}: ${f.type} needs ${need} bytes, table says ${len}`);
+        if (need === 0 && (len as number) > 8) throw new Error(`${f.name}: integer longer than 8 bytes`);
+      }
+      if (ipfix && (f.enterprise !== 0) !== ((f.ipfixId & IPFIX_ENTERPRISE_BIT) !== 0)) {
+        throw new Error(`${f.name}: enterprise bit and enterprise number disagree`);
+      }
+      const cap = len === null ? Math.min(f.maxLength, MAX_MESSAGE) : Math.min(f.maxLength, len);
+      slots.push({ f, len, cap });
+      maxRecord += len !== null ? len : cap + (cap >= 255 ? 3 : 1);
+    }
+    if (fields.length > 65535) throw new Error('too many fields in a template');
+    // template record: id, field count, then one field specifier per field
+    let size = 4;
+    for (const s of slots) size += ipfix && s.f.enterprise !== 0 ? 8 : 4;
+    const record = new Uint8Array(size);
+    put16(record, 0, id);
+    put16(record, 2, slots.length);
+    let o = 4;
+    for (const s of slots) {
+      if (ipfix) {
+        put16(record, o, s.f.ipfixId);
+        put16(record, o + 2, s.len === null ? IPFIX_VARLEN : s.len);
+        o += 4;
+        if (s.f.enterprise !== 0) {
+          put32(record, o, s.f.enterprise);
+          o += 4;
+        }
+      } else {
+        put16(record, o, s.f.v9Id);
+        put16(record, o + 2, s.len as number);
+        o += 4;
+      }
+    }
+    if (this.headerLen + SET_HEADER + maxRecord > MAX_MESSAGE) throw new Error('a data record of this template cannot fit a message');
+    return { id, slots, record, maxRecord };
+  }
+
+  private templateSetLength(): number {
+    return SET_HEADER + this.t4.record.length + this.t6.record.length;
+  }
+
+  // ---------------------------------------------------------------- data records
+
+  private encodeRecord(t: Template, r: CallRecord): Uint8Array {
+    const buf = new Uint8Array(t.maxRecord);
+    let o = 0;
+    for (const s of t.slots) o = this.putValue(buf, o, s, s.f.wire(r));
+    return buf.slice(0, o);
+  }
+
+  private putValue(buf: Uint8Array, o: number, s: Slot, v: WireValue): number {
+    const f = s.f;
+    if (isStringType(f)) {
+      const b = cutUtf8(utf8.encode(typeof v === 'string' ? v : String(v)), s.cap);
+      if (s.len === null) {
+        // RFC 7011 §7: 1-byte length, or 255 then a 2-byte length
+        if (b.length < 255) buf[o++] = b.length;
+        else {
+          buf[o++] = 255;
+          put16(buf, o, b.length);
+          o += 2;
+        }
+        buf.set(b, o);
+        return o + b.length;
+      }
+      buf.set(b, o); // the rest stays NUL (fresh buffer)
+      return o + s.len;
+    }
+    const len = s.len as number;
+    if (f.type === 'ipv4' || f.type === 'ipv6') {
+      const a = typeof v === 'string' && v !== '' ? parseIp16(v) : null;
+      if (a !== null) {
+        if (f.type === 'ipv6') buf.set(a, o);
+        else if (isV4Mapped(a)) buf.set(a.subarray(12), o);
+        // an IPv6 text in an IPv4 field stays 0.0.0.0 (SPEC §2: SIP_RTP_IPV4_* with IPv6 media)
+      }
+      return o + len;
+    }
+    putUint(buf, o, len, typeof v === 'number' ? v : Number(v));
+    return o + len;
+  }
+
+  // ---------------------------------------------------------------- messages
+
+  private newMessage(templates: boolean): OpenMessage {
+    const size = this.headerLen + (templates ? this.templateSetLength() : 0);
+    return { templates, sets: [], size, dataRecords: 0 };
+  }
+
+  /** Bytes the message grows by when a record of `len` bytes is added to it. */
+  private growth(m: OpenMessage, id: number, len: number): number {
+    const last = m.sets.length > 0 ? m.sets[m.sets.length - 1] : null;
+    if (last !== null && last.id === id) return this.setLength(last.bytes + len) - this.setLength(last.bytes);
+    return this.setLength(len);
+  }
+
+  private setLength(recordBytes: number): number {
+    const n = SET_HEADER + recordBytes;
+    return this.format === 'v9' ? pad4(n) : n;
+  }
+
+  private add(m: OpenMessage, id: number, rec: Uint8Array): void {
+    m.size += this.growth(m, id, rec.length);
+    let last = m.sets.length > 0 ? m.sets[m.sets.length - 1] : null;
+    if (last === null || last.id !== id) {
+      last = { id, records: [], bytes: 0 };
+      m.sets.push(last);
+    }
+    last.records.push(rec);
+    last.bytes += rec.length;
+    m.dataRecords++;
+  }
+
+  private finish(m: OpenMessage, exportTimeSec: number, uptimeMs: number | undefined): Uint8Array {
+    const out = new Uint8Array(m.size); // zero-filled: v9 padding is already there
+    const exportTime = u32(exportTimeSec);
+    let o = this.headerLen;
+    if (m.templates) {
+      put16(out, o, this.format === 'ipfix' ? IPFIX_TEMPLATE_SET_ID : V9_TEMPLATE_FLOWSET_ID);
+      put16(out, o + 2, this.templateSetLength());
+      o += SET_HEADER;
+      for (const t of [this.t4, this.t6]) {
+        out.set(t.record, o);
+        o += t.record.length;
+      }
+    }
+    for (const s of m.sets) {
+      const len = this.setLength(s.bytes);
+      put16(out, o, s.id);
+      put16(out, o + 2, len);
+      let p = o + SET_HEADER;
+      for (const r of s.records) {
+        out.set(r, p);
+        p += r.length;
+      }
+      o += len;
+    }
+    if (this.format === 'ipfix') {
+      put16(out, 0, IPFIX_VERSION);
+      put16(out, 2, out.length);
+      put32(out, 4, exportTime);
+      put32(out, 8, this.seq);
+      put32(out, 12, this.observationDomain);
+      this.seq = (this.seq + m.dataRecords) % 0x1_0000_0000;
+    } else {
+      if (this.firstExport === null) this.firstExport = exportTime;
+      const uptime = uptimeMs !== undefined ? u32(uptimeMs) : u32((exportTime - this.firstExport) * 1000);
+      put16(out, 0, V9_VERSION);
+      put16(out, 2, (m.templates ? 2 : 0) + m.dataRecords);
+      put32(out, 4, uptime);
+      put32(out, 8, exportTime);
+      put32(out, 12, this.seq);
+      put32(out, 16, this.observationDomain);
+      this.seq = (this.seq + 1) % 0x1_0000_0000;
+    }
+    return out;
+  }
+}
+
+function isV4Mapped(a: Uint8Array): boolean {
+  for (let i = 0; i < 10; i++) if (a[i] !== 0) return false;
+  return a[10] === 0xff && a[11] === 0xff;
+}
