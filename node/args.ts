@@ -2,7 +2,7 @@
 
 export class UsageError extends Error {}
 
-type Kind = 'flag' | 'string' | 'number';
+type Kind = 'flag' | 'string' | 'number' | 'list';
 
 interface OptionSpec {
   name: string; // long name without dashes
@@ -16,7 +16,7 @@ interface OptionSpec {
 }
 
 export const READ_OPTIONS: readonly OptionSpec[] = [
-  { name: 'format', kind: 'string', arg: 'table|jsonl|csv', choices: ['table', 'jsonl', 'csv'], help: 'record output (default: table on a terminal, jsonl otherwise)' },
+  { name: 'format', kind: 'string', arg: 'table|jsonl|csv|none', choices: ['table', 'jsonl', 'csv', 'none'], help: 'record output (default: table on a terminal, jsonl otherwise)' },
   { name: 'out', short: 'o', kind: 'string', arg: 'PATH', help: 'write records to PATH instead of standard output' },
   { name: 'all-dialogs', kind: 'flag', help: 'also make records of non-INVITE dialogs (REGISTER, OPTIONS, ...)' },
   { name: 'idle-timeout', kind: 'number', arg: 'SEC', min: 1, help: 'export an unanswered call after SEC capture seconds without SIP or RTP (300)' },
@@ -25,12 +25,23 @@ export const READ_OPTIONS: readonly OptionSpec[] = [
   { name: 'template', kind: 'string', arg: 'FIELDS', help: 'CSV columns, nProbe style: "%SIP_CALL_ID %SIP_CALL_STATE ..."' },
   { name: 'timestamp-format', kind: 'number', arg: '0|1|2', min: 0, integer: true, help: 'CSV times: 0 epoch seconds, 1 with fraction (default), 2 ISO 8601 UTC' },
   { name: 'csv-separator', kind: 'string', arg: 'C', help: 'CSV column separator (default ",")' },
+  { name: 'dump-dir', kind: 'string', arg: 'DIR', help: 'nProbe-style dump files DIR/YYYY/MM/DD/HH/MM.sip (UTC minute of export)' },
+  { name: 'dont-nest-dump-dirs', kind: 'flag', help: 'dump files as DIR/YYYYMMDDHHMM.sip' },
+  { name: 'max-log-lines', kind: 'number', arg: 'N', min: 1, integer: true, help: 'records per dump file before rotating to MM-1.sip, ... (10000)' },
+  { name: 'sip-exec-cmd', kind: 'string', arg: 'CMD', help: 'run CMD with the path of each completed dump directory' },
+  { name: 'collector', kind: 'list', arg: 'udp://HOST:PORT|tcp://HOST:PORT', help: 'send IPFIX / NetFlow v9 to a collector (repeatable)' },
+  { name: 'ipfix-file', kind: 'string', arg: 'F.ipfix', help: 'write the export messages to a file (RFC 5655 for IPFIX)' },
+  { name: 'export-format', kind: 'string', arg: 'ipfix|v9', choices: ['ipfix', 'v9'], help: 'export protocol (ipfix)' },
+  { name: 'observation-domain', kind: 'number', arg: 'N', min: 0, integer: true, help: 'IPFIX observation domain / v9 source id (0)' },
+  { name: 'template-refresh', kind: 'number', arg: 'N', min: 1, integer: true, help: 'UDP: templates again every N messages (20) and every 60 s' },
+  { name: 'mtu', kind: 'number', arg: 'BYTES', min: 512, integer: true, help: 'largest export message (1400)' },
+  { name: 'export-queue', kind: 'number', arg: 'N', min: 1, integer: true, help: 'records kept while a TCP collector is away (100000)' },
   { name: 'quiet', short: 'q', kind: 'flag', help: 'no statistics at the end' },
   { name: 'no-progress', kind: 'flag', help: 'no progress bar, even on a terminal' },
   { name: 'help', short: 'h', kind: 'flag', help: 'this help' },
 ];
 
-export type Parsed = { positional: string[]; opts: Record<string, string | number | boolean | undefined> };
+export type Parsed = { positional: string[]; opts: Record<string, string | number | boolean | string[] | undefined> };
 
 export function parseArgs(argv: string[], specs: readonly OptionSpec[]): Parsed {
   const byLong = new Map(specs.map((s) => [s.name, s]));
@@ -76,6 +87,9 @@ export function parseArgs(argv: string[], specs: readonly OptionSpec[]): Parsed 
         throw new UsageError(`--${spec.name} needs ${spec.integer ? 'a whole number' : 'a number'}${spec.min !== undefined ? ` ≥ ${spec.min}` : ''} (got "${value}")`);
       }
       opts[spec.name] = n;
+    } else if (spec.kind === 'list') {
+      const prev = opts[spec.name];
+      opts[spec.name] = Array.isArray(prev) ? [...prev, value] : [value];
     } else opts[spec.name] = value;
   }
   return { positional, opts };

@@ -4,6 +4,9 @@ import { READ_OPTIONS, UsageError, parseArgs, optionsHelp, type Parsed } from '.
 import { createEngine } from './wasm.ts';
 import { feedFile, type FileResult } from './input.ts';
 import { LineWriter } from './output.ts';
+import { RecordOutputs } from './outputs.ts';
+import { DumpWriter } from './dump-writer.ts';
+import { collectorExporter, fileExporter, parseCollector, type Exporter, type ExporterOptions } from './exporter.ts';
 import { Progress } from './progress.ts';
 import { statsReport } from './report.ts';
 import { Analyzer } from '../shared/analyzer.ts';
@@ -68,25 +71,59 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
   if (sep.length !== 1) throw new UsageError('--csv-separator must be one character');
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input ("-") can be read only once');
 
-  let out: LineWriter;
+  const collectors = (opts.collector as string[] | undefined) ?? [];
+  for (const c of collectors) {
+    try {
+      parseCollector(c);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+
+  const engine = await createEngine();
+  let out: LineWriter | null = null;
+  let dump: DumpWriter | null = null;
+  const exporters: Exporter[] = [];
+  const exportOpts: ExporterOptions = {
+    format: (opts['export-format'] as 'ipfix' | 'v9' | undefined) ?? 'ipfix',
+    observationDomain: (opts['observation-domain'] as number | undefined) ?? 0,
+    mtu: (opts.mtu as number | undefined) ?? 1400,
+    templateRefresh: (opts['template-refresh'] as number | undefined) ?? 20,
+    queueMax: (opts['export-queue'] as number | undefined) ?? 100_000,
+    clock: 'capture',
+    captureNow: () => engine.now(),
+  };
   try {
-    out = typeof opts.out === 'string' ? await LineWriter.file(opts.out) : LineWriter.stdout();
+    if (format !== 'none') out = typeof opts.out === 'string' ? await LineWriter.file(opts.out) : LineWriter.stdout();
+    if (typeof opts['dump-dir'] === 'string') {
+      dump = await DumpWriter.open(opts['dump-dir'], {
+        nested: opts['dont-nest-dump-dirs'] !== true,
+        maxLines: opts['max-log-lines'] as number | undefined,
+        template,
+        timestampFormat: tsFormat as TimestampFormat,
+        separator: (opts['csv-separator'] as string | undefined) ?? '|',
+        execCmd: opts['sip-exec-cmd'] as string | undefined,
+        clock: 'capture',
+        onWarning: (m) => process.stderr.write(`sipscope: dump: ${m}\n`),
+      });
+    }
+    if (typeof opts['ipfix-file'] === 'string') exporters.push(await fileExporter(opts['ipfix-file'], exportOpts));
   } catch (e) {
-    process.stderr.write(`sipscope: cannot write ${opts.out}: ${(e as Error).message}\n`);
+    process.stderr.write(`sipscope: ${(e as Error).message}\n`);
     return 1;
+  }
+  for (const c of collectors) {
+    const x = collectorExporter(c, exportOpts);
+    x.onWarning = (m) => process.stderr.write(`sipscope: ${m} (the run goes on)\n`);
+    exporters.push(x);
   }
   const lineOpts = { timestampFormat: tsFormat as TimestampFormat, separator: sep };
   const line: (r: CallRecord) => string =
     format === 'jsonl' ? jsonLine : format === 'csv' ? (r) => csvLine(r, template, lineOpts) : tableLine;
-  if (format === 'csv') out.line(csvHeader(template, sep));
-  if (format === 'table') out.line(tableHeader());
-
-  const engine = await createEngine();
-  let records = 0;
-  const analyzer = new Analyzer(engine, trackerOptions(opts), (r) => {
-    records++;
-    out.line(line(r));
-  });
+  if (format === 'csv') out?.line(csvHeader(template, sep));
+  if (format === 'table') out?.line(tableHeader());
+  const outputs = new RecordOutputs(out, line, dump, exporters);
+  const analyzer = new Analyzer(engine, trackerOptions(opts), (r) => outputs.add(r));
 
   // SIGINT/SIGTERM: stop reading; what was read is still exported below
   let stopSignal: string | null = null;
@@ -101,12 +138,14 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
 
   const progress = new Progress(opts['no-progress'] !== true && process.stderr.isTTY === true, files);
   const results: FileResult[] = [];
-  for (let i = 0; i < files.length && !stopSignal; i++) {
+  for (let i = 0; i < files.length && !stopSignal && !outputs.fatal; i++) {
     const res = await feedFile(engine, files[i], i, {
-      onChunk: (done, size) => progress.update(i, done, size, records),
-      stopped: () => stopSignal !== null,
+      onChunk: (done, size) => {
+        progress.update(i, done, size, outputs.count);
+        return outputs.drained();
+      },
+      stopped: () => stopSignal !== null || outputs.fatal !== null,
     });
-    await out.drained();
     results.push(res);
     const problem = stopSignal && res.readError ? null : (res.readError ?? res.message);
     if (problem) {
@@ -118,12 +157,10 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
   }
   analyzer.finish();
   progress.clear();
-  await out.close();
-  if (out.error && (out.error as NodeJS.ErrnoException).code !== 'EPIPE') {
-    process.stderr.write(`sipscope: writing records failed: ${out.error.message}\n`);
-    return 1;
-  }
-  if (!opts.quiet) process.stderr.write(statsReport(analyzer.stats(), records, progress.elapsed()) + '\n');
+  const problems = await outputs.close();
+  for (const p of problems) process.stderr.write(`sipscope: ${p}\n`);
+  if (!opts.quiet) process.stderr.write([statsReport(analyzer.stats(), outputs.count, progress.elapsed()), ...outputs.summary()].join('\n') + '\n');
+  if (problems.length) return 1;
   if (stopSignal) {
     process.stderr.write(`sipscope: stopped by ${stopSignal}; open calls were exported\n`);
     return 130;

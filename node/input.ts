@@ -14,8 +14,9 @@ export interface FileResult extends FileStatus {
 }
 
 export interface InputHooks {
-  /** after every chunk: bytes of this file read so far and its size (0 when unknown) */
-  onChunk?(fileBytes: number, fileSize: number): void;
+  /** after every chunk: bytes of this file read so far and its size (0 when unknown); a promise
+   *  returned is awaited (back-pressure from slow outputs) */
+  onChunk?(fileBytes: number, fileSize: number): void | Promise<void>;
   /** stop early (SIGINT): checked between chunks */
   stopped?(): boolean;
 }
@@ -53,7 +54,7 @@ export async function feedFile(engine: Engine, path: string, index: number, hook
             const stop = hooks.stopped?.() === true;
             if (!stop) pending = fh.read(bufs[1 - k], 0, READ_CHUNK, pos);
             engine.feed(bufs[k].subarray(0, n));
-            hooks.onChunk?.(pos, size);
+            await hooks.onChunk?.(pos, size);
             if (stop || hooks.stopped?.()) {
               if (!stop) await pending; // let the read in flight finish before closing
               break;
@@ -116,7 +117,7 @@ async function feedStream(engine: Engine, input: Readable | NodeJS.ReadStream, h
   }
   for await (const chunk of source) {
     engine.feed(chunk);
-    hooks.onChunk?.(raw, size);
+    await hooks.onChunk?.(raw, size);
     if (hooks.stopped?.()) break;
   }
   return raw;

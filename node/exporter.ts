@@ -1,0 +1,327 @@
+// IPFIX / NetFlow v9 transports: UDP and TCP collectors and .ipfix files (RFC 5655).
+// The encoder (shared/ipfix.ts) makes the bytes; this file decides when templates go out, keeps
+// a bounded queue while a TCP collector is away, and counts every record it could not deliver.
+
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
+import { connect, isIP, type Socket as TcpSocket } from 'node:net';
+import { open, type FileHandle } from 'node:fs/promises';
+import { FlowEncoder, type ExportFormat } from '../shared/ipfix.ts';
+import type { CallRecord } from '../shared/calls.ts';
+import type { FieldDef } from '../shared/fields.ts';
+
+export interface CollectorUrl {
+  transport: 'udp' | 'tcp';
+  host: string;
+  port: number;
+}
+
+/** udp://HOST:PORT or tcp://HOST:PORT (IPv6 hosts in brackets). */
+export function parseCollector(url: string): CollectorUrl {
+  const m = /^(udp|tcp):\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/i.exec(url.trim());
+  if (!m) throw new Error(`collector must look like udp://HOST:PORT or tcp://HOST:PORT (got "${url}")`);
+  const port = Number(m[3]);
+  if (port < 1 || port > 65535) throw new Error(`collector port out of range: ${m[3]}`);
+  const host = m[2].startsWith('[') ? m[2].slice(1, -1) : m[2];
+  return { transport: m[1].toLowerCase() as 'udp' | 'tcp', host, port };
+}
+
+export interface ExporterOptions {
+  format: ExportFormat;
+  observationDomain: number;
+  mtu: number;
+  /** UDP: templates again every N messages (and every 60 s of export time) */
+  templateRefresh: number;
+  /** records kept while a TCP collector is unreachable; beyond it the oldest are dropped (counted) */
+  queueMax: number;
+  sipFields?: readonly FieldDef[];
+  /** export time in message headers: the record's capture time (file mode) or the wall clock */
+  clock: 'capture' | 'wall';
+  /** capture time now, for messages without a record (templates) in capture-clock mode */
+  captureNow: () => number;
+}
+
+export interface ExportStats {
+  target: string;
+  records: number; // records handed to the exporter
+  delivered: number; // records written to the socket or file
+  undelivered: number; // records given up (collector away, queue overflow, send errors)
+  messages: number;
+  bytes: number;
+  reconnects: number;
+  lastError: string | null;
+}
+
+const TEMPLATE_REFRESH_SEC = 60;
+
+export abstract class Exporter {
+  protected readonly encoder: FlowEncoder;
+  readonly stats: ExportStats;
+  /** the first error of a kind is reported once; the run goes on */
+  onWarning: (msg: string) => void = () => {};
+
+  constructor(target: string, protected readonly opts: ExporterOptions) {
+    this.encoder = new FlowEncoder({ format: opts.format, observationDomain: opts.observationDomain, mtu: opts.mtu, sipFields: opts.sipFields });
+    this.stats = { target, records: 0, delivered: 0, undelivered: 0, messages: 0, bytes: 0, reconnects: 0, lastError: null };
+  }
+
+  protected exportTime(r: CallRecord | null): number {
+    if (this.opts.clock === 'wall') return Math.floor(Date.now() / 1000);
+    return Math.floor(r === null ? this.opts.captureNow() : r.exportedAt);
+  }
+
+  protected warn(msg: string): void {
+    if (this.stats.lastError !== msg) this.onWarning(msg);
+    this.stats.lastError = msg;
+  }
+
+  abstract add(r: CallRecord): void;
+  /** resolves when the transport has caught up (call between input chunks: back-pressure) */
+  abstract drained(): Promise<void>;
+  /** deliver what is queued (waiting at most graceMs for a collector), then release the transport */
+  abstract close(graceMs?: number): Promise<void>;
+}
+
+/** UDP: fire and forget, templates first and then periodically (RFC 7011 §8.4). */
+class UdpExporter extends Exporter {
+  private sock: UdpSocket;
+  private sinceTemplates = Infinity;
+  private lastTemplateTime = -Infinity;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+
+  constructor(private readonly c: CollectorUrl, opts: ExporterOptions) {
+    super(`udp://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`, opts);
+    this.sock = createSocket(isIP(c.host) === 6 || c.host.includes(':') ? 'udp6' : 'udp4');
+    this.sock.on('error', (e) => this.warn(`collector ${this.stats.target}: ${e.message}`));
+    this.sock.unref();
+  }
+
+  add(r: CallRecord): void {
+    this.stats.records++;
+    const t = this.exportTime(r);
+    const templates = this.sinceTemplates >= this.opts.templateRefresh || t - this.lastTemplateTime >= TEMPLATE_REFRESH_SEC;
+    const msgs = this.encoder.encode([r], t, templates);
+    if (templates) {
+      this.sinceTemplates = 0;
+      this.lastTemplateTime = t;
+    }
+    this.sinceTemplates += msgs.length;
+    // the record travels in the last message (templates may have gone in a message before it)
+    for (let i = 0; i < msgs.length; i++) this.send(msgs[i], i === msgs.length - 1 ? 1 : 0);
+  }
+
+  private send(msg: Uint8Array, records: number): void {
+    this.inFlight++;
+    this.stats.messages++;
+    this.stats.bytes += msg.length;
+    this.sock.send(msg, this.c.port, this.c.host, (err) => {
+      this.inFlight--;
+      if (err) {
+        this.stats.undelivered += records;
+        this.warn(`collector ${this.stats.target}: ${err.message}`);
+      } else this.stats.delivered += records;
+      if (this.inFlight < 256) for (const w of this.waiters.splice(0)) w();
+    });
+  }
+
+  drained(): Promise<void> {
+    if (this.inFlight < 1024) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async close(): Promise<void> {
+    while (this.inFlight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    await new Promise<void>((resolve) => this.sock.close(() => resolve()));
+  }
+}
+
+/** TCP: templates once per connection; records wait in a bounded queue while disconnected. */
+class TcpExporter extends Exporter {
+  private sock: TcpSocket | null = null;
+  private connected = false;
+  private closing = false;
+  private queue: CallRecord[] = [];
+  private backoffMs = 250;
+  private timer: NodeJS.Timeout | null = null;
+  private waiters: (() => void)[] = [];
+  private everConnected = false;
+
+  constructor(private readonly c: CollectorUrl, opts: ExporterOptions) {
+    super(`tcp://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`, opts);
+    this.connect();
+  }
+
+  private connect(): void {
+    this.timer = null;
+    const s = connect({ host: this.c.host, port: this.c.port });
+    this.sock = s;
+    s.setNoDelay(true);
+    s.on('connect', () => {
+      this.connected = true;
+      this.everConnected = true;
+      this.backoffMs = 250;
+      this.encoder.reset(); // a new transport session
+      this.write(this.encoder.templateMessage(this.exportTime(this.queue[0] ?? null)), 0);
+      this.pump();
+    });
+    s.on('drain', () => this.pump());
+    s.on('error', (e) => this.warn(`collector ${this.stats.target}: ${e.message}`));
+    s.on('close', () => {
+      const was = this.connected;
+      this.connected = false;
+      this.sock = null;
+      if (was) this.stats.reconnects++;
+      if (this.closing) return this.wake();
+      // try again later, backing off up to 30 s
+      this.timer = setTimeout(() => this.connect(), this.backoffMs);
+      this.timer.unref();
+      this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+      this.wake();
+    });
+  }
+
+  add(r: CallRecord): void {
+    this.stats.records++;
+    this.queue.push(r);
+    if (this.queue.length > this.opts.queueMax) {
+      const dropped = this.queue.length - this.opts.queueMax;
+      this.queue.splice(0, dropped);
+      this.stats.undelivered += dropped;
+      this.warn(`collector ${this.stats.target}: queue full (${this.opts.queueMax} records), oldest records dropped`);
+    }
+    this.pump();
+  }
+
+  private write(msg: Uint8Array, records: number): boolean {
+    this.stats.messages++;
+    this.stats.bytes += msg.length;
+    this.stats.delivered += records;
+    return this.sock!.write(msg);
+  }
+
+  /** Send queued records while the socket accepts them. */
+  private pump(): void {
+    while (this.connected && this.queue.length > 0) {
+      const r = this.queue.shift()!;
+      const msgs = this.encoder.encode([r], this.exportTime(r), false);
+      let ok = true;
+      for (let i = 0; i < msgs.length; i++) ok = this.write(msgs[i], i === msgs.length - 1 ? 1 : 0);
+      if (!ok) break; // wait for 'drain'
+    }
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
+  drained(): Promise<void> {
+    // back-pressure only while connected and the kernel buffer is full; a collector that is away
+    // never stalls the run (the queue is bounded instead)
+    if (!this.connected || this.queue.length < 1024) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  async close(graceMs = 5000): Promise<void> {
+    const deadline = Date.now() + graceMs;
+    while (this.queue.length > 0 && Date.now() < deadline) {
+      await new Promise<void>((resolve) => {
+        this.waiters.push(resolve);
+        setTimeout(resolve, 100).unref();
+      });
+      if (!this.connected && !this.timer && !this.sock) this.connect();
+    }
+    this.closing = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.queue.length > 0) {
+      this.stats.undelivered += this.queue.length;
+      this.warn(`collector ${this.stats.target}: ${this.everConnected ? 'unreachable at exit' : 'never reachable'}, ${this.queue.length} records not delivered`);
+      this.queue = [];
+    }
+    const s = this.sock;
+    if (s) {
+      await new Promise<void>((resolve) => {
+        s.once('close', () => resolve());
+        s.end();
+        setTimeout(() => (s.destroy(), resolve()), 2000).unref();
+      });
+    }
+  }
+}
+
+/** An .ipfix file (RFC 5655: IPFIX messages back to back), or raw v9 packets for --export-format v9. */
+class FileExporter extends Exporter {
+  private fh: FileHandle | null = null;
+  private pending: Uint8Array[] = [];
+  private pendingBytes = 0;
+  private writing: Promise<void> = Promise.resolve();
+  private started = false;
+  failed: Error | null = null;
+
+  constructor(private readonly path: string, opts: ExporterOptions) {
+    super(path, opts);
+  }
+
+  async openFile(): Promise<void> {
+    this.fh = await open(this.path, 'w');
+  }
+
+  add(r: CallRecord): void {
+    this.stats.records++;
+    const msgs = this.encoder.encode([r], this.exportTime(r), !this.started);
+    this.started = true;
+    for (const m of msgs) {
+      this.pending.push(m);
+      this.pendingBytes += m.length;
+      this.stats.messages++;
+      this.stats.bytes += m.length;
+    }
+    this.stats.delivered++;
+    if (this.pendingBytes >= 1 << 20) this.flush();
+  }
+
+  private flush(): void {
+    if (this.pending.length === 0 || !this.fh) return;
+    const chunk = Buffer.concat(this.pending);
+    this.pending = [];
+    this.pendingBytes = 0;
+    const fh = this.fh;
+    this.writing = this.writing.then(async () => {
+      if (this.failed) return;
+      try {
+        await fh.write(chunk);
+      } catch (e) {
+        this.failed = e as Error;
+      }
+    });
+  }
+
+  async drained(): Promise<void> {
+    await this.writing;
+    if (this.failed) throw new Error(`cannot write ${this.path}: ${this.failed.message}`);
+  }
+
+  async close(): Promise<void> {
+    // a file with no call still gets the templates, so collectors can read it
+    if (!this.started) {
+      this.pending.push(this.encoder.templateMessage(this.exportTime(null)));
+      this.started = true;
+    }
+    this.flush();
+    await this.writing;
+    await this.fh?.close();
+    this.fh = null;
+    if (this.failed) throw new Error(`cannot write ${this.path}: ${this.failed.message}`);
+  }
+}
+
+export function collectorExporter(url: string, opts: ExporterOptions): Exporter {
+  const c = parseCollector(url);
+  return c.transport === 'udp' ? new UdpExporter(c, opts) : new TcpExporter(c, opts);
+}
+
+export async function fileExporter(path: string, opts: ExporterOptions): Promise<Exporter> {
+  const f = new FileExporter(path, opts);
+  await f.openFile();
+  return f;
+}

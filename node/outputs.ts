@@ -1,0 +1,81 @@
+// Everything a record goes to in one run: the printed lines, the dump directory, IPFIX/v9
+// collectors and .ipfix files. Collectors never stop the run; a dump directory that cannot be
+// written does (one clear error, exit 1), after the other outputs are closed properly.
+
+import { LineWriter } from './output.ts';
+import { DumpWriter, DumpError } from './dump-writer.ts';
+import type { Exporter } from './exporter.ts';
+import type { CallRecord } from '../shared/calls.ts';
+
+export class RecordOutputs {
+  count = 0;
+  /** set when an output failed in a way that must stop the run */
+  fatal: Error | null = null;
+
+  constructor(
+    private readonly lines: LineWriter | null,
+    private readonly lineOf: (r: CallRecord) => string,
+    private readonly dump: DumpWriter | null,
+    private readonly exporters: Exporter[],
+  ) {}
+
+  add(r: CallRecord): void {
+    this.count++;
+    this.lines?.line(this.lineOf(r));
+    if (this.dump && !this.fatal) {
+      const w = this.dump.write(r);
+      if (w) w.catch((e) => this.fail(e));
+    }
+    for (const x of this.exporters) x.add(r);
+  }
+
+  private fail(e: unknown): void {
+    this.fatal ??= e instanceof Error ? e : new Error(String(e));
+  }
+
+  /** Back-pressure between input chunks: wait while an output is behind. */
+  async drained(): Promise<void> {
+    await this.lines?.drained();
+    if (this.dump && !this.fatal) {
+      if (this.dump.error) this.fail(this.dump.error);
+      else await this.dump.flush().catch((e) => this.fail(e));
+    }
+    for (const x of this.exporters) await x.drained().catch((e) => this.fail(e));
+  }
+
+  /** Close everything; returns the problems to report (the fatal one first). */
+  async close(): Promise<string[]> {
+    const problems: string[] = [];
+    if (this.lines) {
+      await this.lines.close();
+      const e = this.lines.error as NodeJS.ErrnoException | null;
+      if (e && e.code !== 'EPIPE') problems.push(`writing records failed: ${e.message}`);
+    }
+    if (this.dump) {
+      await this.dump.close().catch((e) => this.fail(e));
+      if (this.dump.error) this.fail(this.dump.error);
+    }
+    for (const x of this.exporters) await x.close().catch((e) => problems.push((e as Error).message));
+    if (this.fatal) problems.unshift(this.fatal instanceof DumpError ? this.fatal.message : `output failed: ${this.fatal.message}`);
+    return problems;
+  }
+
+  /** One line per output for the end-of-run statistics. */
+  summary(): string[] {
+    const out: string[] = [];
+    if (this.dump) {
+      const s = this.dump.stats;
+      out.push(`  dump: ${s.files} files, ${s.lines} records${s.execRuns ? `, exec ${s.execRuns} runs (${s.execFailures} failed)` : ''}`);
+    }
+    for (const x of this.exporters) {
+      const s = x.stats;
+      out.push(
+        `  export ${s.target}: ${s.delivered}/${s.records} records delivered in ${s.messages} messages` +
+          (s.undelivered ? `, ${s.undelivered} NOT delivered` : '') +
+          (s.reconnects ? `, ${s.reconnects} reconnects` : '') +
+          (s.lastError ? ` (last error: ${s.lastError})` : ''),
+      );
+    }
+    return out;
+  }
+}
