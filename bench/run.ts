@@ -17,6 +17,8 @@ import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GENERATOR_VERSION, generateCapture, type CaptureOptions, type CaptureSummary } from './make-capture.ts';
+import { createSocket } from 'node:dgram';
+import { FlowParser } from '../test/helpers/ipfix-parse.ts';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -359,6 +361,81 @@ interface CaptureResult {
   tools: Record<string, ToolResult | { skipped: string }>;
 }
 
+interface ExportResult {
+  capture: string;
+  plainS: number | null;
+  exportS: number | null;
+  overheadPct: number | null;
+  records: number;
+  received: number;
+  dumpLines: number;
+}
+
+/**
+ * The cost of export: the same run without and with `--dump-dir` + `--collector udp://…` to a
+ * receiver in this process that parses every message and counts data records.
+ */
+async function exportCost(name: string, s: CaptureSummary, tmp: string): Promise<ExportResult> {
+  log(`export cost on ${name}: --dump-dir + --collector udp (receiver in this process) ...`);
+  const sock = createSocket('udp4');
+  const parser = new FlowParser('ipfix');
+  let received = 0;
+  let bad = 0;
+  sock.on('message', (m) => {
+    try {
+      received += parser.parse(new Uint8Array(m.buffer, m.byteOffset, m.length)).dataRecords;
+    } catch {
+      bad++;
+    }
+  });
+  await new Promise<void>((resolve) => sock.bind(0, '127.0.0.1', () => resolve()));
+  sock.setRecvBufferSize(64 << 20);
+  const port = sock.address().port;
+  const base = [CLI, 'read', s.path, '--format', 'none', '-q'];
+  const plain = await bench('sipscope', process.execPath, base, { warm: false, runs: RUNS, timeoutMs: 900_000 });
+  const times: number[] = [];
+  let dumpLines = 0;
+  let lastReceived = 0;
+  for (let i = 0; i < RUNS; i++) {
+    const dir = join(tmp, `dump-${name}-${i}`);
+    received = 0;
+    const r = await timed(process.execPath, [...base, '--dump-dir', dir, '--collector', `udp://127.0.0.1:${port}`], 900_000);
+    await new Promise((resolve) => setTimeout(resolve, 300)); // let the last datagrams land
+    lastReceived = received;
+    if (r.code === 0) times.push(r.seconds);
+    dumpLines = countDumpLines(dir);
+    rmSync(dir, { recursive: true, force: true });
+    log(`    with export run ${i + 1}/${RUNS}: ${fmtS(r.seconds)} s, ${fmtInt(lastReceived)} records received, ${fmtInt(dumpLines)} dump lines`);
+  }
+  sock.close();
+  if (bad) log(`    ${bad} messages could not be parsed`);
+  const exportS = times.length ? Math.min(...times) : null;
+  const plainS = plain.best;
+  return {
+    capture: name,
+    plainS,
+    exportS,
+    overheadPct: exportS !== null && plainS ? ((exportS - plainS) / plainS) * 100 : null,
+    records: s.calls,
+    received: lastReceived,
+    dumpLines,
+  };
+}
+
+function countDumpLines(dir: string): number {
+  let n = 0;
+  const walk = (d: string) => {
+    if (!existsSync(d)) return;
+    for (const e of readdirSync(d, { withFileTypes: true })) {
+      const p = join(d, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.sip')) n += readFileSync(p, 'utf8').split('\n').filter((l) => l !== '').length - 1;
+    }
+  };
+  walk(dir);
+  return n;
+}
+
 async function main(): Promise<void> {
   const startedAt = new Date();
   const t0 = performance.now();
@@ -461,6 +538,12 @@ async function main(): Promise<void> {
     results.push(r);
     log();
   }
+  // ------------------------------------------------------------ export cost (--dump-dir + UDP collector)
+  const exportResults: ExportResult[] = [];
+  for (const ci of [0, 1]) {
+    const s = summaries[ci];
+    exportResults.push(await exportCost(CAPTURES[ci].name, s, tmp));
+  }
   rmSync(tmp, { recursive: true, force: true });
 
   const profiles: Record<string, ProfileSummary | null> = {};
@@ -553,6 +636,13 @@ async function main(): Promise<void> {
         : { target: `records = calls (${r.name})`, value: `${fmtInt(r.records)} / ${fmtInt(r.calls)}`, pass: r.recordsOk },
     );
   }
+  log('export cost (best of runs, --format none; with export = --dump-dir + --collector udp://127.0.0.1):');
+  for (const e of exportResults) {
+    log(`  ${e.capture.padEnd(14)} without ${fmtS(e.plainS)} s, with ${fmtS(e.exportS)} s: ${e.overheadPct === null ? '—' : `${e.overheadPct >= 0 ? '+' : ''}${e.overheadPct.toFixed(1)}%`}; records received ${fmtInt(e.received)}/${fmtInt(e.records)}, dump lines ${fmtInt(e.dumpLines)}`);
+    targets.push({ target: `export within 10% (${e.capture})`, value: e.overheadPct === null ? '—' : `${e.overheadPct.toFixed(1)}%`, pass: e.overheadPct === null ? null : e.overheadPct <= 10 });
+    targets.push({ target: `every record exported (${e.capture})`, value: `${fmtInt(e.received)} received, ${fmtInt(e.dumpLines)} dumped / ${fmtInt(e.records)}`, pass: e.received === e.records && e.dumpLines === e.records });
+  }
+  log();
   log('targets:');
   for (const t of targets) log(`  ${t.pass === null ? 'SKIP' : t.pass ? 'PASS' : 'FAIL'}  ${t.target.padEnd(50)} ${t.value}${t.note ? ` (${t.note})` : ''}`);
   if (v1g && v128.sipscopeRssMiB != null && v1g.sipscopeRssMiB != null) {
@@ -576,7 +666,7 @@ async function main(): Promise<void> {
   log(`bench finished in ${totalS.toFixed(0)} s; load ${env.loadavgEnd.join(' ')}; results in ${relative(ROOT, join(BENCH, 'results.json'))}`);
   writeFileSync(
     join(BENCH, 'results.json'),
-    JSON.stringify({ date: startedAt.toISOString(), seconds: +totalS.toFixed(1), env, runsPerTool: RUNS, startup, table: rows, targets, captures: results, profiles }, null, 2) + '\n',
+    JSON.stringify({ date: startedAt.toISOString(), seconds: +totalS.toFixed(1), env, runsPerTool: RUNS, startup, table: rows, exportCost: exportResults, targets, captures: results, profiles }, null, 2) + '\n',
   );
 }
 
