@@ -135,16 +135,20 @@ class UdpExporter extends Exporter {
   }
 }
 
-/** TCP: templates once per connection; records wait in a bounded queue while disconnected. */
+/** TCP: templates once per connection; records wait in a bounded queue while disconnected or
+ *  while the socket is full. A record counts as delivered when its write has completed; records
+ *  of writes that failed with the connection go back to the queue for the next one. */
 class TcpExporter extends Exporter {
   private sock: TcpSocket | null = null;
   private connected = false;
+  private blocked = false; // socket buffer full: wait for 'drain'
   private closing = false;
   private queue: CallRecord[] = [];
   private backoffMs = 250;
   private timer: NodeJS.Timeout | null = null;
   private waiters: (() => void)[] = [];
-  private everConnected = false;
+  private connects = 0;
+  private inFlight = 0;
 
   constructor(private readonly c: CollectorUrl, opts: ExporterOptions) {
     super(`tcp://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`, opts);
@@ -158,24 +162,28 @@ class TcpExporter extends Exporter {
     s.setNoDelay(true);
     s.on('connect', () => {
       this.connected = true;
-      this.everConnected = true;
+      this.blocked = false;
+      if (this.connects++ > 0) this.stats.reconnects++;
       this.backoffMs = 250;
       this.encoder.reset(); // a new transport session
-      this.write(this.encoder.templateMessage(this.exportTime(this.queue[0] ?? null)), 0);
+      this.write(this.encoder.templateMessage(this.exportTime(this.queue[0] ?? null)), null);
       this.pump();
     });
-    s.on('drain', () => this.pump());
+    s.on('drain', () => {
+      this.blocked = false;
+      this.pump();
+    });
     s.on('error', (e) => this.warn(`collector ${this.stats.target}: ${e.message}`));
     s.on('close', () => {
-      const was = this.connected;
       this.connected = false;
       this.sock = null;
-      if (was) this.stats.reconnects++;
-      if (this.closing) return this.wake();
-      // try again later, backing off up to 30 s
-      this.timer = setTimeout(() => this.connect(), this.backoffMs);
-      this.timer.unref();
-      this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+      if (!this.closing) {
+        // try again later, backing off up to 30 s (the timer does not keep the process alive;
+        // close() waits for the collector while it has records to deliver)
+        this.timer = setTimeout(() => this.connect(), this.backoffMs);
+        this.timer.unref();
+        this.backoffMs = Math.min(this.backoffMs * 2, 30_000);
+      }
       this.wake();
     });
   }
@@ -183,30 +191,44 @@ class TcpExporter extends Exporter {
   add(r: CallRecord): void {
     this.stats.records++;
     this.queue.push(r);
-    if (this.queue.length > this.opts.queueMax) {
-      const dropped = this.queue.length - this.opts.queueMax;
-      this.queue.splice(0, dropped);
-      this.stats.undelivered += dropped;
-      this.warn(`collector ${this.stats.target}: queue full (${this.opts.queueMax} records), oldest records dropped`);
-    }
+    this.trim();
     this.pump();
   }
 
-  private write(msg: Uint8Array, records: number): boolean {
+  /** Keep the queue bounded: the oldest records are given up (counted). */
+  private trim(): void {
+    if (this.queue.length <= this.opts.queueMax) return;
+    const dropped = this.queue.length - this.opts.queueMax;
+    this.queue.splice(0, dropped);
+    this.stats.undelivered += dropped;
+    this.warn(`collector ${this.stats.target}: queue full (${this.opts.queueMax} records), oldest records dropped`);
+  }
+
+  private write(msg: Uint8Array, r: CallRecord | null): boolean {
     this.stats.messages++;
     this.stats.bytes += msg.length;
-    this.stats.delivered += records;
-    return this.sock!.write(msg);
+    this.inFlight++;
+    return this.sock!.write(msg, (err) => {
+      this.inFlight--;
+      if (r !== null) {
+        if (err) {
+          // the connection went away before this record left: try it on the next connection
+          this.queue.unshift(r);
+          this.trim();
+        } else this.stats.delivered++;
+      }
+      this.wake();
+    });
   }
 
   /** Send queued records while the socket accepts them. */
   private pump(): void {
-    while (this.connected && this.queue.length > 0) {
+    while (this.connected && !this.blocked && this.queue.length > 0) {
       const r = this.queue.shift()!;
       const msgs = this.encoder.encode([r], this.exportTime(r), false);
-      let ok = true;
-      for (let i = 0; i < msgs.length; i++) ok = this.write(msgs[i], i === msgs.length - 1 ? 1 : 0);
-      if (!ok) break; // wait for 'drain'
+      for (let i = 0; i < msgs.length; i++) {
+        if (!this.write(msgs[i], i === msgs.length - 1 ? r : null)) this.blocked = true;
+      }
     }
     this.wake();
   }
@@ -216,35 +238,36 @@ class TcpExporter extends Exporter {
   }
 
   drained(): Promise<void> {
-    // back-pressure only while connected and the kernel buffer is full; a collector that is away
-    // never stalls the run (the queue is bounded instead)
-    if (!this.connected || this.queue.length < 1024) return Promise.resolve();
+    // back-pressure while connected and the socket is full; a collector that is away never
+    // stalls the run (the queue is bounded instead)
+    if (!this.connected || (!this.blocked && this.queue.length < 1024)) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
   async close(graceMs = 5000): Promise<void> {
     const deadline = Date.now() + graceMs;
-    while (this.queue.length > 0 && Date.now() < deadline) {
+    // wait (keeping the process alive) while records remain and the collector may come back
+    while ((this.queue.length > 0 || this.inFlight > 0) && Date.now() < deadline) {
       await new Promise<void>((resolve) => {
         this.waiters.push(resolve);
-        setTimeout(resolve, 100).unref();
+        setTimeout(resolve, 100);
       });
       if (!this.connected && !this.timer && !this.sock) this.connect();
     }
     this.closing = true;
     if (this.timer) clearTimeout(this.timer);
-    if (this.queue.length > 0) {
-      this.stats.undelivered += this.queue.length;
-      this.warn(`collector ${this.stats.target}: ${this.everConnected ? 'unreachable at exit' : 'never reachable'}, ${this.queue.length} records not delivered`);
-      this.queue = [];
-    }
     const s = this.sock;
     if (s) {
       await new Promise<void>((resolve) => {
         s.once('close', () => resolve());
         s.end();
-        setTimeout(() => (s.destroy(), resolve()), 2000).unref();
+        setTimeout(() => (s.destroy(), resolve()), 2000);
       });
+    }
+    if (this.queue.length > 0) {
+      this.stats.undelivered += this.queue.length;
+      this.warn(`collector ${this.stats.target}: ${this.connects > 0 ? 'unreachable at exit' : 'never reachable'}, ${this.queue.length} records not delivered`);
+      this.queue = [];
     }
   }
 }
