@@ -88,16 +88,26 @@ export function parseIp16(s: string): Uint8Array | null {
   return out;
 }
 
+/** Dotted quad -> 4 numbers (no regular expressions: this runs for every exported address). */
 function parseV4(s: string): number[] | null {
-  const parts = s.split('.');
-  if (parts.length !== 4) return null;
-  const r: number[] = [];
-  for (const p of parts) {
-    if (!/^\d{1,3}$/.test(p)) return null;
-    const n = Number(p);
-    if (n > 255) return null;
-    r.push(n);
+  const r = [0, 0, 0, 0];
+  let part = 0;
+  let digits = 0;
+  let v = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c === 46) {
+      if (digits === 0 || part === 3) return null;
+      r[part++] = v;
+      v = 0;
+      digits = 0;
+    } else if (c >= 48 && c <= 57) {
+      v = v * 10 + (c - 48);
+      if (++digits > 3 || v > 255) return null;
+    } else return null;
   }
+  if (digits === 0 || part !== 3) return null;
+  r[3] = v;
   return r;
 }
 

@@ -61,21 +61,14 @@ const SET_HEADER = 4;
 
 const utf8 = new TextEncoder();
 
-/** Longest prefix of UTF-8 bytes of at most `max` bytes that does not split a character. */
-export function cutUtf8(b: Uint8Array, max: number): Uint8Array {
-  if (b.length <= max) return b;
-  let n = max;
-  // a continuation byte (10xxxxxx) at the cut means the character straddles it: back off to its lead
-  while (n > 0 && (b[n] & 0xc0) === 0x80) n--;
-  return b.subarray(0, n);
-}
-
-/** Unsigned integer of `len` bytes, big-endian, modulo 2^(8·len); not-finite or negative → 0. */
+/** Unsigned integer of `len` bytes, big-endian, modulo 2^(8·len); not-finite or negative → 0.
+ *  Works on two 32-bit halves: byte-by-byte floating-point division is slow. */
 function putUint(out: Uint8Array, o: number, len: number, v: number): void {
-  let x = Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
-  for (let i = len - 1; i >= 0; i--) {
-    out[o + i] = x % 256;
-    x = Math.floor(x / 256);
+  const x = Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
+  const lo = x % 0x1_0000_0000 >>> 0;
+  const hi = Math.floor(x / 0x1_0000_0000) >>> 0;
+  for (let k = 0; k < len; k++) {
+    out[o + len - 1 - k] = k < 4 ? (lo >>> (8 * k)) & 0xff : k < 8 ? (hi >>> (8 * (k - 4))) & 0xff : 0;
   }
 }
 
@@ -275,8 +268,24 @@ export class FlowEncoder {
 
   // ---------------------------------------------------------------- data records
 
+  /** Parsed addresses by text: the same addresses recur in many records. */
+  private addrs = new Map<string, Uint8Array | null>();
+  private address(v: string): Uint8Array | null {
+    let a = this.addrs.get(v);
+    if (a === undefined) {
+      if (this.addrs.size >= 4096) this.addrs.clear();
+      a = parseIp16(v);
+      this.addrs.set(v, a);
+    }
+    return a;
+  }
+
+  /** Scratch space for one record (records are built here, then copied out once). */
+  private scratch = new Uint8Array(0);
+
   private encodeRecord(t: Template, r: CallRecord): Uint8Array {
-    const buf = new Uint8Array(t.maxRecord);
+    if (this.scratch.length < t.maxRecord + 3) this.scratch = new Uint8Array(t.maxRecord + 3);
+    const buf = this.scratch;
     let o = 0;
     for (const s of t.slots) o = this.putValue(buf, o, s, s.f.wire(r));
     return buf.slice(0, o);
@@ -285,24 +294,27 @@ export class FlowEncoder {
   private putValue(buf: Uint8Array, o: number, s: Slot, v: WireValue): number {
     const f = s.f;
     if (isStringType(f)) {
-      const b = cutUtf8(utf8.encode(typeof v === 'string' ? v : String(v)), s.cap);
+      const text = typeof v === 'string' ? v : String(v);
+      // encodeInto never writes part of a character: the cut lands on a UTF-8 boundary
       if (s.len === null) {
         // RFC 7011 §7: 1-byte length, or 255 then a 2-byte length
-        if (b.length < 255) buf[o++] = b.length;
-        else {
-          buf[o++] = 255;
-          put16(buf, o, b.length);
-          o += 2;
+        const n = text === '' ? 0 : utf8.encodeInto(text, buf.subarray(o + 1, o + 1 + s.cap)).written;
+        if (n < 255) {
+          buf[o] = n;
+          return o + 1 + n;
         }
-        buf.set(b, o);
-        return o + b.length;
+        buf.copyWithin(o + 3, o + 1, o + 1 + n);
+        buf[o] = 255;
+        put16(buf, o + 1, n);
+        return o + 3 + n;
       }
-      buf.set(b, o); // the rest stays NUL (fresh buffer)
+      const n = text === '' ? 0 : utf8.encodeInto(text, buf.subarray(o, o + s.cap)).written;
+      buf.fill(0, o + n, o + s.len); // NUL padding
       return o + s.len;
     }
     const len = s.len as number;
     if (f.type === 'ipv4' || f.type === 'ipv6') {
-      const a = typeof v === 'string' && v !== '' ? parseIp16(v) : null;
+      const a = typeof v === 'string' && v !== '' ? this.address(v) : null;
       if (a !== null) {
         if (f.type === 'ipv6') buf.set(a, o);
         else if (isV4Mapped(a)) buf.set(a.subarray(12), o);

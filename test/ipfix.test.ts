@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FlowEncoder, cutUtf8, type ExportFormat } from '../shared/ipfix.ts';
+import { FlowEncoder, type ExportFormat } from '../shared/ipfix.ts';
 import { CallTracker, type CallRecord, type FlowInfo } from '../shared/calls.ts';
 import { ALL_FIELDS, SIP_FIELDS, exportFields, fieldByName, sipField, type FieldDef } from '../shared/fields.ts';
 import { parseIp16 } from '../shared/addr.ts';
@@ -370,21 +370,16 @@ describe('IPFIX data records', () => {
     expect(parsed[1].header.sequence).toBe(1); // after the one record above
   });
 
-  it('cutUtf8 never splits a multibyte sequence', () => {
-    const b = new TextEncoder().encode('ab€😀');
-    // a b | e2 82 ac | f0 9f 98 80
-    expect(hex(cutUtf8(b, 9))).toBe('6162e282acf09f9880');
-    for (const [max, want] of [
-      [8, '6162e282ac'],
-      [6, '6162e282ac'],
-      [5, '6162e282ac'],
-      [4, '6162'],
-      [3, '6162'],
-      [2, '6162'],
-      [1, '61'],
-      [0, ''],
+  it('a 4-byte character that would cross the field length is left out whole', () => {
+    const enc = new FlowEncoder({ format: 'ipfix', sipFields: [sipField('SIP_CALL_ID')] });
+    for (const [tail, keep] of [
+      ['\u{1F600}', 94], // f0 9f 98 80 would end at byte 98 > 96
+      ['ab\u{1F600}', 96], // "ab" fills 96 exactly, the emoji goes
     ] as const) {
-      expect(hex(cutUtf8(b, max))).toBe(want);
+      const b = enc.recordBytes(rec({ SIP_CALL_ID: 'a'.repeat(94) + tail }));
+      const flowLen = b.length - 1 - keep; // the Call-ID is the last field: 1-byte length + value
+      expect(b[flowLen]).toBe(keep);
+      expect(new TextDecoder().decode(b.subarray(flowLen + 1))).toBe(('a'.repeat(94) + tail).slice(0, keep));
     }
   });
 
