@@ -26,6 +26,7 @@ export const READ_OPTIONS: readonly OptionSpec[] = [
   { name: 'timestamp-format', kind: 'number', arg: '0|1|2', min: 0, integer: true, help: 'CSV times: 0 epoch seconds, 1 with fraction (default), 2 ISO 8601 UTC' },
   { name: 'csv-separator', kind: 'string', arg: 'C', help: 'CSV column separator (default ",")' },
   { name: 'dump-dir', kind: 'string', arg: 'DIR', help: 'nProbe-style dump files DIR/YYYY/MM/DD/HH/MM.sip (UTC minute of export)' },
+  { name: 'dump-file', kind: 'string', arg: 'F.sip', help: 'all records in one dump file (header + one line per call), as the browser downloads it' },
   { name: 'dont-nest-dump-dirs', kind: 'flag', help: 'dump files as DIR/YYYYMMDDHHMM.sip' },
   { name: 'max-log-lines', kind: 'number', arg: 'N', min: 1, integer: true, help: 'records per dump file before rotating to MM-1.sip, ... (10000)' },
   { name: 'sip-exec-cmd', kind: 'string', arg: 'CMD', help: 'run CMD with the path of each completed dump directory' },

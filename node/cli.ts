@@ -11,7 +11,7 @@ import { Progress } from './progress.ts';
 import { statsReport } from './report.ts';
 import { Analyzer } from '../shared/analyzer.ts';
 import type { CallRecord, TrackerOptions } from '../shared/calls.ts';
-import { jsonLine, csvHeader, csvLine, tableHeader, tableLine } from '../shared/format.ts';
+import { jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/format.ts';
 import { DEFAULT_TEMPLATE, parseTemplate, type FieldDef, type TimestampFormat } from '../shared/fields.ts';
 
 const VERSION = '0.1.0';
@@ -82,6 +82,7 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
 
   const engine = await createEngine();
   let out: LineWriter | null = null;
+  let dumpFile: LineWriter | null = null;
   let dump: DumpWriter | null = null;
   const exporters: Exporter[] = [];
   const exportOpts: ExporterOptions = {
@@ -95,6 +96,7 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
   };
   try {
     if (format !== 'none') out = typeof opts.out === 'string' ? await LineWriter.file(opts.out) : LineWriter.stdout();
+    if (typeof opts['dump-file'] === 'string') dumpFile = await LineWriter.file(opts['dump-file']);
     if (typeof opts['dump-dir'] === 'string') {
       dump = await DumpWriter.open(opts['dump-dir'], {
         nested: opts['dont-nest-dump-dirs'] !== true,
@@ -122,7 +124,13 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
     format === 'jsonl' ? jsonLine : format === 'csv' ? (r) => csvLine(r, template, lineOpts) : tableLine;
   if (format === 'csv') out?.line(csvHeader(template, sep));
   if (format === 'table') out?.line(tableHeader());
-  const outputs = new RecordOutputs(out, line, dump, exporters);
+  const dumpOpts = { timestampFormat: tsFormat as TimestampFormat, separator: (opts['csv-separator'] as string | undefined) ?? '|' };
+  dumpFile?.line(dumpHeader(template, dumpOpts.separator));
+  const lines = [
+    ...(out ? [{ writer: out, lineOf: line }] : []),
+    ...(dumpFile ? [{ writer: dumpFile, lineOf: (r: CallRecord) => dumpLine(r, template, dumpOpts) }] : []),
+  ];
+  const outputs = new RecordOutputs(lines, dump, exporters);
   const analyzer = new Analyzer(engine, trackerOptions(opts), (r) => outputs.add(r));
 
   // SIGINT/SIGTERM: stop reading; what was read is still exported below

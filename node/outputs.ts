@@ -13,15 +13,15 @@ export class RecordOutputs {
   fatal: Error | null = null;
 
   constructor(
-    private readonly lines: LineWriter | null,
-    private readonly lineOf: (r: CallRecord) => string,
+    /** line outputs: the printed records, a single dump file (--dump-file) */
+    private readonly lines: { writer: LineWriter; lineOf: (r: CallRecord) => string }[],
     private readonly dump: DumpWriter | null,
     private readonly exporters: Exporter[],
   ) {}
 
   add(r: CallRecord): void {
     this.count++;
-    this.lines?.line(this.lineOf(r));
+    for (const l of this.lines) l.writer.line(l.lineOf(r));
     if (this.dump && !this.fatal) {
       const w = this.dump.write(r);
       if (w) w.catch((e) => this.fail(e));
@@ -35,7 +35,7 @@ export class RecordOutputs {
 
   /** Back-pressure between input chunks: wait while an output is behind. */
   async drained(): Promise<void> {
-    await this.lines?.drained();
+    for (const l of this.lines) await l.writer.drained();
     if (this.dump && !this.fatal) {
       if (this.dump.error) this.fail(this.dump.error);
       else await this.dump.flush().catch((e) => this.fail(e));
@@ -46,9 +46,9 @@ export class RecordOutputs {
   /** Close everything; returns the problems to report (the fatal one first). */
   async close(): Promise<string[]> {
     const problems: string[] = [];
-    if (this.lines) {
-      await this.lines.close();
-      const e = this.lines.error as NodeJS.ErrnoException | null;
+    for (const l of this.lines) {
+      await l.writer.close();
+      const e = l.writer.error as NodeJS.ErrnoException | null;
       if (e && e.code !== 'EPIPE') problems.push(`writing records failed: ${e.message}`);
     }
     if (this.dump) {
