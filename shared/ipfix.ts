@@ -315,6 +315,7 @@ export class FlowEncoder {
     const len = s.len as number;
     if (f.type === 'ipv4' || f.type === 'ipv6') {
       const a = typeof v === 'string' && v !== '' ? this.address(v) : null;
+      buf.fill(0, o, o + len); // absent: 0.0.0.0 / :: (the scratch buffer holds the last record)
       if (a !== null) {
         if (f.type === 'ipv6') buf.set(a, o);
         else if (isV4Mapped(a)) buf.set(a.subarray(12), o);
