@@ -5,8 +5,8 @@
 // a one-line message naming each file that is not fine.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { spawn, execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -143,22 +143,6 @@ function checkRun(r: RunResult, files: { bad?: string[]; good?: string[] } = {})
 
 // ---------------------------------------------------------------- the build
 
-/** Rebuild build/cli.js + build/core.wasm when they are missing or older than their sources. */
-function ensureBuilt(): void {
-  const outs = [join(repoRoot, 'build', 'cli.js'), join(repoRoot, 'build', 'core.wasm')];
-  const newest = (dir: string): number => {
-    let t = 0;
-    if (!existsSync(dir)) return t;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-    }
-    return t;
-  };
-  const src = Math.max(newest(join(repoRoot, 'node')), newest(join(repoRoot, 'shared')), newest(join(repoRoot, 'assembly')));
-  if (outs.every((o) => existsSync(o) && statSync(o).mtimeMs >= src)) return;
-  execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'pipe', timeout: 240_000, killSignal: 'SIGKILL' });
-}
 
 // ---------------------------------------------------------------- capture helpers
 
@@ -291,7 +275,6 @@ const save = (name: string, data: Uint8Array): string => {
 };
 
 beforeAll(() => {
-  ensureBuilt();
   dir = mkdtempSync(join(tmpdir(), 'sipscope-damaged-'));
   sample = new Uint8Array(readFileSync(SAMPLE));
 });

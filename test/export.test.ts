@@ -7,7 +7,7 @@
 // has a timeout. Loopback only, ports 27000–27999.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import {  } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -52,28 +52,9 @@ let work = '';
 let many = ''; // sip-only capture with MANY_CALLS calls
 const MANY_CALLS = 1000;
 
-// ---------------------------------------------------------------- build
 
-function newestMtime(dir: string): number {
-  let t = 0;
-  if (!existsSync(dir)) return t;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
-    const p = join(dir, e.name);
-    t = Math.max(t, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
-  }
-  return t;
-}
-
-/** build/cli.js + build/core.wasm, rebuilt when older than node/, shared/ or assembly/. */
-function ensureBuilt(): void {
-  const outs = ['cli.js', 'core.wasm'].map((f) => join(repoRoot, 'build', f));
-  const src = Math.max(...['node', 'shared', 'assembly'].map((d) => newestMtime(join(repoRoot, d))));
-  if (outs.every((o) => existsSync(o) && statSync(o).mtimeMs >= src)) return;
-  execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'pipe', timeout: 240_000, killSignal: 'SIGKILL' });
-}
 
 beforeAll(() => {
-  ensureBuilt();
   work = mkdtempSync(join(tmpdir(), 'sipscope-export-'));
   many = join(work, 'many.pcap');
   generateCapture({ kind: 'sip-only', path: many, calls: MANY_CALLS, seed: 7 });
