@@ -71,3 +71,33 @@ export function free(p: usize, n: u32): void {
   store<u32>(p, load<u32>(head));
   store<u32>(head, <u32>p);
 }
+
+// A growable byte buffer described by three u32 at d: block pointer, capacity, length in use.
+
+/** Append n bytes at p; false when the arena is exhausted (the buffer is left as it was). */
+export function bufAppend(d: usize, p: usize, n: u32): bool {
+  const held = load<u32>(d + 8);
+  const need = held + n;
+  let buf = <usize>load<u32>(d);
+  const cap = load<u32>(d + 4);
+  if (need > cap) {
+    const nb = alloc(need);
+    if (nb == 0) return false;
+    if (held != 0) memory.copy(nb, buf, held);
+    free(buf, cap);
+    buf = nb;
+    store<u32>(d, <u32>nb);
+    store<u32>(d + 4, capacityFor(need));
+  }
+  memory.copy(buf + held, p, n);
+  store<u32>(d + 8, need);
+  return true;
+}
+
+/** Give the block back and empty the buffer. */
+export function bufClear(d: usize): void {
+  free(<usize>load<u32>(d), load<u32>(d + 4));
+  store<u32>(d, 0);
+  store<u32>(d + 4, 0);
+  store<u32>(d + 8, 0);
+}

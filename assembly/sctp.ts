@@ -2,7 +2,7 @@
 // back together in TSN order; the few messages in flight are kept in a small fixed table.
 
 import { be16, be32, u8at } from './mem';
-import { alloc, free, capacityFor } from './arena';
+import { bufAppend, bufClear } from './arena';
 import { same16 } from './table';
 import { MAX_SIP_MSG } from './limits';
 import * as ctx from './ctx';
@@ -16,8 +16,7 @@ const S: usize = 64;
 const O_PORTS: usize = 32;
 const O_KEY: usize = 36;
 const O_TSN: usize = 40;
-const O_BUF: usize = 44;
-const O_CAP: usize = 48;
+const O_BUF: usize = 44; // buffer triple (block, capacity, length) for bufAppend
 const O_LEN: usize = 52;
 const O_LAST: usize = 56;
 const O_USED: usize = 60;
@@ -119,30 +118,15 @@ function append(slot: usize, d: usize, n: u32): bool {
     release(slot);
     return false;
   }
-  let buf = <usize>load<u32>(slot + O_BUF);
-  const cap = load<u32>(slot + O_CAP);
-  if (need > cap) {
-    const nb = alloc(need);
-    if (nb == 0) {
-      release(slot);
-      return false;
-    }
-    if (held != 0) memory.copy(nb, buf, held);
-    free(buf, cap);
-    buf = nb;
-    store<u32>(slot + O_BUF, <u32>nb);
-    store<u32>(slot + O_CAP, capacityFor(need));
+  if (!bufAppend(slot + O_BUF, d, n)) {
+    release(slot);
+    return false;
   }
-  memory.copy(buf + held, d, n);
-  store<u32>(slot + O_LEN, need);
   return true;
 }
 
 function release(slot: usize): void {
   if (slot == 0) return;
-  free(<usize>load<u32>(slot + O_BUF), load<u32>(slot + O_CAP));
-  store<u32>(slot + O_BUF, 0);
-  store<u32>(slot + O_CAP, 0);
-  store<u32>(slot + O_LEN, 0);
+  bufClear(slot + O_BUF);
   store<u32>(slot + O_USED, 0);
 }

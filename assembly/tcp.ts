@@ -8,7 +8,7 @@
 
 import { MAX_TCP_STREAMS, MAX_OOO_SEGS, MAX_SIP_MSG, TCP_IDLE_SEC } from './limits';
 import { Table, hash16, same16 } from './table';
-import { alloc, free, capacityFor } from './arena';
+import { alloc, free, bufAppend, bufClear } from './arena';
 import { u8at, be16, be32, eq, findByte } from './mem';
 import * as ctx from './ctx';
 import {
@@ -29,7 +29,7 @@ const M_WS: u32 = 3;
 const O_PORTS: usize = 32;
 const O_VER: usize = 36;
 const O_NEXT: usize = 40;
-const O_BUF: usize = 44;
+const O_BUF: usize = 44; // buffer triple (block, capacity, length) for bufAppend
 const O_CAP: usize = 48;
 const O_LEN: usize = 52;
 const O_MODE: usize = 56;
@@ -238,10 +238,7 @@ function dropHeld(q: usize): void {
 }
 
 function clearBuffer(q: usize): void {
-  free(<usize>load<u32>(q + O_BUF), load<u32>(q + O_CAP));
-  store<u32>(q + O_BUF, 0);
-  store<u32>(q + O_CAP, 0);
-  store<u32>(q + O_LEN, 0);
+  bufClear(q + O_BUF);
 }
 
 function close(e: i32): void {
@@ -294,23 +291,11 @@ function append(q: usize, p: usize, n: u32): bool {
     if (load<u32>(q + O_MODE) != M_SIP) store<u32>(q + O_MODE, M_SIP);
     return false;
   }
-  let buf = <usize>load<u32>(q + O_BUF);
-  const cap = load<u32>(q + O_CAP);
-  if (need > cap) {
-    const nb = alloc(need);
-    if (nb == 0) {
-      clearBuffer(q);
-      store<u32>(q + O_RESYNC, 1);
-      return false;
-    }
-    if (held != 0) memory.copy(nb, buf, held);
-    free(buf, cap);
-    buf = nb;
-    store<u32>(q + O_BUF, <u32>nb);
-    store<u32>(q + O_CAP, capacityFor(need));
+  if (!bufAppend(q + O_BUF, p, n)) {
+    clearBuffer(q);
+    store<u32>(q + O_RESYNC, 1);
+    return false;
   }
-  memory.copy(buf + held, p, n);
-  store<u32>(q + O_LEN, need);
   return true;
 }
 
