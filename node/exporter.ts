@@ -6,6 +6,7 @@ import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, isIP, type Socket as TcpSocket } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
 import { FlowEncoder, type ExportFormat } from '../shared/ipfix.ts';
+import { ExportFileBuilder, captureExportTime } from '../shared/export-file.ts';
 import type { CallRecord } from '../shared/calls.ts';
 import type { FieldDef } from '../shared/fields.ts';
 
@@ -66,7 +67,7 @@ export abstract class Exporter {
 
   protected exportTime(r: CallRecord | null): number {
     if (this.opts.clock === 'wall') return Math.floor(Date.now() / 1000);
-    return Math.floor(r === null ? this.opts.captureNow() : r.exportedAt);
+    return r === null ? Math.floor(this.opts.captureNow()) : captureExportTime(r);
   }
 
   protected warn(msg: string): void {
@@ -278,11 +279,13 @@ class FileExporter extends Exporter {
   private pending: Uint8Array[] = [];
   private pendingBytes = 0;
   private writing: Promise<void> = Promise.resolve();
-  private started = false;
+  /** what goes into the file: the same builder makes the browser's download */
+  private readonly file: ExportFileBuilder;
   failed: Error | null = null;
 
   constructor(private readonly path: string, opts: ExporterOptions) {
     super(path, opts);
+    this.file = new ExportFileBuilder(this.encoder);
   }
 
   async openFile(): Promise<void> {
@@ -291,8 +294,7 @@ class FileExporter extends Exporter {
 
   add(r: CallRecord): void {
     this.stats.records++;
-    const msgs = this.encoder.encode([r], this.exportTime(r), !this.started);
-    this.started = true;
+    const msgs = this.file.add(r, this.exportTime(r));
     for (const m of msgs) {
       this.pending.push(m);
       this.pendingBytes += m.length;
@@ -326,10 +328,7 @@ class FileExporter extends Exporter {
 
   async close(): Promise<void> {
     // a file with no call still gets the templates, so collectors can read it
-    if (!this.started) {
-      this.pending.push(this.encoder.templateMessage(this.exportTime(null)));
-      this.started = true;
-    }
+    for (const m of this.file.end(this.exportTime(null))) this.pending.push(m);
     this.flush();
     await this.writing;
     await this.fh?.close();

@@ -12,17 +12,16 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import { build } from 'vite';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { recordsOf } from './helpers/engine.ts';
 import { startStaticServer, type StaticServer } from './helpers/static-server.ts';
+import { CHROMIUM, CSP, buildSite, launchChromium, withTimeout } from './helpers/chromium.ts';
 import { jsonLine } from '../shared/format.ts';
 import type { FileResult } from '../node/input.ts';
 import type { RunStats } from '../shared/analyzer.ts';
 import type { AnalyzeResult } from '../web/engine-worker.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CHROMIUM = '/usr/bin/chromium';
 const SAMPLE = join(repoRoot, 'samples', 'sample.pcap');
 const CORPUS = resolve(repoRoot, '..', 'shared', 'corpus', 'public');
 const isCI = process.env.CI === 'true';
@@ -33,20 +32,7 @@ const corpusFiles = existsSync(CORPUS)
       .sort()
   : [];
 
-/** The policy the page declares in a meta tag; the test server also sends it as a header, so
- *  the worker (whose policy comes from its own response) runs under it too. */
-const CSP =
-  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'";
-
 const STEP_MS = 20_000; // every wait in the page
-
-function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const t = new Promise<never>((_, fail) => {
-    timer = setTimeout(() => fail(new Error(`timed out after ${ms} ms: ${what}`)), ms);
-  });
-  return Promise.race([p, t]).finally(() => clearTimeout(timer));
-}
 
 // ---------------------------------------------------------------- gates
 
@@ -99,21 +85,8 @@ describe.skipIf(!haveChromium)('web app in Chromium', () => {
     if (!existsSync(join(repoRoot, 'build', 'core.wasm'))) throw new Error('build/core.wasm is missing: run `npm run build:wasm`');
     tmp = await mkdtemp(join(tmpdir(), 'sipscope-browser-'));
 
-    // Vite defines process.env.NODE_ENV from the environment: vitest sets it to "test", which
-    // would give a development React; build what `vite build` builds.
     const site = join(tmp, 'site');
-    const nodeEnv = process.env.NODE_ENV;
-    process.env.NODE_ENV = 'production';
-    try {
-      await withTimeout(
-        build({ configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'silent', mode: 'production', build: { outDir: site } }),
-        30_000,
-        'vite build',
-      );
-    } finally {
-      if (nodeEnv === undefined) delete process.env.NODE_ENV;
-      else process.env.NODE_ENV = nodeEnv;
-    }
+    await buildSite(repoRoot, site, 30_000);
     const t1 = performance.now();
     expect(readFileSync(join(site, 'index.html'), 'utf8')).toContain(`content="${CSP}"`);
 
@@ -121,21 +94,7 @@ describe.skipIf(!haveChromium)('web app in Chromium', () => {
     await writeFile(gzPath, gzipSync(readFileSync(SAMPLE)));
 
     server = await startStaticServer(site, { prefix: '/some/path/', headers: { 'Content-Security-Policy': CSP } });
-    context = await chromium.launchPersistentContext(join(tmp, 'profile'), {
-      executablePath: CHROMIUM,
-      headless: true,
-      timeout: 30_000,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    context = await launchChromium(join(tmp, 'profile'));
     context.setDefaultTimeout(STEP_MS);
     context.on('request', (r) => requests.push(r.url()));
     page = context.pages()[0] ?? (await context.newPage());
@@ -178,18 +137,35 @@ describe.skipIf(!haveChromium)('web app in Chromium', () => {
     );
     const { state } = await status();
     const count = Number(await page.textContent('[data-testid="call-count"]', { timeout: STEP_MS }));
-    const callIds = await page.$$eval('[data-testid="call-list"] tbody tr td:first-child', (tds) => tds.map((td) => td.textContent ?? ''));
+    // rows in record order (the list is sorted by start time; data-index is the record number)
+    const callIds = await page.$$eval('[data-testid="call-row"]', (rows) =>
+      rows
+        .map((r) => ({ i: Number(r.getAttribute('data-index')), id: r.getAttribute('data-call-id') ?? '' }))
+        .sort((a, b) => a.i - b.i)
+        .map((r) => r.id),
+    );
     return { state, count, callIds };
   }
 
-  /** Put files into the file input (the page analyses them), then run window.sipscopeAnalyze on the input's files. */
+  /** Put files into the file input (the page analyses them), then run window.sipscopeAnalyze on
+   *  the same files (through an input of the test's own: the page clears its input). */
   async function throughInput(paths: string[]): Promise<{ ui: Awaited<ReturnType<typeof shown>>; result: AnalyzeResult }> {
     const before = (await status()).run;
     await page.setInputFiles('[data-testid="file-input"]', paths, { timeout: STEP_MS });
     const ui = await shown(before);
+    await page.evaluate(() => {
+      if (document.getElementById('test-files')) return;
+      const input = document.createElement('input');
+      input.type = 'file';
+      input.multiple = true;
+      input.id = 'test-files';
+      input.hidden = true;
+      document.body.append(input);
+    });
+    await page.setInputFiles('#test-files', paths, { timeout: STEP_MS });
     const result = await withTimeout(
       page.evaluate(() => {
-        const input = document.querySelector('[data-testid="file-input"]') as HTMLInputElement;
+        const input = document.getElementById('test-files') as HTMLInputElement;
         return window.sipscopeAnalyze(Array.from(input.files ?? []));
       }),
       STEP_MS,

@@ -1,21 +1,80 @@
-// The page's side of the engine worker: one worker for the page, created on first use.
+// The page's side of the engine worker: one worker for the page, created on first use. A worker
+// that fails (cannot start, crashes) rejects every call in flight with a clear message and is
+// replaced on the next call, so the page never waits forever.
 
 import * as Comlink from 'comlink';
-import type { AnalyzeOptions, AnalyzeResult, EngineApi, Progress } from './engine-worker.ts';
+import type {
+  AnalyzeOptions,
+  AnalyzeResult,
+  CallData,
+  DownloadKind,
+  EngineApi,
+  Progress,
+  RunOptions,
+  RunSummary,
+  RunUpdate,
+} from './engine-worker.ts';
 
-export type { AnalyzeOptions, AnalyzeResult, Progress };
+export type * from './engine-worker.ts';
 
-let remote: Comlink.Remote<EngineApi> | null = null;
-
-function engine(): Comlink.Remote<EngineApi> {
-  if (!remote) {
-    const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: 'sipscope-engine' });
-    remote = Comlink.wrap<EngineApi>(worker);
-  }
-  return remote;
+interface Handle {
+  worker: Worker;
+  remote: Comlink.Remote<EngineApi>;
+  failed: Promise<never>;
 }
 
-/** Analyse capture files in the worker, as one capture (in the given order). */
+let handle: Handle | null = null;
+
+function engine(): Handle {
+  if (handle) return handle;
+  const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: 'sipscope-engine' });
+  const remote = Comlink.wrap<EngineApi>(worker);
+  const h: Handle = {
+    worker,
+    remote,
+    failed: new Promise<never>((_, reject) => {
+      const fail = (msg: string) => {
+        if (handle === h) handle = null;
+        remote[Comlink.releaseProxy]();
+        worker.terminate();
+        reject(new Error(msg));
+      };
+      worker.addEventListener('error', (e) => {
+        e.preventDefault();
+        fail(`the analysis worker stopped: ${e.message || 'it could not be started (is the page served over http(s)?)'}`);
+      });
+      worker.addEventListener('messageerror', () => fail('the analysis worker sent a message that could not be read'));
+    }),
+  };
+  h.failed.catch(() => {});
+  handle = h;
+  return h;
+}
+
+function guarded<T>(call: (remote: Comlink.Remote<EngineApi>) => Promise<T>): Promise<T> {
+  const h = engine();
+  return Promise.race([call(h.remote), h.failed]);
+}
+
+/** Analyse capture files in the worker, as one capture (in the given order): JSON Lines. */
 export function analyzeFiles(files: File[], opts: AnalyzeOptions = {}, onProgress?: (p: Progress) => void): Promise<AnalyzeResult> {
-  return engine().analyze(files, opts, onProgress ? Comlink.proxy(onProgress) : undefined);
+  return guarded((r) => r.analyze(files, opts, onProgress ? Comlink.proxy(onProgress) : undefined));
+}
+
+/** Start a run for the page (a new run cancels the one before). */
+export function startRun(files: File[], opts: RunOptions, onUpdate: (u: RunUpdate) => void): Promise<RunSummary> {
+  return guarded((r) => r.run(files, opts, Comlink.proxy(onUpdate)));
+}
+
+export function cancelRun(): Promise<void> {
+  if (!handle) return Promise.resolve();
+  return guarded((r) => r.cancel());
+}
+
+export function fetchCall(runId: number, i: number): Promise<CallData> {
+  return guarded((r) => r.call(runId, i));
+}
+
+export function fetchDownload(runId: number, kind: DownloadKind): Promise<Blob> {
+  return guarded((r) => r.download(runId, kind));
 }

@@ -1,0 +1,180 @@
+// Helpers for driving the web app in headless Chromium (tests and bench/browser.ts): build the
+// site with Vite, launch /usr/bin/chromium with playwright-core, bound every wait.
+
+import { join } from 'node:path';
+import { build } from 'vite';
+import { chromium, type BrowserContext, type LaunchOptions } from 'playwright-core';
+
+export const CHROMIUM = '/usr/bin/chromium';
+
+/** The policy index.html declares in its meta tag; test servers also send it as a header, so the
+ *  worker (whose policy comes from its own response) runs under it too. */
+export const CSP =
+  "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self' blob:; style-src 'self' 'unsafe-inline'; connect-src 'self'";
+
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--disable-features=Translate,MediaRouter,OptimizationHints',
+  '--enable-precise-memory-info',
+];
+
+export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const t = new Promise<never>((_, fail) => {
+    timer = setTimeout(() => fail(new Error(`timed out after ${ms} ms: ${what}`)), ms);
+  });
+  return Promise.race([p, t]).finally(() => clearTimeout(timer));
+}
+
+/**
+ * `vite build` of the app into `outDir`. Vite defines process.env.NODE_ENV from the environment:
+ * vitest sets it to "test", which would give a development React; build what `vite build` builds.
+ */
+export async function buildSite(repoRoot: string, outDir: string, timeoutMs = 60_000): Promise<void> {
+  const nodeEnv = process.env.NODE_ENV;
+  process.env.NODE_ENV = 'production';
+  try {
+    await withTimeout(
+      build({ configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'silent', mode: 'production', build: { outDir, emptyOutDir: true } }),
+      timeoutMs,
+      'vite build',
+    );
+  } finally {
+    if (nodeEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = nodeEnv;
+  }
+}
+
+export interface LaunchExtra {
+  viewport?: { width: number; height: number };
+  deviceScaleFactor?: number;
+  args?: string[];
+}
+
+/** A persistent Chromium context in `profileDir` (close it in finally). */
+export async function launchChromium(profileDir: string, extra: LaunchExtra = {}): Promise<BrowserContext> {
+  const opts: LaunchOptions & Record<string, unknown> = {
+    executablePath: CHROMIUM,
+    headless: true,
+    timeout: 30_000,
+    args: [...CHROMIUM_ARGS, ...(extra.args ?? [])],
+    acceptDownloads: true,
+    viewport: extra.viewport ?? { width: 1440, height: 900 },
+    deviceScaleFactor: extra.deviceScaleFactor ?? 1,
+  };
+  return chromium.launchPersistentContext(profileDir, opts);
+}
+
+export interface HeapSample {
+  /** V8 heap in use (Runtime.getHeapUsage usedSize) */
+  used: number;
+  /** ArrayBuffer backing stores outside the V8 heap (WASM memory, file chunks) */
+  backing: number;
+}
+
+export interface HeapPeaks {
+  page: HeapSample;
+  worker: HeapSample;
+  samples: number;
+}
+
+/**
+ * JS heap of a page and of its dedicated workers, through the DevTools protocol: the page's own
+ * session answers for the page; workers are auto-attached (non-flat sessions) and asked through
+ * Target.sendMessageToTarget. Create it before the workers start.
+ */
+export class HeapProbe {
+  private workers = new Set<string>();
+  private nextId = 1;
+  private waiting = new Map<number, (v: unknown) => void>();
+  readonly peaks: HeapPeaks = { page: { used: 0, backing: 0 }, worker: { used: 0, backing: 0 }, samples: 0 };
+  private timer: NodeJS.Timeout | null = null;
+  private busy = false;
+
+  private constructor(private readonly cdp: import('playwright-core').CDPSession) {
+    cdp.on('Target.attachedToTarget', (e: { sessionId: string; targetInfo: { type: string } }) => {
+      if (e.targetInfo.type === 'worker') this.workers.add(e.sessionId);
+    });
+    cdp.on('Target.detachedFromTarget', (e: { sessionId: string }) => this.workers.delete(e.sessionId));
+    cdp.on('Target.receivedMessageFromTarget', (e: { message: string }) => {
+      const m = JSON.parse(e.message) as { id?: number; result?: unknown; error?: unknown };
+      const w = m.id !== undefined ? this.waiting.get(m.id) : undefined;
+      if (w) {
+        this.waiting.delete(m.id!);
+        w(m.result ?? null);
+      }
+    });
+  }
+
+  static async attach(context: BrowserContext, page: import('playwright-core').Page): Promise<HeapProbe> {
+    const cdp = await context.newCDPSession(page);
+    const probe = new HeapProbe(cdp);
+    await cdp.send('Target.setAutoAttach', { autoAttach: true, waitForDebuggerOnStart: false, flatten: false });
+    return probe;
+  }
+
+  private async workerUsage(sessionId: string): Promise<HeapSample | null> {
+    const id = this.nextId++;
+    const answer = new Promise<unknown>((resolve) => {
+      this.waiting.set(id, resolve);
+      setTimeout(() => {
+        if (this.waiting.delete(id)) resolve(null);
+      }, 2000);
+    });
+    await this.cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) });
+    const r = (await answer) as { usedSize?: number; backingStorageSize?: number } | null;
+    return r && typeof r.usedSize === 'number' ? { used: r.usedSize, backing: r.backingStorageSize ?? 0 } : null;
+  }
+
+  /** One reading of page and workers (the largest worker counts); updates the peaks. */
+  async sample(): Promise<{ page: HeapSample; worker: HeapSample | null }> {
+    const p = (await this.cdp.send('Runtime.getHeapUsage')) as { usedSize: number; backingStorageSize?: number };
+    const page = { used: p.usedSize, backing: p.backingStorageSize ?? 0 };
+    let worker: HeapSample | null = null;
+    for (const s of [...this.workers]) {
+      const w = await this.workerUsage(s).catch(() => null);
+      if (w && (!worker || w.used > worker.used)) worker = w;
+    }
+    const k = this.peaks;
+    k.samples++;
+    k.page.used = Math.max(k.page.used, page.used);
+    k.page.backing = Math.max(k.page.backing, page.backing);
+    if (worker) {
+      k.worker.used = Math.max(k.worker.used, worker.used);
+      k.worker.backing = Math.max(k.worker.backing, worker.backing);
+    }
+    return { page, worker };
+  }
+
+  /** Sample every `ms` until stop(). */
+  start(ms = 100): void {
+    this.timer = setInterval(() => {
+      if (this.busy) return;
+      this.busy = true;
+      this.sample()
+        .catch(() => {})
+        .finally(() => (this.busy = false));
+    }, ms);
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  get workerCount(): number {
+    return this.workers.size;
+  }
+
+  async detach(): Promise<void> {
+    this.stop();
+    await this.cdp.detach().catch(() => {});
+  }
+}

@@ -1,0 +1,631 @@
+// The web app as a user drives it, in headless Chromium (playwright-core, /usr/bin/chromium): the
+// site is built with Vite and served from 127.0.0.1 under a sub-path with the page's CSP as a
+// header. The sample capture goes in through the file input and as a synthetic drop; the call
+// list (count, states, sorting, filtering, keyboard), the ladders (arrows between the right
+// columns, the raw message on click), details and statistics are checked; every download is
+// compared byte for byte with what `sipscope read` writes for the same capture and options;
+// damaged and non-capture files give a clear message; a generated 256 MiB capture shows its
+// first call before the end with the heap of page and worker bounded; cancel works; no request
+// leaves the app's origin during the whole session. Skipped with a message when chromium is
+// missing, unless CI=true.
+
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { execFile } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { BrowserContext, Page } from 'playwright-core';
+import { startStaticServer, type StaticServer } from './helpers/static-server.ts';
+import { CHROMIUM, CSP, HeapProbe, buildSite, launchChromium, withTimeout } from './helpers/chromium.ts';
+import { recordsOf } from './helpers/engine.ts';
+import { prng } from './capture-writer.ts';
+import { generateCapture, type CaptureSummary } from '../bench/make-capture.ts';
+import { PROBLEM_COUNTERS } from '../shared/engine.ts';
+import { ladderModel, ladderText } from '../shared/ladder.ts';
+import type { CallRecord } from '../shared/calls.ts';
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const SAMPLE = join(repoRoot, 'samples', 'sample.pcap');
+const SCREENSHOT = join(repoRoot, 'docs', 'screenshot.png');
+const isCI = process.env.CI === 'true';
+const haveChromium = existsSync(CHROMIUM);
+const STEP_MS = 20_000; // every wait in the page
+const BIG_MS = 180_000; // the generated 256 MiB capture
+const MiB = 2 ** 20;
+
+if (!haveChromium && !isCI) console.warn(`[web-ui] skipped: ${CHROMIUM} not found (apt install chromium; set CI=true to make this a failure)`);
+test.runIf(!haveChromium && isCI)('chromium is installed under CI', () => {
+  throw new Error(`${CHROMIUM} not found`);
+});
+
+// ---------------------------------------------------------------- the CLI's outputs
+
+/** `sipscope read` from the source tree (the code the site is built from); resolves with its exit code. */
+function cli(args: string[]): Promise<{ code: number; stderr: string }> {
+  return new Promise((ok, fail) => {
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'node', 'cli.ts'), 'read', ...args],
+      { cwd: repoRoot, timeout: 60_000, maxBuffer: 64 * MiB },
+      (err, _stdout, stderr) => {
+        if (err && typeof (err as NodeJS.ErrnoException & { code?: unknown }).code !== 'number') return fail(err);
+        ok({ code: err ? Number((err as { code?: number }).code) : 0, stderr: String(stderr) });
+      },
+    );
+  });
+}
+
+interface CliOutputs {
+  dump: Buffer;
+  ipfix: Buffer;
+  v9: Buffer;
+  jsonl: Buffer;
+  csv: Buffer;
+}
+
+async function cliOutputs(dir: string, file: string, extra: string[]): Promise<CliOutputs> {
+  mkdirSync(dir, { recursive: true });
+  const p = (n: string) => join(dir, n);
+  const a = await cli([file, ...extra, '-q', '--no-progress', '--format', 'jsonl', '--out', p('out.jsonl'), '--dump-file', p('out.sip'), '--ipfix-file', p('out.ipfix')]);
+  const b = await cli([file, ...extra, '-q', '--no-progress', '--format', 'csv', '--out', p('out.csv'), '--ipfix-file', p('out.v9'), '--export-format', 'v9']);
+  expect(a.code, a.stderr).toBe(0);
+  expect(b.code, b.stderr).toBe(0);
+  return {
+    dump: readFileSync(p('out.sip')),
+    ipfix: readFileSync(p('out.ipfix')),
+    v9: readFileSync(p('out.v9')),
+    jsonl: readFileSync(p('out.jsonl')),
+    csv: readFileSync(p('out.csv')),
+  };
+}
+
+// ---------------------------------------------------------------- the session
+
+describe.skipIf(!haveChromium)('web UI in Chromium', () => {
+  let tmp = '';
+  let server: StaticServer | null = null;
+  let context: BrowserContext | null = null;
+  let page: Page;
+  let records: CallRecord[] = [];
+  let withLadders: CallRecord[] = [];
+  let expected: CliOutputs;
+  let big: CaptureSummary | null = null;
+  const requests: string[] = [];
+  const pageErrors: string[] = [];
+  const consoleErrors: string[] = [];
+  const report: string[] = [];
+
+  const watch = (p: Page) => {
+    p.on('pageerror', (e) => pageErrors.push(String(e)));
+    p.on('console', (m) => {
+      if (m.type() === 'error') consoleErrors.push(m.text());
+    });
+    p.on('worker', (w) => w.on('console', (m) => m.type() === 'error' && consoleErrors.push(`worker: ${m.text()}`)));
+    return p.addInitScript(() => {
+      const w = window as unknown as { __csp: string[] };
+      w.__csp = [];
+      document.addEventListener('securitypolicyviolation', (e) => w.__csp.push(`${e.violatedDirective} ${e.blockedURI}`));
+    });
+  };
+
+  beforeAll(async () => {
+    if (!existsSync(join(repoRoot, 'build', 'core.wasm'))) throw new Error('build/core.wasm is missing: run `npm run build:wasm`');
+    tmp = await mkdtemp(join(tmpdir(), 'sipscope-web-ui-'));
+    const site = join(tmp, 'site');
+    const [, cliOut, recs, recsL] = await Promise.all([
+      buildSite(repoRoot, site),
+      cliOutputs(join(tmp, 'cli-default'), SAMPLE, []),
+      recordsOf([SAMPLE]),
+      recordsOf([SAMPLE], { keepMessages: true }),
+    ]);
+    expected = cliOut;
+    records = recs.records;
+    withLadders = recsL.records;
+    server = await startStaticServer(site, { prefix: '/sipscope/', headers: { 'Content-Security-Policy': CSP } });
+    context = await launchChromium(join(tmp, 'profile'));
+    context.setDefaultTimeout(STEP_MS);
+    context.on('request', (r) => requests.push(r.url()));
+    page = context.pages()[0] ?? (await context.newPage());
+    await watch(page);
+    await page.goto(server.url, { waitUntil: 'load', timeout: STEP_MS });
+    await page.waitForSelector('[data-testid="drop-zone"]', { timeout: STEP_MS });
+  }, 120_000);
+
+  afterAll(async () => {
+    try {
+      if (context) await withTimeout(context.close(), 20_000, 'closing chromium').catch((e) => console.warn(String(e)));
+    } finally {
+      if (server) await withTimeout(server.close(), 5_000, 'closing the server').catch((e) => console.warn(String(e)));
+      if (tmp) await rm(tmp, { recursive: true, force: true, maxRetries: 3 });
+      if (report.length) console.info(`[web-ui] ${report.join('\n[web-ui] ')}`);
+    }
+  }, 40_000);
+
+  // ---------------------------------------------------------------- helpers
+
+  const doneRuns = async (p = page) => Number(await p.getAttribute('[data-testid="status"]', 'data-run', { timeout: STEP_MS }));
+
+  async function finished(before: number, p = page, timeout = STEP_MS): Promise<string | null> {
+    await p.waitForFunction((prev) => Number(document.querySelector('[data-testid="status"]')?.getAttribute('data-run')) > prev, before, { timeout, polling: 50 });
+    return p.getAttribute('[data-testid="status"]', 'data-state');
+  }
+
+  async function load(paths: string[]): Promise<string | null> {
+    const before = await doneRuns();
+    await page.setInputFiles('[data-testid="file-input"]', paths, { timeout: STEP_MS });
+    return finished(before);
+  }
+
+  interface RowInfo {
+    i: number;
+    callId: string;
+    state: string;
+    selected: boolean;
+  }
+  const rows = (): Promise<RowInfo[]> =>
+    page.$$eval('[data-testid="call-row"]', (els) =>
+      els.map((e) => ({
+        i: Number(e.getAttribute('data-index')),
+        callId: e.getAttribute('data-call-id') ?? '',
+        state: e.getAttribute('data-state') ?? '',
+        selected: e.getAttribute('aria-selected') === 'true',
+      })),
+    );
+  const callCount = async () => Number(await page.textContent('[data-testid="call-count"]', { timeout: STEP_MS }));
+
+  async function openLadder(callId: string): Promise<void> {
+    await page.click(`[data-testid="call-row"][data-call-id="${callId}"]`);
+    await page.click('[data-testid="tab-ladder"]');
+    await page.waitForFunction((id) => document.querySelector('.tab-title')?.textContent?.includes(id) && document.querySelector('[data-testid="ladder"][data-arrows]'), callId, {
+      timeout: STEP_MS,
+    });
+  }
+
+  interface ArrowInfo {
+    index: number;
+    label: string;
+    from: number;
+    to: number;
+    frame: number;
+    time: string;
+    mark: string | null;
+  }
+  const arrows = (): Promise<ArrowInfo[]> =>
+    page.$$eval('[data-testid="ladder-arrow"]', (els) =>
+      els.map((e) => ({
+        index: Number(e.getAttribute('data-index')),
+        label: e.getAttribute('data-label') ?? '',
+        from: Number(e.getAttribute('data-from')),
+        to: Number(e.getAttribute('data-to')),
+        frame: Number(e.getAttribute('data-frame')),
+        time: e.getAttribute('data-time') ?? '',
+        mark: e.getAttribute('data-mark'),
+      })),
+    );
+  const participants = () => page.$$eval('[data-testid="ladder-participant"]', (els) => els.map((e) => e.getAttribute('data-key') ?? ''));
+
+  async function download(testId: string, p = page): Promise<{ name: string; bytes: Buffer }> {
+    const [dl] = await Promise.all([p.waitForEvent('download', { timeout: STEP_MS }), p.click(`[data-testid="${testId}"]`)]);
+    const path = await withTimeout(dl.path(), STEP_MS, `download ${testId}`);
+    return { name: dl.suggestedFilename(), bytes: readFileSync(path) };
+  }
+
+  const byState = (s: string) => records.find((r) => r.SIP_CALL_STATE === s)!;
+  const tcpCall = () => records.find((r) => r.flow.protocol === 6)!;
+
+  // ---------------------------------------------------------------- the sample
+
+  test('the sample through the file input: 6 calls with their states', async () => {
+    expect(records.length).toBe(6);
+    expect(await load([SAMPLE])).toBe('done');
+    expect(await callCount()).toBe(6);
+    const shown = await rows();
+    expect(shown.length).toBe(6);
+    const states = Object.fromEntries(shown.map((r) => [r.callId, r.state]));
+    expect(states).toEqual(Object.fromEntries(records.map((r) => [r.SIP_CALL_ID, r.SIP_CALL_STATE])));
+    // record numbers are the JSONL lines
+    for (const r of shown) expect(records[r.i].SIP_CALL_ID).toBe(r.callId);
+    // state colours
+    const error = await page.$eval('[data-testid="call-row"][data-state="CALL_ERROR"] .state', (e) => getComputedStyle(e).backgroundColor);
+    const done = await page.$eval('[data-testid="call-row"][data-state="CALL_COMPLETED"] .state', (e) => getComputedStyle(e).backgroundColor);
+    expect(error).toBe('rgb(198, 40, 40)');
+    expect(done).toBe('rgb(26, 127, 55)');
+    expect(await page.textContent('[data-testid="status"]')).toMatch(/^Done: sample\.pcap/);
+    expect(await page.$('[data-testid="problems"]')).toBeNull();
+  });
+
+  test('sorting by a column, both ways', async () => {
+    const order = async () => (await rows()).map((r) => r.i);
+    const idx = records.map((_, i) => i);
+    const start = (i: number) => records[i].SIP_INVITE_TIME!.sec * 1e9 + records[i].SIP_INVITE_TIME!.nsec;
+    expect(await order()).toEqual([...idx].sort((a, b) => start(a) - start(b) || a - b)); // default: start time
+    await page.click('[data-testid="sort-state"]');
+    const byStateAsc = [...idx].sort((a, b) => records[a].SIP_CALL_STATE.localeCompare(records[b].SIP_CALL_STATE) || a - b);
+    expect(await order()).toEqual(byStateAsc);
+    await page.click('[data-testid="sort-state"]');
+    const byStateDesc = [...idx].sort((a, b) => records[b].SIP_CALL_STATE.localeCompare(records[a].SIP_CALL_STATE) || a - b);
+    expect(await order()).toEqual(byStateDesc);
+    await page.click('[data-testid="sort-duration"]');
+    const dur = (i: number) => records[i].durationSec ?? Infinity;
+    expect(await order()).toEqual([...idx].sort((a, b) => dur(a) - dur(b) || a - b));
+    await page.click('[data-testid="sort-messages"]');
+    await page.click('[data-testid="sort-messages"]');
+    expect(await order()).toEqual([...idx].sort((a, b) => records[b].messages - records[a].messages || a - b));
+    await page.click('[data-testid="sort-start"]');
+    expect(await order()).toEqual([...idx].sort((a, b) => start(a) - start(b) || a - b));
+  });
+
+  test('filtering by text (Call-ID, parties, UA) and by state', async () => {
+    const match = (q: string) =>
+      records
+        .filter((r) => [r.SIP_CALL_ID, r.SIP_CALLING_PARTY, r.SIP_CALLED_PARTY, r.SIP_UAC, r.SIP_UAS].join('\n').toLowerCase().includes(q))
+        .map((r) => r.SIP_CALL_ID)
+        .sort();
+    const ids = async () => (await rows()).map((r) => r.callId).sort();
+    await page.fill('[data-testid="filter"]', 'CAROL');
+    expect(await ids()).toEqual(match('carol'));
+    expect(match('carol').length).toBe(2);
+    expect(await page.textContent('[data-testid="shown-count"]')).toBe('2');
+    await page.fill('[data-testid="filter"]', 'yealink'); // a user agent
+    expect(await ids()).toEqual(match('yealink'));
+    await page.fill('[data-testid="filter"]', 'ipv6-call');
+    expect(await ids()).toEqual(['ipv6-call-77@2001:db8:10::5']);
+    await page.fill('[data-testid="filter"]', '');
+    await page.selectOption('[data-testid="state-filter"]', 'CALL_ERROR');
+    expect(await ids()).toEqual([byState('CALL_ERROR').SIP_CALL_ID]);
+    await page.fill('[data-testid="filter"]', 'alice');
+    expect(await rows()).toEqual([]);
+    expect(await page.textContent('.list-empty')).toMatch(/No call matches/);
+    await page.fill('[data-testid="filter"]', '');
+    await page.selectOption('[data-testid="state-filter"]', '');
+    expect((await rows()).length).toBe(6);
+  });
+
+  test('keyboard: ↑ ↓ Home End select rows, Enter opens the ladder', async () => {
+    await page.click('[data-testid="tab-stats"]');
+    await page.focus('[data-testid="call-list"]');
+    const selectedAt = async () => (await rows()).findIndex((r) => r.selected);
+    // the first row may be selected from an earlier click: start from the top
+    await page.keyboard.press('Home');
+    expect(await selectedAt()).toBe(0);
+    await page.keyboard.press('ArrowDown');
+    expect(await selectedAt()).toBe(1);
+    await page.keyboard.press('ArrowDown');
+    expect(await selectedAt()).toBe(2);
+    await page.keyboard.press('ArrowUp');
+    expect(await selectedAt()).toBe(1);
+    await page.keyboard.press('End');
+    expect(await selectedAt()).toBe(5);
+    await page.keyboard.press('ArrowDown'); // stays on the last
+    expect(await selectedAt()).toBe(5);
+    await page.keyboard.press('Home');
+    await page.keyboard.press('ArrowDown');
+    const row = (await rows())[1];
+    await page.keyboard.press('Enter');
+    expect(await page.getAttribute('[data-testid="tab-ladder"]', 'aria-selected')).toBe('true');
+    await page.waitForFunction((id) => document.querySelector('.tab-title')?.textContent?.includes(id) && document.querySelector('[data-testid="ladder"][data-arrows]'), row.callId, {
+      timeout: STEP_MS,
+    });
+    expect((await arrows()).length).toBe(records[row.i].messages);
+    // the diagram has the focus: ↓ walks the messages
+    await page.keyboard.press('ArrowDown');
+    expect(await page.textContent('[data-testid="raw-message"]')).toMatch(/^INVITE sip:/);
+  });
+
+  test('ladder of the busy call: INVITE, 100, 486, ACK between the right columns; click shows the raw message', async () => {
+    const busy = byState('CALL_ERROR');
+    await openLadder(busy.SIP_CALL_ID);
+    expect(await participants()).toEqual(['192.0.2.11 5062', '198.51.100.21 5060']);
+    const a = await arrows();
+    expect(a.map((x) => [x.label, x.from, x.to])).toEqual([
+      ['INVITE', 0, 1],
+      ['100 Trying', 1, 0],
+      ['486 Busy Here', 1, 0],
+      ['ACK', 0, 1],
+    ]);
+    expect(a.map((x) => x.time)).toEqual(['10:00:05.000000', '10:00:05.020000', '10:00:05.400000', '10:00:05.410000']);
+    expect(a.every((x) => x.mark === null)).toBe(true);
+    // the INVITE's SDP summary is drawn under it
+    expect(await page.textContent('[data-testid="ladder-arrow"][data-index="0"]')).toContain('PCMU,G729 192.0.2.11:7078');
+    await page.click('[data-testid="ladder-arrow"][data-index="2"]');
+    const raw = await page.textContent('[data-testid="raw-message"]');
+    const ladder = withLadders.find((r) => r.SIP_CALL_ID === busy.SIP_CALL_ID)!.ladder!;
+    expect(raw).toBe(new TextDecoder().decode(ladder[2].raw));
+    expect(raw).toMatch(/^SIP\/2\.0 486 Busy Here\r\n/);
+    expect(raw).toContain('Reason: Q.850;cause=17;text="User busy"');
+    expect(await page.textContent('[data-testid="raw-head"]')).toMatch(/486 Busy Here · frame \d+ · UDP 198\.51\.100\.21:5060 → 192\.0\.2\.11:5062/);
+    // the RTP endpoints from SDP
+    expect(await page.textContent('[data-testid="ladder"]')).toContain('RTP (from SDP): caller 192.0.2.11:7078 <-> callee (no SDP answer)');
+  });
+
+  test('the TCP call shows the 100 and 180 that came in one segment', async () => {
+    const tcp = tcpCall();
+    await openLadder(tcp.SIP_CALL_ID);
+    const a = await arrows();
+    expect(a.map((x) => x.label)).toEqual(['INVITE', '100 Trying', '180 Ringing', '200 OK', 'ACK', 'BYE', '200 OK']);
+    expect(a[1].frame).toBe(a[2].frame); // coalesced: one TCP segment
+    expect([a[1].from, a[1].to, a[2].from, a[2].to]).toEqual([1, 0, 1, 0]);
+    expect(a[1].time).toBe(a[2].time);
+    expect(await participants()).toEqual(['192.0.2.11 40123', '198.51.100.20 5060']);
+    await page.click('[data-testid="ladder-arrow"][data-index="2"]');
+    expect(await page.textContent('[data-testid="raw-head"]')).toMatch(/180 Ringing · frame \d+ · TCP /);
+  });
+
+  test('ladder: one column per IP, relative and delta times', async () => {
+    const first = records[0];
+    await openLadder(first.SIP_CALL_ID);
+    await page.check('[data-testid="merge-ip"]');
+    expect(await participants()).toEqual(['192.0.2.10', '198.51.100.20']);
+    await page.selectOption('[data-testid="time-mode"]', 'relative');
+    expect((await arrows()).map((x) => x.time).slice(0, 3)).toEqual(['+0.000000', '+0.012000', '+0.350000']);
+    await page.selectOption('[data-testid="time-mode"]', 'delta');
+    expect((await arrows()).map((x) => x.time).slice(0, 3)).toEqual(['+0.000000', '+0.012000', '+0.338000']);
+    await page.uncheck('[data-testid="merge-ip"]');
+    await page.selectOption('[data-testid="time-mode"]', 'absolute');
+    expect(await participants()).toEqual(['192.0.2.10 5060', '198.51.100.20 5060']);
+  });
+
+  test('details: every SPEC field, times in UTC and relative', async () => {
+    const busy = byState('CALL_ERROR');
+    await openLadder(busy.SIP_CALL_ID);
+    await page.click('[data-testid="tab-details"]');
+    await page.waitForSelector('[data-testid="call-details"]', { timeout: STEP_MS });
+    const fields = await page.$$eval('[data-testid="call-details"] tr[data-field]', (trs) =>
+      Object.fromEntries(trs.map((tr) => [tr.getAttribute('data-field'), Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')])),
+    );
+    for (const name of Object.keys(JSON.parse(expected.jsonl.toString().split('\n')[0])).filter((k) => k.startsWith('SIP_'))) expect(fields[name]).toBeDefined();
+    expect(fields.SIP_CALL_ID[0]).toBe(busy.SIP_CALL_ID);
+    expect(fields.SIP_INVITE_FAILURE_TIME).toEqual(['2026-01-01 10:00:05.400000Z', '+0.400000 s']);
+    expect(fields.SIP_TRYING_TIME).toEqual(['2026-01-01 10:00:05.020000Z', '+0.020000 s']);
+    expect(fields.SIP_RINGING_TIME[0]).toBe('—');
+    expect(fields.SIP_RESPONSE_CODE[0]).toBe('486');
+    expect(fields.SIP_REASON_CAUSE[0]).toBe('17 (User busy)');
+    expect(fields.SIP_CALL_STATE[0]).toBe('CALL_ERROR');
+    expect(fields['flow.protocol']).toEqual(['17', 'UDP']);
+    expect(fields.reason[0]).toBe('Q.850;cause=17;text="User busy"');
+    expect(fields.exportCause[0]).toMatch(/final response/);
+  });
+
+  test('run statistics: every undecoded-frame counter, with the run\'s values', async () => {
+    await page.click('[data-testid="tab-stats"]');
+    await page.waitForSelector('[data-testid="run-stats"]', { timeout: STEP_MS });
+    const { stats } = await recordsOf([SAMPLE]);
+    for (const k of PROBLEM_COUNTERS) {
+      expect(await page.textContent(`[data-testid="counter-${k}"] td`), k).toBe(String(stats.engine.counters[k]));
+    }
+    expect(await page.textContent('[data-testid="counter-tcpStreams"] td')).toBe(String(stats.engine.counters.tcpStreams));
+    expect(await page.textContent('[data-testid="stat-records"]')).toBe('6 (6 calls)');
+    expect(await page.textContent('[data-testid="run-stats"]')).toContain('REGISTER 1');
+  });
+
+  test('downloads are byte-identical to `sipscope read` (dump, IPFIX, v9, JSONL, CSV)', async () => {
+    for (const [id, key, name] of [
+      ['download-dump', 'dump', 'sample.sip'],
+      ['download-ipfix', 'ipfix', 'sample.ipfix'],
+      ['download-v9', 'v9', 'sample.v9'],
+      ['download-jsonl', 'jsonl', 'sample.jsonl'],
+      ['download-csv', 'csv', 'sample.csv'],
+    ] as const) {
+      const d = await download(id);
+      expect(d.name).toBe(name);
+      expect(d.bytes.length, key).toBe(expected[key].length);
+      expect(d.bytes.equals(expected[key]), `${key} differs from the CLI's`).toBe(true);
+    }
+    expect(expected.jsonl.toString().split('\n').length).toBe(7);
+  });
+
+  test('the ladder as text and as SVG', async () => {
+    const busy = byState('CALL_ERROR');
+    await openLadder(busy.SIP_CALL_ID);
+    const entries = withLadders.find((r) => r.SIP_CALL_ID === busy.SIP_CALL_ID)!.ladder!;
+    const txt = await download('download-ladder-text');
+    expect(txt.name).toMatch(/^call-\d+-3848276298220188511_192\.0\.2\.11\.txt$/);
+    const text = txt.bytes.toString('utf8');
+    expect(text).toContain(ladderText(ladderModel(entries), { time: 'absolute' }));
+    expect(text).toMatch(/^Call-ID: 3848276298220188511@192\.0\.2\.11\n/);
+    expect(text).toContain('|<-- 486 Busy Here ---|');
+    const svg = await download('download-ladder-svg');
+    const s = svg.bytes.toString('utf8');
+    expect(s.startsWith('<svg xmlns="http://www.w3.org/2000/svg"')).toBe(true);
+    expect(s.match(/data-testid="ladder-arrow"/g)?.length).toBe(4);
+    const parsed = await page.evaluate((src) => {
+      const doc = new DOMParser().parseFromString(src, 'image/svg+xml');
+      return { error: doc.querySelector('parsererror')?.textContent ?? null, root: doc.documentElement.nodeName };
+    }, s);
+    expect(parsed).toEqual({ error: null, root: 'svg' });
+  });
+
+  test('screenshot of the app with a ladder (docs/screenshot.png)', async () => {
+    await page.setViewportSize({ width: 1440, height: 960 });
+    const call = records.find((r) => r.SIP_CALL_ID.startsWith('b7c2e1f0'))!; // auth proxy and early media
+    await openLadder(call.SIP_CALL_ID);
+    await page.click('[data-testid="ladder-arrow"][data-index="5"]'); // 183 with SDP
+    await page.mouse.move(5, 5);
+    const shot = join(tmp, 'screenshot.png');
+    await page.screenshot({ path: shot });
+    // written into the repository when missing or asked for (UPDATE_SCREENSHOT=1)
+    if (!existsSync(SCREENSHOT) || process.env.UPDATE_SCREENSHOT === '1') copyFileSync(shot, SCREENSHOT);
+    expect(statSync(shot).size).toBeGreaterThan(20_000);
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  test('a file dropped on the page (synthetic DataTransfer) is analysed', async () => {
+    const before = await doneRuns();
+    const dt = await page.evaluateHandle((b64) => {
+      const bin = atob(b64);
+      const bytes = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+      const d = new DataTransfer();
+      d.items.add(new File([bytes], 'dropped.pcap', { type: 'application/vnd.tcpdump.pcap' }));
+      return d;
+    }, readFileSync(SAMPLE).toString('base64'));
+    await page.dispatchEvent('[data-testid="drop-zone"]', 'dragover', { dataTransfer: dt }, { timeout: STEP_MS });
+    await page.dispatchEvent('[data-testid="drop-zone"]', 'drop', { dataTransfer: dt }, { timeout: STEP_MS });
+    await dt.dispose();
+    expect(await finished(before)).toBe('done');
+    expect(await callCount()).toBe(6);
+    expect(await page.textContent('[data-testid="status"]')).toMatch(/^Done: dropped\.pcap/);
+    const d = await download('download-jsonl');
+    expect(d.name).toBe('dropped.jsonl');
+    expect(d.bytes.equals(expected.jsonl)).toBe(true);
+  });
+
+  test('options: --all-dialogs --timestamp-format 2, the same bytes as the CLI with them', async () => {
+    const withOpts = await cliOutputs(join(tmp, 'cli-options'), SAMPLE, ['--all-dialogs', '--timestamp-format', '2', '--idle-timeout', '120']);
+    await load([SAMPLE]);
+    await page.click('[data-testid="options"] summary');
+    await page.check('[data-testid="opt-all-dialogs"]');
+    await page.selectOption('[data-testid="opt-timestamp-format"]', '2');
+    await page.fill('[data-testid="opt-idle-timeout"]', '120');
+    expect(await page.textContent('[data-testid="options"] code')).toBe('sipscope read FILE --all-dialogs --idle-timeout 120 --timestamp-format 2');
+    const before = await doneRuns();
+    await page.click('[data-testid="reanalyze"]');
+    expect(await finished(before)).toBe('done');
+    expect(await callCount()).toBe(7); // the REGISTER dialog is a record now
+    expect((await rows()).some((r) => r.state === 'REGISTER')).toBe(true);
+    for (const [id, key] of [
+      ['download-dump', 'dump'],
+      ['download-csv', 'csv'],
+      ['download-jsonl', 'jsonl'],
+      ['download-ipfix', 'ipfix'],
+      ['download-v9', 'v9'],
+    ] as const) {
+      const d = await download(id);
+      expect(d.bytes.equals(withOpts[key]), `${key} differs from the CLI's with the same options`).toBe(true);
+    }
+    expect(withOpts.dump.toString()).toContain('2026-01-01T10:00:00.000000Z');
+    // back to the defaults
+    await page.uncheck('[data-testid="opt-all-dialogs"]');
+    await page.selectOption('[data-testid="opt-timestamp-format"]', '1');
+    await page.fill('[data-testid="opt-idle-timeout"]', '');
+    await page.click('[data-testid="options"] summary');
+  });
+
+  test('damaged and non-capture files give a clear message, never a blank page', async () => {
+    const sample = readFileSync(SAMPLE);
+    const rnd = prng(7);
+    const random = Buffer.alloc(65536);
+    for (let i = 0; i < random.length; i++) random[i] = Math.floor(rnd() * 256);
+    random[0] = 0x42; // no capture or gzip magic by chance
+    const impossible = Buffer.from(sample);
+    impossible.writeUInt32LE(0x7fffffff, 24 + 8); // first record's captured length
+    const files: [string, Buffer, RegExp][] = [
+      ['notes.txt', Buffer.from('This is a text file, not a capture.\n'), /notes\.txt: not a pcap or pcapng capture \(unknown file header\).*nothing was read from this file/],
+      ['random.bin', random, /random\.bin: not a pcap or pcapng capture \(unknown file header\)/],
+      ['truncated.pcap', sample.subarray(0, sample.length - 100), /truncated\.pcap: the file ends in the middle of a record \(truncated capture\) \(at byte \d+\)/],
+      ['impossible.pcap', impossible, /impossible\.pcap: a record has an impossible length: the file is damaged; reading of this file stopped there \(at byte 24\)/],
+      ['empty.pcap', Buffer.alloc(0), /empty\.pcap: the file is empty/],
+      ['bad.pcap.gz', Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), random.subarray(0, 4096)]), /bad\.pcap\.gz: gzip: /],
+      ['cut.pcap.gz', gzipSync(sample).subarray(0, 2000), /cut\.pcap\.gz: gzip: /],
+    ];
+    for (const [name, bytes, message] of files) {
+      const path = join(tmp, name);
+      await writeFile(path, bytes);
+      const { records: nodeRecords } = await recordsOf([path]);
+      expect(await load([path]), name).toBe('done');
+      const problems = await page.textContent('[data-testid="problems"]', { timeout: STEP_MS });
+      expect(problems, name).toMatch(message);
+      expect(await callCount(), name).toBe(nodeRecords.length);
+      if (nodeRecords.length === 0) expect(await page.textContent('.list-empty')).toMatch(/No calls in this capture/);
+      expect(await page.$('[data-testid="crash"]')).toBeNull();
+      expect((await page.textContent('body'))!.length).toBeGreaterThan(100);
+    }
+    // a good file and a bad one, as one capture: the calls of the good one, the message of the other
+    const before = await doneRuns();
+    await page.setInputFiles('[data-testid="file-input"]', [SAMPLE, join(tmp, 'notes.txt')]);
+    expect(await finished(before)).toBe('done');
+    expect(await callCount()).toBe(6);
+    expect(await page.textContent('[data-testid="problems"]')).toMatch(/notes\.txt: not a pcap/);
+    await page.click('[data-testid="tab-stats"]');
+    expect(await page.$$eval('[data-testid="file-status"]', (t) => t.map((r) => r.className))).toEqual(['', 'bad']);
+  });
+
+  // ---------------------------------------------------------------- a large capture
+
+  test('a 256 MiB capture: the first call shows before the end, the heap stays bounded', { timeout: BIG_MS + 60_000 }, async () => {
+    const path = join(tmp, 'voip-256MiB.pcap');
+    const t0 = performance.now();
+    big = generateCapture({ kind: 'voip', path, seed: 11, targetBytes: 256 * MiB, concurrent: 150 });
+    report.push(`generated ${path}: ${(big.bytes / 1e6).toFixed(0)} MB, ${big.calls} calls, ${big.duration.toFixed(0)} s of capture, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    const p = await context!.newPage();
+    try {
+      await watch(p);
+      const probe = await HeapProbe.attach(context!, p);
+      await p.goto(server!.url, { waitUntil: 'load', timeout: STEP_MS });
+      probe.start(100);
+      const before = await doneRuns(p);
+      await p.setInputFiles('[data-testid="file-input"]', path, { timeout: STEP_MS });
+      // the list fills in while the file is read
+      await p.waitForFunction(() => document.querySelectorAll('[data-testid="call-row"]').length > 0, null, { timeout: BIG_MS, polling: 50 });
+      const whileReading = await p.getAttribute('[data-testid="status"]', 'data-state');
+      expect(await finished(before, p, BIG_MS)).toBe('done');
+      probe.stop();
+      await withTimeout(probe.sample(), 10_000, 'heap sample');
+      expect(probe.workerCount).toBe(1);
+      const attr = async (n: string) => Number(await p.getAttribute('[data-testid="status"]', n));
+      const firstMs = await attr('data-first-row-ms');
+      const doneMs = await attr('data-done-ms');
+      const k = probe.peaks;
+      report.push(
+        `256 MiB capture in the page: first call after ${(firstMs / 1000).toFixed(2)} s, done after ${(doneMs / 1000).toFixed(2)} s ` +
+          `(${(big.bytes / 1e6 / (doneMs / 1000)).toFixed(0)} MB/s); heap high-water: page ${(k.page.used / MiB).toFixed(1)} MiB, ` +
+          `worker ${(k.worker.used / MiB).toFixed(1)} MiB (+ ${(k.worker.backing / MiB).toFixed(1)} MiB array buffers incl. WASM memory), ${k.samples} samples`,
+      );
+      expect(whileReading).toBe('running');
+      expect(firstMs).toBeLessThan(doneMs * 0.9);
+      expect(Number(await p.textContent('[data-testid="call-count"]'))).toBe(big.calls);
+      expect(k.samples).toBeGreaterThan(3);
+      expect(k.page.used).toBeLessThan(64 * MiB);
+      expect(k.worker.used).toBeLessThan(64 * MiB);
+      expect(k.worker.used + k.worker.backing).toBeLessThan(192 * MiB); // the file is 256 MiB
+      await probe.detach();
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('cancel stops reading; the calls read so far are kept', { timeout: BIG_MS }, async () => {
+    expect(big).not.toBeNull();
+    const path = join(tmp, 'voip-256MiB.pcap');
+    // click Cancel as soon as reading has begun (the progress bar has moved)
+    await page.evaluate(() => {
+      const mo = new MutationObserver(() => {
+        const b = document.querySelector<HTMLButtonElement>('[data-testid="cancel"]');
+        const bar = document.querySelector('[data-testid="progress"]');
+        if (b && !b.disabled && bar && Number(bar.getAttribute('aria-valuenow')) >= 1) {
+          b.click();
+          mo.disconnect();
+        }
+      });
+      mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+    });
+    const before = await doneRuns();
+    await page.setInputFiles('[data-testid="file-input"]', path, { timeout: STEP_MS });
+    expect(await finished(before, page, BIG_MS)).toBe('done');
+    expect(await page.textContent('[data-testid="status"]')).toMatch(/^Cancelled: voip-256MiB\.pcap · /);
+    await page.click('[data-testid="tab-stats"]');
+    expect(await page.textContent('[data-testid="run-stats"]')).toContain('Cancelled by you');
+    const read = await page.textContent('[data-testid="file-status"] td');
+    expect(read).not.toBe(`${(big!.bytes / 1e6).toFixed(1)} MB`);
+    // the downloads are those of what was read
+    const d = await download('download-jsonl');
+    expect(d.bytes.toString().split('\n').filter(Boolean).length).toBe(await callCount());
+  });
+
+  // ---------------------------------------------------------------- the whole session
+
+  test('no request left the app\'s origin, no page error, no CSP violation', async () => {
+    const origin = server!.origin;
+    expect(requests.length).toBeGreaterThan(0);
+    // blob: URLs (downloads) carry the page's origin
+    expect(requests.filter((u) => new URL(u).origin !== origin)).toEqual([]);
+    expect(requests.some((u) => /\/sipscope\/assets\/core-[^/]*\.wasm$/.test(u))).toBe(true);
+    expect(server!.log.filter((l) => !l.endsWith(' 200'))).toEqual([]);
+    expect(pageErrors).toEqual([]);
+    expect(consoleErrors).toEqual([]);
+    expect(await page.evaluate(() => (window as unknown as { __csp: string[] }).__csp)).toEqual([]);
+  });
+});

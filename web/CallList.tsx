@@ -1,0 +1,226 @@
+// The call list: a windowed grid (only the rows in view are in the DOM, so 100k calls scroll as
+// smoothly as 10), sortable columns, keyboard navigation (↑ ↓ PgUp PgDn Home End, Enter opens the
+// ladder), state colours.
+
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import type { CallRow } from './engine-client.ts';
+import { Q850, durationText } from './util.ts';
+
+export type SortKey = 'i' | 'start' | 'from' | 'to' | 'state' | 'setup' | 'duration' | 'code' | 'cause' | 'codecs' | 'messages' | 'callId';
+export interface Sort {
+  key: SortKey;
+  dir: 1 | -1;
+}
+
+interface Column {
+  key: SortKey;
+  title: string;
+  width: string;
+  align?: 'right';
+  cell(r: CallRow): ReactNode;
+  /** text for the tooltip */
+  tip?(r: CallRow): string;
+}
+
+const num = (v: number | null): string => (v === null ? '' : String(v));
+
+export const COLUMNS: readonly Column[] = [
+  { key: 'i', title: '#', width: '64px', align: 'right', cell: (r) => r.i + 1 },
+  { key: 'start', title: 'Start (UTC)', width: '198px', cell: (r) => r.startText },
+  { key: 'from', title: 'From', width: 'minmax(120px, 1.3fr)', cell: (r) => r.from, tip: (r) => `${r.from}\nUA: ${r.uac}\n${r.src}` },
+  { key: 'to', title: 'To', width: 'minmax(120px, 1.3fr)', cell: (r) => r.to, tip: (r) => `${r.to}\nUA: ${r.uas}\n${r.dst}` },
+  { key: 'state', title: 'State', width: '138px', cell: (r) => <span className={`state state-${r.state}`}>{r.state.replace(/^CALL_/, '')}</span> },
+  { key: 'setup', title: 'Setup', width: '78px', align: 'right', cell: (r) => durationText(r.setup) },
+  { key: 'duration', title: 'Duration', width: '78px', align: 'right', cell: (r) => durationText(r.duration) },
+  { key: 'code', title: 'Response', width: '74px', align: 'right', cell: (r) => (r.code ? r.code : '') },
+  {
+    key: 'cause',
+    title: 'Reason',
+    width: '64px',
+    align: 'right',
+    cell: (r) => (r.cause ? r.cause : ''),
+    tip: (r) => (r.cause ? `Q.850 cause ${r.cause}${Q850[r.cause] ? `: ${Q850[r.cause]}` : ''}` : ''),
+  },
+  { key: 'codecs', title: 'Codecs', width: 'minmax(80px, 0.8fr)', cell: (r) => r.codecs },
+  {
+    key: 'messages',
+    title: 'Msgs',
+    width: '56px',
+    align: 'right',
+    cell: (r) => r.messages,
+    tip: (r) => `${r.messages} messages, ${r.retransmissions} retransmissions, ${r.duplicates} duplicates`,
+  },
+  { key: 'callId', title: 'Call-ID', width: 'minmax(140px, 1.4fr)', cell: (r) => r.callId },
+];
+
+export const GRID = COLUMNS.map((c) => c.width).join(' ');
+
+function compare(key: SortKey): (a: CallRow, b: CallRow) => number {
+  switch (key) {
+    case 'i':
+    case 'start':
+    case 'code':
+    case 'cause':
+    case 'messages':
+      return (a, b) => a[key] - b[key];
+    case 'setup':
+    case 'duration':
+      // calls without the value last
+      return (a, b) => (a[key] ?? Infinity) - (b[key] ?? Infinity);
+    default:
+      return (a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0);
+  }
+}
+
+/** Rows in the order of a sort (ties keep record order). */
+export function sortRows(rows: CallRow[], sort: Sort): CallRow[] {
+  const c = compare(sort.key);
+  return rows.sort((a, b) => c(a, b) * sort.dir || a.i - b.i);
+}
+
+const ROW_H = 28;
+const OVERSCAN = 8;
+
+export interface CallListProps {
+  rows: readonly CallRow[];
+  total: number;
+  selected: number | null;
+  onSelect(i: number): void;
+  onOpen(i: number): void;
+  sort: Sort;
+  onSort(key: SortKey): void;
+  empty: ReactNode;
+}
+
+export function CallList({ rows, selected, onSelect, onOpen, sort, onSort, empty }: CallListProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const [scrollTop, setScrollTop] = useState(0);
+  const [height, setHeight] = useState(400);
+
+  useLayoutEffect(() => {
+    const el = box.current;
+    if (!el) return;
+    const ro = new ResizeObserver(() => setHeight(el.clientHeight));
+    ro.observe(el);
+    setHeight(el.clientHeight);
+    return () => ro.disconnect();
+  }, []);
+
+  const pos = selected === null ? -1 : rows.findIndex((r) => r.i === selected);
+
+  // keep the selected row in view
+  useEffect(() => {
+    const el = box.current;
+    if (!el || pos < 0) return;
+    const top = pos * ROW_H;
+    const head = ROW_H; // the sticky header covers the first row's height
+    if (top < el.scrollTop) el.scrollTop = top;
+    else if (top + ROW_H > el.scrollTop + el.clientHeight - head) el.scrollTop = top + ROW_H - el.clientHeight + head;
+  }, [pos]);
+
+  const onKey = useCallback(
+    (e: KeyboardEvent<HTMLDivElement>) => {
+      if (rows.length === 0) return;
+      const page = Math.max(1, Math.floor(height / ROW_H) - 2);
+      let next: number | null = null;
+      switch (e.key) {
+        case 'ArrowDown':
+          next = pos < 0 ? 0 : Math.min(rows.length - 1, pos + 1);
+          break;
+        case 'ArrowUp':
+          next = pos < 0 ? 0 : Math.max(0, pos - 1);
+          break;
+        case 'PageDown':
+          next = Math.min(rows.length - 1, Math.max(0, pos) + page);
+          break;
+        case 'PageUp':
+          next = Math.max(0, pos - page);
+          break;
+        case 'Home':
+          next = 0;
+          break;
+        case 'End':
+          next = rows.length - 1;
+          break;
+        case 'Enter':
+          if (pos >= 0) {
+            e.preventDefault();
+            onOpen(rows[pos].i);
+          }
+          return;
+        default:
+          return;
+      }
+      e.preventDefault();
+      onSelect(rows[next].i);
+    },
+    [rows, pos, height, onSelect, onOpen],
+  );
+
+  const first = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
+  const last = Math.min(rows.length, Math.ceil((scrollTop + height) / ROW_H) + OVERSCAN);
+  const visible: ReactNode[] = [];
+  for (let k = first; k < last; k++) {
+    const r = rows[k];
+    const sel = r.i === selected;
+    visible.push(
+      <div
+        key={r.i}
+        role="row"
+        aria-rowindex={k + 2}
+        aria-selected={sel}
+        className={`row${sel ? ' selected' : ''}${k % 2 ? ' odd' : ''}`}
+        style={{ top: k * ROW_H, gridTemplateColumns: GRID }}
+        data-testid="call-row"
+        data-index={r.i}
+        data-call-id={r.callId}
+        data-state={r.state}
+        onMouseDown={() => onSelect(r.i)}
+        onDoubleClick={() => onOpen(r.i)}
+      >
+        {COLUMNS.map((c) => (
+          <div role="gridcell" key={c.key} className={c.align === 'right' ? 'cell right' : 'cell'} title={c.tip ? c.tip(r) : undefined}>
+            {c.cell(r)}
+          </div>
+        ))}
+      </div>,
+    );
+  }
+
+  return (
+    <div
+      className="call-list"
+      ref={box}
+      role="grid"
+      aria-rowcount={rows.length + 1}
+      aria-label="Calls"
+      tabIndex={0}
+      data-testid="call-list"
+      onKeyDown={onKey}
+      onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
+    >
+      <div className="row head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: GRID }}>
+        {COLUMNS.map((c) => (
+          <div
+            key={c.key}
+            role="columnheader"
+            aria-sort={sort.key === c.key ? (sort.dir === 1 ? 'ascending' : 'descending') : 'none'}
+            className={c.align === 'right' ? 'cell right' : 'cell'}
+          >
+            <button type="button" data-testid={`sort-${c.key}`} onClick={() => onSort(c.key)}>
+              {c.title}
+              {sort.key === c.key ? (sort.dir === 1 ? ' ▲' : ' ▼') : ''}
+            </button>
+          </div>
+        ))}
+      </div>
+      {rows.length === 0 ? (
+        <div className="list-empty">{empty}</div>
+      ) : (
+        <div className="rows" style={{ height: rows.length * ROW_H }}>
+          {visible}
+        </div>
+      )}
+    </div>
+  );
+}

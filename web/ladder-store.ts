@@ -1,0 +1,150 @@
+// Ladders (every message of a call, with its bytes) kept for the calls of a run, in Blob storage
+// (see byte-sink.ts), up to a budget: beyond it a call's ladder is not kept and the page says so.
+// One call's ladder is stored as [u32 length of the JSON][JSON of the entries][their bytes…].
+
+import type { LadderEntry } from '../shared/calls.ts';
+import { ByteSink, NumberList } from './byte-sink.ts';
+
+/** A ladder entry as it crosses to the page: the bytes as their own Uint8Array. */
+export type LadderEntryData = LadderEntry;
+
+export type LadderData =
+  | { kept: true; entries: LadderEntryData[]; /** messages left out (a call beyond MAX_MESSAGES) */ omitted: number }
+  | { kept: false; reason: string };
+
+export interface LadderStoreStats {
+  /** calls whose ladder is kept */
+  kept: number;
+  /** calls whose ladder was not kept (budget reached) */
+  dropped: number;
+  /** bytes stored */
+  bytes: number;
+  budget: number;
+}
+
+/** Messages kept per call at most (a long-lived dialog with thousands of OPTIONS). */
+export const MAX_MESSAGES = 5000;
+/** Default budget of stored ladder bytes (messages and their descriptions). */
+export const DEFAULT_LADDER_BUDGET = 256 << 20;
+
+const utf8 = new TextEncoder();
+const utf8d = new TextDecoder();
+
+/** One entry without its bytes, as a JSON array (objects with spread cost 3× more per call). */
+type Row = [
+  frame: number,
+  fileIndex: number,
+  fileOffset: number,
+  sec: number,
+  nsec: number,
+  digits: number,
+  src: string,
+  sport: number,
+  dst: string,
+  dport: number,
+  transport: LadderEntry['transport'],
+  label: string,
+  isRequest: 0 | 1,
+  cseq: number,
+  cseqMethod: string,
+  retransmission: 0 | 1,
+  duplicate: 0 | 1,
+  sdp: string | null,
+  fromCaller: 0 | 1,
+  rawLen: number,
+];
+
+function rowOf(e: LadderEntry): Row {
+  return [
+    e.frame, e.fileIndex, e.fileOffset, e.ts.sec, e.ts.nsec, e.ts.digits, e.src, e.sport, e.dst, e.dport, e.transport, e.label,
+    e.isRequest ? 1 : 0, e.cseq, e.cseqMethod, e.retransmission ? 1 : 0, e.duplicate ? 1 : 0, e.sdp, e.fromCaller ? 1 : 0, e.raw.length,
+  ];
+}
+
+function entryOf(r: Row, raw: Uint8Array): LadderEntry {
+  return {
+    frame: r[0], fileIndex: r[1], fileOffset: r[2], ts: { sec: r[3], nsec: r[4], digits: r[5] }, src: r[6], sport: r[7], dst: r[8], dport: r[9],
+    transport: r[10], label: r[11], isRequest: r[12] === 1, cseq: r[13], cseqMethod: r[14], retransmission: r[15] === 1, duplicate: r[16] === 1,
+    sdp: r[17], fromCaller: r[18] === 1, raw,
+  };
+}
+
+export class LadderStore {
+  private readonly sink = new ByteSink();
+  /** per record index: offset and length in the sink (-1: not kept), and omitted messages */
+  private readonly off = new NumberList();
+  private readonly len = new NumberList();
+  private readonly omitted = new NumberList();
+  private st: LadderStoreStats;
+
+  constructor(budget = DEFAULT_LADDER_BUDGET) {
+    this.st = { kept: 0, dropped: 0, bytes: 0, budget };
+  }
+
+  get stats(): LadderStoreStats {
+    return { ...this.st };
+  }
+
+  /** Keep the ladder of record `index` (records are added in index order). Returns whether it was kept. */
+  add(index: number, ladder: readonly LadderEntry[] | undefined): boolean {
+    if (index !== this.off.length) throw new Error(`ladder store: record ${index} out of order`);
+    const entries = ladder ?? [];
+    const shown = entries.length > MAX_MESSAGES ? entries.slice(0, MAX_MESSAGES) : entries;
+    let rawBytes = 0;
+    for (const e of shown) rawBytes += e.raw.length;
+    // a cheap size check first: the bytes alone over the budget need no JSON
+    if (this.st.bytes + rawBytes > this.st.budget) return this.drop();
+    const json = utf8.encode(JSON.stringify(shown.map(rowOf)));
+    const size = 4 + json.length + rawBytes;
+    if (this.st.bytes + size > this.st.budget) return this.drop();
+    // one buffer per call: [length of the JSON][JSON][bytes of each message]
+    const out = new Uint8Array(size);
+    new DataView(out.buffer).setUint32(0, json.length, true);
+    out.set(json, 4);
+    let p = 4 + json.length;
+    for (const e of shown) {
+      out.set(e.raw, p);
+      p += e.raw.length;
+    }
+    const at = this.sink.bytes(out);
+    this.off.push(at);
+    this.len.push(size);
+    this.omitted.push(entries.length - shown.length);
+    this.st.bytes += size;
+    this.st.kept++;
+    return true;
+  }
+
+  private drop(): false {
+    this.off.push(-1);
+    this.len.push(0);
+    this.omitted.push(0);
+    this.st.dropped++;
+    return false;
+  }
+
+  kept(index: number): boolean {
+    return this.off.get(index) >= 0;
+  }
+
+  async get(index: number): Promise<LadderData> {
+    const at = this.off.get(index);
+    if (Number.isNaN(at)) return { kept: false, reason: 'no such call' };
+    if (at < 0) {
+      return {
+        kept: false,
+        reason: `ladder not kept: the ladder memory limit (${Math.round(this.st.budget / 2 ** 20)} MiB of messages) was reached before this call ended`,
+      };
+    }
+    const buf = new Uint8Array(await this.sink.read(at, this.len.get(index)));
+    const n = new DataView(buf.buffer, buf.byteOffset).getUint32(0, true);
+    const rows = JSON.parse(utf8d.decode(buf.subarray(4, 4 + n))) as Row[];
+    let p = 4 + n;
+    const entries = rows.map((r) => {
+      const raw = buf.subarray(p, p + r[19]);
+      p += r[19];
+      return entryOf(r, raw);
+    });
+    return { kept: true, entries, omitted: this.omitted.get(index) };
+  }
+}

@@ -1,0 +1,101 @@
+// Small formatting helpers of the page.
+
+import type { Timestamp } from '../shared/events.ts';
+
+export function bytesText(n: number): string {
+  if (n < 1e3) return `${n} B`;
+  if (n < 1e6) return `${(n / 1e3).toFixed(1)} kB`;
+  if (n < 1e9) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${(n / 1e9).toFixed(2)} GB`;
+}
+
+export function rateText(bytes: number, ms: number): string {
+  if (!(ms > 0)) return '';
+  const perSec = bytes / (ms / 1000);
+  return perSec < 1e6 ? `${(perSec / 1e3).toFixed(0)} kB/s` : `${(perSec / 1e6).toFixed(0)} MB/s`;
+}
+
+export function secondsText(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+/** Call setup / duration: `0.350 s` below a minute, `m:ss` / `h:mm:ss` above. */
+export function durationText(sec: number | null): string {
+  if (sec === null || !Number.isFinite(sec)) return '';
+  if (sec < 60) return `${sec.toFixed(sec < 10 ? 3 : 1)} s`;
+  const t = Math.floor(sec);
+  const h = Math.floor(t / 3600);
+  const m = Math.floor((t % 3600) / 60);
+  const s = String(t % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${s}` : `${m}:${s}`;
+}
+
+/** Q.850 cause values most often seen in SIP Reason headers (ITU-T Q.850 Table 1). */
+export const Q850: Record<number, string> = {
+  1: 'Unallocated number',
+  3: 'No route to destination',
+  16: 'Normal call clearing',
+  17: 'User busy',
+  18: 'No user responding',
+  19: 'No answer',
+  20: 'Subscriber absent',
+  21: 'Call rejected',
+  22: 'Number changed',
+  27: 'Destination out of order',
+  28: 'Invalid number format',
+  31: 'Normal, unspecified',
+  34: 'No circuit available',
+  38: 'Network out of order',
+  41: 'Temporary failure',
+  42: 'Switching equipment congestion',
+  44: 'Requested circuit not available',
+  47: 'Resource unavailable',
+  58: 'Bearer capability not available',
+  65: 'Bearer capability not implemented',
+  79: 'Service not implemented',
+  88: 'Incompatible destination',
+  102: 'Recovery on timer expiry',
+  111: 'Protocol error',
+  127: 'Interworking, unspecified',
+};
+
+/** The exact text of a number in a JSON line (`"KEY":1767261600.012000`), or null. */
+export function jsonNumberText(json: string, key: string): string | null {
+  const at = json.indexOf(`"${key}":`);
+  if (at < 0) return null;
+  const m = /^-?\d+(?:\.\d+)?/.exec(json.slice(at + key.length + 3, at + key.length + 40));
+  return m ? m[0] : null;
+}
+
+/** Epoch seconds as written in JSON (`1767261600.012000`) → an exact Timestamp. */
+export function timestampOfText(text: string): Timestamp {
+  const [s, f = ''] = text.split('.');
+  const digits = Math.min(9, f.length);
+  return { sec: Number(s), nsec: Number(f.slice(0, 9).padEnd(9, '0')), digits };
+}
+
+/** A name for downloads from the first file: `capture.pcap.gz` → `capture`. */
+export function baseName(files: readonly File[]): string {
+  const n = files[0]?.name ?? 'capture';
+  const b = n.replace(/\.gz$/i, '').replace(/\.(pcapng|pcap|cap|dmp)$/i, '');
+  return safeName(b || 'capture');
+}
+
+/** File-name-safe text (Call-IDs can hold anything). */
+export function safeName(s: string): string {
+  const t = s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
+  return (t || 'call').slice(0, 80);
+}
+
+/** Save a Blob through a download link (no network: a blob: URL of this page). */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  a.style.display = 'none';
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 60_000);
+}
