@@ -42,6 +42,18 @@ export const READ_OPTIONS: readonly OptionSpec[] = [
   { name: 'help', short: 'h', kind: 'flag', help: 'this help' },
 ];
 
+/** `live`: the capture options, then every output option of `read` (no progress bar: it never ends). */
+export const CAPTURE_OPTIONS: readonly OptionSpec[] = [
+  { name: 'interface', short: 'i', kind: 'string', arg: 'IFACE', help: 'capture on IFACE ("any": every interface, Linux cooked v2)' },
+  { name: 'filter', short: 'f', kind: 'string', arg: 'BPF', help: 'tcpdump capture filter, e.g. "udp port 5060 or tcp port 5060"' },
+  { name: 'frag-filter', kind: 'string', arg: 'add|warn|off', choices: ['add', 'warn', 'off'], help: 'a filter on ports misses IP fragments after the first: add them to the filter (default), warn, or do nothing' },
+  { name: 'immediate', kind: 'flag', help: 'tcpdump --immediate-mode: each packet at once (the ring then holds only KiB/64 packets: drops sooner under load)' },
+  { name: 'buffer', kind: 'number', arg: 'KiB', min: 1, integer: true, help: 'kernel capture buffer (tcpdump -B), KiB (131072)' },
+  { name: 'status-interval', kind: 'number', arg: 'SEC', min: 0, help: 'one status line on standard error every SEC seconds, 0 = never (10)' },
+  { name: 'tcpdump', kind: 'string', arg: 'PATH', help: 'the tcpdump to run (default: found on PATH, /usr/sbin, /sbin)' },
+];
+export const LIVE_OPTIONS: readonly OptionSpec[] = [...CAPTURE_OPTIONS, ...READ_OPTIONS.filter((o) => o.name !== 'no-progress')];
+
 export type Parsed = { positional: string[]; opts: Record<string, string | number | boolean | string[] | undefined> };
 
 export function parseArgs(argv: string[], specs: readonly OptionSpec[]): Parsed {

@@ -1,18 +1,14 @@
 // `sipscope` command line (SPEC §7). Exit status: 0 done, 1 bad input, 2 bad usage.
 
-import { READ_OPTIONS, UsageError, parseArgs, optionsHelp, type Parsed } from './args.ts';
+import { CAPTURE_OPTIONS, LIVE_OPTIONS, READ_OPTIONS, UsageError, parseArgs, optionsHelp, type Parsed } from './args.ts';
 import { createEngine } from './wasm.ts';
 import { feedFile, type FileResult } from './input.ts';
-import { LineWriter } from './output.ts';
-import { RecordOutputs } from './outputs.ts';
-import { DumpWriter } from './dump-writer.ts';
-import { collectorExporter, fileExporter, parseCollector, type Exporter, type ExporterOptions } from './exporter.ts';
+import type { RecordOutputs } from './outputs.ts';
+import { checkCollectors, openOutputs, outputSettings, trackerOptions } from './setup.ts';
+import { live } from './live.ts';
 import { Progress } from './progress.ts';
 import { statsReport } from './report.ts';
 import { Analyzer } from '../shared/analyzer.ts';
-import type { CallRecord, TrackerOptions } from '../shared/calls.ts';
-import { jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/format.ts';
-import { DEFAULT_TEMPLATE, parseTemplate, type FieldDef, type TimestampFormat } from '../shared/fields.ts';
 
 const VERSION = '0.1.0';
 
@@ -20,10 +16,15 @@ const USAGE = `sipscope ${VERSION} — SIP calls from packet captures, as nProbe
 
 usage:
   sipscope read FILE... [options]     analyse capture files (pcap, pcapng, gzip; "-" = stdin)
+  sipscope live -i IFACE [-f BPF] [options]
+                                      probe: capture with tcpdump, export calls as they end
   sipscope --version | --help
 
 read options:
-${optionsHelp(READ_OPTIONS)}`;
+${optionsHelp(READ_OPTIONS)}
+
+live options (and every output option of read):
+${optionsHelp(CAPTURE_OPTIONS)}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -35,7 +36,15 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`sipscope ${VERSION}\n`);
     return 0;
   }
-  if (command !== 'read') throw new UsageError(`unknown command "${command}" (try: sipscope read FILE)`);
+  if (command === 'live') {
+    const parsed = parseArgs(rest, LIVE_OPTIONS);
+    if (parsed.opts.help) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    return live(parsed);
+  }
+  if (command !== 'read') throw new UsageError(`unknown command "${command}" (try: sipscope read FILE, sipscope live -i IFACE)`);
   const parsed = parseArgs(rest, READ_OPTIONS);
   if (parsed.opts.help) {
     process.stdout.write(USAGE + '\n');
@@ -45,92 +54,19 @@ async function main(argv: string[]): Promise<number> {
   return read(parsed);
 }
 
-function trackerOptions(o: Parsed['opts']): Partial<TrackerOptions> {
-  const t: Partial<TrackerOptions> = {};
-  if (o['all-dialogs']) t.allDialogs = true;
-  if (typeof o['idle-timeout'] === 'number') t.idleTimeout = o['idle-timeout'];
-  if (typeof o['established-timeout'] === 'number') t.establishedTimeout = o['established-timeout'];
-  if (typeof o['max-calls'] === 'number') t.maxCalls = o['max-calls'];
-  return t;
-}
-
 async function read({ positional: files, opts }: Parsed): Promise<number> {
-  const toTerminal = opts.out === undefined && process.stdout.isTTY === true;
-  const format = (opts.format as string | undefined) ?? (toTerminal ? 'table' : 'jsonl');
-  let template: FieldDef[] = [...DEFAULT_TEMPLATE];
-  if (typeof opts.template === 'string') {
-    try {
-      template = parseTemplate(opts.template);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
-  const tsFormat = (opts['timestamp-format'] ?? 1) as number;
-  if (tsFormat > 2) throw new UsageError('--timestamp-format must be 0, 1 or 2');
-  const sep = (opts['csv-separator'] as string | undefined) ?? ',';
-  if (sep.length !== 1) throw new UsageError('--csv-separator must be one character');
+  const settings = outputSettings(opts);
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input ("-") can be read only once');
-
-  const collectors = (opts.collector as string[] | undefined) ?? [];
-  for (const c of collectors) {
-    try {
-      parseCollector(c);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  }
+  checkCollectors(settings);
 
   const engine = await createEngine();
-  let out: LineWriter | null = null;
-  let dumpFile: LineWriter | null = null;
-  let dump: DumpWriter | null = null;
-  const exporters: Exporter[] = [];
-  const exportOpts: ExporterOptions = {
-    format: (opts['export-format'] as 'ipfix' | 'v9' | undefined) ?? 'ipfix',
-    observationDomain: (opts['observation-domain'] as number | undefined) ?? 0,
-    mtu: (opts.mtu as number | undefined) ?? 1400,
-    templateRefresh: (opts['template-refresh'] as number | undefined) ?? 20,
-    queueMax: (opts['export-queue'] as number | undefined) ?? 100_000,
-    clock: 'capture',
-    captureNow: () => engine.now(),
-  };
+  let outputs: RecordOutputs;
   try {
-    if (format !== 'none') out = typeof opts.out === 'string' ? await LineWriter.file(opts.out) : LineWriter.stdout();
-    if (typeof opts['dump-file'] === 'string') dumpFile = await LineWriter.file(opts['dump-file']);
-    if (typeof opts['dump-dir'] === 'string') {
-      dump = await DumpWriter.open(opts['dump-dir'], {
-        nested: opts['dont-nest-dump-dirs'] !== true,
-        maxLines: opts['max-log-lines'] as number | undefined,
-        template,
-        timestampFormat: tsFormat as TimestampFormat,
-        separator: (opts['csv-separator'] as string | undefined) ?? '|',
-        execCmd: opts['sip-exec-cmd'] as string | undefined,
-        clock: 'capture',
-        onWarning: (m) => process.stderr.write(`sipscope: dump: ${m}\n`),
-      });
-    }
-    if (typeof opts['ipfix-file'] === 'string') exporters.push(await fileExporter(opts['ipfix-file'], exportOpts));
+    outputs = await openOutputs(opts, settings, engine, 'capture');
   } catch (e) {
     process.stderr.write(`sipscope: ${(e as Error).message}\n`);
     return 1;
   }
-  for (const c of collectors) {
-    const x = collectorExporter(c, exportOpts);
-    x.onWarning = (m) => process.stderr.write(`sipscope: ${m} (the run goes on)\n`);
-    exporters.push(x);
-  }
-  const lineOpts = { timestampFormat: tsFormat as TimestampFormat, separator: sep };
-  const line: (r: CallRecord) => string =
-    format === 'jsonl' ? jsonLine : format === 'csv' ? (r) => csvLine(r, template, lineOpts) : tableLine;
-  if (format === 'csv') out?.line(csvHeader(template, sep));
-  if (format === 'table') out?.line(tableHeader());
-  const dumpOpts = { timestampFormat: tsFormat as TimestampFormat, separator: (opts['csv-separator'] as string | undefined) ?? '|' };
-  dumpFile?.line(dumpHeader(template, dumpOpts.separator));
-  const lines = [
-    ...(out ? [{ writer: out, lineOf: line }] : []),
-    ...(dumpFile ? [{ writer: dumpFile, lineOf: (r: CallRecord) => dumpLine(r, template, dumpOpts) }] : []),
-  ];
-  const outputs = new RecordOutputs(lines, dump, exporters);
   const analyzer = new Analyzer(engine, trackerOptions(opts), (r) => outputs.add(r));
 
   // SIGINT/SIGTERM: stop reading; what was read is still exported below

@@ -75,6 +75,19 @@ export async function feedFile(engine: Engine, path: string, index: number, hook
   return { ...status, path, bytesRead, readError };
 }
 
+/** Feed a byte stream (live capture: tcpdump's standard output) as capture file `index`, until it ends. */
+export async function feedReadable(engine: Engine, input: Readable, name: string, index: number, hooks: InputHooks = {}): Promise<FileResult> {
+  engine.beginFile(index);
+  let bytesRead = 0;
+  let readError: string | null = null;
+  try {
+    bytesRead = await feedStream(engine, input, hooks, 0);
+  } catch (err) {
+    readError = (err as Error).message;
+  }
+  return { ...engine.endFile(), path: name, bytesRead, readError };
+}
+
 /** Feed a byte stream, inflating it when it starts with the gzip magic. */
 async function feedStream(engine: Engine, input: Readable | NodeJS.ReadStream, hooks: InputHooks, size: number, gzipKnown = false): Promise<number> {
   let raw = 0;

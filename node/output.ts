@@ -56,6 +56,11 @@ export class LineWriter {
     }
   }
 
+  /** Hand the buffered lines to the stream now (live mode: a record shows when its call ends). */
+  flush(): void {
+    this.flushSync();
+  }
+
   /** Wait while the consumer is behind (call between input chunks). */
   async drained(): Promise<void> {
     if (this.waiting) await this.waiting;

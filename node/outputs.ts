@@ -33,6 +33,16 @@ export class RecordOutputs {
     this.fatal ??= e instanceof Error ? e : new Error(String(e));
   }
 
+  /** True when a line output is a pipe whose reader has gone (EPIPE): live mode stops then. */
+  stdoutClosed(): boolean {
+    return this.lines.some((l) => (l.writer.error as NodeJS.ErrnoException | null)?.code === 'EPIPE');
+  }
+
+  /** Write the buffered record lines now (live mode, where records trickle in). */
+  flushLines(): void {
+    for (const l of this.lines) l.writer.flush();
+  }
+
   /** Back-pressure between input chunks: wait while an output is behind. */
   async drained(): Promise<void> {
     for (const l of this.lines) await l.writer.drained();

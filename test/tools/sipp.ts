@@ -79,6 +79,8 @@ const ANSWERED: ExpectedMessage[] = [
 ];
 
 function spec(
+  sipBase: number,
+  mediaBase: number,
   i: number,
   name: FlowName,
   rest: Pick<FlowSpec, 'transport' | 'ipVersion' | 'uasScenario' | 'uacScenario' | 'rtp' | 'messages'> &
@@ -87,68 +89,76 @@ function spec(
   return {
     name,
     host: rest.ipVersion === 6 ? '::1' : '127.0.0.1',
-    calleePort: SIP_PORT_RANGE[0] + 2 * i,
-    callerPort: SIP_PORT_RANGE[0] + 2 * i + 1,
-    calleeMediaPort: MEDIA_PORT_RANGE[0] + 16 * i,
-    callerMediaPort: MEDIA_PORT_RANGE[0] + 16 * i + 8,
+    calleePort: sipBase + 2 * i,
+    callerPort: sipBase + 2 * i + 1,
+    calleeMediaPort: mediaBase + 16 * i,
+    callerMediaPort: mediaBase + 16 * i + 8,
     callIdPrefix: `sipscope-${name}-`,
     calls: 1,
     ...rest,
   };
 }
 
+/**
+ * The flows with their ports taken from other ranges (10 SIP ports from sipBase, 80 media ports
+ * from mediaBase), for tests that must not share the default ranges.
+ */
+export function flowSpecs(sipBase: number, mediaBase: number): Readonly<Record<FlowName, FlowSpec>> {
+  return {
+    'answered-rtp': spec(sipBase, mediaBase, 0, 'answered-rtp', {
+      transport: 'udp',
+      ipVersion: 4,
+      uasScenario: 'uas-answer.xml',
+      uacScenario: 'uac-answer-rtp.xml',
+      rtp: true,
+      messages: ANSWERED,
+    }),
+    'busy-q850': spec(sipBase, mediaBase, 1, 'busy-q850', {
+      transport: 'udp',
+      ipVersion: 4,
+      uasScenario: 'uas-busy.xml',
+      uacScenario: 'uac-busy.xml',
+      rtp: false,
+      messages: [req('caller', 'INVITE', 1), resp(486, 1, 'INVITE'), req('caller', 'ACK', 1)],
+      reason: 'Q.850;cause=17;text="User busy"',
+    }),
+    cancel: spec(sipBase, mediaBase, 2, 'cancel', {
+      transport: 'udp',
+      ipVersion: 4,
+      uasScenario: 'uas-cancel.xml',
+      uacScenario: 'uac-cancel.xml',
+      rtp: false,
+      messages: [
+        req('caller', 'INVITE', 1),
+        resp(100, 1, 'INVITE'),
+        resp(180, 1, 'INVITE'),
+        req('caller', 'CANCEL', 1),
+        resp(200, 1, 'CANCEL'),
+        resp(487, 1, 'INVITE'),
+        req('caller', 'ACK', 1),
+      ],
+    }),
+    tcp: spec(sipBase, mediaBase, 3, 'tcp', {
+      transport: 'tcp',
+      ipVersion: 4,
+      uasScenario: 'uas-answer.xml',
+      uacScenario: 'uac-answer.xml',
+      rtp: false,
+      messages: ANSWERED,
+    }),
+    ipv6: spec(sipBase, mediaBase, 4, 'ipv6', {
+      transport: 'udp',
+      ipVersion: 6,
+      uasScenario: 'uas-answer.xml',
+      uacScenario: 'uac-answer.xml',
+      rtp: false,
+      messages: ANSWERED,
+    }),
+  };
+}
+
 /** What each flow produces on the wire. */
-export const FLOWS: Readonly<Record<FlowName, FlowSpec>> = {
-  'answered-rtp': spec(0, 'answered-rtp', {
-    transport: 'udp',
-    ipVersion: 4,
-    uasScenario: 'uas-answer.xml',
-    uacScenario: 'uac-answer-rtp.xml',
-    rtp: true,
-    messages: ANSWERED,
-  }),
-  'busy-q850': spec(1, 'busy-q850', {
-    transport: 'udp',
-    ipVersion: 4,
-    uasScenario: 'uas-busy.xml',
-    uacScenario: 'uac-busy.xml',
-    rtp: false,
-    messages: [req('caller', 'INVITE', 1), resp(486, 1, 'INVITE'), req('caller', 'ACK', 1)],
-    reason: 'Q.850;cause=17;text="User busy"',
-  }),
-  cancel: spec(2, 'cancel', {
-    transport: 'udp',
-    ipVersion: 4,
-    uasScenario: 'uas-cancel.xml',
-    uacScenario: 'uac-cancel.xml',
-    rtp: false,
-    messages: [
-      req('caller', 'INVITE', 1),
-      resp(100, 1, 'INVITE'),
-      resp(180, 1, 'INVITE'),
-      req('caller', 'CANCEL', 1),
-      resp(200, 1, 'CANCEL'),
-      resp(487, 1, 'INVITE'),
-      req('caller', 'ACK', 1),
-    ],
-  }),
-  tcp: spec(3, 'tcp', {
-    transport: 'tcp',
-    ipVersion: 4,
-    uasScenario: 'uas-answer.xml',
-    uacScenario: 'uac-answer.xml',
-    rtp: false,
-    messages: ANSWERED,
-  }),
-  ipv6: spec(4, 'ipv6', {
-    transport: 'udp',
-    ipVersion: 6,
-    uasScenario: 'uas-answer.xml',
-    uacScenario: 'uac-answer.xml',
-    rtp: false,
-    messages: ANSWERED,
-  }),
-};
+export const FLOWS: Readonly<Record<FlowName, FlowSpec>> = flowSpecs(SIP_PORT_RANGE[0], MEDIA_PORT_RANGE[0]);
 
 /** The flow a Call-ID belongs to (by its prefix), or null. */
 export function flowOfCallId(callId: string): FlowName | null {
@@ -160,9 +170,9 @@ export function flowOfCallId(callId: string): FlowName | null {
 export const SCENARIO_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'sipp');
 
 /** tcpdump filter: our SIP and media ports, plus IPv4/IPv6 fragments (non-first fragments have no ports). */
-export function captureFilter(): string {
+export function captureFilter(sipBase: number = SIP_PORT_RANGE[0], mediaBase: number = MEDIA_PORT_RANGE[0]): string {
   return [
-    `((udp or tcp) and (portrange ${SIP_PORT_RANGE[0]}-${SIP_PORT_RANGE[1]} or portrange ${MEDIA_PORT_RANGE[0]}-${MEDIA_PORT_RANGE[1]}))`,
+    `((udp or tcp) and (portrange ${sipBase}-${sipBase + 9} or portrange ${mediaBase}-${mediaBase + 79}))`,
     '(ip and ip[6:2] & 0x3fff != 0)', // any IPv4 fragment (MF set or offset != 0)
     '(ip6 and ip6[6] == 44)', // IPv6 fragment header right after the fixed header
   ].join(' or ');
@@ -175,6 +185,8 @@ export interface RecordOptions {
   timeoutMs?: number;
   /** pcap file name inside dir (default 'flows.pcap') */
   fileName?: string;
+  /** other port ranges than SIP_PORT_RANGE / MEDIA_PORT_RANGE (see flowSpecs) */
+  portBase?: { sip: number; media: number };
 }
 
 export interface FlowTiming {
@@ -401,13 +413,14 @@ export async function recordFlowsDetailed(dir: string, flows: readonly FlowName[
   const deadline = t0 + (opts.timeoutMs ?? 30_000);
   const cwd = resolve(dir);
   mkdirSync(cwd, { recursive: true });
-  if (flows.some((f) => FLOWS[f].rtp)) preparePcapDir(cwd);
+  const table = opts.portBase ? flowSpecs(opts.portBase.sip, opts.portBase.media) : FLOWS;
+  if (flows.some((f) => table[f].rtp)) preparePcapDir(cwd);
   const pcap = join(cwd, opts.fileName ?? 'flows.pcap');
 
   const live = new Set<Child>();
   const tcpdumpArgs = ['-i', 'lo', '-n', '-U', '--immediate-mode', '-B', '4096', '-s', '0', '-w', pcap];
   if (typeof process.getuid === 'function' && process.getuid() === 0) tcpdumpArgs.push('-Z', 'root');
-  tcpdumpArgs.push(captureFilter());
+  tcpdumpArgs.push(opts.portBase ? captureFilter(opts.portBase.sip, opts.portBase.media) : captureFilter());
   const tcpdump = start('tcpdump', toolPath('tcpdump'), tcpdumpArgs, cwd);
   live.add(tcpdump);
   const perFlow: FlowTiming[] = [];
@@ -424,7 +437,7 @@ export async function recordFlowsDetailed(dir: string, flows: readonly FlowName[
     for (const name of flows) {
       if (Date.now() > deadline) throw new Error(`recording exceeded ${opts.timeoutMs ?? 30_000} ms before flow ${name}`);
       const f0 = Date.now();
-      await runFlow(FLOWS[name], cwd, live, deadline);
+      await runFlow(table[name], cwd, live, deadline);
       perFlow.push({ flow: name, ms: Date.now() - f0 });
     }
 

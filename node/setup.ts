@@ -1,0 +1,114 @@
+// What `read` and `live` share: the tracker options, checking the output options, and opening
+// every output a record goes to (printed lines, --dump-file, --dump-dir, .ipfix file, collectors).
+// Only the clock differs: file mode stamps exports with capture time, live mode with the wall clock.
+
+import { UsageError, type Parsed } from './args.ts';
+import { LineWriter } from './output.ts';
+import { RecordOutputs } from './outputs.ts';
+import { DumpWriter } from './dump-writer.ts';
+import { collectorExporter, fileExporter, parseCollector, type Exporter, type ExporterOptions } from './exporter.ts';
+import type { Engine } from '../shared/engine.ts';
+import type { CallRecord, TrackerOptions } from '../shared/calls.ts';
+import { jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/format.ts';
+import { DEFAULT_TEMPLATE, parseTemplate, type FieldDef, type TimestampFormat } from '../shared/fields.ts';
+
+type Opts = Parsed['opts'];
+
+export function trackerOptions(o: Opts): Partial<TrackerOptions> {
+  const t: Partial<TrackerOptions> = {};
+  if (o['all-dialogs']) t.allDialogs = true;
+  if (typeof o['idle-timeout'] === 'number') t.idleTimeout = o['idle-timeout'];
+  if (typeof o['established-timeout'] === 'number') t.establishedTimeout = o['established-timeout'];
+  if (typeof o['max-calls'] === 'number') t.maxCalls = o['max-calls'];
+  return t;
+}
+
+/** The output options, checked (throws UsageError). */
+export interface OutputSettings {
+  format: string;
+  template: FieldDef[];
+  tsFormat: TimestampFormat;
+  /** CSV separator */
+  sep: string;
+  collectors: string[];
+}
+
+export function outputSettings(opts: Opts): OutputSettings {
+  const toTerminal = opts.out === undefined && process.stdout.isTTY === true;
+  const format = (opts.format as string | undefined) ?? (toTerminal ? 'table' : 'jsonl');
+  let template: FieldDef[] = [...DEFAULT_TEMPLATE];
+  if (typeof opts.template === 'string') {
+    try {
+      template = parseTemplate(opts.template);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+  const tsFormat = (opts['timestamp-format'] ?? 1) as number;
+  if (tsFormat > 2) throw new UsageError('--timestamp-format must be 0, 1 or 2');
+  const sep = (opts['csv-separator'] as string | undefined) ?? ',';
+  if (sep.length !== 1) throw new UsageError('--csv-separator must be one character');
+  return { format, template, tsFormat: tsFormat as TimestampFormat, sep, collectors: (opts.collector as string[] | undefined) ?? [] };
+}
+
+export function checkCollectors(s: OutputSettings): void {
+  for (const c of s.collectors) {
+    try {
+      parseCollector(c);
+    } catch (e) {
+      throw new UsageError((e as Error).message);
+    }
+  }
+}
+
+/**
+ * Open every output. Throws (with a message for the user) when a file or the dump directory
+ * cannot be opened; collectors never fail here.
+ */
+export async function openOutputs(opts: Opts, s: OutputSettings, engine: Engine, clock: 'capture' | 'wall'): Promise<RecordOutputs> {
+  let out: LineWriter | null = null;
+  let dumpFile: LineWriter | null = null;
+  let dump: DumpWriter | null = null;
+  const exporters: Exporter[] = [];
+  const exportOpts: ExporterOptions = {
+    format: (opts['export-format'] as 'ipfix' | 'v9' | undefined) ?? 'ipfix',
+    observationDomain: (opts['observation-domain'] as number | undefined) ?? 0,
+    mtu: (opts.mtu as number | undefined) ?? 1400,
+    templateRefresh: (opts['template-refresh'] as number | undefined) ?? 20,
+    queueMax: (opts['export-queue'] as number | undefined) ?? 100_000,
+    clock,
+    captureNow: () => engine.now(),
+  };
+  if (s.format !== 'none') out = typeof opts.out === 'string' ? await LineWriter.file(opts.out) : LineWriter.stdout();
+  if (typeof opts['dump-file'] === 'string') dumpFile = await LineWriter.file(opts['dump-file']);
+  if (typeof opts['dump-dir'] === 'string') {
+    dump = await DumpWriter.open(opts['dump-dir'], {
+      nested: opts['dont-nest-dump-dirs'] !== true,
+      maxLines: opts['max-log-lines'] as number | undefined,
+      template: s.template,
+      timestampFormat: s.tsFormat,
+      separator: (opts['csv-separator'] as string | undefined) ?? '|',
+      execCmd: opts['sip-exec-cmd'] as string | undefined,
+      clock,
+      onWarning: (m) => process.stderr.write(`sipscope: dump: ${m}\n`),
+    });
+  }
+  if (typeof opts['ipfix-file'] === 'string') exporters.push(await fileExporter(opts['ipfix-file'], exportOpts));
+  for (const c of s.collectors) {
+    const x = collectorExporter(c, exportOpts);
+    x.onWarning = (m) => process.stderr.write(`sipscope: ${m} (the run goes on)\n`);
+    exporters.push(x);
+  }
+  const lineOpts = { timestampFormat: s.tsFormat, separator: s.sep };
+  const line: (r: CallRecord) => string =
+    s.format === 'jsonl' ? jsonLine : s.format === 'csv' ? (r) => csvLine(r, s.template, lineOpts) : tableLine;
+  if (s.format === 'csv') out?.line(csvHeader(s.template, s.sep));
+  if (s.format === 'table') out?.line(tableHeader());
+  const dumpOpts = { timestampFormat: s.tsFormat, separator: (opts['csv-separator'] as string | undefined) ?? '|' };
+  dumpFile?.line(dumpHeader(s.template, dumpOpts.separator));
+  const lines = [
+    ...(out ? [{ writer: out, lineOf: line }] : []),
+    ...(dumpFile ? [{ writer: dumpFile, lineOf: (r: CallRecord) => dumpLine(r, s.template, dumpOpts) }] : []),
+  ];
+  return new RecordOutputs(lines, dump, exporters);
+}
