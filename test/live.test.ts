@@ -20,7 +20,7 @@ import { toolGate, toolPath, run } from './tools/exec.ts';
 import { ALL_FLOWS, SCENARIO_DIR, flowOfCallId, flowSpecs, recordFlowsDetailed } from './tools/sipp.ts';
 import { tsharkCalls } from './tools/tshark.ts';
 import { sleep, startBg, stopAll, stopBg, waitExit, waitFor, type Bg } from './helpers/procs.ts';
-import { BIN, ensureBuilt, findTcpdump, killLive, parseJsonl, repoRoot, rssKiB, startLive, stopLive, writeLoadFiles, type Live } from './helpers/live.ts';
+import { BIN, findTcpdump, killLive, parseJsonl, repoRoot, rssKiB, startLive, stopLive, writeLoadFiles, type Live } from './helpers/live.ts';
 import { captureFilter, FRAGMENTS_FILTER } from '../node/live.ts';
 
 const gate = toolGate(['tcpdump', 'sipp', 'tshark'], 'live', { capture: true });
@@ -124,7 +124,6 @@ describe('capture filter', () => {
 
 describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + SIPp)', () => {
   beforeAll(() => {
-    ensureBuilt();
     dir = mkdtempSync(join(tmpdir(), 'sipscope-live-'));
     writeLoadFiles(dir);
   });

@@ -11,7 +11,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { have, isCI, run, toolPath } from './tools/exec.ts';
 import { stopAll, waitFor } from './helpers/procs.ts';
-import { ensureBuilt, killLive, startLive, stopLive, type Live } from './helpers/live.ts';
+import { killLive, startLive, stopLive, type Live } from './helpers/live.ts';
 
 const tag = String(process.pid % 100000);
 const NS_A = `sipscope-a-${tag}`;
@@ -64,7 +64,6 @@ describe.skipIf(problem !== null)('sipscope live in a network namespace, MTU 150
   let made = false;
 
   beforeAll(async () => {
-    ensureBuilt();
     made = true;
     await ip('netns', 'add', NS_A);
     await ip('netns', 'add', NS_B);

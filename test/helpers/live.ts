@@ -3,8 +3,7 @@
 // tcpdump it started (its own process group, so a kill of sipscope alone would leave it behind).
 // Also the SIPp scenarios and the short RTP pcap of the live tests and of the bench's live run.
 
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBg, stopBg, waitExit, waitFor, type Bg } from './procs.ts';
@@ -13,22 +12,6 @@ import { rtp, udpPacketV4, writePcap } from '../capture-writer.ts';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(repoRoot, 'bin', 'sipscope.js');
 
-/** Rebuild build/cli.js + build/core.wasm when they are missing or older than their sources. */
-export function ensureBuilt(): void {
-  const outs = [join(repoRoot, 'build', 'cli.js'), join(repoRoot, 'build', 'core.wasm')];
-  const newest = (dir: string): number => {
-    let t = 0;
-    if (!existsSync(dir)) return t;
-    for (const e of readdirSync(dir, { withFileTypes: true })) {
-      const p = join(dir, e.name);
-      t = Math.max(t, e.isDirectory() ? newest(p) : statSync(p).mtimeMs);
-    }
-    return t;
-  };
-  const src = Math.max(newest(join(repoRoot, 'node')), newest(join(repoRoot, 'shared')), newest(join(repoRoot, 'assembly')));
-  if (outs.every((o) => existsSync(o) && statSync(o).mtimeMs >= src)) return;
-  execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'pipe', timeout: 240_000, killSignal: 'SIGKILL' });
-}
 
 export interface Live {
   bg: Bg;
