@@ -768,6 +768,12 @@ export class CallTracker {
   private classify(d: Dialog, m: SipMessage, t: number): number {
     const raw = m.raw;
     this.ringExpire(t);
+    // an exact copy within 1 ms is a duplicate whatever its addresses (a tap on both sides of a
+    // NAT, bonded interfaces): identical bytes already mean the same Call-ID, CSeq and tags
+    for (let k = 0; k < this.ringCount; k++) {
+      const r = this.ringRaw[(this.ringHead + k) % DUP_RING];
+      if (r !== null && r.length === raw.length && sameBytes(r, raw)) return 2;
+    }
     const sigs = d.sigs;
     let stale = 0;
     for (let i = 0; i < sigs.length; i++) {
@@ -1206,9 +1212,10 @@ export class CallTracker {
       SIP_BYE_OK_TIME: d.byeOkTs,
       SIP_CANCEL_TIME: d.cancelTs,
       SIP_CANCEL_OK_TIME: d.cancelOkTs,
-      SIP_RTP_IPV4_SRC_ADDR: src !== null && IPV4.test(src) ? src : '',
+      // 0.0.0.0 (hold) is 0 on the wire: not seen (SPEC §5.3)
+      SIP_RTP_IPV4_SRC_ADDR: src !== null && IPV4.test(src) && src !== '0.0.0.0' ? src : '',
       SIP_RTP_L4_SRC_PORT: d.rtpSrcPort,
-      SIP_RTP_IPV4_DST_ADDR: dst !== null && IPV4.test(dst) ? dst : '',
+      SIP_RTP_IPV4_DST_ADDR: dst !== null && IPV4.test(dst) && dst !== '0.0.0.0' ? dst : '',
       SIP_RTP_L4_DST_PORT: d.rtpDstPort,
       SIP_RESPONSE_CODE: d.setupCode,
       SIP_REASON_CAUSE: reasonCause,
