@@ -15,7 +15,7 @@ import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { recordsOf } from './helpers/engine.ts';
 import { startStaticServer, type StaticServer } from './helpers/static-server.ts';
-import { CHROMIUM, CSP, buildSite, launchChromium, withTimeout } from './helpers/chromium.ts';
+import { CHROMIUM, CSP, buildSite, dropFile, launchChromium, withTimeout } from './helpers/chromium.ts';
 import { jsonLine } from '../shared/format.ts';
 import type { FileResult } from '../node/input.ts';
 import type { RunStats } from '../shared/analyzer.ts';
@@ -214,17 +214,7 @@ describe.skipIf(!haveChromium)('web app in Chromium', () => {
   test('a file dropped on the drop zone is analysed', async () => {
     const node = await nodeRun([SAMPLE]);
     const before = (await status()).run;
-    const dt = await page.evaluateHandle((b64) => {
-      const bin = atob(b64);
-      const bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      const d = new DataTransfer();
-      d.items.add(new File([bytes], 'dropped.pcap', { type: 'application/vnd.tcpdump.pcap' }));
-      return d;
-    }, readFileSync(SAMPLE).toString('base64'));
-    await page.dispatchEvent('[data-testid="drop-zone"]', 'dragover', { dataTransfer: dt }, { timeout: STEP_MS });
-    await page.dispatchEvent('[data-testid="drop-zone"]', 'drop', { dataTransfer: dt }, { timeout: STEP_MS });
-    await dt.dispose();
+    await dropFile(page, '[data-testid="drop-zone"]', readFileSync(SAMPLE), 'dropped.pcap', STEP_MS);
     const ui = await shown(before);
     expect(ui.state).toBe('done');
     expect(ui.count).toBe(node.count);

@@ -19,7 +19,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from './helpers/static-server.ts';
-import { CHROMIUM, CSP, HeapProbe, buildSite, launchChromium, withTimeout } from './helpers/chromium.ts';
+import { CHROMIUM, CSP, HeapProbe, buildSite, dropFile, launchChromium, withTimeout } from './helpers/chromium.ts';
 import { recordsOf } from './helpers/engine.ts';
 import { prng } from './capture-writer.ts';
 import { generateCapture, type CaptureSummary } from '../bench/make-capture.ts';
@@ -454,17 +454,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
 
   test('a file dropped on the page (synthetic DataTransfer) is analysed', async () => {
     const before = await doneRuns();
-    const dt = await page.evaluateHandle((b64) => {
-      const bin = atob(b64);
-      const bytes = new Uint8Array(bin.length);
-      for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-      const d = new DataTransfer();
-      d.items.add(new File([bytes], 'dropped.pcap', { type: 'application/vnd.tcpdump.pcap' }));
-      return d;
-    }, readFileSync(SAMPLE).toString('base64'));
-    await page.dispatchEvent('[data-testid="drop-zone"]', 'dragover', { dataTransfer: dt }, { timeout: STEP_MS });
-    await page.dispatchEvent('[data-testid="drop-zone"]', 'drop', { dataTransfer: dt }, { timeout: STEP_MS });
-    await dt.dispose();
+    await dropFile(page, '[data-testid="drop-zone"]', readFileSync(SAMPLE), 'dropped.pcap', STEP_MS);
     expect(await finished(before)).toBe('done');
     expect(await callCount()).toBe(6);
     expect(await page.textContent('[data-testid="status"]')).toMatch(/^Done: dropped\.pcap/);

@@ -3,7 +3,7 @@
 
 import { join } from 'node:path';
 import { build } from 'vite';
-import { chromium, type BrowserContext, type LaunchOptions } from 'playwright-core';
+import { chromium, type BrowserContext, type LaunchOptions, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -177,4 +177,22 @@ export class HeapProbe {
     this.stop();
     await this.cdp.detach().catch(() => {});
   }
+}
+
+/** Drop a file on an element with a synthetic DataTransfer (dragover, then drop), as a user would. */
+export async function dropFile(page: Page, selector: string, bytes: Uint8Array, name: string, timeoutMs: number): Promise<void> {
+  const dt = await page.evaluateHandle(
+    ([b64, fileName]: readonly [string, string]) => {
+      const bin = atob(b64);
+      const data = new Uint8Array(bin.length);
+      for (let i = 0; i < bin.length; i++) data[i] = bin.charCodeAt(i);
+      const d = new DataTransfer();
+      d.items.add(new File([data], fileName, { type: 'application/vnd.tcpdump.pcap' }));
+      return d;
+    },
+    [Buffer.from(bytes).toString('base64'), name] as const,
+  );
+  await page.dispatchEvent(selector, 'dragover', { dataTransfer: dt }, { timeout: timeoutMs });
+  await page.dispatchEvent(selector, 'drop', { dataTransfer: dt }, { timeout: timeoutMs });
+  await dt.dispose();
 }
