@@ -908,7 +908,7 @@ export class CallTracker {
       } else if (d.uasUa === null) d.uasUa = ua;
     }
     if (!fromCaller && d.uasServer === null && m.server !== null && m.server !== '') d.uasServer = m.server;
-    if (d.reason === null && m.reasons.length > 0) d.reason = m.reasons[0];
+    if (d.reason === null) d.reason = m.reasonHeader;
     if (m.sdp !== null) this.takeSdp(d, m.sdp, fromCaller);
 
     if (m.isRequest) this.request(d, m, t, initial);

@@ -343,6 +343,7 @@ export class Engine {
     let server: string | null = null;
     let contentType: string | null = null;
     const reasons: string[] = [];
+    let reasonHeader: string | null = null;
     let seenCallId = false, seenFrom = false, seenTo = false, seenCseq = false;
     for (let i = 0; i < nHdr; i++) {
       const q = entries + i * 12;
@@ -368,6 +369,7 @@ export class Engine {
           if (server === null) server = v;
           break;
         case H_REASON:
+          reasonHeader ??= v;
           for (const r of splitList(v)) reasons.push(r);
           break;
         case H_CONTENT_TYPE:
@@ -406,6 +408,7 @@ export class Engine {
       userAgent,
       server,
       reasons,
+      reasonHeader,
       contentType,
       sdp,
       raw,

@@ -68,6 +68,8 @@ export interface SipMessage {
   server: string | null;
   /** every Reason header value, in order (a header with a comma list gives one entry per element) */
   reasons: string[];
+  /** the first Reason header as written (a comma list kept whole), null when none */
+  reasonHeader: string | null;
   contentType: string | null;
   sdp: Sdp | null;
   /** the whole message as captured (start line, headers, body) */

@@ -1168,6 +1168,10 @@ describe('SIP text', () => {
       },
       msg,
     );
+    expect(messages[0].reasonHeader).toBe('Q.850;cause=16;text="Normal call clearing"');
+    // a comma list in the first Reason header is kept whole
+    const msg2 = req('BYE', 'reasons2', { cseq: 2, extra: [['Reason', 'SIP;cause=200;text="elsewhere", Q.850;cause=26']] });
+    expect((await one(msg2)).messages[0].reasonHeader).toBe('SIP;cause=200;text="elsewhere", Q.850;cause=26');
   });
 
   test('a 3 KB Request-URI', async () => {

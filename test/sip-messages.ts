@@ -182,6 +182,7 @@ export function sipMessage(d: MsgDesc): SipMessage {
     userAgent: d.userAgent ?? null,
     server: d.server ?? null,
     reasons: d.reasons ?? [],
+    reasonHeader: d.reasons?.length ? d.reasons[0] : null, // each reason is its own header line above
     contentType: sdp ? 'application/sdp' : null,
     sdp: sdp?.sdp ?? null,
     raw,
