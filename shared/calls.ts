@@ -1180,6 +1180,10 @@ export class CallTracker {
     this.st.exported++;
     this.causes[cause]++;
     this.onRecord(this.toRecord(d, cause, at, rtpPackets));
+    // a pending window entry may still point at this dialog for up to 32 s: let go of its bulk
+    d.ladder = null;
+    d.sigs = [];
+    d.media = null;
   }
 
   private stateOf(d: Dialog): CallState {
