@@ -11,6 +11,8 @@ export class RecordOutputs {
   count = 0;
   /** set when an output failed in a way that must stop the run */
   fatal: Error | null = null;
+  /** the dump writer asked us to wait (it has over 1 MiB queued) */
+  private dumpBehind: Promise<void> | null = null;
 
   constructor(
     /** line outputs: the printed records, a single dump file (--dump-file) */
@@ -24,7 +26,7 @@ export class RecordOutputs {
     for (const l of this.lines) l.writer.line(l.lineOf(r));
     if (this.dump && !this.fatal) {
       const w = this.dump.write(r);
-      if (w) w.catch((e) => this.fail(e));
+      if (w) this.dumpBehind = w.catch((e) => this.fail(e));
     }
     for (const x of this.exporters) x.add(r);
   }
@@ -47,8 +49,10 @@ export class RecordOutputs {
   async drained(): Promise<void> {
     for (const l of this.lines) await l.writer.drained();
     if (this.dump && !this.fatal) {
+      // the writer batches its own disk writes; wait only when it says it is behind
+      if (this.dumpBehind) await this.dumpBehind;
+      this.dumpBehind = null;
       if (this.dump.error) this.fail(this.dump.error);
-      else await this.dump.flush().catch((e) => this.fail(e));
     }
     for (const x of this.exporters) await x.drained().catch((e) => this.fail(e));
   }
