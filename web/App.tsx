@@ -336,38 +336,20 @@ export function App() {
               />{' '}
               all dialogs (REGISTER, OPTIONS… as records)
             </label>
-            <label>
-              idle timeout{' '}
-              <input
-                type="number"
-                min={1}
-                placeholder="300"
-                data-testid="opt-idle-timeout"
-                value={options.idleTimeout ?? ''}
-                onChange={(e) => {
-                  const v = e.currentTarget.value;
-                  const n = Number(v);
-                  setOptions((o) => ({ ...o, idleTimeout: v !== '' && n >= 1 ? n : undefined }));
-                }}
-              />{' '}
-              s
-            </label>
-            <label>
-              established timeout{' '}
-              <input
-                type="number"
-                min={1}
-                placeholder="7200"
-                data-testid="opt-established-timeout"
-                value={options.establishedTimeout ?? ''}
-                onChange={(e) => {
-                  const v = e.currentTarget.value;
-                  const n = Number(v);
-                  setOptions((o) => ({ ...o, establishedTimeout: v !== '' && n >= 1 ? n : undefined }));
-                }}
-              />{' '}
-              s
-            </label>
+            <SecondsOption
+              label="idle timeout"
+              placeholder={300}
+              testId="opt-idle-timeout"
+              value={options.idleTimeout}
+              onChange={(n) => setOptions((o) => ({ ...o, idleTimeout: n }))}
+            />
+            <SecondsOption
+              label="established timeout"
+              placeholder={7200}
+              testId="opt-established-timeout"
+              value={options.establishedTimeout}
+              onChange={(n) => setOptions((o) => ({ ...o, establishedTimeout: n }))}
+            />
             <label>
               dump/CSV times{' '}
               <select
@@ -543,5 +525,27 @@ export function App() {
         </main>
       )}
     </div>
+  );
+}
+
+/** A timeout option in seconds; empty means the default (shown as the placeholder). */
+function SecondsOption(props: { label: string; placeholder: number; testId: string; value: number | undefined; onChange: (n: number | undefined) => void }) {
+  return (
+    <label>
+      {props.label}{' '}
+      <input
+        type="number"
+        min={1}
+        placeholder={String(props.placeholder)}
+        data-testid={props.testId}
+        value={props.value ?? ''}
+        onChange={(e) => {
+          const v = e.currentTarget.value;
+          const n = Number(v);
+          props.onChange(v !== '' && n >= 1 ? n : undefined);
+        }}
+      />{' '}
+      s
+    </label>
   );
 }
