@@ -217,8 +217,7 @@ export function v6chain(nh: u32, p: usize, off: u32, end: u32, depth: i32): void
     transport(nh, p + off, end - off, depth);
     return;
   }
-  count(C_NON_IP);
-  frameNoted = true;
+  note(C_NON_IP);
 }
 
 /** Payload of an IP datagram (whole, or reassembled from fragments). */
