@@ -39,7 +39,7 @@ export async function feedFile(engine: Engine, path: string, index: number, hook
         const { bytesRead: h } = await fh.read(head, 0, 2, 0);
         if (h === 2 && head[0] === GZIP[0] && head[1] === GZIP[1]) {
           const src = fh.createReadStream({ start: 0, autoClose: false, highWaterMark: 1 << 20 });
-          bytesRead = await feedStream(engine, src, hooks, size, true);
+          bytesRead = await feedStream(engine, src, hooks, size);
         } else {
           // double-buffered: the kernel copies the next chunk (thread pool) while the core
           // parses this one; the copy into the WASM window is a fast memcpy
@@ -70,9 +70,7 @@ export async function feedFile(engine: Engine, path: string, index: number, hook
   } catch (err) {
     readError = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (err as Error).message;
   }
-  const status = engine.endFile();
-  if (readError) return { ...status, error: status.error, path, bytesRead, readError };
-  return { ...status, path, bytesRead, readError };
+  return { ...engine.endFile(), path, bytesRead, readError };
 }
 
 /** Feed a byte stream (live capture: tcpdump's standard output) as capture file `index`, until it ends. */
@@ -88,45 +86,29 @@ export async function feedReadable(engine: Engine, input: Readable, name: string
   return { ...engine.endFile(), path: name, bytesRead, readError };
 }
 
-/** Feed a byte stream, inflating it when it starts with the gzip magic. */
-async function feedStream(engine: Engine, input: Readable | NodeJS.ReadStream, hooks: InputHooks, size: number, gzipKnown = false): Promise<number> {
+/** Feed a byte stream, inflating it when it starts with the gzip magic. Returns the bytes read
+ *  from the stream itself (compressed size for gzip). */
+async function feedStream(engine: Engine, input: Readable | NodeJS.ReadStream, hooks: InputHooks, size: number): Promise<number> {
   let raw = 0;
-  let source: AsyncIterable<Buffer> = input as AsyncIterable<Buffer>;
-  if (gzipKnown) {
-    input.on('data', (c: Buffer) => (raw += c.length));
-    source = (input as Readable).pipe(createGunzip());
-  } else {
-    // sniff the first chunk of a pipe for gzip
-    const it = (input as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
-    const first = await it.next();
-    if (first.done) return 0;
-    const firstChunk = first.value as Buffer;
-    const rest: AsyncIterable<Buffer> = {
-      [Symbol.asyncIterator]: () => {
-        let sentFirst = false;
-        return {
-          next: async () => {
-            if (!sentFirst) {
-              sentFirst = true;
-              return { done: false, value: firstChunk };
-            }
-            return it.next();
-          },
-        };
-      },
-    };
-    if (firstChunk[0] === GZIP[0] && firstChunk[1] === GZIP[1]) {
-      const counted = Readable.from(rest);
-      counted.on('data', (c: Buffer) => (raw += c.length));
-      source = counted.pipe(createGunzip());
-    } else {
-      source = (async function* () {
-        for await (const c of rest) {
-          raw += c.length;
-          yield c;
-        }
-      })();
+  const counted = (async function* () {
+    for await (const c of input as AsyncIterable<Buffer>) {
+      raw += c.length;
+      yield c;
     }
+  })();
+  const first = await counted.next();
+  if (first.done) return 0;
+  const head = first.value;
+  const all = (async function* () {
+    yield head;
+    yield* counted;
+  })();
+  let source: AsyncIterable<Buffer> = all;
+  if (head[0] === GZIP[0] && head[1] === GZIP[1]) {
+    const gunzip = createGunzip();
+    const compressed = Readable.from(all);
+    compressed.on('error', (e) => gunzip.destroy(e)); // a read error ends the inflation too
+    source = compressed.pipe(gunzip);
   }
   for await (const chunk of source) {
     engine.feed(chunk);
