@@ -157,14 +157,14 @@ export class Engine {
     this.core.beginFile(index);
   }
 
-  /** Free part of the input window, to read into directly (Node: fs.read into it). */
-  window(): Uint8Array {
+  /** Free part of the core's input window. */
+  private window(): Uint8Array {
     this.views();
     return this.u8.subarray(this.core.inPtr(), this.core.inPtr() + this.core.inSpace());
   }
 
   /** n bytes were written into window(): decode them. */
-  commit(n: number): void {
+  private commit(n: number): void {
     this.core.push(n);
     this.pump();
   }
