@@ -11,7 +11,7 @@
 //   raw INVITEs (nobody there) 28040-28049
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createSocket } from 'node:dgram';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -89,6 +89,12 @@ function withoutTimes(r: Record<string, any>): Record<string, any> {
   for (const [k, v] of Object.entries(r)) if (!TIME_KEY.test(k)) o[k] = v;
   o.flow = { ...r.flow, start: 0, end: 0 };
   return o;
+}
+
+/** The first lines of SIPp's -trace_err logs of a scenario (in the run's directory). */
+function sippErrors(where: string, scenario: string): string {
+  const logs = readdirSync(where).filter((f) => f.startsWith(`${scenario}_`) && f.endsWith('_errors.log'));
+  return logs.map((f) => readFileSync(join(where, f), 'utf8').split('\n').slice(0, 12).join('\n')).join('\n') || '(no error log)';
 }
 
 const byCallId = (rs: Record<string, any>[]) => new Map(rs.map((r) => [r.SIP_CALL_ID as string, r]));
@@ -296,7 +302,7 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
       }, 1000);
       try {
         await sleep(500);
-        const uac = sipp('sipp caller (load)', ['-sf', join(dir, 'uac-load.xml'), '127.0.0.1:28010', '-p', '28011', '-mp', '28210', '-r', '200', '-m', '6000', '-cid_str', 'load-%u-%p@%s', ...common]);
+        const uac = sipp('sipp caller (load)', ['-sf', join(dir, 'uac-load.xml'), '127.0.0.1:28010', '-p', '28011', '-mp', '28210', '-r', '200', '-m', '6000', '-cid_str', 'load-%u-%p@%s', '-trace_err', ...common]);
         await sleep(3000);
         // 500 calls that never hang up, alongside: 25 calls/s for 20 s
         const uacNoBye = sipp('sipp caller (no BYE)', ['-sf', join(dir, 'uac-nobye.xml'), '127.0.0.1:28012', '-p', '28013', '-mp', '28230', '-r', '25', '-m', '500', '-cid_str', 'nobye-%u-%p@%s', ...common]);
@@ -341,7 +347,11 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
         // one record per call SIPp made; every call SIPp completed is CALL_COMPLETED
         expect(load.length).toBe(created);
         expect(completed.length).toBeGreaterThanOrEqual(ok);
-        expect(ok).toBeGreaterThanOrEqual(created - 6); // SIPp itself may give up a call on a busy machine
+        // SIPp itself may give up calls on a busy 2-core machine (it did for 96 of 6000 once: its
+        // own retransmission timers); sipscope still has a record for each of them (above), so
+        // the load only has to be real, and SIPp's reasons are printed for whoever looks
+        if (ok < created) console.log(`[live load] SIPp's own errors (${created - ok} calls):\n${sippErrors(dir, 'uac-load')}`);
+        expect(ok).toBeGreaterThanOrEqual(created * 0.95);
         expect(noBye().length).toBe(okNoBye);
         expect(okNoBye).toBe(500);
         expect(noBye().every((r) => r.SIP_CALL_STATE === 'CALL_IN_PROGRESS')).toBe(true);
