@@ -96,6 +96,28 @@ interface Slot {
   readonly len: number | null;
   /** most value bytes (strings): the fixed length, or the varlen cap */
   readonly cap: number;
+  /** writes the record's value at o, returns the offset after it (chosen once per template) */
+  readonly write: (buf: Uint8Array, o: number, r: CallRecord) => number;
+}
+
+/**
+ * UTF-8 bytes of `text` at o, at most `cap`, cut at a character boundary; returns the count.
+ * ASCII (nearly every SIP value) is copied by hand: encodeInto needs a view of the destination,
+ * one allocation per value.
+ */
+function putText(buf: Uint8Array, o: number, text: string, cap: number): number {
+  const n = text.length;
+  if (n <= cap) {
+    let i = 0;
+    while (i < n) {
+      const c = text.charCodeAt(i);
+      if (c >= 0x80) break;
+      buf[o + i] = c;
+      i++;
+    }
+    if (i === n) return n;
+  }
+  return utf8.encodeInto(text, buf.subarray(o, o + cap)).written;
 }
 
 interface Template {
@@ -107,19 +129,17 @@ interface Template {
   readonly maxRecord: number;
 }
 
-/** A data set being filled. */
-interface OpenSet {
-  id: number;
-  records: Uint8Array[];
-  bytes: number; // record bytes, without header and padding
-}
-
-/** A message being filled. */
+/** The message being filled, in the encoder's work buffer. */
 interface OpenMessage {
   templates: boolean;
-  sets: OpenSet[];
-  size: number; // header + sets as they would be written now
+  size: number; // header + sets as they would be written now (the open set padded)
   dataRecords: number;
+  /** the open data set: its id (-1 none), where its header is, its record bytes */
+  setId: number;
+  setStart: number;
+  setBytes: number;
+  /** where the next record goes */
+  pos: number;
 }
 
 export class FlowEncoder {
@@ -192,12 +212,12 @@ export class FlowEncoder {
       const v = t === this.t4 ? 4 : 6;
       for (const r of records) {
         if (r.flow.ipVersion !== v) continue;
-        const rec = this.encodeRecord(t, r);
-        if (m.size + this.growth(m, t.id, rec.length) > this.mtu && (m.dataRecords > 0 || m.templates)) {
+        const len = this.encodeRecord(t, r);
+        if (m.size + this.growth(m, t.id, len) > this.mtu && (m.dataRecords > 0 || m.templates)) {
           out.push(this.finish(m, exportTimeSec, uptimeMs));
           m = this.newMessage(false);
         }
-        this.add(m, t.id, rec);
+        this.add(m, t.id, len);
       }
     }
     if (m.dataRecords > 0 || m.templates) out.push(this.finish(m, exportTimeSec, uptimeMs));
@@ -206,7 +226,8 @@ export class FlowEncoder {
 
   /** Bytes of one data record (for sizing); the record must match the template of its IP version. */
   recordBytes(r: CallRecord): Uint8Array {
-    return this.encodeRecord(r.flow.ipVersion === 6 ? this.t6 : this.t4, r);
+    const n = this.encodeRecord(r.flow.ipVersion === 6 ? this.t6 : this.t4, r);
+    return this.scratch.slice(0, n);
   }
 
   // ---------------------------------------------------------------- templates
@@ -232,7 +253,7 @@ export class FlowEncoder {
         throw new Error(`${f.name}: enterprise bit and enterprise number disagree`);
       }
       const cap = len === null ? Math.min(f.maxLength, MAX_MESSAGE) : Math.min(f.maxLength, len);
-      slots.push({ f, len, cap });
+      slots.push({ f, len, cap, write: this.writer(f, len, cap) });
       maxRecord += len !== null ? len : cap + (cap >= 255 ? 3 : 1);
     }
     if (fields.length > 65535) throw new Error('too many fields in a template');
@@ -280,64 +301,98 @@ export class FlowEncoder {
     return a;
   }
 
-  /** Scratch space for one record (records are built here, then copied out once). */
+  /** Scratch space for one record (built here, then copied into its message). */
   private scratch = new Uint8Array(0);
 
-  private encodeRecord(t: Template, r: CallRecord): Uint8Array {
+  /** Bytes of one record in the scratch buffer (valid until the next call). */
+  private encodeRecord(t: Template, r: CallRecord): number {
     if (this.scratch.length < t.maxRecord + 3) this.scratch = new Uint8Array(t.maxRecord + 3);
     const buf = this.scratch;
     let o = 0;
-    for (const s of t.slots) o = this.putValue(buf, o, s, s.f.wire(r));
-    return buf.slice(0, o);
+    for (let i = 0; i < t.slots.length; i++) o = t.slots[i].write(buf, o, r);
+    return o;
   }
 
-  private putValue(buf: Uint8Array, o: number, s: Slot, v: WireValue): number {
-    const f = s.f;
+  /** The writer of one field: its type and wire length are known once the template is built. */
+  private writer(f: FieldDef, len: number | null, cap: number): Slot['write'] {
     if (isStringType(f)) {
-      const text = typeof v === 'string' ? v : String(v);
-      // encodeInto never writes part of a character: the cut lands on a UTF-8 boundary
-      if (s.len === null) {
+      const text = (r: CallRecord): string => {
+        const v = f.wire(r);
+        return typeof v === 'string' ? v : String(v);
+      };
+      if (len === null) {
         // RFC 7011 §7: 1-byte length, or 255 then a 2-byte length
-        const n = text === '' ? 0 : utf8.encodeInto(text, buf.subarray(o + 1, o + 1 + s.cap)).written;
-        if (n < 255) {
-          buf[o] = n;
-          return o + 1 + n;
-        }
-        buf.copyWithin(o + 3, o + 1, o + 1 + n);
-        buf[o] = 255;
-        put16(buf, o + 1, n);
-        return o + 3 + n;
+        return (buf, o, r) => {
+          const n = putText(buf, o + 1, text(r), cap);
+          if (n < 255) {
+            buf[o] = n;
+            return o + 1 + n;
+          }
+          buf.copyWithin(o + 3, o + 1, o + 1 + n);
+          buf[o] = 255;
+          put16(buf, o + 1, n);
+          return o + 3 + n;
+        };
       }
-      const n = text === '' ? 0 : utf8.encodeInto(text, buf.subarray(o, o + s.cap)).written;
-      buf.fill(0, o + n, o + s.len); // NUL padding
-      return o + s.len;
+      return (buf, o, r) => {
+        const n = putText(buf, o, text(r), cap);
+        buf.fill(0, o + n, o + len); // NUL padding
+        return o + len;
+      };
     }
-    const len = s.len as number;
+    const n = len as number;
     if (f.type === 'ipv4' || f.type === 'ipv6') {
-      const a = typeof v === 'string' && v !== '' ? this.address(v) : null;
-      buf.fill(0, o, o + len); // absent: 0.0.0.0 / :: (the scratch buffer holds the last record)
-      if (a !== null) {
-        if (f.type === 'ipv6') buf.set(a, o);
-        else if (isV4Mapped(a)) buf.set(a.subarray(12), o);
-        // an IPv6 text in an IPv4 field stays 0.0.0.0 (SPEC §2: SIP_RTP_IPV4_* with IPv6 media)
-      }
-      return o + len;
+      const v6 = f.type === 'ipv6';
+      return (buf, o, r) => {
+        const v = f.wire(r);
+        const a = typeof v === 'string' && v !== '' ? this.address(v) : null;
+        buf.fill(0, o, o + n); // absent: 0.0.0.0 / ::
+        if (a !== null) {
+          if (v6) buf.set(a, o);
+          else if (isV4Mapped(a)) {
+            buf[o] = a[12];
+            buf[o + 1] = a[13];
+            buf[o + 2] = a[14];
+            buf[o + 3] = a[15];
+          }
+          // an IPv6 text in an IPv4 field stays 0.0.0.0 (SPEC §2: SIP_RTP_IPV4_* with IPv6 media)
+        }
+        return o + n;
+      };
     }
-    putUint(buf, o, len, typeof v === 'number' ? v : Number(v));
-    return o + len;
+    return (buf, o, r) => {
+      const v = f.wire(r);
+      putUint(buf, o, n, typeof v === 'number' ? v : Number(v));
+      return o + n;
+    };
   }
 
   // ---------------------------------------------------------------- messages
 
+  /** The message being built (copied out by finish()); large enough for the mtu, the templates
+   *  and the largest record alone. */
+  private work = new Uint8Array(0);
+
   private newMessage(templates: boolean): OpenMessage {
-    const size = this.headerLen + (templates ? this.templateSetLength() : 0);
-    return { templates, sets: [], size, dataRecords: 0 };
+    const need = Math.max(this.mtu, this.headerLen + this.templateSetLength(), this.headerLen + SET_HEADER + Math.max(this.t4.maxRecord, this.t6.maxRecord) + 3);
+    if (this.work.length < need) this.work = new Uint8Array(need);
+    let pos = this.headerLen;
+    if (templates) {
+      const w = this.work;
+      put16(w, pos, this.format === 'ipfix' ? IPFIX_TEMPLATE_SET_ID : V9_TEMPLATE_FLOWSET_ID);
+      put16(w, pos + 2, this.templateSetLength());
+      pos += SET_HEADER;
+      for (const t of [this.t4, this.t6]) {
+        w.set(t.record, pos);
+        pos += t.record.length;
+      }
+    }
+    return { templates, size: pos, dataRecords: 0, setId: -1, setStart: 0, setBytes: 0, pos };
   }
 
   /** Bytes the message grows by when a record of `len` bytes is added to it. */
   private growth(m: OpenMessage, id: number, len: number): number {
-    const last = m.sets.length > 0 ? m.sets[m.sets.length - 1] : null;
-    if (last !== null && last.id === id) return this.setLength(last.bytes + len) - this.setLength(last.bytes);
+    if (m.setId === id) return this.setLength(m.setBytes + len) - this.setLength(m.setBytes);
     return this.setLength(len);
   }
 
@@ -346,45 +401,41 @@ export class FlowEncoder {
     return this.format === 'v9' ? pad4(n) : n;
   }
 
-  private add(m: OpenMessage, id: number, rec: Uint8Array): void {
-    m.size += this.growth(m, id, rec.length);
-    let last = m.sets.length > 0 ? m.sets[m.sets.length - 1] : null;
-    if (last === null || last.id !== id) {
-      last = { id, records: [], bytes: 0 };
-      m.sets.push(last);
+  /** Append the record in the scratch buffer (`len` bytes) to the message. */
+  private add(m: OpenMessage, id: number, len: number): void {
+    m.size += this.growth(m, id, len);
+    if (m.setId !== id) {
+      this.closeSet(m);
+      m.setId = id;
+      m.setStart = m.pos;
+      m.setBytes = 0;
+      m.pos += SET_HEADER;
     }
-    last.records.push(rec);
-    last.bytes += rec.length;
+    this.work.set(this.scratch.subarray(0, len), m.pos);
+    m.pos += len;
+    m.setBytes += len;
     m.dataRecords++;
   }
 
+  /** Write the open set's header (and v9's padding to 4). */
+  private closeSet(m: OpenMessage): void {
+    if (m.setId < 0) return;
+    const len = this.setLength(m.setBytes);
+    put16(this.work, m.setStart, m.setId);
+    put16(this.work, m.setStart + 2, len);
+    const end = m.setStart + len;
+    this.work.fill(0, m.pos, end);
+    m.pos = end;
+    m.setId = -1;
+  }
+
   private finish(m: OpenMessage, exportTimeSec: number, uptimeMs: number | undefined): Uint8Array {
-    const out = new Uint8Array(m.size); // zero-filled: v9 padding is already there
+    this.closeSet(m);
+    const out = this.work;
     const exportTime = u32(exportTimeSec);
-    let o = this.headerLen;
-    if (m.templates) {
-      put16(out, o, this.format === 'ipfix' ? IPFIX_TEMPLATE_SET_ID : V9_TEMPLATE_FLOWSET_ID);
-      put16(out, o + 2, this.templateSetLength());
-      o += SET_HEADER;
-      for (const t of [this.t4, this.t6]) {
-        out.set(t.record, o);
-        o += t.record.length;
-      }
-    }
-    for (const s of m.sets) {
-      const len = this.setLength(s.bytes);
-      put16(out, o, s.id);
-      put16(out, o + 2, len);
-      let p = o + SET_HEADER;
-      for (const r of s.records) {
-        out.set(r, p);
-        p += r.length;
-      }
-      o += len;
-    }
     if (this.format === 'ipfix') {
       put16(out, 0, IPFIX_VERSION);
-      put16(out, 2, out.length);
+      put16(out, 2, m.size);
       put32(out, 4, exportTime);
       put32(out, 8, this.seq);
       put32(out, 12, this.observationDomain);
@@ -400,7 +451,7 @@ export class FlowEncoder {
       put32(out, 16, this.observationDomain);
       this.seq = (this.seq + 1) % 0x1_0000_0000;
     }
-    return out;
+    return out.slice(0, m.size);
   }
 }
 
