@@ -39,7 +39,7 @@ export interface DumpFileHandle {
 
 /** The file system operations the writer uses (a subset of node:fs/promises); tests inject failures. */
 export interface DumpFs {
-  mkdir(p: string, opts: { recursive: true }): Promise<unknown>;
+  mkdir(p: string): Promise<unknown>;
   open(p: string, flags: string): Promise<DumpFileHandle>;
   rename(from: string, to: string): Promise<void>;
   unlink(p: string): Promise<void>;
@@ -140,6 +140,42 @@ export function splitExecCmd(cmd: string): [string, ...string[]] {
   return parts as [string, ...string[]];
 }
 
+/**
+ * mkdir -p, one directory at a time from the deepest one that exists. Node's own recursive mkdir
+ * never returns on some paths (under /proc it gets ENOENT for a child of a directory that exists,
+ * and tries again forever); this ends with that error.
+ */
+async function mkdirp(fs: DumpFs, dir: string): Promise<void> {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); ; d = path.dirname(d)) {
+    try {
+      await fs.stat(d);
+      break;
+    } catch (e) {
+      if (errCode(e) !== 'ENOENT' || path.dirname(d) === d) throw e;
+      missing.push(d);
+    }
+  }
+  for (let i = missing.length - 1; i >= 0; i--) {
+    try {
+      await fs.mkdir(missing[i]);
+    } catch (e) {
+      if (errCode(e) !== 'EEXIST') throw e; // made meanwhile by someone else; a file there fails later
+    }
+  }
+}
+
+/** Create the dump directory (mkdir -p) and check it is writable; a DumpError says why not. */
+export async function checkDumpDir(dir: string, fs: DumpFs = fsp): Promise<void> {
+  const root = path.resolve(dir);
+  try {
+    await mkdirp(fs, root);
+    await fs.access(root, fsp.constants.W_OK | fsp.constants.X_OK);
+  } catch (e) {
+    throw new DumpError(`cannot create dump directory ${root}: ${reasonOf(e, true)}`, root, errCode(e), e);
+  }
+}
+
 const DEFAULT_CHUNK = 1 << 16;
 /** write() returns a promise when more than this is queued and not yet written */
 const HIGH_WATER = 1 << 20;
@@ -209,14 +245,12 @@ export class DumpWriter {
    */
   static async open(dir: string, opts: DumpWriterOptions): Promise<DumpWriter> {
     const fs: DumpFs = opts.fs ?? fsp;
-    const root = path.resolve(dir);
-    const w = new DumpWriter(root, opts.nested, opts, fs); // validates the options first
+    const w = new DumpWriter(path.resolve(dir), opts.nested, opts, fs); // validates the options first
     try {
-      await fs.mkdir(root, { recursive: true });
-      await fs.access(root, fsp.constants.W_OK | fsp.constants.X_OK);
+      await checkDumpDir(dir, fs);
     } catch (e) {
       w.stopTimer();
-      throw new DumpError(`cannot create dump directory ${root}: ${reasonOf(e, true)}`, root, errCode(e), e);
+      throw e;
     }
     return w;
   }
@@ -353,7 +387,7 @@ export class DumpWriter {
     this.curFinal = wanted;
     this.curTemp = wanted + TEMP_SUFFIX;
     this.creatingDir = true;
-    await this.fs.mkdir(path.dirname(wanted), { recursive: true });
+    await mkdirp(this.fs, path.dirname(wanted));
     this.creatingDir = false;
     let final = wanted;
     while (await this.exists(final)) {

@@ -568,6 +568,12 @@ describe('DumpWriter: errors', () => {
     expect(err.code).toBe('ENOTDIR');
   });
 
+  it.runIf(process.platform === 'linux')('a dump dir under /proc (where a recursive mkdir never returns) fails at once', async () => {
+    const err = await DumpWriter.open('/proc/sipscope-dump/a', { nested: true }).catch((e) => e);
+    expect(err).toBeInstanceOf(DumpError);
+    expect(err.message).toMatch(/^cannot create dump directory \/proc\/sipscope-dump\/a: /);
+  });
+
   it('an unwritable directory (a file in the way) stops with a DumpError; finished files stay', async () => {
     const dir = newDir();
     const records = spread().slice(0, 6); // 23:58, 23:59 (2023-12-31), then 00:00 of 2024-01-01
@@ -613,7 +619,7 @@ describe('DumpWriter: errors', () => {
     const dir = newDir();
     let budget = 5000; // bytes the "disk" takes
     const full: DumpFs = {
-      mkdir: (p, o) => fs.mkdir(p, o),
+      mkdir: (p) => fs.mkdir(p),
       rename: (a, b) => fs.rename(a, b),
       unlink: (p) => fs.unlink(p),
       stat: (p) => fs.stat(p),
