@@ -5,8 +5,9 @@
 import { UsageError, type Parsed } from './args.ts';
 import { LineWriter } from './output.ts';
 import { RecordOutputs } from './outputs.ts';
-import { DumpWriter } from './dump-writer.ts';
-import { collectorExporter, fileExporter, parseCollector, type Exporter, type ExporterOptions } from './exporter.ts';
+import { parseCollector } from './exporter.ts';
+import { ExportHost } from './export-host.ts';
+import type { ExportConfig } from './export-outputs.ts';
 import type { Engine } from '../shared/engine.ts';
 import type { CallRecord, TrackerOptions } from '../shared/calls.ts';
 import { jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/format.ts';
@@ -61,6 +62,37 @@ export function checkCollectors(s: OutputSettings): void {
   }
 }
 
+/** The dump directory, .ipfix file and collectors asked for, or null when none is. */
+export function exportConfig(opts: Opts, s: OutputSettings, clock: 'capture' | 'wall'): ExportConfig | null {
+  const dumpDir = opts['dump-dir'];
+  const ipfixFile = opts['ipfix-file'];
+  if (typeof dumpDir !== 'string' && typeof ipfixFile !== 'string' && s.collectors.length === 0) return null;
+  return {
+    dump:
+      typeof dumpDir === 'string'
+        ? {
+            dir: dumpDir,
+            nested: opts['dont-nest-dump-dirs'] !== true,
+            maxLines: opts['max-log-lines'] as number | undefined,
+            template: typeof opts.template === 'string' ? opts.template : null,
+            timestampFormat: s.tsFormat,
+            separator: (opts['csv-separator'] as string | undefined) ?? '|',
+            execCmd: opts['sip-exec-cmd'] as string | undefined,
+          }
+        : null,
+    ipfixFile: typeof ipfixFile === 'string' ? ipfixFile : null,
+    collectors: s.collectors,
+    exporter: {
+      format: (opts['export-format'] as 'ipfix' | 'v9' | undefined) ?? 'ipfix',
+      observationDomain: (opts['observation-domain'] as number | undefined) ?? 0,
+      mtu: (opts.mtu as number | undefined) ?? 1400,
+      templateRefresh: (opts['template-refresh'] as number | undefined) ?? 20,
+      queueMax: (opts['export-queue'] as number | undefined) ?? 100_000,
+      clock,
+    },
+  };
+}
+
 /**
  * Open every output. Throws (with a message for the user) when a file or the dump directory
  * cannot be opened; collectors never fail here.
@@ -68,37 +100,10 @@ export function checkCollectors(s: OutputSettings): void {
 export async function openOutputs(opts: Opts, s: OutputSettings, engine: Engine, clock: 'capture' | 'wall'): Promise<RecordOutputs> {
   let out: LineWriter | null = null;
   let dumpFile: LineWriter | null = null;
-  let dump: DumpWriter | null = null;
-  const exporters: Exporter[] = [];
-  const exportOpts: ExporterOptions = {
-    format: (opts['export-format'] as 'ipfix' | 'v9' | undefined) ?? 'ipfix',
-    observationDomain: (opts['observation-domain'] as number | undefined) ?? 0,
-    mtu: (opts.mtu as number | undefined) ?? 1400,
-    templateRefresh: (opts['template-refresh'] as number | undefined) ?? 20,
-    queueMax: (opts['export-queue'] as number | undefined) ?? 100_000,
-    clock,
-    captureNow: () => engine.now(),
-  };
   if (s.format !== 'none') out = typeof opts.out === 'string' ? await LineWriter.file(opts.out) : LineWriter.stdout();
   if (typeof opts['dump-file'] === 'string') dumpFile = await LineWriter.file(opts['dump-file']);
-  if (typeof opts['dump-dir'] === 'string') {
-    dump = await DumpWriter.open(opts['dump-dir'], {
-      nested: opts['dont-nest-dump-dirs'] !== true,
-      maxLines: opts['max-log-lines'] as number | undefined,
-      template: s.template,
-      timestampFormat: s.tsFormat,
-      separator: (opts['csv-separator'] as string | undefined) ?? '|',
-      execCmd: opts['sip-exec-cmd'] as string | undefined,
-      clock,
-      onWarning: (m) => process.stderr.write(`sipscope: dump: ${m}\n`),
-    });
-  }
-  if (typeof opts['ipfix-file'] === 'string') exporters.push(await fileExporter(opts['ipfix-file'], exportOpts));
-  for (const c of s.collectors) {
-    const x = collectorExporter(c, exportOpts);
-    x.onWarning = (m) => process.stderr.write(`sipscope: ${m} (the run goes on)\n`);
-    exporters.push(x);
-  }
+  const config = exportConfig(opts, s, clock);
+  const exports = config && (await ExportHost.start(config, () => engine.now(), (line) => process.stderr.write(`sipscope: ${line}\n`)));
   const lineOpts = { timestampFormat: s.tsFormat, separator: s.sep };
   const line: (r: CallRecord) => string =
     s.format === 'jsonl' ? jsonLine : s.format === 'csv' ? (r) => csvLine(r, s.template, lineOpts) : tableLine;
@@ -110,5 +115,5 @@ export async function openOutputs(opts: Opts, s: OutputSettings, engine: Engine,
     ...(out ? [{ writer: out, lineOf: line }] : []),
     ...(dumpFile ? [{ writer: dumpFile, lineOf: (r: CallRecord) => dumpLine(r, s.template, dumpOpts) }] : []),
   ];
-  return new RecordOutputs(lines, dump, exporters);
+  return new RecordOutputs(lines, exports);
 }

@@ -1,0 +1,131 @@
+// Main-thread side of the export worker (export-worker.ts): records go over in batches, so the
+// thread that parses the capture only hands them on. A bounded number of records may be on
+// their way; beyond it drained() waits for the worker (back-pressure between input chunks).
+
+import { Worker } from 'node:worker_threads';
+import type { CallRecord } from '../shared/calls.ts';
+import { checkExportConfig, type ExportConfig } from './export-outputs.ts';
+import { packRecord } from './record-wire.ts';
+
+export type HostMessage = { t: 'records'; records: (string | number)[]; count: number; now: number } | { t: 'close'; now: number };
+export type WorkerMessage =
+  | { t: 'openFailed'; message: string }
+  | { t: 'ack'; n: number }
+  | { t: 'warn'; line: string }
+  | { t: 'fatal'; message: string }
+  | { t: 'closed'; problems: string[]; summary: string[] };
+
+/** records per message to the worker (a message costs about as much as a few records) */
+const BATCH = 256;
+/** records sent but not yet written by the worker before drained() waits */
+const MAX_IN_FLIGHT = 16_384;
+
+export class ExportHost {
+  /** the worker said the run must stop (the dump directory failed), or the worker died */
+  fatal: Error | null = null;
+  private batch: (string | number)[] = [];
+  private batchCount = 0;
+  private inFlight = 0;
+  private waiters: (() => void)[] = [];
+  private result: { problems: string[]; summary: string[] } | null = null;
+  private done: Promise<void>;
+  private settle!: () => void;
+
+  private constructor(
+    private readonly worker: Worker,
+    private readonly captureNow: () => number,
+  ) {
+    this.done = new Promise((resolve) => (this.settle = resolve));
+  }
+
+  /**
+   * Check that the outputs can be opened (throws with the user's message when one cannot), then
+   * start the worker. Reading need not wait for the worker: records queue up until it is ready.
+   */
+  static async start(config: ExportConfig, captureNow: () => number, warn: (line: string) => void): Promise<ExportHost> {
+    await checkExportConfig(config);
+    // bundled: build/export-worker.js beside build/cli.js; from source (tests run node/cli.ts
+    // under tsx): node/export-worker.ts, with tsx loaded in the worker too
+    const workerData = { config, now: captureNow() };
+    const worker = import.meta.url.endsWith('.ts')
+      ? new Worker(`import('tsx/esm/api').then((t) => t.register()).then(() => import(${JSON.stringify(new URL('./export-worker.ts', import.meta.url).href)}))`, { eval: true, workerData })
+      : new Worker(new URL('./export-worker.js', import.meta.url), { workerData });
+    const host = new ExportHost(worker, captureNow);
+    worker.on('message', (m: WorkerMessage) => {
+      switch (m.t) {
+        case 'openFailed':
+          host.fatal ??= new Error(m.message);
+          return;
+        case 'ack':
+          host.inFlight -= m.n;
+          return host.wake();
+        case 'warn':
+          return warn(m.line);
+        case 'fatal':
+          host.fatal ??= new Error(m.message);
+          return;
+        case 'closed':
+          // every output is closed: the thread has nothing left to do
+          host.result = { problems: m.problems, summary: m.summary };
+          host.settle();
+          void worker.terminate();
+          return;
+      }
+    });
+    worker.on('error', (e) => {
+      host.fatal ??= new Error(`export failed: ${e.message}`);
+    });
+    worker.on('exit', () => {
+      if (host.result === null) host.fatal ??= new Error('export stopped unexpectedly');
+      host.inFlight = 0;
+      host.wake();
+      host.settle();
+    });
+    return host;
+  }
+
+  add(r: CallRecord): void {
+    packRecord(r, this.batch);
+    if (++this.batchCount >= BATCH) this.flush();
+  }
+
+  /** Send the records collected so far (live mode: a record leaves when its call ends). */
+  flush(): void {
+    if (this.batchCount === 0 || this.result !== null) return;
+    this.inFlight += this.batchCount;
+    this.post({ t: 'records', records: this.batch, count: this.batchCount, now: this.captureNow() });
+    this.batch = [];
+    this.batchCount = 0;
+  }
+
+  async drained(): Promise<void> {
+    this.flush();
+    while (this.inFlight > MAX_IN_FLIGHT) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Deliver everything, close the outputs in the worker; returns the problems to report. */
+  async close(): Promise<string[]> {
+    this.flush();
+    this.post({ t: 'close', now: this.captureNow() });
+    await this.done;
+    const problems = this.result?.problems ?? [];
+    if (this.result === null && this.fatal) problems.push(this.fatal.message);
+    return problems;
+  }
+
+  summary(): string[] {
+    return this.result?.summary ?? [];
+  }
+
+  private post(m: HostMessage): void {
+    try {
+      this.worker.postMessage(m);
+    } catch (e) {
+      this.fatal ??= new Error(`export failed: ${(e as Error).message}`);
+    }
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+}
