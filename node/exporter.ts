@@ -82,19 +82,48 @@ export abstract class Exporter {
   abstract close(graceMs?: number): Promise<void>;
 }
 
-/** UDP: fire and forget, templates first and then periodically (RFC 7011 §8.4). */
+/**
+ * UDP: fire and forget, templates first and then periodically (RFC 7011 §8.4). The socket is
+ * connected, so a collector that refuses (ICMP port unreachable) shows: the kernel fails the next
+ * send with ECONNREFUSED (that datagram is not sent) and the refused one takes its record back
+ * from "delivered". The refusal of the very last datagram cannot be known.
+ */
 class UdpExporter extends Exporter {
   private sock: UdpSocket;
   private sinceTemplates = Infinity;
   private lastTemplateTime = -Infinity;
   private inFlight = 0;
   private waiters: (() => void)[] = [];
+  /** messages made before the socket is connected (the name may need a lookup) */
+  private pending: { msg: Uint8Array; records: number }[] | null = [];
+  private connectError: Error | null = null;
+  /** records of the last datagram the kernel took: the one a refusal is about */
+  private lastSent = 0;
 
   constructor(private readonly c: CollectorUrl, opts: ExporterOptions) {
     super(`udp://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`, opts);
     this.sock = createSocket(isIP(c.host) === 6 || c.host.includes(':') ? 'udp6' : 'udp4');
-    this.sock.on('error', (e) => this.warn(`collector ${this.stats.target}: ${e.message}`));
+    this.sock.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'ECONNREFUSED') this.refused();
+      else this.warn(`collector ${this.stats.target}: ${e.message}`);
+    });
+    this.sock.connect(c.port, c.host, (err?: Error) => {
+      if (err) return this.giveUp(err);
+      const p = this.pending ?? [];
+      this.pending = null;
+      for (const m of p) this.send(m.msg, m.records);
+      this.wake();
+    });
     this.sock.unref();
+  }
+
+  /** The socket could not connect (e.g. the name does not resolve): nothing will be delivered. */
+  private giveUp(err: Error): void {
+    this.connectError = err;
+    for (const m of this.pending ?? []) this.stats.undelivered += m.records;
+    this.pending = null;
+    this.warn(`collector ${this.stats.target}: ${err.message}`);
+    this.wake();
   }
 
   add(r: CallRecord): void {
@@ -112,26 +141,53 @@ class UdpExporter extends Exporter {
   }
 
   private send(msg: Uint8Array, records: number): void {
+    if (this.connectError) {
+      this.stats.undelivered += records;
+      return;
+    }
+    if (this.pending) {
+      this.pending.push({ msg, records });
+      return;
+    }
     this.inFlight++;
     this.stats.messages++;
     this.stats.bytes += msg.length;
-    this.sock.send(msg, this.c.port, this.c.host, (err) => {
+    this.sock.send(msg, (err) => {
       this.inFlight--;
       if (err) {
         this.stats.undelivered += records;
-        this.warn(`collector ${this.stats.target}: ${err.message}`);
-      } else this.stats.delivered += records;
-      if (this.inFlight < 256) for (const w of this.waiters.splice(0)) w();
+        if ((err as NodeJS.ErrnoException).code === 'ECONNREFUSED') this.refused();
+        else this.warn(`collector ${this.stats.target}: ${err.message}`);
+      } else {
+        this.stats.delivered += records;
+        this.lastSent = records;
+      }
+      if (this.inFlight < 256) this.wake();
     });
   }
 
+  /** The collector refused the last datagram sent. */
+  private refused(): void {
+    this.stats.delivered -= this.lastSent;
+    this.stats.undelivered += this.lastSent;
+    this.lastSent = 0;
+    this.warn(`collector ${this.stats.target}: refused (ICMP port unreachable: nothing listens there)`);
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
+  }
+
   drained(): Promise<void> {
-    if (this.inFlight < 1024) return Promise.resolve();
+    if (this.inFlight < 1024 && (this.pending?.length ?? 0) < 1024) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  async close(): Promise<void> {
-    while (this.inFlight > 0) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  async close(graceMs = 5000): Promise<void> {
+    // a name still being looked up gets the grace period, like a TCP collector that is away
+    const timer = setTimeout(() => this.pending !== null && this.giveUp(new Error(`not connected after ${graceMs / 1000} s`)), graceMs);
+    while (this.inFlight > 0 || this.pending !== null) await new Promise<void>((resolve) => this.waiters.push(resolve));
+    clearTimeout(timer);
     await new Promise<void>((resolve) => this.sock.close(() => resolve()));
   }
 }
