@@ -69,6 +69,7 @@ export class LineWriter {
   async close(): Promise<void> {
     this.flushSync();
     await this.drained();
-    if (this.owned) await new Promise<void>((resolve) => this.out.end(resolve));
+    // end()'s callback gets the error of the last write (a full disk) before 'error' is emitted
+    if (this.owned) await new Promise<void>((resolve) => this.out.end((e?: Error | null) => ((this.failed ??= e ?? null), resolve())));
   }
 }

@@ -457,6 +457,14 @@ describe('inputs', () => {
     expect(longer.map((x) => x.SIP_CALL_ID)).toEqual(['later-call@test', 'idle-invite@test']);
   });
 
+  test.runIf(existsSync('/dev/full'))('--out and --dump-file on a full disk (/dev/full): one clear error, exit 1, even for a few records', async () => {
+    for (const opt of ['--out', '--dump-file']) {
+      const r = await run(['read', SAMPLE, '-q', '--format', opt === '--out' ? 'jsonl' : 'none', opt, '/dev/full']);
+      expect(r.code, `${opt}: ${r.stderr}`).toBe(1);
+      expect(lines(r.stderr)).toEqual([expect.stringMatching(/^sipscope: writing records failed: ENOSPC/)]);
+    }
+  });
+
   test('a missing file: exit 1, the message names it, the other files are still read', async () => {
     const missing = join(dir, 'does-not-exist.pcap');
     const r = await run(['read', missing, SAMPLE, '--format', 'jsonl']);
