@@ -12,6 +12,7 @@ interface OptionSpec {
   help: string;
   choices?: readonly string[];
   min?: number;
+  max?: number;
   integer?: boolean;
 }
 
@@ -33,9 +34,9 @@ export const READ_OPTIONS: readonly OptionSpec[] = [
   { name: 'collector', kind: 'list', arg: 'udp://HOST:PORT|tcp://HOST:PORT', help: 'send IPFIX / NetFlow v9 to a collector (repeatable)' },
   { name: 'ipfix-file', kind: 'string', arg: 'F.ipfix', help: 'write the export messages to a file (RFC 5655 for IPFIX)' },
   { name: 'export-format', kind: 'string', arg: 'ipfix|v9', choices: ['ipfix', 'v9'], help: 'export protocol (ipfix)' },
-  { name: 'observation-domain', kind: 'number', arg: 'N', min: 0, integer: true, help: 'IPFIX observation domain / v9 source id (0)' },
+  { name: 'observation-domain', kind: 'number', arg: 'N', min: 0, max: 0xffff_ffff, integer: true, help: 'IPFIX observation domain / v9 source id (0)' },
   { name: 'template-refresh', kind: 'number', arg: 'N', min: 1, integer: true, help: 'UDP: templates again every N messages (20) and every 60 s' },
-  { name: 'mtu', kind: 'number', arg: 'BYTES', min: 512, integer: true, help: 'largest export message (1400)' },
+  { name: 'mtu', kind: 'number', arg: 'BYTES', min: 512, max: 65535, integer: true, help: 'largest export message (1400; at least 1287 for IPFIX, 1288 for v9: one whole record)' },
   { name: 'export-queue', kind: 'number', arg: 'N', min: 1, integer: true, help: 'records kept while a TCP collector is away (100000)' },
   { name: 'quiet', short: 'q', kind: 'flag', help: 'no statistics at the end' },
   { name: 'no-progress', kind: 'flag', help: 'no progress bar, even on a terminal' },
@@ -96,8 +97,15 @@ export function parseArgs(argv: string[], specs: readonly OptionSpec[]): Parsed 
     }
     if (spec.kind === 'number') {
       const n = Number(value);
-      if (value.trim() === '' || !Number.isFinite(n) || (spec.integer && !Number.isInteger(n)) || (spec.min !== undefined && n < spec.min)) {
-        throw new UsageError(`--${spec.name} needs ${spec.integer ? 'a whole number' : 'a number'}${spec.min !== undefined ? ` ≥ ${spec.min}` : ''} (got "${value}")`);
+      if (
+        value.trim() === '' ||
+        !Number.isFinite(n) ||
+        (spec.integer && !Number.isInteger(n)) ||
+        (spec.min !== undefined && n < spec.min) ||
+        (spec.max !== undefined && n > spec.max)
+      ) {
+        const range = spec.max !== undefined ? ` from ${spec.min ?? 0} to ${spec.max}` : spec.min !== undefined ? ` ≥ ${spec.min}` : '';
+        throw new UsageError(`--${spec.name} needs ${spec.integer ? 'a whole number' : 'a number'}${range} (got "${value}")`);
       }
       opts[spec.name] = n;
     } else if (spec.kind === 'list') {

@@ -6,6 +6,7 @@ import { UsageError, type Parsed } from './args.ts';
 import { LineWriter } from './output.ts';
 import { RecordOutputs } from './outputs.ts';
 import { parseCollector } from './exporter.ts';
+import { FlowEncoder, type ExportFormat } from '../shared/ipfix.ts';
 import { ExportHost } from './export-host.ts';
 import type { ExportConfig } from './export-outputs.ts';
 import type { Engine } from '../shared/engine.ts';
@@ -49,7 +50,18 @@ export function outputSettings(opts: Opts): OutputSettings {
   if (tsFormat > 2) throw new UsageError('--timestamp-format must be 0, 1 or 2');
   const sep = (opts['csv-separator'] as string | undefined) ?? ',';
   if (sep.length !== 1) throw new UsageError('--csv-separator must be one character');
+  // a quote or a line end as separator would make lines that cannot be split again
+  if (sep === '"' || sep === '\r' || sep === '\n') throw new UsageError('--csv-separator cannot be a double quote or a line end');
+  checkMtu(opts);
   return { format, template, tsFormat: tsFormat as TimestampFormat, sep, collectors: (opts.collector as string[] | undefined) ?? [] };
+}
+
+/** --mtu must hold the largest record of the chosen format alone (SPEC §5.1: never longer). */
+function checkMtu(opts: Opts): void {
+  if (typeof opts.mtu !== 'number') return;
+  const format = (opts['export-format'] as ExportFormat | undefined) ?? 'ipfix';
+  const min = new FlowEncoder({ format }).minMtu;
+  if (opts.mtu < min) throw new UsageError(`--mtu ${opts.mtu} is too small: one ${format === 'v9' ? 'NetFlow v9' : 'IPFIX'} record takes up to ${min} bytes with its headers`);
 }
 
 export function checkCollectors(s: OutputSettings): void {

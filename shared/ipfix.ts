@@ -182,6 +182,11 @@ export class FlowEncoder {
     return (ipVersion === 4 ? this.t4 : this.t6).slots.map((s) => s.f);
   }
 
+  /** Smallest mtu that holds every record: a message with the largest possible record alone. */
+  get minMtu(): number {
+    return this.headerLen + this.setLength(Math.max(this.t4.maxRecord, this.t6.maxRecord));
+  }
+
   /** Next sequence number: IPFIX data records / v9 packets sent so far (modulo 2^32). */
   get sequence(): number {
     return this.seq;

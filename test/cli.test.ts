@@ -491,6 +491,11 @@ describe('usage', () => {
     ['--idle-timeout abc', ['read', SAMPLE, '--idle-timeout', 'abc'], /--idle-timeout.*abc/],
     ['--idle-timeout without a value', ['read', SAMPLE, '--idle-timeout'], /--idle-timeout/],
     ['an unknown command', ['frobnicate', SAMPLE], /unknown command "frobnicate"/],
+    // a message must never be longer than the mtu (SPEC §5.1): one whole record is the least
+    ['--mtu smaller than one IPFIX record', ['read', SAMPLE, '--mtu', '1286', '--ipfix-file', '/dev/null'], /--mtu 1286 is too small: .* 1287 bytes/],
+    ['--mtu smaller than one v9 record', ['read', SAMPLE, '--mtu', '1287', '--export-format', 'v9', '--ipfix-file', '/dev/null'], /1288 bytes/],
+    ['--observation-domain beyond 32 bits', ['read', SAMPLE, '--observation-domain', '4294967296'], /from 0 to 4294967295/],
+    ['--csv-separator \'"\'', ['read', SAMPLE, '--format', 'csv', '--csv-separator', '"'], /double quote/],
   ];
   for (const [what, args, message] of usageCases) {
     test(`${what}: exit 2 with a message`, async () => {
