@@ -25,6 +25,8 @@ export class ExportHost {
   fatal: Error | null = null;
   private batch: (string | number)[] = [];
   private batchCount = 0;
+  /** capture minute of the last message to the worker */
+  private minuteSent = -Infinity;
   private inFlight = 0;
   private waiters: (() => void)[] = [];
   private result: { problems: string[]; summary: string[] } | null = null;
@@ -89,11 +91,16 @@ export class ExportHost {
     if (++this.batchCount >= BATCH) this.flush();
   }
 
-  /** Send the records collected so far (live mode: a record leaves when its call ends). */
+  /** Send the records collected so far (live mode: a record leaves when its call ends). Without
+   *  records, a new minute of capture time is still sent on (the dump file of the last one ends). */
   flush(): void {
-    if (this.batchCount === 0 || this.result !== null) return;
+    if (this.result !== null) return;
+    const now = this.captureNow();
+    const minute = Math.floor(now / 60);
+    if (this.batchCount === 0 && minute <= this.minuteSent) return;
+    this.minuteSent = minute;
     this.inFlight += this.batchCount;
-    this.post({ t: 'records', records: this.batch, count: this.batchCount, now: this.captureNow() });
+    this.post({ t: 'records', records: this.batch, count: this.batchCount, now });
     this.batch = [];
     this.batchCount = 0;
   }

@@ -89,12 +89,24 @@ export class ExportOutputs {
     for (const x of this.exporters) x.add(r);
   }
 
+  /** Capture time has reached `sec` (file mode): a dump file whose minute is over is finished now,
+   *  not when the next record comes. */
+  tick(sec: number): void {
+    if (!this.dump || this.fatal) return;
+    try {
+      this.dump.tick(sec);
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
   private fail(e: unknown): void {
     this.fatal ??= e instanceof Error ? e : new Error(String(e));
   }
 
-  /** Resolves when every output has caught up (back-pressure). */
+  /** Resolves when every output has caught up (back-pressure). Call after each batch of records. */
   async drained(): Promise<void> {
+    for (const x of this.exporters) x.flush();
     if (this.dump && !this.fatal) {
       // the writer batches its own disk writes; wait only when it says it is behind
       if (this.dumpBehind) await this.dumpBehind;

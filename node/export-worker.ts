@@ -24,6 +24,7 @@ async function pump(out: ExportOutputs): Promise<void> {
     now = m.now;
     if (m.t === 'records') {
       for (const r of unpackRecords(m.records)) out.add(r);
+      if (config.exporter.clock === 'capture') out.tick(now);
       await out.drained();
       if (out.fatal && !fatalSent) {
         fatalSent = true;

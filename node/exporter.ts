@@ -53,6 +53,8 @@ export interface ExportStats {
 }
 
 const TEMPLATE_REFRESH_SEC = 60;
+/** most records encoded together (they share messages only when the mtu leaves room) */
+const GROUP_MAX = 256;
 
 export abstract class Exporter {
   protected readonly encoder: FlowEncoder;
@@ -76,6 +78,9 @@ export abstract class Exporter {
   }
 
   abstract add(r: CallRecord): void;
+  /** Send what add() holds back: records with the same export time share messages up to the
+   *  mtu (call after each batch of records; close() does it too). */
+  abstract flush(): void;
   /** resolves when the transport has caught up (call between input chunks: back-pressure) */
   abstract drained(): Promise<void>;
   /** deliver what is queued (waiting at most graceMs for a collector), then release the transport */
@@ -126,18 +131,31 @@ class UdpExporter extends Exporter {
     this.wake();
   }
 
+  /** records held for one message, all with export time groupTime */
+  private group: CallRecord[] = [];
+  private groupTime = 0;
+
   add(r: CallRecord): void {
     this.stats.records++;
     const t = this.exportTime(r);
+    if (this.group.length > 0 && (t !== this.groupTime || this.group.length >= GROUP_MAX)) this.flush();
+    this.groupTime = t;
+    this.group.push(r);
+  }
+
+  flush(): void {
+    if (this.group.length === 0) return;
+    const t = this.groupTime;
     const templates = this.sinceTemplates >= this.opts.templateRefresh || t - this.lastTemplateTime >= TEMPLATE_REFRESH_SEC;
-    const msgs = this.encoder.encode([r], t, templates);
+    const msgs = this.encoder.encode(this.group, t, templates);
+    this.group = [];
     if (templates) {
       this.sinceTemplates = 0;
       this.lastTemplateTime = t;
     }
     this.sinceTemplates += msgs.length;
-    // the record travels in the last message (templates may have gone in a message before it)
-    for (let i = 0; i < msgs.length; i++) this.send(msgs[i], i === msgs.length - 1 ? 1 : 0);
+    const counts = this.encoder.lastCounts;
+    for (let i = 0; i < msgs.length; i++) this.send(msgs[i], counts[i]);
   }
 
   private send(msg: Uint8Array, records: number): void {
@@ -184,6 +202,7 @@ class UdpExporter extends Exporter {
   }
 
   async close(graceMs = 5000): Promise<void> {
+    this.flush();
     // a name still being looked up gets the grace period, like a TCP collector that is away
     const timer = setTimeout(() => this.pending !== null && this.giveUp(new Error(`not connected after ${graceMs / 1000} s`)), graceMs);
     while (this.inFlight > 0 || this.pending !== null) await new Promise<void>((resolve) => this.waiters.push(resolve));
@@ -223,7 +242,7 @@ class TcpExporter extends Exporter {
       if (this.connects++ > 0) this.stats.reconnects++;
       this.backoffMs = 250;
       this.encoder.reset(); // a new transport session
-      this.write(this.encoder.templateMessage(this.exportTime(this.queue[0] ?? null)), null);
+      this.write(this.encoder.templateMessage(this.exportTime(this.queue[0] ?? null)), []);
       this.pump();
     });
     s.on('drain', () => {
@@ -249,6 +268,9 @@ class TcpExporter extends Exporter {
     this.stats.records++;
     this.queue.push(r);
     this.trim();
+  }
+
+  flush(): void {
     this.pump();
   }
 
@@ -261,30 +283,34 @@ class TcpExporter extends Exporter {
     this.warn(`collector ${this.stats.target}: queue full (${this.opts.queueMax} records), oldest records dropped`);
   }
 
-  private write(msg: Uint8Array, r: CallRecord | null): boolean {
+  private write(msg: Uint8Array, records: CallRecord[]): boolean {
     this.stats.messages++;
     this.stats.bytes += msg.length;
     this.inFlight++;
     return this.sock!.write(msg, (err) => {
       this.inFlight--;
-      if (r !== null) {
-        if (err) {
-          // the connection went away before this record left: try it on the next connection
-          this.queue.unshift(r);
-          this.trim();
-        } else this.stats.delivered++;
-      }
+      if (err) {
+        // the connection went away before these records left: try them on the next connection
+        this.queue.unshift(...records);
+        this.trim();
+      } else this.stats.delivered += records.length;
       this.wake();
     });
   }
 
-  /** Send queued records while the socket accepts them. */
+  /** Send queued records while the socket accepts them; records with the same export time share messages. */
   private pump(): void {
     while (this.connected && !this.blocked && this.queue.length > 0) {
-      const r = this.queue.shift()!;
-      const msgs = this.encoder.encode([r], this.exportTime(r), false);
+      const t = this.exportTime(this.queue[0]);
+      let n = 1;
+      while (n < this.queue.length && n < GROUP_MAX && this.exportTime(this.queue[n]) === t) n++;
+      const group = this.queue.splice(0, n);
+      const msgs = this.encoder.encode(group, t, false);
+      let k = 0;
       for (let i = 0; i < msgs.length; i++) {
-        if (!this.write(msgs[i], i === msgs.length - 1 ? r : null)) this.blocked = true;
+        const c = this.encoder.lastCounts[i];
+        if (!this.write(msgs[i], group.slice(k, k + c))) this.blocked = true;
+        k += c;
       }
     }
     this.wake();
@@ -302,6 +328,7 @@ class TcpExporter extends Exporter {
   }
 
   async close(graceMs = 5000): Promise<void> {
+    this.pump();
     const deadline = Date.now() + graceMs;
     // wait (keeping the process alive) while records remain and the collector may come back
     while ((this.queue.length > 0 || this.inFlight > 0) && Date.now() < deadline) {
@@ -350,18 +377,24 @@ class FileExporter extends Exporter {
 
   add(r: CallRecord): void {
     this.stats.records++;
-    const msgs = this.file.add(r, this.exportTime(r));
+    this.stats.delivered++;
+    this.take(this.file.add(r, this.exportTime(r)));
+  }
+
+  /** The builder decides when records make messages (deterministically): nothing to do here. */
+  flush(): void {}
+
+  private take(msgs: Uint8Array[]): void {
     for (const m of msgs) {
       this.pending.push(m);
       this.pendingBytes += m.length;
       this.stats.messages++;
       this.stats.bytes += m.length;
     }
-    this.stats.delivered++;
-    if (this.pendingBytes >= 1 << 20) this.flush();
+    if (this.pendingBytes >= 1 << 20) this.write();
   }
 
-  private flush(): void {
+  private write(): void {
     if (this.pending.length === 0 || !this.fh) return;
     const chunk = Buffer.concat(this.pending);
     this.pending = [];
@@ -383,9 +416,9 @@ class FileExporter extends Exporter {
   }
 
   async close(): Promise<void> {
-    // a file with no call still gets the templates, so collectors can read it
-    for (const m of this.file.end(this.exportTime(null))) this.pending.push(m);
-    this.flush();
+    // the records still held; a file with no call still gets the templates, so collectors can read it
+    this.take(this.file.end(this.exportTime(null)));
+    this.write();
     await this.writing;
     await this.fh?.close();
     this.fh = null;

@@ -2,9 +2,11 @@
 // back to back with --export-format v9. One builder for the CLI (node/exporter.ts FileExporter)
 // and the browser's download, so both write the same bytes for the same records.
 //
-// Rules: the templates start the first message of the file; every record is encoded alone, in
-// the order records are exported, with its own export time; a file without any record still
+// Rules: the templates start the first message of the file; records go in the order they are
+// exported; consecutive records with the same export second share messages (up to the mtu, so at
+// the default 1400 bytes each record is a message of its own); a file without any record still
 // gets one template-only message (so collectors can read it), stamped with the time given to end().
+// Which records share a message depends only on the records, never on how they were handed in.
 
 import type { CallRecord } from './calls.ts';
 import type { FlowEncoder } from './ipfix.ts';
@@ -14,26 +16,41 @@ export function captureExportTime(r: CallRecord): number {
   return Math.floor(r.exportedAt);
 }
 
+/** Records held for one encode at most (a bound on memory; the cut is still a function of the records). */
+const MAX_GROUP = 256;
+
 export class ExportFileBuilder {
   private started = false;
   private ended = false;
+  private group: CallRecord[] = [];
+  private groupTime = 0;
 
   constructor(readonly encoder: FlowEncoder) {}
 
-  /** The messages for one record, exported at `exportTimeSec` (templates first in the file). */
+  /** Add one record exported at `exportTimeSec`; returns the messages completed by it (often none). */
   add(r: CallRecord, exportTimeSec: number): Uint8Array[] {
     if (this.ended) throw new Error('export file already ended');
-    const msgs = this.encoder.encode([r], exportTimeSec, !this.started);
-    this.started = true;
-    return msgs;
+    const out = this.group.length > 0 && (exportTimeSec !== this.groupTime || this.group.length >= MAX_GROUP) ? this.flush() : [];
+    this.groupTime = exportTimeSec;
+    this.group.push(r);
+    return out;
   }
 
-  /** The last messages of the file: the templates alone when no record was written, else none. */
+  /** The last messages of the file: the records still held, or the templates alone when no record came. */
   end(exportTimeSec: number): Uint8Array[] {
     if (this.ended) return [];
+    const out = this.flush();
     this.ended = true;
-    if (this.started) return [];
+    if (this.started) return out;
     this.started = true;
     return [this.encoder.templateMessage(exportTimeSec)];
+  }
+
+  private flush(): Uint8Array[] {
+    if (this.group.length === 0) return [];
+    const msgs = this.encoder.encode(this.group, this.groupTime, !this.started);
+    this.started = true;
+    this.group = [];
+    return msgs;
   }
 }

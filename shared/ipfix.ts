@@ -4,8 +4,8 @@
 // (fields.ts); this file lists none of them. Runs in Node and in browsers (no Buffer, no node:).
 //
 // Decisions:
-// - Records are grouped by template: the IPv4-flow records (input order) first, then the IPv6
-//   ones; consecutive records of one template share a data set.
+// - Records keep their order; consecutive records of one template (IPv4 or IPv6 flow) share a
+//   data set, so a message may hold 257, 258, 257 sets.
 // - Sequence numbers count what this encoder *built*: every returned message is assumed sent.
 //   IPFIX: data records sent before the message in this transport session (RFC 7011 §3.1, §10);
 //   template records do not count. v9: export packets sent before (template-only ones included).
@@ -212,22 +212,23 @@ export class FlowEncoder {
    */
   encode(records: readonly CallRecord[], exportTimeSec: number, withTemplates: boolean, uptimeMs?: number): Uint8Array[] {
     const out: Uint8Array[] = [];
+    this.lastCounts = [];
     let m = this.newMessage(withTemplates);
-    for (const t of [this.t4, this.t6]) {
-      const v = t === this.t4 ? 4 : 6;
-      for (const r of records) {
-        if (r.flow.ipVersion !== v) continue;
-        const len = this.encodeRecord(t, r);
-        if (m.size + this.growth(m, t.id, len) > this.mtu && (m.dataRecords > 0 || m.templates)) {
-          out.push(this.finish(m, exportTimeSec, uptimeMs));
-          m = this.newMessage(false);
-        }
-        this.add(m, t.id, len);
+    for (const r of records) {
+      const t = r.flow.ipVersion === 6 ? this.t6 : this.t4;
+      const len = this.encodeRecord(t, r);
+      if (m.size + this.growth(m, t.id, len) > this.mtu && (m.dataRecords > 0 || m.templates)) {
+        out.push(this.finish(m, exportTimeSec, uptimeMs));
+        m = this.newMessage(false);
       }
+      this.add(m, t.id, len);
     }
     if (m.dataRecords > 0 || m.templates) out.push(this.finish(m, exportTimeSec, uptimeMs));
     return out;
   }
+
+  /** Data records in each message of the last encode(), in order (records keep their order). */
+  lastCounts: number[] = [];
 
   /** Bytes of one data record (for sizing); the record must match the template of its IP version. */
   recordBytes(r: CallRecord): Uint8Array {
@@ -436,6 +437,7 @@ export class FlowEncoder {
 
   private finish(m: OpenMessage, exportTimeSec: number, uptimeMs: number | undefined): Uint8Array {
     this.closeSet(m);
+    this.lastCounts.push(m.dataRecords);
     const out = this.work;
     const exportTime = u32(exportTimeSec);
     if (this.format === 'ipfix') {

@@ -907,6 +907,71 @@ describe('collector down', () => {
 
 // ================================================================ 6: dump + SIGINT
 
+/** A complete call (INVITE, 200, ACK, BYE, 200) over UDP starting at capture second t. */
+function callPackets(id: string, t: number): Packet[] {
+  const a = '192.0.2.10', b = '198.51.100.20';
+  const hdr = (first: string, cseq: string, toTag = '') =>
+    `${first}\r\nVia: SIP/2.0/UDP ${a}:5060;branch=z9hG4bK-${id}-${cseq.replace(' ', '')}\r\nFrom: <sip:alice@example.com>;tag=f-${id}\r\n` +
+    `To: <sip:bob@example.net>${toTag}\r\nCall-ID: ${id}\r\nCSeq: ${cseq}\r\nContent-Length: 0\r\n\r\n`;
+  const tt = `;tag=t-${id}`;
+  const msgs: [number, boolean, string][] = [
+    [0, true, hdr('INVITE sip:bob@example.net SIP/2.0', '1 INVITE')],
+    [1, false, hdr('SIP/2.0 200 OK', '1 INVITE', tt)],
+    [1.1, true, hdr('ACK sip:bob@example.net SIP/2.0', '1 ACK', tt)],
+    [5, true, hdr('BYE sip:bob@example.net SIP/2.0', '2 BYE', tt)],
+    [5.1, false, hdr('SIP/2.0 200 OK', '2 BYE', tt)],
+  ];
+  return msgs.map(([dt, up, text]) => ({
+    ts: t + dt,
+    data: up ? udpPacketV4(a, 5060, b, 5060, new TextEncoder().encode(text)) : udpPacketV4(b, 5060, a, 5060, new TextEncoder().encode(text)),
+  }));
+}
+
+describe('dump files as capture time goes on', () => {
+  test('read from a pipe: the file of a minute is finished when capture time has passed the minute, not at exit', async () => {
+    const t0 = 1_767_261_600; // 2026-01-01 10:00:00 UTC
+    const first = writePcap([...callPackets('minute-0@x', t0 + 10), { ts: t0 + 75, data: udpPacketV4('192.0.2.1', 9, '192.0.2.2', 9, new Uint8Array(8)) }]);
+    const dump = join(work, 'pipe-dump');
+    const bg = startBg('sipscope', process.execPath, [BIN, 'read', '-', '--dump-dir', dump, '--format', 'none', '-q'], { cwd: repoRoot, env: TZ_ENV, stdin: true });
+    try {
+      bg.proc.stdin!.write(first);
+      // the call ended in 10:00; a packet at 10:01:15 follows and then the pipe is quiet
+      await waitFor(() => existsSync(dump) && filesUnder(dump).includes('2026/01/01/10/00.sip'), 10_000, 'the 10:00 file to be finished', bg);
+      expect(bg.done, 'still reading the pipe').toBe(false);
+      expect(readFileSync(join(dump, '2026/01/01/10/00.sip'), 'utf8').split('\n')[1]).toMatch(/^minute-0@x\|/);
+      bg.proc.stdin!.end();
+      expect(await waitExit(bg, 10_000)).toBe(true);
+      expect(bg.code, bg.stderr()).toBe(0);
+    } finally {
+      await stopBg(bg, 'SIGKILL', 2000);
+    }
+  });
+});
+
+describe('messages of several records', () => {
+  test.skipIf(ipfixDumpGate.missing.length > 0)('with --mtu 9000 records exported in the same second share messages; ipfixDump reads every one', async () => {
+    const t0 = 1_767_261_600;
+    // 20 calls whose BYE/200 come in the same second, then 1 alone
+    const pkts = [...Array.from({ length: 20 }, (_, i) => callPackets(`pack-${i}@x`, t0 + i * 0.01)).flat(), ...callPackets('alone@x', t0 + 30)];
+    pkts.sort((a, b) => (a.ts as number) - (b.ts as number));
+    const pcap = join(work, 'pack.pcap');
+    writeFileSync(pcap, writePcap(pkts));
+    for (const mtu of ['1400', '9000']) {
+      const file = join(work, `pack-${mtu}.ipfix`);
+      const r = await sipscope([pcap, '--format', 'jsonl', '--ipfix-file', file, '--mtu', mtu]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(jsonl(r.stdout)).toHaveLength(21);
+      const s = exportSummary(r.stderr, file)!;
+      if (mtu === '1400') expect(s.messages, 'one record per message at the default mtu').toBe(21);
+      else expect(s.messages, 'the 20 records of one second fill ~7 messages of 9000 bytes, the last is alone').toBeLessThan(10);
+      const d = await run(toolPath('ipfixDump'), ['--in', file, '-s'], { timeoutMs: 30_000 });
+      expect(d.stderr.trim()).toBe('');
+      const st = /File Stats: (\d+) Messages, (\d+) Data Records/.exec(d.stdout);
+      expect(st?.slice(1).map(Number), d.stdout).toEqual([s.messages, 21]);
+    }
+  });
+});
+
 describe('dump directory and SIGINT', () => {
   test('SIGINT mid-run: exit 130 quickly, only complete .sip files', async () => {
     const big = join(work, 'big.pcap');

@@ -344,7 +344,7 @@ describe('IPFIX data records', () => {
     );
   });
 
-  it('IPv6 flow uses template 258 and its IPv6 addresses; sets grouped IPv4 first', () => {
+  it('IPv6 flow uses template 258 and its IPv6 addresses; records keep their order, a set per run of one template', () => {
     const enc = new FlowEncoder({ format: 'ipfix', sipFields: [F('SIP_CALL_STATE'), F('SIP_RTP_IPV4_SRC_ADDR'), F('SIP_RTP_L4_SRC_PORT')] });
     const r6 = rec({ flow: v6flow, SIP_CALL_STATE: 'CALL_ERROR', SIP_RTP_IPV4_SRC_ADDR: '', SIP_RTP_L4_SRC_PORT: 4000 });
     const one = enc.encode([r6], T, false);
@@ -359,14 +359,15 @@ describe('IPFIX data records', () => {
       `),
     );
     const r4 = rec({ SIP_CALL_STATE: 'CALL_STARTED', SIP_RTP_IPV4_SRC_ADDR: '198.51.100.7', SIP_RTP_L4_SRC_PORT: 4002 });
-    const mixed = enc.encode([r6, r4, r6], T, false);
+    const mixed = enc.encode([r6, r4, r4, r6], T, false);
     expect(mixed).toHaveLength(1);
     const { parsed } = parseAll('ipfix', [enc.templateMessage(T), ...mixed]);
     expect(parsed[1].sets.map((s) => [s.id, s.records.length])).toEqual([
-      [257, 1],
-      [258, 2],
+      [258, 1],
+      [257, 2],
+      [258, 1],
     ]);
-    expect(hex(parsed[1].sets[0].records[0][10])).toBe('c6336407'); // 198.51.100.7
+    expect(hex(parsed[1].sets[1].records[0][10])).toBe('c6336407'); // 198.51.100.7
     expect(parsed[1].header.sequence).toBe(1); // after the one record above
   });
 
@@ -560,7 +561,7 @@ describe('MTU', () => {
         expect(parsed[0].sets[0].templates).toHaveLength(2);
         expect(parsed.reduce((n, p) => n + p.dataRecords, 0)).toBe(40);
         const decoded = decodeRecords(format, msgs);
-        const want = [...recs.filter((r) => r.flow.ipVersion === 4), ...recs.filter((r) => r.flow.ipVersion === 6)];
+        const want = recs; // in their order, whatever the template
         expect(decoded.map((d) => d.values.SIP_CALL_ID)).toEqual(want.map((r) => r.SIP_CALL_ID.slice(0, 96)));
         expect(decoded.map((d) => d.tid)).toEqual(want.map((r) => (r.flow.ipVersion === 4 ? 257 : 258)));
         // sequence numbers: IPFIX counts records, v9 packets
@@ -570,6 +571,7 @@ describe('MTU', () => {
           seen += p.dataRecords;
         });
         if (mtu >= 5000) expect(parsed.some((p) => p.dataRecords > 1)).toBe(true);
+        expect(enc.lastCounts).toEqual(parsed.map((p) => p.dataRecords));
       }
     });
 

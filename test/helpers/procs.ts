@@ -31,13 +31,15 @@ export interface StartOptions {
   env?: NodeJS.ProcessEnv;
   /** own process group (kill(-pid) ends its children too); default false */
   group?: boolean;
+  /** give the process a standard input to write to (bg.proc.stdin); default none */
+  stdin?: boolean;
 }
 
 export function startBg(name: string, cmd: string, args: string[], opts: StartOptions = {}): Bg {
   const proc = spawn(cmd, args, {
     cwd: opts.cwd,
     env: opts.env,
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: [opts.stdin ? 'pipe' : 'ignore', 'pipe', 'pipe'],
     detached: opts.group === true,
     windowsHide: true,
   });
