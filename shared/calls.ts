@@ -3,6 +3,7 @@
 
 import { tsSeconds, type Sdp, type SipMessage, type Timestamp, type Transport } from './events.ts';
 import { compareTimestamps, sipField, timestampDiff } from './fields.ts';
+import { splitList } from './header-values.ts';
 
 export type CallState =
   | 'CALL_STARTED'
@@ -405,11 +406,17 @@ class Dialog {
   uac: string | null = null;
   uasUa: string | null = null;
   uasServer: string | null = null;
-  reason: string | null = null;
+  /** Q.850 causes from a BYE/CANCEL and from the setup's final response, with the Reason header
+   *  (as written) each came from and the message number that carried it */
   causeBC = 0;
   causeBCOrder = 0;
+  causeBCText: string | null = null;
   causeFinal = 0;
   causeFinalOrder = 0;
+  causeFinalText: string | null = null;
+  /** without any Q.850 cause: the first Reason header of such a message (e.g. `SIP;cause=200`) */
+  plainReason: string | null = null;
+  plainReasonFromFinal = false;
 
   ipVersion: 4 | 6 = 4;
   src = '';
@@ -908,7 +915,6 @@ export class CallTracker {
       } else if (d.uasUa === null) d.uasUa = ua;
     }
     if (!fromCaller && d.uasServer === null && m.server !== null && m.server !== '') d.uasServer = m.server;
-    if (d.reason === null) d.reason = m.reasonHeader;
     if (m.sdp !== null) this.takeSdp(d, m.sdp, fromCaller);
 
     if (m.isRequest) this.request(d, m, t, initial);
@@ -948,6 +954,8 @@ export class CallTracker {
       d.setupCode = 0;
       d.failTs = null;
       d.causeFinal = 0;
+      d.causeFinalText = null;
+      if (d.plainReasonFromFinal) d.plainReason = null;
       if (d.windowKind === W_FINAL) this.clearWindow(d);
     }
   }
@@ -1003,18 +1011,26 @@ export class CallTracker {
   }
 
   private takeCause(d: Dialog, m: SipMessage, finalResponse: boolean): void {
-    if (finalResponse ? d.causeFinal !== 0 : d.causeBC !== 0) return;
-    for (const r of m.reasons) {
-      const c = q850Cause(r);
-      if (c === 0) continue;
-      if (finalResponse) {
-        d.causeFinal = c;
-        d.causeFinalOrder = d.messages;
-      } else {
-        d.causeBC = c;
-        d.causeBCOrder = d.messages;
+    if (m.reasonHeaders.length === 0 || (finalResponse ? d.causeFinal !== 0 : d.causeBC !== 0)) return;
+    for (const h of m.reasonHeaders) {
+      for (const r of splitList(h)) {
+        const c = q850Cause(r);
+        if (c === 0) continue;
+        if (finalResponse) {
+          d.causeFinal = c;
+          d.causeFinalOrder = d.messages;
+          d.causeFinalText = h;
+        } else {
+          d.causeBC = c;
+          d.causeBCOrder = d.messages;
+          d.causeBCText = h;
+        }
+        return;
       }
-      return;
+    }
+    if (d.plainReason === null) {
+      d.plainReason = m.reasonHeaders[0];
+      d.plainReasonFromFinal = finalResponse;
     }
   }
 
@@ -1196,8 +1212,10 @@ export class CallTracker {
   }
 
   private toRecord(d: Dialog, cause: ExportCause, at: number, rtpPackets: number): CallRecord {
-    let reasonCause = d.causeBC;
-    if (d.causeFinal !== 0 && (reasonCause === 0 || d.causeFinalOrder < d.causeBCOrder)) reasonCause = d.causeFinal;
+    // the first Q.850 cause in message order; `reason` is the header it came from
+    const fromFinal = d.causeFinal !== 0 && (d.causeBC === 0 || d.causeFinalOrder < d.causeBCOrder);
+    const reasonCause = fromFinal ? d.causeFinal : d.causeBC;
+    const reasonText = reasonCause === 0 ? d.plainReason : fromFinal ? d.causeFinalText : d.causeBCText;
     let firstAnswer: Timestamp | null = d.ringingTs;
     if (d.okTs !== null && (firstAnswer === null || compareTimestamps(d.okTs, firstAnswer) < 0)) firstAnswer = d.okTs;
     const src = d.rtpSrcAddr;
@@ -1241,7 +1259,7 @@ export class CallTracker {
       },
       rtpSrc: src !== null && src !== '' ? endpoint(src, d.rtpSrcPort) : null,
       rtpDst: dst !== null && dst !== '' ? endpoint(dst, d.rtpDstPort) : null,
-      reason: d.reason,
+      reason: reasonText,
       messages: d.messages,
       retransmissions: d.retransmissions,
       duplicates: d.duplicates,

@@ -66,10 +66,8 @@ export interface SipMessage {
   toTag: string;
   userAgent: string | null;
   server: string | null;
-  /** every Reason header value, in order (a header with a comma list gives one entry per element) */
-  reasons: string[];
-  /** the first Reason header as written (a comma list kept whole), null when none */
-  reasonHeader: string | null;
+  /** every Reason header value as written, in order (a comma list kept whole) */
+  reasonHeaders: string[];
   contentType: string | null;
   sdp: Sdp | null;
   /** the whole message as captured (start line, headers, body) */

@@ -110,6 +110,8 @@ describe('review: dialog roles and the setup transaction (SPEC §2)', () => {
     expect(r.SIP_INVITE_FAILURE_TIME).toEqual(at(3));
     expect(r.SIP_RESPONSE_CODE).toBe(486);
     expect(r.SIP_REASON_CAUSE).toBe(17);
+    // `reason` is the header the cause came from, not the retried 407's
+    expect(r.reason).toBe('Q.850;cause=17');
     expect(r.SIP_CALL_STATE).toBe('CALL_ERROR');
     expect(r.setupSec).toBeCloseTo(0.4, 9);
   });
@@ -140,9 +142,21 @@ describe('review: times and causes (SPEC §2)', () => {
     feed(s.req('BYE', T0 + 9, { reasons: ['SIP;cause=200', 'Q.850;cause=16'] }), s.res(200, T0 + 9.1, { method: 'BYE' }));
     const r = recs[0];
     expect(r.SIP_REASON_CAUSE).toBe(16);
+    expect(r.reason, 'the Q.850 header, not the 183\'s or the re-INVITE failure\'s').toBe('Q.850;cause=16');
     expect(r.SIP_RESPONSE_CODE).toBe(200);
     expect(r.SIP_CALL_STATE).toBe('CALL_COMPLETED');
     expect(r.durationSec).toBeCloseTo(8, 9);
+  });
+
+  it('without a Q.850 cause, `reason` is the first Reason header of a BYE, CANCEL or failure (SIP;cause=200 on a CANCEL)', () => {
+    const { tr, recs, feed } = tracker();
+    const s = new Scenario('elsewhere', alice, bob);
+    feed(s.req('INVITE', T0), s.res(180, T0 + 0.5), s.req('CANCEL', T0 + 1, { toTag: '', reasons: ['SIP;cause=200;text="Call completed elsewhere"'] }));
+    feed(s.res(200, T0 + 1.1, { method: 'CANCEL' }), s.res(487, T0 + 1.2));
+    tr.finish();
+    expect(recs[0].SIP_REASON_CAUSE).toBe(0);
+    expect(recs[0].reason).toBe('SIP;cause=200;text="Call completed elsewhere"');
+    expect(recs[0].SIP_CALL_STATE).toBe('CALL_CANCELED');
   });
 
   it('SIP_UAS: callee User-Agent wins over its earlier Server header', () => {

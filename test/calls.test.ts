@@ -781,6 +781,6 @@ describe('header helpers', () => {
       s.res(487, T0 + 1.1, { reasons: ['Q.850;cause=127'] }),
     );
     tr.finish();
-    expect(recs[0]).toMatchObject({ SIP_REASON_CAUSE: 31, reason: 'SIP;cause=200', SIP_CALL_STATE: 'CALL_CANCELED' });
+    expect(recs[0]).toMatchObject({ SIP_REASON_CAUSE: 31, reason: 'Q.850;cause=31', SIP_CALL_STATE: 'CALL_CANCELED' });
   });
 });

@@ -262,7 +262,7 @@ describe.skipIf(flowGate.missing.length > 0)('engine vs tshark: recorded SIPp fl
     }
     if (flow.reason) {
       const final = got.find((m) => !m.isRequest && m.status >= 300);
-      expect(final?.reasons).toEqual([flow.reason]);
+      expect(final?.reasonHeaders).toEqual([flow.reason]);
     }
   });
 });

@@ -181,8 +181,7 @@ export function sipMessage(d: MsgDesc): SipMessage {
     toTag: d.toTag,
     userAgent: d.userAgent ?? null,
     server: d.server ?? null,
-    reasons: d.reasons ?? [],
-    reasonHeader: d.reasons?.length ? d.reasons[0] : null, // each reason is its own header line above
+    reasonHeaders: d.reasons ?? [], // each reason is its own header line above
     contentType: sdp ? 'application/sdp' : null,
     sdp: sdp?.sdp ?? null,
     raw,
