@@ -12,21 +12,26 @@ export class LineWriter {
   private waiting: Promise<void> | null = null;
   private failed: Error | null = null;
 
-  private constructor(private readonly out: Writable, private readonly owned: boolean) {
+  private constructor(
+    private readonly out: Writable,
+    private readonly owned: boolean,
+    /** line end (CSV: CRLF) */
+    private readonly eol: string,
+  ) {
     out.on('error', (e: Error) => (this.failed ??= e));
   }
 
-  static stdout(): LineWriter {
-    return new LineWriter(process.stdout, false);
+  static stdout(eol = '\n'): LineWriter {
+    return new LineWriter(process.stdout, false, eol);
   }
 
-  static async file(path: string): Promise<LineWriter> {
+  static async file(path: string, eol = '\n'): Promise<LineWriter> {
     const ws: WriteStream = createWriteStream(path);
     await new Promise<void>((resolve, reject) => {
       ws.once('open', () => resolve());
       ws.once('error', reject);
     });
-    return new LineWriter(ws, true);
+    return new LineWriter(ws, true, eol);
   }
 
   get error(): Error | null {
@@ -35,13 +40,13 @@ export class LineWriter {
 
   line(s: string): void {
     this.buf.push(s);
-    this.size += s.length + 1;
+    this.size += s.length + this.eol.length;
     if (this.size >= FLUSH_AT) this.flushSync();
   }
 
   private flushSync(): void {
     if (this.buf.length === 0 || this.failed) return;
-    const text = this.buf.join('\n') + '\n';
+    const text = this.buf.join(this.eol) + this.eol;
     this.buf = [];
     this.size = 0;
     if (!this.out.write(text) && !this.waiting) {

@@ -11,7 +11,7 @@ import { ExportHost } from './export-host.ts';
 import type { ExportConfig } from './export-outputs.ts';
 import type { Engine } from '../shared/engine.ts';
 import type { CallRecord, TrackerOptions } from '../shared/calls.ts';
-import { jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/format.ts';
+import { CSV_EOL, jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/format.ts';
 import { DEFAULT_TEMPLATE, parseTemplate, type FieldDef, type TimestampFormat } from '../shared/fields.ts';
 
 type Opts = Parsed['opts'];
@@ -112,7 +112,8 @@ export function exportConfig(opts: Opts, s: OutputSettings, clock: 'capture' | '
 export async function openOutputs(opts: Opts, s: OutputSettings, engine: Engine, clock: 'capture' | 'wall'): Promise<RecordOutputs> {
   let out: LineWriter | null = null;
   let dumpFile: LineWriter | null = null;
-  if (s.format !== 'none') out = typeof opts.out === 'string' ? await LineWriter.file(opts.out) : LineWriter.stdout();
+  const eol = s.format === 'csv' ? CSV_EOL : '\n';
+  if (s.format !== 'none') out = typeof opts.out === 'string' ? await LineWriter.file(opts.out, eol) : LineWriter.stdout(eol);
   if (typeof opts['dump-file'] === 'string') dumpFile = await LineWriter.file(opts['dump-file']);
   const config = exportConfig(opts, s, clock);
   const exports = config && (await ExportHost.start(config, () => engine.now(), (line) => process.stderr.write(`sipscope: ${line}\n`)));

@@ -58,6 +58,9 @@ function csvQuote(v: string, sep: string): string {
   return '"' + v.replace(/"/g, '""') + '"';
 }
 
+/** CSV lines end with CRLF (RFC 4180 §2); every other text output with LF. */
+export const CSV_EOL = '\r\n';
+
 export function csvHeader(template: readonly FieldDef[] = DEFAULT_TEMPLATE, separator = ','): string {
   return template.map((f) => csvQuote(f.name, separator)).join(separator);
 }

@@ -278,6 +278,9 @@ describe('output formats', () => {
   test('--format csv: the template header, 6 rows, values as in JSON', async () => {
     const r = await run(['read', SAMPLE, '--format', 'csv', '-q']);
     expect(r.code).toBe(0);
+    // RFC 4180 §2: every line ends with CRLF, and there is no bare LF
+    expect(r.stdout.endsWith('\r\n')).toBe(true);
+    expect(r.stdout.split('\r\n').every((l) => !l.includes('\n'))).toBe(true);
     const rows = parseCsv(r.stdout);
     const header = rows[0];
     expect(header).toEqual([

@@ -5,7 +5,7 @@
 // No DOM, no worker API: it runs in Node too (tests, profiling).
 
 import type { CallRecord } from '../shared/calls.ts';
-import { csvHeader, csvLine, dumpHeader, dumpLine, jsonLine } from '../shared/format.ts';
+import { CSV_EOL, csvHeader, csvLine, dumpHeader, dumpLine, jsonLine } from '../shared/format.ts';
 import { DEFAULT_TEMPLATE, isoTimestamp, type TimestampFormat } from '../shared/fields.ts';
 import { FlowEncoder } from '../shared/ipfix.ts';
 import { ExportFileBuilder, captureExportTime } from '../shared/export-file.ts';
@@ -80,7 +80,7 @@ export class RunState {
     this.tsFormat = options.timestampFormat ?? 1;
     this.ladders = new LadderStore(options.ladderBudget ?? DEFAULT_LADDER_BUDGET);
     // the first lines of the files, as `sipscope read --format csv` and `--dump-file` write them
-    this.sinks.csv.text(csvHeader(DEFAULT_TEMPLATE, ',') + '\n');
+    this.sinks.csv.text(csvHeader(DEFAULT_TEMPLATE, ',') + CSV_EOL);
     this.sinks.dump.text(dumpHeader(DEFAULT_TEMPLATE, '|') + '\n');
   }
 
@@ -91,7 +91,7 @@ export class RunState {
     const [off, len] = this.sinks.jsonl.text(jsonLine(r) + '\n');
     this.jsonOff.push(off);
     this.jsonLen.push(len - 1);
-    this.sinks.csv.text(csvLine(r, DEFAULT_TEMPLATE, { ...lo, separator: ',' }) + '\n');
+    this.sinks.csv.text(csvLine(r, DEFAULT_TEMPLATE, { ...lo, separator: ',' }) + CSV_EOL);
     this.sinks.dump.text(dumpLine(r, DEFAULT_TEMPLATE, { ...lo, separator: '|' }) + '\n');
     const t = captureExportTime(r);
     for (const m of this.ipfix.add(r, t)) this.sinks.ipfix.bytes(m);
