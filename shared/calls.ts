@@ -776,10 +776,12 @@ export class CallTracker {
     const raw = m.raw;
     this.ringExpire(t);
     // an exact copy within 1 ms is a duplicate whatever its addresses (a tap on both sides of a
-    // NAT, bonded interfaces): identical bytes already mean the same Call-ID, CSeq and tags
-    for (let k = 0; k < this.ringCount; k++) {
+    // NAT, bonded interfaces): identical bytes already mean the same Call-ID, CSeq and tags. Its
+    // own hop is still recorded below, so a later copy on that hop is known too.
+    let copy = false;
+    for (let k = 0; k < this.ringCount && !copy; k++) {
       const r = this.ringRaw[(this.ringHead + k) % DUP_RING];
-      if (r !== null && r.length === raw.length && sameBytes(r, raw)) return 2;
+      copy = r !== null && r.length === raw.length && sameBytes(r, raw);
     }
     const sigs = d.sigs;
     let stale = 0;
@@ -808,7 +810,7 @@ export class CallTracker {
         if (t > s.last) s.last = t;
         s.len = raw.length;
         this.ringPut(s, raw, t);
-        return dup ? 2 : 1;
+        return dup || copy ? 2 : 1;
       }
     }
     if (stale > 8) d.sigs = sigs.filter((s) => t - s.first <= WINDOW);
@@ -830,7 +832,7 @@ export class CallTracker {
     };
     d.sigs.push(s);
     this.ringPut(s, raw, t);
-    return 0;
+    return copy ? 2 : 0;
   }
 
   // The duplicate ring: bytes of the messages of the last 1 ms, so an exact copy can be compared

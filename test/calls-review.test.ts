@@ -34,6 +34,23 @@ describe('review: retransmissions and duplicates (SPEC §1)', () => {
     expect(recs[0].messages).toBe(3);
   });
 
+  it('the copy on the second hop is remembered: its own retransmission 2 s later is a retransmission, not a new message', () => {
+    const { tr, recs, feed } = tracker({ keepMessages: true });
+    const s = new Scenario('dup-hop', alice, bob);
+    const inv = s.req('INVITE', T0, { sdp: offerA });
+    const natCopy: SipMessage = { ...inv, src: '192.0.2.99', sport: 40000, ts: ts('1700000000.000400') };
+    const natRetry: SipMessage = { ...natCopy, ts: ts('1700000002.000400') };
+    feed(inv, natCopy, natRetry, s.res(200, T0 + 3, { sdp: answerB }));
+    tr.finish();
+    expect(recs[0].ladder!.map((e) => [e.duplicate, e.retransmission])).toEqual([
+      [false, false],
+      [true, false],
+      [false, true],
+      [false, false],
+    ]);
+    expect(recs[0]).toMatchObject({ duplicates: 1, retransmissions: 1, messages: 4 });
+  });
+
   it('a UDP retransmission of the 200 OK does not move the OK time; a BYE retransmission does not restart the 32 s window', () => {
     const { tr, recs, feed } = tracker();
     const s = new Scenario('rtx', alice, bob);
