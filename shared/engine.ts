@@ -158,14 +158,16 @@ export class Engine {
     this.core.beginFile(index);
   }
 
-  /** Free part of the core's input window. */
-  private window(): Uint8Array {
+  /** Free part of the core's input window: a host that can read straight into memory (a file
+   *  descriptor) writes capture bytes here and calls commitInput(), saving feed()'s copy. The
+   *  view is valid until the next call into the engine. */
+  inputWindow(): Uint8Array {
     this.views();
     return this.u8.subarray(this.core.inPtr(), this.core.inPtr() + this.core.inSpace());
   }
 
-  /** n bytes were written into window(): decode them. */
-  private commit(n: number): void {
+  /** n bytes were written at the start of inputWindow(): decode them. */
+  commitInput(n: number): void {
     this.core.push(n);
     this.pump();
   }
@@ -174,11 +176,11 @@ export class Engine {
   feed(chunk: Uint8Array): void {
     let off = 0;
     while (off < chunk.length) {
-      const w = this.window();
+      const w = this.inputWindow();
       const n = Math.min(w.length, chunk.length - off);
       w.set(chunk.subarray(off, off + n));
       off += n;
-      this.commit(n);
+      this.commitInput(n);
     }
   }
 
