@@ -1,6 +1,7 @@
 // A bounded block allocator for reassembly buffers. Power-of-two size classes from 1 KiB to
 // 512 KiB, each with a free list threaded through the blocks; new blocks are carved from one
-// fixed arena reserved at start-up, so memory never grows past ARENA_SIZE and views stay valid.
+// arena at the end of linear memory, which grows as it fills and never past ARENA_SIZE (the host
+// renews its views of memory after it grows).
 
 import { ARENA_SIZE } from './limits';
 import { count, C_MEM_EXHAUSTED } from './stats';
@@ -13,12 +14,29 @@ let bump: usize = 0;
 let end: usize = 0;
 let freeLists: usize = 0; // CLASSES pointers
 
+/** Linear memory grows in steps of this many 64 KiB pages as the arena fills. */
+const GROW_PAGES: i32 = 16;
+/** Bytes kept readable past the last block (vector loads read up to 15 bytes past a buffer). */
+const GUARD: usize = 64;
+
+/**
+ * The arena is the last thing in linear memory and memory grows only as blocks are carved from
+ * it: growing by the whole ARENA_SIZE at start-up cost ~5 ms, and most captures need no
+ * reassembly at all. Call it after every other allocation (nothing may be allocated after it).
+ */
 export function initArena(): void {
-  base = heap.alloc(ARENA_SIZE);
+  freeLists = heap.alloc(CLASSES * 4);
+  base = (heap.alloc(16) + 15) & ~15;
   bump = base;
   end = base + ARENA_SIZE;
-  freeLists = heap.alloc(CLASSES * 4);
-  memory.fill(freeLists, 0, CLASSES * 4);
+}
+
+/** Memory up to `top` (plus the guard) is there; false when it cannot grow. */
+function reach(top: usize): bool {
+  const have = <usize>memory.size() << 16;
+  if (top + GUARD <= have) return true;
+  const need = <i32>((top + GUARD - have + 0xffff) >> 16);
+  return memory.grow(need > GROW_PAGES ? need : GROW_PAGES) >= 0;
 }
 
 /** Size class able to hold n bytes, or -1 if n is larger than the largest class. */
@@ -53,7 +71,7 @@ export function alloc(n: u32): usize {
     return <usize>p;
   }
   const size = (<usize>1) << <usize>(MIN_SHIFT + <u32>c);
-  if (bump + size > end) {
+  if (bump + size > end || !reach(bump + size)) {
     count(C_MEM_EXHAUSTED);
     return 0;
   }

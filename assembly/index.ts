@@ -73,7 +73,6 @@ export function init(): void {
   ifOff = heap.alloc(MAX_IFACES * 8);
   initStats();
   ctx.initCtx();
-  initArena();
   initSip();
   initSdp();
   initEvents();
@@ -85,6 +84,8 @@ export function init(): void {
   initPorts();
   // guard: vector loads may read up to 15 bytes past the end of the last buffer
   heap.alloc(64);
+  // last: the arena grows memory as it fills (see arena.ts)
+  initArena();
 }
 
 /** Add a SIP port hint (--sip-ports). */

@@ -112,6 +112,7 @@ let addrBuf: usize = 0;
 export function initSdpWatch(): void {
   watchIds = heap.alloc(MAX_WATCH * 4);
   addrBuf = heap.alloc(16);
+  tmpBuf = heap.alloc(16);
 }
 
 /** Watch every RTP audio/video m= line (port != 0) at its media- or session-level c= address. */
@@ -259,8 +260,7 @@ export function parseAddr(p: usize, len: u32, out: usize): bool {
 }
 
 let tmpBuf: usize = 0;
-function addrTmp(): usize {
-  if (tmpBuf == 0) tmpBuf = heap.alloc(16);
+@inline function addrTmp(): usize {
   return tmpBuf;
 }
 

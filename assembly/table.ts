@@ -9,22 +9,21 @@ export class Table {
   hashes: usize = 0; // u32 per entry
   nextFree: usize = 0; // u32 per entry: free-list links
   freeHead: i32 = -1;
+  /** entries never used yet are [fresh, capacity): taken in order before the free list grows */
+  fresh: u32 = 0;
   used: u32 = 0;
   capacity: u32 = 0;
 
+  // Nothing is written here: the memory of a new instance is zero (empty slots), and writing
+  // every slot and link would touch megabytes at start-up for tables that mostly stay empty.
   constructor(capacity: u32) {
     this.capacity = capacity;
     let size: u32 = 1;
     while (size < capacity * 2) size <<= 1;
     this.mask = size - 1;
     this.slots = heap.alloc(<usize>size << 2);
-    memory.fill(this.slots, 0, <usize>size << 2);
     this.hashes = heap.alloc(<usize>capacity << 2);
     this.nextFree = heap.alloc(<usize>capacity << 2);
-    for (let i: u32 = 0; i < capacity; i++) {
-      store<i32>(this.nextFree + (<usize>i << 2), i + 1 < capacity ? <i32>(i + 1) : -1);
-    }
-    this.freeHead = capacity > 0 ? 0 : -1;
   }
 
   /** First slot position to probe for hash h. */
@@ -44,9 +43,12 @@ export class Table {
 
   /** Take a free entry and put it in the index under hash h; -1 when full. */
   insert(h: u32): i32 {
-    const e = this.freeHead;
-    if (e < 0) return -1;
-    this.freeHead = load<i32>(this.nextFree + (<usize>e << 2));
+    let e = this.freeHead;
+    if (e >= 0) this.freeHead = load<i32>(this.nextFree + (<usize>e << 2));
+    else if (this.fresh < this.capacity) {
+      e = <i32>this.fresh;
+      this.fresh++;
+    } else return -1;
     store<u32>(this.hashes + (<usize>e << 2), h);
     let s = this.start(h);
     while (this.at(s) >= 0) s = this.next(s);

@@ -852,6 +852,24 @@ describe('TCP reassembly', () => {
     expectNoOtherProblems(stats);
   });
 
+  test('reassembly memory runs out (700 streams each holding 100 KB of an unfinished message): counted, and SIP after it is still decoded', async () => {
+    // the arena grows linear memory as it fills, up to its 64 MiB; beyond that buffers are refused
+    const pad = `X-Pad: ${'p'.repeat(990)}\r\n`;
+    const head = `INVITE sip:bob@example.com SIP/2.0\r\nVia: SIP/2.0/TCP ${A4};branch=z9hG4bK-big\r\n`;
+    const unfinished = head + pad.repeat(100); // ~100 KB, no blank line: the message never ends
+    const segs: cw.TcpSegment[] = [];
+    for (let i = 0; i < 700; i++) {
+      const flow = new cw.TcpFlow({ ip: A4, port: 20000 + i }, S);
+      segs.push(...flow.handshake(), ...flow.split('c2s', unfinished, [50_000]));
+    }
+    const last = new cw.TcpFlow({ ip: A4, port: 40000 }, S);
+    const inv = req('INVITE', 'after-exhaustion');
+    segs.push(...last.handshake(), last.send('c2s', inv));
+    const { messages, stats } = await run(tcpPcap(segs));
+    expect(stats.counters.memoryExhausted).toBeGreaterThan(0);
+    expect(ids(messages)).toContain('INVITE after-exhaustion@sipscope.test');
+  });
+
   test('two messages coalesced in one segment', async () => {
     const flow = new cw.TcpFlow(C, S);
     const a = resp(100, 'Trying', 'co');
