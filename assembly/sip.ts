@@ -6,6 +6,8 @@ import { u8at, lower, ieq, eq, findLF, findControl } from './mem';
 import { MAX_HDR_ENTRIES } from './limits';
 
 // Header ids: part of the event contract with shared/engine.ts (HEADER_IDS there).
+/** Set in a header entry's id when its value continues on folded lines (the host unfolds it). */
+export const H_FOLDED: u32 = 0x100;
 export const H_CALL_ID: u32 = 1;
 export const H_FROM: u32 = 2;
 export const H_TO: u32 = 3;
@@ -157,7 +159,10 @@ export function scanHeaders(p: usize, len: u32, slLen: u32, record: bool, final:
         let e = stop;
         while (e > pos && (u8at(p + e - 1) == 32 || u8at(p + e - 1) == 9)) e--;
         const off = load<u32>(lastEntry + 4);
-        if (e > off) store<u32>(lastEntry + 8, e - off);
+        if (e > off) {
+          store<u32>(lastEntry + 8, e - off);
+          store<u32>(lastEntry, load<u32>(lastEntry) | H_FOLDED);
+        }
       }
       pos = lf + 1;
       continue;

@@ -106,10 +106,13 @@ export interface FileStatus {
 }
 
 const TRANSPORTS: Transport[] = ['udp', 'udp', 'tcp', 'sctp', 'ws'];
+/** header entry ids (assembly/sip.ts); H_FOLDED marks a value that continues on folded lines */
+const H_FOLDED = 0x100;
 const H_CALL_ID = 1, H_FROM = 2, H_TO = 3, H_CSEQ = 4, H_USER_AGENT = 5, H_SERVER = 6, H_REASON = 7, H_CONTENT_TYPE = 8;
 
 const utf8 = new TextDecoder('utf-8');
 const SLAB_SIZE = 256 << 10;
+const V4_CACHE = 4096;
 
 export class Engine {
   private core: CoreExports;
@@ -118,8 +121,10 @@ export class Engine {
   private dv!: DataView;
   private buffer: ArrayBuffer | null = null;
   private coreWatches: number[] = [];
-  /** IPv4 address text by value: the same few addresses recur in every message */
-  private v4Cache = new Map<number, string>();
+  /** IPv4 address text by value, direct-mapped (the same few addresses recur in every message;
+   *  a Map keyed by numbers above 2^31 was a tenth of the message decoding) */
+  private v4Keys = new Float64Array(V4_CACHE).fill(-1);
+  private v4Text: string[] = new Array<string>(V4_CACHE).fill('');
   /** called for every SIP message, in capture order */
   onMessage: (m: SipMessage) => void = () => {};
   /** called when capture time passes a new second (in frame order, independent of chunking) */
@@ -294,12 +299,11 @@ export class Engine {
     // v4-mapped (::ffff:a.b.c.d) is the common case: cache by the 32-bit value
     if (w[i] !== 0 || w[i + 1] !== 0 || w[i + 2] !== 0xffff0000) return formatIp16(this.u8, o);
     const v = w[i + 3];
-    let s = this.v4Cache.get(v);
-    if (s === undefined) {
-      if (this.v4Cache.size > 4096) this.v4Cache.clear();
-      s = formatIp16(this.u8, o);
-      this.v4Cache.set(v, s);
-    }
+    const k = (v ^ (v >>> 11) ^ (v >>> 22)) & (V4_CACHE - 1);
+    if (this.v4Keys[k] === v) return this.v4Text[k];
+    const s = formatIp16(this.u8, o);
+    this.v4Keys[k] = v;
+    this.v4Text[k] = s;
     return s;
   }
 
@@ -322,7 +326,12 @@ export class Engine {
     const slice = (off: number, len: number): string =>
       aligned ? text.substring(off, off + len) : utf8.decode(raw.subarray(off, off + len));
 
-    const start = slice(0, slLen).replace(/\r?\n$/, '');
+    // the start line without its line end
+    let start = slice(0, slLen);
+    let slEnd = start.length;
+    if (slEnd > 0 && start.charCodeAt(slEnd - 1) === 10) slEnd--;
+    if (slEnd > 0 && start.charCodeAt(slEnd - 1) === 13) slEnd--;
+    if (slEnd < start.length) start = start.substring(0, slEnd);
     const isRequest = !start.startsWith('SIP/2.0 ');
     let method = '';
     let requestUri = '';
@@ -349,9 +358,10 @@ export class Engine {
     let seenCallId = false, seenFrom = false, seenTo = false, seenCseq = false;
     for (let i = 0; i < nHdr; i++) {
       const q = entries + i * 12;
-      const id = dv.getUint32(q, true);
-      const v = unfold(slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true)));
-      switch (id) {
+      const tag = dv.getUint32(q, true);
+      const hv = slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true));
+      const v = tag & H_FOLDED ? unfold(hv) : hv;
+      switch (tag & 0xff) {
         case H_CALL_ID:
           if (!seenCallId) (callId = v.trim()), (seenCallId = true);
           break;
@@ -418,7 +428,7 @@ export class Engine {
 
 /** Folded header lines become one line (RFC 3261 §7.3.1). */
 function unfold(v: string): string {
-  return v.indexOf('\n') < 0 ? v : v.replace(/\r?\n[ \t]+/g, ' ');
+  return v.replace(/\r?\n[ \t]+/g, ' ');
 }
 
 /** Space-separated words (SDP separates fields with single spaces; tolerate runs and tabs). */
