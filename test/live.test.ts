@@ -9,10 +9,11 @@
 //   calls without BYE          SIP 28012/28013, media 28220/28230
 //   call on hold (SIGINT)      SIP 28030/28031, media 28400/28408
 //   raw INVITEs (nobody there) 28040-28049
+//   raw calls with dump + collector 28050-28053, collector 28060
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
-import { createSocket } from 'node:dgram';
+import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -61,6 +62,34 @@ async function sendInvite(callId: string, dport: number, sport: number): Promise
   } finally {
     s.close();
   }
+}
+
+/** Send SIP messages over UDP from 127.0.0.1:sport to 127.0.0.1:dport, one datagram each. */
+async function sendUdp(texts: string[], sport: number, dport: number): Promise<void> {
+  const s = createSocket('udp4');
+  try {
+    await new Promise<void>((res, rej) => {
+      s.once('error', rej);
+      s.bind(sport, '127.0.0.1', () => res());
+    });
+    for (const t of texts) await new Promise<void>((res, rej) => s.send(t, dport, '127.0.0.1', (e) => (e ? rej(e) : res())));
+  } finally {
+    s.close();
+  }
+}
+
+/** The messages of a call between 127.0.0.1:a (caller) and 127.0.0.1:b, as [from caller?, text]. */
+function rawCall(callId: string, a: number, b: number, withBye: boolean): [boolean, string][] {
+  const msg = (first: string, cseq: string, toTag: boolean) =>
+    `${first}\r\nVia: SIP/2.0/UDP 127.0.0.1:${a};branch=z9hG4bK-${callId}-${cseq.split(' ')[0]}\r\nFrom: <sip:alice@127.0.0.1>;tag=a-${callId}\r\n` +
+    `To: <sip:bob@127.0.0.1>${toTag ? `;tag=b-${callId}` : ''}\r\nCall-ID: ${callId}\r\nCSeq: ${cseq}\r\nContent-Length: 0\r\n\r\n`;
+  const out: [boolean, string][] = [
+    [true, msg(`INVITE sip:bob@127.0.0.1:${b} SIP/2.0`, '1 INVITE', false)],
+    [false, msg('SIP/2.0 200 OK', '1 INVITE', true)],
+    [true, msg(`ACK sip:bob@127.0.0.1:${b} SIP/2.0`, '1 ACK', true)],
+  ];
+  if (withBye) out.push([true, msg(`BYE sip:bob@127.0.0.1:${b} SIP/2.0`, '2 BYE', true)], [false, msg('SIP/2.0 200 OK', '2 BYE', true)]);
+  return out;
 }
 
 /** The last status line's numbers (--status-interval). */
@@ -218,6 +247,43 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
     } finally {
       await stopBg(uac, 'SIGKILL');
       await stopBg(uas, 'SIGKILL');
+    }
+  });
+
+  test('--dump-dir and a UDP collector: a call is in both as it ends; SIGINT exports the open call and finishes the file', { timeout: 60_000 }, async () => {
+    const collector: UdpSocket = createSocket('udp4');
+    const got: Buffer[] = [];
+    collector.on('message', (d) => got.push(d));
+    await new Promise<void>((res) => collector.bind(28060, '127.0.0.1', () => res()));
+    const dump = join(dir, 'live-dump');
+    const l = await live(['-i', 'lo', '-f', 'udp and portrange 28050-28053', '--format', 'jsonl', '--status-interval', '0', '--dump-dir', dump, '--collector', 'udp://127.0.0.1:28060']);
+    try {
+      const send = async (id: string, a: number, b: number, bye: boolean) => {
+        for (const [fromCaller, text] of rawCall(id, a, b, bye)) await sendUdp([text], fromCaller ? a : b, fromCaller ? b : a);
+      };
+      await send('live-dump-ended@x', 28050, 28051, true);
+      // ended by 200 OK to BYE: exported while the probe runs, to the collector and the dump
+      await waitFor(() => l.records().length === 1 && got.length >= 1, 15_000, 'the ended call at the collector', l.bg);
+      expect(got[0].readUInt16BE(0), 'an IPFIX message').toBe(10);
+      expect(got.some((d) => d.includes('live-dump-ended@x'))).toBe(true);
+      // answered, never hung up; Ctrl-C right after its last packet still exports it (sipscope
+      // waits for the kernel's last block before stopping tcpdump)
+      await send('live-dump-open@x', 28052, 28053, false);
+      await stopLive(l, 'SIGINT');
+      expect(l.bg.code, l.bg.stderr()).toBe(0);
+      expect(l.records().map((r) => [r.SIP_CALL_ID, r.SIP_CALL_STATE])).toEqual([
+        ['live-dump-ended@x', 'CALL_COMPLETED'],
+        ['live-dump-open@x', 'CALL_IN_PROGRESS'],
+      ]);
+      expect(got.some((d) => d.includes('live-dump-open@x')), 'the open call reached the collector at SIGINT').toBe(true);
+      expect(l.bg.stderr()).toMatch(/export udp:\/\/127\.0\.0\.1:28060: 2\/2 records delivered/);
+      // the dump: finished files only (wall-clock minutes), one line per call
+      const files = (readdirSync(dump, { recursive: true }) as string[]).filter((f) => /\.(sip|temp)$/.test(f));
+      expect(files.every((f) => f.endsWith('.sip')), files.join(' ')).toBe(true);
+      const lines = files.flatMap((f) => readFileSync(join(dump, f), 'utf8').trimEnd().split('\n').slice(1));
+      expect(lines.map((x) => x.split('|')[0]).sort()).toEqual(['live-dump-ended@x', 'live-dump-open@x']);
+    } finally {
+      collector.close();
     }
   });
 
