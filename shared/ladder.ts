@@ -68,7 +68,8 @@ export function endpointText(addr: string, port: number): string {
 /**
  * Short form of a ladder SDP summary (`audio 192.0.2.1:4000 RTP/AVP PCMU,telephone-event`, one
  * section per `; `): codecs and media address per section, e.g. `PCMU,telephone-event 192.0.2.1:4000`;
- * non-audio sections keep their media name in front (`video H264 192.0.2.1:5000`).
+ * non-audio sections keep their media name in front (`video H264 192.0.2.1:5000`). Each payload
+ * name is listed once (offers often repeat one at several clock rates).
  */
 export function shortSdp(summary: string): string {
   const out: string[] = [];
@@ -79,11 +80,23 @@ export function shortSdp(summary: string): string {
       continue;
     }
     const [media, where] = w;
-    const names = w.slice(3).join(' ');
+    const names = uniqueNames(w.slice(3).join(' '));
     const parts = [media === 'audio' ? '' : media, names, /^\d+$/.test(where) ? `port ${where}` : where].filter((p) => p !== '');
     out.push(parts.join(' '));
   }
   return out.join('; ');
+}
+
+function uniqueNames(list: string): string {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (const n of list.split(',')) {
+    const k = n.toLowerCase();
+    if (n === '' || seen.has(k)) continue;
+    seen.add(k);
+    out.push(n);
+  }
+  return out.join(',');
 }
 
 function statusOf(label: string, isRequest: boolean): number {
@@ -154,9 +167,15 @@ export function ladderDate(model: LadderModel): string {
   return model.arrows.length ? isoTimestamp(model.arrows[0].ts).slice(0, 10) : '';
 }
 
-/** What an arrow says: its label, `(SDP)` when it carries a body, and its marks. */
+/** The message's label; a response to anything but an INVITE also names its CSeq method
+ *  (`200 OK (BYE)`), so it is not taken for the answer to the call. */
+export function arrowName(a: Arrow): string {
+  return !a.isRequest && a.cseqMethod !== '' && a.cseqMethod.toUpperCase() !== 'INVITE' ? `${a.label} (${a.cseqMethod})` : a.label;
+}
+
+/** What an arrow says: its name, `(SDP)` when it carries a body, and its marks. */
 export function arrowCaption(a: Arrow): string {
-  let s = a.label;
+  let s = arrowName(a);
   if (a.hasSdp) s += ' (SDP)';
   if (a.retransmission) s += ' (retransmission)';
   else if (a.duplicate) s += ' (duplicate)';

@@ -1,11 +1,13 @@
 // shared/ladder.ts: participants and arrows of a call's messages, the time gutter, the short SDP
-// summary and the text ladder (the browser's SVG view and "ladder as text" download use these).
+// summary and the text ladder (the browser's SVG view and "ladder as text" download use these);
+// web/ladder-svg.ts: the one layout the page's pieces and the SVG download are drawn from.
 
 import { describe, expect, test } from 'vitest';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordsOf } from './helpers/engine.ts';
 import { arrowCaption, arrowTime, endpointText, ladderModel, ladderText, printable, shortSdp, type LadderMessage } from '../shared/ladder.ts';
+import { columnX, ladderLayout, ladderPieces, ladderSvg } from '../web/ladder-svg.ts';
 
 const SAMPLE = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'samples', 'sample.pcap');
 
@@ -85,8 +87,71 @@ describe('ladder model', () => {
     expect(endpointText('2001:db8::1', 5060)).toBe('[2001:db8::1]:5060');
     expect(shortSdp('audio 5004 RTP/AVP PCMU,telephone-event')).toBe('PCMU,telephone-event port 5004');
     expect(shortSdp('image 192.0.2.1:4000 udptl t38')).toBe('image t38 192.0.2.1:4000');
+    // each payload name once (offered at several clock rates)
+    expect(shortSdp('audio 192.0.2.1:4000 RTP/AVP opus,ISAC,ISAC,G722,CN,CN,CN,telephone-event,telephone-event')).toBe(
+      'opus,ISAC,G722,CN,telephone-event 192.0.2.1:4000',
+    );
     expect(printable('a\r\nb\x7f')).toBe('a\\x0D\\x0Ab\\x7F');
     expect(printable('x'.repeat(10), 5)).toBe('xxxx…');
+  });
+});
+
+/** INVITE, 200, ACK, then CANCEL and BYE with their 200s: only the answer to the INVITE goes without its method. */
+const withNonInviteAnswers: LadderMessage[] = [
+  { ...base, frame: 1, ts: ts(0), src: '10.0.0.1', sport: 5060, dst: '10.0.0.2', dport: 5060, label: 'INVITE', isRequest: true },
+  { ...base, frame: 2, ts: ts(1), src: '10.0.0.1', sport: 5060, dst: '10.0.0.2', dport: 5060, label: 'CANCEL', isRequest: true, cseqMethod: 'CANCEL' },
+  { ...base, frame: 3, ts: ts(1), src: '10.0.0.2', sport: 5060, dst: '10.0.0.1', dport: 5060, label: '200 OK', isRequest: false, fromCaller: false, cseqMethod: 'CANCEL' },
+  { ...base, frame: 4, ts: ts(1), src: '10.0.0.2', sport: 5060, dst: '10.0.0.1', dport: 5060, label: '487 Request Terminated', isRequest: false, fromCaller: false },
+  { ...base, frame: 5, ts: ts(2), src: '10.0.0.2', sport: 5060, dst: '10.0.0.1', dport: 5060, label: 'BYE', isRequest: true, fromCaller: false, cseqMethod: 'BYE', cseq: 2 },
+  { ...base, frame: 6, ts: ts(2), src: '10.0.0.1', sport: 5060, dst: '10.0.0.2', dport: 5060, label: '200 OK', isRequest: false, cseqMethod: 'BYE', cseq: 2 },
+];
+
+describe('captions', () => {
+  test('a response to anything but the INVITE names its CSeq method, in the model and the text ladder alike', () => {
+    const m = ladderModel(withNonInviteAnswers);
+    expect(m.arrows.map(arrowCaption)).toEqual(['INVITE', 'CANCEL', '200 OK (CANCEL)', '487 Request Terminated', 'BYE', '200 OK (BYE)']);
+    expect(m.arrows.map((a) => a.label)).toEqual(['INVITE', 'CANCEL', '200 OK', '487 Request Terminated', 'BYE', '200 OK']);
+    const lines = ladderText(m, { time: 'relative' }).split('\n');
+    expect(lines.find((l) => l.startsWith('+1.000000') && l.includes('200 OK'))).toMatch(/\|<-+ 200 OK \(CANCEL\) -+\|/);
+    expect(lines.find((l) => l.startsWith('+2.000000') && l.includes('200 OK'))).toMatch(/\|-+ 200 OK \(BYE\) -+>\|/);
+  });
+});
+
+describe('SVG ladder layout (web/ladder-svg.ts)', () => {
+  const longSdp = `audio 10.0.0.1:4000 RTP/AVP ${Array.from({ length: 30 }, (_, k) => `codec${k}`).join(',')}`;
+  const messages: LadderMessage[] = [
+    ...viaProxy,
+    { ...base, frame: 9, ts: ts(2), src: '10.0.0.1', sport: 5060, dst: '10.0.0.2', dport: 5060, label: 'INVITE', isRequest: true, sdp: longSdp },
+    { ...base, frame: 10, ts: ts(2), src: '10.0.0.2', sport: 5060, dst: '10.0.0.1', dport: 5060, label: `499 ${'Very '.repeat(20)}Long Reason`, isRequest: false, fromCaller: false },
+  ];
+  const model = ladderModel(messages);
+  const L = ladderLayout(model, 'absolute');
+
+  test('columns fit the endpoints and captions within a bound; longer text is cut to the arrow, whole in its tooltip', () => {
+    expect(L.colW).toBeGreaterThanOrEqual(170);
+    expect(L.colW).toBeLessThanOrEqual(270);
+    const k = 4; // the INVITE with the long SDP, between adjacent columns
+    const room = Math.abs(columnX(L, 1) - columnX(L, 0));
+    expect(L.sdps[k].endsWith('…')).toBe(true);
+    expect(L.sdps[k].length * 6.5).toBeLessThanOrEqual(room);
+    expect(L.captions[5].endsWith('…')).toBe(true);
+    expect(L.captions[5].length * 7.5).toBeLessThanOrEqual(room);
+    const svg = ladderSvg(model, { time: 'absolute' });
+    expect(svg).toContain(`<title>INVITE (SDP)\n${shortSdp(longSdp)}\nframe 9 `);
+    expect(svg).toContain(`>${L.sdps[k]}</text>`);
+    // the short SDP line of the 200 is drawn whole
+    expect(svg).toContain(`>${L.fullSdps[3]}</text>`);
+  });
+
+  test('rows with an SDP line are taller; the download is the page\'s pieces in one document', () => {
+    expect(L.rows.map((r) => r.h)).toEqual([30, 30, 30, 42, 42, 30]);
+    expect(L.rows[1].top).toBe(L.rows[0].top + L.rows[0].h);
+    const p = ladderPieces(L);
+    const svg = ladderSvg(model, { time: 'absolute', title: ['Call-ID: x'], footer: ['end'] });
+    for (const piece of [p.corner, p.head, p.gutter, p.body]) expect(svg).toContain(piece);
+    expect(svg.match(/<svg /g)?.length).toBe(1);
+    expect(svg.match(/data-testid="ladder-arrow"/g)?.length).toBe(messages.length);
+    expect(svg.match(/data-testid="ladder-participant"/g)?.length).toBe(3);
   });
 });
 
