@@ -14,7 +14,7 @@ import {
   type RunSummary,
 } from './engine-client.ts';
 import { CallList, sortRows, type Sort, type SortKey } from './CallList.tsx';
-import { LadderView } from './LadderView.tsx';
+import { LadderView, type LadderPrefs } from './LadderView.tsx';
 import { Details } from './Details.tsx';
 import { RunStats, fileProblem } from './RunStats.tsx';
 import { baseName, bytesText, rateText, saveBlob, secondsText } from './util.ts';
@@ -56,6 +56,8 @@ const IDLE: RunView = {
 };
 
 const STATES = ['CALL_COMPLETED', 'CALL_IN_PROGRESS', 'CALL_STARTED', 'CALL_CANCELED', 'CALL_ERROR', 'REGISTER', 'UNKNOWN'];
+/** States of records that are not INVITE dialogs (with "all dialogs"). */
+const NOT_CALLS = new Set(['REGISTER', 'UNKNOWN']);
 
 const DOWNLOADS: { kind: DownloadKind; label: string; ext: string; tip: string }[] = [
   { kind: 'dump', label: 'Dump .sip', ext: 'sip', tip: 'nProbe-style dump file: the bytes of `sipscope read FILE --dump-file X.sip`' },
@@ -87,6 +89,7 @@ export function App() {
   const [options, setOptions] = useState<RunOptions>({});
   const [usedOptions, setUsedOptions] = useState<RunOptions>({});
   const rowsRef = useRef<CallRow[]>([]);
+  const nonCalls = useRef(0);
   const hays = useRef<string[]>([]);
   const [rowsVersion, setRowsVersion] = useState(0);
   const lastBump = useRef(0);
@@ -96,6 +99,8 @@ export function App() {
   const [callData, setCallData] = useState<{ runId: number; i: number; data: CallData | null; error: string | null } | null>(null);
   const [tab, setTab] = useState<Tab>('ladder');
   const [focusLadder, setFocusLadder] = useState(0);
+  // the ladder's drawing options outlive each call's view (it is remounted on every call switch)
+  const [ladderPrefs, setLadderPrefs] = useState<LadderPrefs>({ merge: false, time: 'absolute' });
   const [sort, setSort] = useState<Sort>({ key: 'start', dir: 1 });
   const [query, setQuery] = useState('');
   const [stateFilter, setStateFilter] = useState('');
@@ -129,6 +134,7 @@ export function App() {
       if (files.length === 0) return;
       const id = ++seq.current;
       rowsRef.current = [];
+      nonCalls.current = 0;
       hays.current = [];
       setSelected(null);
       setCallData(null);
@@ -138,7 +144,10 @@ export function App() {
       setRun({ ...IDLE, phase: 'running', files, totalBytes: files.reduce((n, f) => n + f.size, 0), startedAt });
       bumpRows(true);
       const addRows = (rows: CallRow[]) => {
-        for (const r of rows) rowsRef.current.push(r);
+        for (const r of rows) {
+          rowsRef.current.push(r);
+          if (NOT_CALLS.has(r.state)) nonCalls.current++;
+        }
       };
       try {
         const summary = await startRun(files, opts, (u) => {
@@ -254,7 +263,7 @@ export function App() {
   };
 
   // the count of the rows the list shows (rows arriving between redraws are counted at the next one)
-  const total = useMemo(() => rowsRef.current.length, [rowsVersion]);
+  const [total, calls] = useMemo(() => [rowsRef.current.length, rowsRef.current.length - nonCalls.current], [rowsVersion]);
   const selectedRow = selected !== null ? rowsRef.current[selected] ?? null : null;
   const running = run.phase === 'running';
   const finished = run.phase === 'done' && run.summary !== null;
@@ -287,7 +296,7 @@ export function App() {
   let statusText: ReactNode;
   if (run.phase === 'idle') statusText = 'No capture loaded yet.';
   else if (running)
-    statusText = `${run.cancelling ? 'Stopping… ' : ''}Reading ${run.files[run.file]?.name ?? ''}${run.files.length > 1 ? ` (file ${run.file + 1} of ${run.files.length})` : ''}: ${bytesText(run.bytes)} of ${bytesText(run.totalBytes)} · ${rateText(run.bytes, elapsed)} · ${run.records} calls`;
+    statusText = `${run.cancelling ? 'Stopping… ' : ''}Reading ${run.files[run.file]?.name ?? ''}${run.files.length > 1 ? ` (file ${run.file + 1} of ${run.files.length})` : ''}: ${bytesText(run.bytes)} of ${bytesText(run.totalBytes)} · ${rateText(run.bytes, elapsed)} · ${run.records} records`;
   else if (run.phase === 'error') statusText = 'The analysis failed (see below).';
   else
     statusText = `${run.summary?.cancelled ? 'Cancelled' : 'Done'}: ${run.files.map((f) => f.name).join(', ')} · ${bytesText(run.bytes)} in ${secondsText(elapsed)} (${rateText(run.bytes, elapsed)}) · ${run.records} records${
@@ -456,7 +465,7 @@ export function App() {
                 ))}
               </select>
               <span className="count">
-                <b data-testid="call-count">{total}</b> calls
+                <b data-testid="call-count">{total}</b> {calls === total ? (total === 1 ? 'call' : 'calls') : `records (${calls} ${calls === 1 ? 'call' : 'calls'})`}
                 {view.length !== total ? (
                   <>
                     , <span data-testid="shown-count">{view.length}</span> shown
@@ -505,7 +514,7 @@ export function App() {
             <div className="tab-body">
               {tab === 'stats' ? (
                 run.summary ? (
-                  <RunStats summary={run.summary} />
+                  <RunStats summary={run.summary} sizes={run.files.map((f) => f.size)} />
                 ) : (
                   <p className="note">{running ? 'The statistics are shown when the input is read.' : 'No statistics: the analysis did not finish.'}</p>
                 )
@@ -516,7 +525,7 @@ export function App() {
               ) : callData.error || !callData.data ? (
                 <p className="error">{callData.error}</p>
               ) : tab === 'ladder' ? (
-                <LadderView row={selectedRow} data={callData.data} focusToken={focusLadder} />
+                <LadderView row={selectedRow} data={callData.data} focusToken={focusLadder} prefs={ladderPrefs} onPrefs={setLadderPrefs} />
               ) : (
                 <Details row={selectedRow} data={callData.data} />
               )}

@@ -1,12 +1,12 @@
 // The call list: a windowed grid (only the rows in view are in the DOM, so 100k calls scroll as
-// smoothly as 10), sortable columns, keyboard navigation (↑ ↓ PgUp PgDn Home End, Enter opens the
-// ladder), state colours.
+// smoothly as 10), sortable columns (rows without the value last, either way), keyboard navigation
+// (↑ ↓ PgUp PgDn Home End, Enter opens the ladder), state colours.
 
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { CallRow } from './engine-client.ts';
-import { Q850, durationText } from './util.ts';
+import { Q850, durationText, partyText } from './util.ts';
 
-export type SortKey = 'i' | 'start' | 'from' | 'to' | 'state' | 'setup' | 'duration' | 'code' | 'cause' | 'codecs' | 'messages' | 'callId';
+export type SortKey = 'i' | 'start' | 'from' | 'to' | 'addr' | 'state' | 'setup' | 'duration' | 'code' | 'cause' | 'codecs' | 'messages' | 'callId';
 export interface Sort {
   key: SortKey;
   dir: 1 | -1;
@@ -25,35 +25,44 @@ interface Column {
 const num = (v: number | null): string => (v === null ? '' : String(v));
 
 export const COLUMNS: readonly Column[] = [
-  { key: 'i', title: '#', width: '64px', align: 'right', cell: (r) => r.i + 1 },
-  { key: 'start', title: 'Start (UTC)', width: '198px', cell: (r) => r.startText },
-  { key: 'from', title: 'From', width: 'minmax(120px, 1.3fr)', cell: (r) => r.from, tip: (r) => `${r.from}\nUA: ${r.uac}\n${r.src}` },
-  { key: 'to', title: 'To', width: 'minmax(120px, 1.3fr)', cell: (r) => r.to, tip: (r) => `${r.to}\nUA: ${r.uas}\n${r.dst}` },
-  { key: 'state', title: 'State', width: '138px', cell: (r) => <span className={`state state-${r.state}`}>{r.state.replace(/^CALL_/, '')}</span> },
-  { key: 'setup', title: 'Setup', width: '78px', align: 'right', cell: (r) => durationText(r.setup) },
-  { key: 'duration', title: 'Duration', width: '78px', align: 'right', cell: (r) => durationText(r.duration) },
-  { key: 'code', title: 'Response', width: '74px', align: 'right', cell: (r) => (r.code ? r.code : '') },
+  { key: 'i', title: '#', width: '52px', align: 'right', cell: (r) => r.i + 1 },
+  { key: 'start', title: 'Start (UTC)', width: '186px', cell: (r) => r.startText },
+  { key: 'from', title: 'From', width: 'minmax(110px, 1fr)', cell: (r) => partyText(r.from), tip: (r) => `${r.from}\nUA: ${r.uac}\n${r.src}` },
+  { key: 'to', title: 'To', width: 'minmax(110px, 1fr)', cell: (r) => partyText(r.to), tip: (r) => `${r.to}\nUA: ${r.uas}\n${r.dst}` },
+  {
+    key: 'addr',
+    title: 'Caller → callee',
+    width: 'minmax(170px, 1.2fr)',
+    cell: (r) => `${r.src} → ${r.dst}`,
+    tip: (r) => `signalling: ${r.src} → ${r.dst} (${({ 6: 'TCP', 17: 'UDP', 132: 'SCTP' } as Record<number, string>)[r.transport] ?? `protocol ${r.transport}`})`,
+  },
+  { key: 'state', title: 'State', width: '116px', cell: (r) => <span className={`state state-${r.state}`}>{r.state.replace(/^CALL_/, '')}</span> },
+  { key: 'setup', title: 'Setup', width: '70px', align: 'right', cell: (r) => durationText(r.setup) },
+  { key: 'duration', title: 'Duration', width: '74px', align: 'right', cell: (r) => durationText(r.duration) },
+  { key: 'code', title: 'Response', width: '78px', align: 'right', cell: (r) => (r.code ? r.code : '') },
   {
     key: 'cause',
     title: 'Reason',
-    width: '64px',
+    width: '62px',
     align: 'right',
     cell: (r) => (r.cause ? r.cause : ''),
     tip: (r) => (r.cause ? `Q.850 cause ${r.cause}${Q850[r.cause] ? `: ${Q850[r.cause]}` : ''}` : ''),
   },
-  { key: 'codecs', title: 'Codecs', width: 'minmax(80px, 0.8fr)', cell: (r) => r.codecs },
+  { key: 'codecs', title: 'Codecs', width: 'minmax(70px, 0.6fr)', cell: (r) => r.codecs, tip: (r) => r.codecs },
   {
     key: 'messages',
     title: 'Msgs',
-    width: '56px',
+    width: '50px',
     align: 'right',
     cell: (r) => r.messages,
     tip: (r) => `${r.messages} messages, ${r.retransmissions} retransmissions, ${r.duplicates} duplicates`,
   },
-  { key: 'callId', title: 'Call-ID', width: 'minmax(140px, 1.4fr)', cell: (r) => r.callId },
+  { key: 'callId', title: 'Call-ID', width: 'minmax(100px, 0.9fr)', cell: (r) => r.callId, tip: (r) => r.callId },
 ];
 
 export const GRID = COLUMNS.map((c) => c.width).join(' ');
+/** Narrowest the grid gets (the sum of the columns' least widths): fits a 1280 px window. */
+export const GRID_MIN_WIDTH = COLUMNS.reduce((n, c) => n + Number(/(\d+)px/.exec(c.width)?.[1] ?? 0), 0);
 
 function compare(key: SortKey): (a: CallRow, b: CallRow) => number {
   switch (key) {
@@ -65,17 +74,43 @@ function compare(key: SortKey): (a: CallRow, b: CallRow) => number {
       return (a, b) => a[key] - b[key];
     case 'setup':
     case 'duration':
-      // calls without the value last
-      return (a, b) => (a[key] ?? Infinity) - (b[key] ?? Infinity);
+      return (a, b) => (a[key] ?? 0) - (b[key] ?? 0);
+    case 'addr':
+      return (a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0);
     default:
       return (a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0);
   }
 }
 
-/** Rows in the order of a sort (ties keep record order). */
+/** The row has no value in this column (no answer, no response, no cause, no text). */
+function missing(key: SortKey, r: CallRow): boolean {
+  switch (key) {
+    case 'setup':
+    case 'duration':
+      return r[key] === null || !Number.isFinite(r[key]);
+    case 'code':
+    case 'cause':
+      return r[key] === 0;
+    case 'from':
+    case 'to':
+    case 'codecs':
+    case 'callId':
+      return r[key] === '';
+    default:
+      return false;
+  }
+}
+
+/** Rows in the order of a sort; rows without the value last in both directions (ties keep record order). */
 export function sortRows(rows: CallRow[], sort: Sort): CallRow[] {
   const c = compare(sort.key);
-  return rows.sort((a, b) => c(a, b) * sort.dir || a.i - b.i);
+  const key = sort.key;
+  return rows.sort((a, b) => {
+    const ma = missing(key, a);
+    const mb = missing(key, b);
+    if (ma !== mb) return ma ? 1 : -1;
+    return (ma ? 0 : c(a, b) * sort.dir) || a.i - b.i;
+  });
 }
 
 const ROW_H = 28;
@@ -199,7 +234,7 @@ export function CallList({ rows, selected, onSelect, onOpen, sort, onSort, empty
       onKeyDown={onKey}
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
     >
-      <div className="row head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: GRID }}>
+      <div className="row head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: GRID, minWidth: GRID_MIN_WIDTH }}>
         {COLUMNS.map((c) => (
           <div
             key={c.key}
@@ -217,7 +252,7 @@ export function CallList({ rows, selected, onSelect, onOpen, sort, onSort, empty
       {rows.length === 0 ? (
         <div className="list-empty">{empty}</div>
       ) : (
-        <div className="rows" style={{ height: rows.length * ROW_H }}>
+        <div className="rows" style={{ height: rows.length * ROW_H, minWidth: GRID_MIN_WIDTH }}>
           {visible}
         </div>
       )}

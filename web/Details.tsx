@@ -84,7 +84,7 @@ export function Details({ row, data }: { row: CallRow; data: CallData }) {
           <tr data-field="record">
             <th>record</th>
             <td>
-              #{row.i + 1} (line {row.i + 1} of the JSONL, CSV and dump downloads)
+              #{row.i + 1} (line {row.i + 1} of the JSONL download; line {row.i + 2} of the CSV and dump downloads, after their header line)
             </td>
             <td />
           </tr>

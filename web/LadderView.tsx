@@ -1,12 +1,14 @@
-// One call's ladder: the SVG from ladder-svg.ts (one column per endpoint, or per IP), a time
-// gutter (absolute / relative / delta), click an arrow (or ↑ ↓ in the diagram) for the raw
-// message, the RTP endpoints from SDP, and the ladder as SVG or text for download.
+// One call's ladder, laid out by ladder-svg.ts (one column per endpoint, or per IP) with a time
+// gutter (absolute / relative / delta). The participant header stays at the top and the gutter at
+// the left while the arrows scroll. Click an arrow (or ↑ ↓ in the diagram) for the raw message,
+// which opens a panel beside the diagram (Escape or × closes it); the RTP endpoints from SDP; the
+// ladder as SVG or text for download.
 
-import { useEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { CallData, CallRow } from './engine-client.ts';
-import { ladderModel, ladderText, endpointText, type TimeMode } from '../shared/ladder.ts';
+import { arrowName, ladderModel, ladderText, endpointText, type TimeMode } from '../shared/ladder.ts';
 import { isoTimestamp } from '../shared/fields.ts';
-import { COLORS, ladderSvg } from './ladder-svg.ts';
+import { COLORS, arrowSpan, ladderLayout, ladderPieces, ladderSvg, pieceSvg } from './ladder-svg.ts';
 import { safeName, saveBlob } from './util.ts';
 
 const utf8 = new TextDecoder('utf-8');
@@ -28,17 +30,27 @@ export function rtpLines(p: Parsed, rtpPackets: number): string[] {
   return [`RTP (from SDP): caller ${p.rtpSrc ?? '(no SDP)'} <-> callee ${p.rtpDst ?? '(no SDP answer)'}${codecs} · ${rtpPackets} RTP packets counted`];
 }
 
+/** How the user likes the ladder drawn; kept by the page across calls. */
+export interface LadderPrefs {
+  merge: boolean;
+  time: TimeMode;
+}
+
 export interface LadderViewProps {
   row: CallRow;
   data: CallData;
   focusToken: number;
+  prefs: LadderPrefs;
+  onPrefs(p: LadderPrefs): void;
 }
 
-export function LadderView({ row, data, focusToken }: LadderViewProps) {
-  const [merge, setMerge] = useState(false);
-  const [time, setTime] = useState<TimeMode>('absolute');
+export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderViewProps) {
+  const { merge, time } = prefs;
   const [selected, setSelected] = useState<number | null>(null);
   const diagram = useRef<HTMLDivElement>(null);
+  const headRow = useRef<HTMLDivElement>(null);
+  const bodyRow = useRef<HTMLDivElement>(null);
+  const gutter = useRef<HTMLDivElement>(null);
 
   useEffect(() => setSelected(null), [row.i]);
   useEffect(() => {
@@ -54,9 +66,41 @@ export function LadderView({ row, data, focusToken }: LadderViewProps) {
   const model = useMemo(() => (entries ? ladderModel(entries, { mergeByIp: merge }) : null), [entries, merge]);
   const title = useMemo(() => [`Call-ID: ${row.callId}`, `${row.from}  →  ${row.to}  ·  ${row.state}${row.code ? ` ${row.code}` : ''}`], [row]);
   const footer = useMemo(() => rtpLines(parsed, row.rtpPackets), [parsed, row.rtpPackets]);
-  const svg = useMemo(() => (model ? ladderSvg(model, { time, selected, title, footer }) : ''), [model, time, selected, title, footer]);
+  const layout = useMemo(() => (model ? ladderLayout(model, time) : null), [model, time]);
+  // drawn without the selection, which is a class on the row (no redraw on every ↑ ↓)
+  const pieces = useMemo(() => {
+    if (!layout) return null;
+    const p = ladderPieces(layout);
+    return {
+      corner: pieceSvg(p.corner, layout.gutterW, layout.headH),
+      head: pieceSvg(p.head, layout.bodyW, layout.headH),
+      gutter: pieceSvg(p.gutter, layout.gutterW, layout.bodyH),
+      body: pieceSvg(p.body, layout.bodyW, layout.bodyH),
+    };
+  }, [layout]);
 
-  if (!data.ladder.kept || !model || !entries) {
+  // mark the selected row, then bring it into view below the header and right of the gutter
+  useLayoutEffect(() => {
+    const el = diagram.current;
+    if (!el || !layout) return;
+    for (const g of el.querySelectorAll('.selected[data-index]')) g.classList.remove('selected');
+    if (selected === null || !layout.rows[selected]) return;
+    for (const g of el.querySelectorAll(`[data-index="${selected}"]`)) g.classList.add('selected');
+    const r = layout.rows[selected];
+    const headH = headRow.current?.offsetHeight ?? 0;
+    const top = (bodyRow.current?.offsetTop ?? 0) + r.top;
+    const bottom = top + r.h;
+    // a little of the row before / after shows too (all the way up for the first row)
+    if (top < el.scrollTop + headH) el.scrollTop = top - headH - 6;
+    else if (bottom > el.scrollTop + el.clientHeight) el.scrollTop = bottom - el.clientHeight + 6;
+    const gw = gutter.current?.offsetWidth ?? 0;
+    const [lo, hi] = arrowSpan(layout, selected).map((x) => x + gw);
+    // an arrow wider than the view shows its start
+    if (lo < el.scrollLeft + gw) el.scrollLeft = lo - gw;
+    else if (hi > el.scrollLeft + el.clientWidth) el.scrollLeft = Math.min(hi - el.clientWidth, lo - gw);
+  }, [selected, pieces, layout]);
+
+  if (!data.ladder.kept || !model || !entries || !layout || !pieces) {
     return (
       <div className="ladder-pane" data-testid="ladder">
         <p className="note" data-testid="ladder-not-kept">
@@ -67,15 +111,21 @@ export function LadderView({ row, data, focusToken }: LadderViewProps) {
     );
   }
 
+  const n = model.arrows.length;
+  const close = () => {
+    setSelected(null);
+    diagram.current?.focus();
+  };
   const onClick = (e: MouseEvent<HTMLDivElement>) => {
     const g = (e.target as Element).closest?.('[data-index]');
     if (g) setSelected(Number(g.getAttribute('data-index')));
   };
   const onKey = (e: KeyboardEvent<HTMLDivElement>) => {
-    const n = model.arrows.length;
     if (e.key === 'ArrowDown') setSelected((s) => (s === null ? 0 : Math.min(n - 1, s + 1)));
     else if (e.key === 'ArrowUp') setSelected((s) => (s === null ? 0 : Math.max(0, s - 1)));
-    else if (e.key === 'Escape') setSelected(null);
+    else if (e.key === 'Home') setSelected(0);
+    else if (e.key === 'End') setSelected(n - 1);
+    else if (e.key === 'Escape' && selected !== null) setSelected(null);
     else return;
     e.preventDefault();
   };
@@ -88,11 +138,11 @@ export function LadderView({ row, data, focusToken }: LadderViewProps) {
     <div className="ladder-pane">
       <div className="toolbar">
         <label>
-          <input type="checkbox" checked={merge} onChange={(e) => setMerge(e.currentTarget.checked)} data-testid="merge-ip" /> one column per IP
+          <input type="checkbox" checked={merge} onChange={(e) => onPrefs({ ...prefs, merge: e.currentTarget.checked })} data-testid="merge-ip" /> one column per IP
         </label>
         <label>
           time{' '}
-          <select value={time} onChange={(e) => setTime(e.currentTarget.value as TimeMode)} data-testid="time-mode">
+          <select value={time} onChange={(e) => onPrefs({ ...prefs, time: e.currentTarget.value as TimeMode })} data-testid="time-mode">
             <option value="absolute">absolute (UTC)</option>
             <option value="relative">relative to first</option>
             <option value="delta">delta to previous</option>
@@ -119,32 +169,60 @@ export function LadderView({ row, data, focusToken }: LadderViewProps) {
           Ladder .txt
         </button>
       </div>
+      <div className="ladder-title">
+        <span className="parties" title={title.join('\n')}>
+          {title[1]}
+        </span>
+        {sel ? null : <span className="note hint">click an arrow, or ↑ ↓ in the diagram, for the message</span>}
+      </div>
       <div className="ladder-body">
         <div
           className="diagram"
           ref={diagram}
           tabIndex={0}
           data-testid="ladder"
-          data-arrows={model.arrows.length}
+          data-arrows={n}
           aria-label="Ladder diagram: click an arrow or use the arrow keys to see a message"
           onClick={onClick}
           onKeyDown={onKey}
-          dangerouslySetInnerHTML={{ __html: svg }}
-        />
-        <aside className="raw" data-testid="raw-panel">
+        >
+          <div className="lg">
+            <div className="lg-headrow" ref={headRow} data-testid="ladder-head">
+              <div className="lg-corner" dangerouslySetInnerHTML={{ __html: pieces.corner }} />
+              <div className="lg-head" dangerouslySetInnerHTML={{ __html: pieces.head }} />
+            </div>
+            <div className="lg-bodyrow" ref={bodyRow}>
+              <div className="lg-gutter" ref={gutter} data-testid="ladder-gutter" dangerouslySetInnerHTML={{ __html: pieces.gutter }} />
+              <div className="lg-body" dangerouslySetInnerHTML={{ __html: pieces.body }} />
+            </div>
+          </div>
+          <p className="ladder-foot">{footer.join(' ')}</p>
+        </div>
+        <aside
+          className="raw"
+          data-testid="raw-panel"
+          data-open={sel ? 'true' : 'false'}
+          hidden={!sel}
+          onKeyDown={(e) => {
+            if (e.key === 'Escape') close();
+          }}
+        >
           {sel && arrow ? (
             <>
-              <div className="raw-head" data-testid="raw-head">
-                <b>{arrow.label}</b> · frame {sel.frame} · {sel.transport.toUpperCase()} {endpointText(sel.src, sel.sport)} → {endpointText(sel.dst, sel.dport)}
-                <br />
-                {isoTimestamp(sel.ts, ' ')} · {sel.raw.length} bytes
-                {sel.retransmission ? ' · retransmission' : sel.duplicate ? ' · duplicate' : ''}
+              <div className="raw-bar">
+                <div className="raw-head" data-testid="raw-head">
+                  <b>{arrowName(arrow)}</b> · frame {sel.frame} · {sel.transport.toUpperCase()} {endpointText(sel.src, sel.sport)} → {endpointText(sel.dst, sel.dport)}
+                  <br />
+                  {isoTimestamp(sel.ts, ' ')} · {sel.raw.length} bytes
+                  {sel.retransmission ? ' · retransmission' : sel.duplicate ? ' · duplicate' : ''}
+                </div>
+                <button type="button" className="raw-close" data-testid="raw-close" aria-label="Close the message" title="Close (Esc)" onClick={close}>
+                  ×
+                </button>
               </div>
               <pre data-testid="raw-message">{rawText(sel.raw)}</pre>
             </>
-          ) : (
-            <p className="note">Click an arrow (or focus the diagram and use ↑ ↓) to see the message as captured.</p>
-          )}
+          ) : null}
         </aside>
       </div>
     </div>

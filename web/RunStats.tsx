@@ -13,7 +13,22 @@ export function fileProblem(f: RunSummary['files'][number]): string | null {
   return null;
 }
 
-export function RunStats({ summary }: { summary: RunSummary }) {
+type FileResult = RunSummary['files'][number];
+
+/**
+ * How much of a file was read: all of it, or up to where reading stopped (a damaged record, a cut
+ * file, a read error, cancel). The engine's offset of a problem counts bytes of the inflated
+ * stream in a gzip file, so there it is shown next to the compressed bytes read.
+ */
+export function readText(f: FileResult, size: number): string {
+  const gzip = /\.gz$/i.test(f.name) || f.offset > size;
+  if (f.error === 1 || f.error === 5) return size > 0 ? `nothing of ${bytesText(size)}` : bytesText(0);
+  const used = f.error && !gzip && !f.readError ? Math.min(f.offset, size) : Math.min(f.bytesRead, size);
+  const read = used < size ? `${bytesText(used)} of ${bytesText(size)}` : bytesText(size);
+  return f.error && gzip ? `${read}, inflated data up to byte ${f.offset}` : read;
+}
+
+export function RunStats({ summary, sizes }: { summary: RunSummary; sizes?: readonly number[] }) {
   const c = summary.stats.engine.counters ?? {};
   const t = summary.stats.tracker ?? ({} as RunSummary['stats']['tracker']);
   const bytes = summary.files.reduce((n, f) => n + f.bytesRead, 0);
@@ -31,11 +46,13 @@ export function RunStats({ summary }: { summary: RunSummary }) {
           <tbody>
             {summary.files.map((f, i) => {
               const p = fileProblem(f);
+              const size = Math.max(sizes?.[i] ?? f.bytesRead, f.bytesRead);
+              const done = p ?? (f.bytesRead < size ? (summary.cancelled ? 'cancelled here' : 'not read to the end') : 'read completely');
               return (
                 <tr key={i} data-testid="file-status" className={p ? 'bad' : ''}>
                   <th>{f.name}</th>
-                  <td className="nowrap">{bytesText(f.bytesRead)}</td>
-                  <td>{p ?? 'read completely'}{f.warning ? ` — warning: ${f.warning}` : ''}</td>
+                  <td className="nowrap">{readText(f, size)}</td>
+                  <td>{done}{f.warning ? ` — warning: ${f.warning}` : ''}</td>
                 </tr>
               );
             })}

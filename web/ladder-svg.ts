@@ -1,7 +1,10 @@
-// The ladder model (shared/ladder.ts) drawn as one standalone SVG document: the page shows this
-// exact text (click handling by data-index on each arrow) and the "ladder as SVG" download is the
-// same text without the selection. Every SIP-derived string is escaped; colours and fonts are
-// explicit so the file looks the same outside the page (generic font families only).
+// The ladder model (shared/ladder.ts) laid out once (ladderLayout) and drawn in four pieces: the
+// corner above the time gutter, the participant header, the time gutter and the arrows. The page
+// shows each piece in its own <svg> so the header and the gutter can stay in view while the arrows
+// scroll (click handling by data-index); the "ladder as SVG" download is the same pieces put
+// together in one standalone SVG document, with the title and footer lines. Every SIP-derived
+// string is escaped; colours and fonts are explicit so the file looks the same outside the page
+// (generic font families only).
 
 import { arrowCaption, arrowTime, ladderDate, printable, type Arrow, type LadderModel, type TimeMode } from '../shared/ladder.ts';
 
@@ -44,37 +47,221 @@ export function xml(s: string): string {
 
 const SANS = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
 const MONO = "ui-monospace, 'DejaVu Sans Mono', Menlo, Consolas, monospace";
-const CHAR_W = 6.8; // average width of a 12px sans character, for layout
-const MAX_CAPTION = 56;
+// Average glyph widths for layout, on the wide side (DejaVu) so text fits with narrower fonts too.
+const CAPTION_W = 7.5; // 12px sans, semibold
+const SDP_W = 6.5; // 11px sans
+const LABEL_W = 7.3; // 12px mono
+const TIME_W = 6.7; // 11px mono
+const TEXT_W = 7.4; // 12px sans, title and footer
+// Column width: enough for the endpoint labels and the method/status captions, within bounds so
+// a call through a proxy or B2BUA still fits a laptop screen. A longer caption or SDP line is cut
+// with "…" (the arrow's tooltip and the raw message have it all).
+const COL_MIN = 170;
+const COL_MAX = 270;
+const COL_MAX_LABEL = 360; // a long IPv6 endpoint may widen the columns up to this
+const HEAD_H = 58;
+const ROW_H = 30;
+const ROW_SDP_H = 42;
+const SELF_HOOK = 34;
+const LINE = '#e5e7eb';
 
-export function ladderSvg(model: LadderModel, opts: SvgOptions): string {
+export interface LadderRow {
+  /** top of the row and y of its arrow, in body coordinates */
+  top: number;
+  y: number;
+  h: number;
+}
+
+/** Where everything goes; the page and the download both draw from this. */
+export interface LadderLayout {
+  model: LadderModel;
+  time: TimeMode;
+  gutterW: number;
+  colW: number;
+  headH: number;
+  bodyW: number;
+  bodyH: number;
+  rows: LadderRow[];
+  /** what is drawn (cut to fit) and the whole text, per arrow */
+  captions: string[];
+  sdps: string[];
+  fullCaptions: string[];
+  fullSdps: string[];
+  times: string[];
+  timeHead: string;
+  labels: string[];
+}
+
+/** Lifeline of column i, in body coordinates. */
+export function columnX(L: LadderLayout, i: number): number {
+  return i * L.colW + L.colW / 2;
+}
+
+/** Horizontal extent of arrow k (line and text), in body coordinates. */
+export function arrowSpan(L: LadderLayout, k: number): [number, number] {
+  const a = L.model.arrows[k];
+  const x1 = columnX(L, a.from);
+  const x2 = columnX(L, a.to);
+  if (a.from === a.to) return [x1 - 8, x1 + L.colW - 8];
+  return [Math.min(x1, x2) - 8, Math.max(x1, x2) + 8];
+}
+
+function cut(s: string, px: number, charW: number): string {
+  return printable(s, Math.max(4, Math.floor(px / charW)));
+}
+
+export function ladderLayout(model: LadderModel, time: TimeMode): LadderLayout {
   const { participants, arrows } = model;
-  const title = opts.title ?? [];
-  const footer = opts.footer ?? [];
-  const captions = arrows.map((a) => printable(arrowCaption(a), MAX_CAPTION));
-  const sdps = arrows.map((a) => (a.sdp ? printable(a.sdp, 80) : ''));
-  const times = arrows.map((_, i) => arrowTime(model, i, opts.time));
-  const timeHead = opts.time === 'absolute' ? `${ladderDate(model)} UTC` : opts.time === 'relative' ? 'since first' : 'since previous';
+  const fullCaptions = arrows.map((a) => printable(arrowCaption(a)));
+  const fullSdps = arrows.map((a) => (a.sdp ? printable(a.sdp) : ''));
+  const times = arrows.map((_, i) => arrowTime(model, i, time));
+  const timeHead = time === 'absolute' ? `${ladderDate(model)} UTC` : time === 'relative' ? 'since first' : 'since previous';
+  const gutterW = Math.ceil(Math.max(timeHead.length, ...times.map((t) => t.length)) * TIME_W) + 22;
 
-  const gutter = Math.max(110, Math.ceil(Math.max(timeHead.length, ...times.map((t) => t.length)) * 7.2) + 24);
-  let colW = 190;
-  for (const p of participants) colW = Math.max(colW, printable(p.label).length * 7.4 + 30);
-  arrows.forEach((a, i) => {
+  let need = COL_MIN;
+  for (const a of arrows) {
     const span = Math.max(1, Math.abs(a.to - a.from));
-    colW = Math.max(colW, (Math.max(captions[i].length, sdps[i].length * 0.9) * CHAR_W + 40) / span);
+    const text = arrowCaption(a).length * CAPTION_W;
+    need = Math.max(need, a.from === a.to ? text + SELF_HOOK + 20 : (text + 28) / span);
+  }
+  need = Math.min(need, COL_MAX);
+  for (const p of participants) need = Math.max(need, Math.min(COL_MAX_LABEL, printable(p.label).length * LABEL_W + 36));
+  const colW = Math.ceil(need);
+  const labels = participants.map((p) => cut(p.label, colW - 32, LABEL_W));
+
+  const captions: string[] = [];
+  const sdps: string[] = [];
+  arrows.forEach((a, k) => {
+    // room for text: between the two lifelines, or right of a hook up to the next lifeline
+    const room = a.from === a.to ? colW - SELF_HOOK - 18 : Math.abs(a.to - a.from) * colW - 20;
+    captions.push(cut(fullCaptions[k], room, CAPTION_W));
+    sdps.push(fullSdps[k] ? cut(fullSdps[k], room, SDP_W) : '');
   });
-  colW = Math.min(Math.ceil(colW), 460);
-  const x = (i: number): number => gutter + i * colW + colW / 2;
-  const titleH = title.length ? title.length * 18 + 10 : 0;
-  const headTop = 12 + titleH;
-  const headH = 42;
-  const rowH = 40;
-  const firstRow = headTop + headH + 34;
-  const texts = [...title.map((t) => printable(t, 160)), ...footer.map((f) => printable(f, 200))];
-  const width = Math.ceil(Math.max(gutter + Math.max(1, participants.length) * colW + 40, 480, ...texts.map((t) => t.length * 7.4 + 28)));
-  const lastY = firstRow + Math.max(0, arrows.length - 1) * rowH;
-  const bottom = lastY + 30;
-  const height = bottom + (footer.length ? footer.length * 18 + 16 : 8);
+
+  const rows: LadderRow[] = [];
+  let top = 6;
+  for (let k = 0; k < arrows.length; k++) {
+    const h = sdps[k] ? ROW_SDP_H : ROW_H;
+    rows.push({ top, y: top + 20, h });
+    top += h;
+  }
+  const selfOnLast = arrows.some((a) => a.from === a.to && a.from === participants.length - 1);
+  const bodyW = Math.max(1, participants.length) * colW + (selfOnLast ? Math.ceil(colW / 2) : 0) + 8;
+  return {
+    model,
+    time,
+    gutterW,
+    colW,
+    headH: HEAD_H,
+    bodyW,
+    bodyH: top + 14,
+    rows,
+    captions,
+    sdps,
+    fullCaptions,
+    fullSdps,
+    times,
+    timeHead,
+    labels,
+  };
+}
+
+export interface LadderPieces {
+  corner: string;
+  head: string;
+  gutter: string;
+  body: string;
+}
+
+/** The four pieces as SVG markup, each in its own coordinates from (0, 0). */
+export function ladderPieces(L: LadderLayout, selected: number | null = null): LadderPieces {
+  const { model, colW, headH, gutterW, bodyW, bodyH, rows } = L;
+  const mono = xml(MONO);
+
+  const corner = [
+    `<rect x="0" y="0" width="${gutterW}" height="${headH}" fill="#ffffff"/>`,
+    `<text x="12" y="${headH - 14}" font-family="${mono}" font-size="11" fill="#6b7280">${xml(L.timeHead)}</text>`,
+  ];
+
+  // participants: a box with the endpoint, the role below, and the top of the lifeline
+  const head = [`<rect x="0" y="0" width="${bodyW}" height="${headH}" fill="#ffffff"/>`];
+  model.participants.forEach((p, i) => {
+    const cx = columnX(L, i);
+    const bw = Math.min(colW - 16, L.labels[i].length * LABEL_W + 20);
+    head.push(`<g class="participant" data-testid="ladder-participant" data-key="${xml(p.key)}">`);
+    head.push(`<title>${xml(printable(p.label))}${p.role ? ` (${p.role})` : ''}</title>`);
+    head.push(`<line x1="${cx}" y1="38" x2="${cx}" y2="${headH}" stroke="#9ca3af" stroke-width="1" stroke-dasharray="4 4"/>`);
+    head.push(`<rect x="${cx - bw / 2}" y="8" width="${bw}" height="28" rx="6" fill="#f3f4f6" stroke="#9ca3af"/>`);
+    head.push(`<text x="${cx}" y="26" text-anchor="middle" font-family="${mono}" font-size="12" fill="#111827">${xml(L.labels[i])}</text>`);
+    if (p.role) head.push(`<text x="${cx}" y="${headH - 6}" text-anchor="middle" font-size="11" fill="#6b7280" stroke="#ffffff" stroke-width="3" paint-order="stroke">${p.role}</text>`);
+    head.push('</g>');
+  });
+
+  const gutter = [`<rect x="0" y="0" width="${gutterW}" height="${bodyH}" fill="#ffffff"/>`];
+  const body = [`<rect x="0" y="0" width="${bodyW}" height="${bodyH}" fill="#ffffff"/>`];
+  model.participants.forEach((_, i) => {
+    const cx = columnX(L, i);
+    body.push(`<line x1="${cx}" y1="0" x2="${cx}" y2="${bodyH}" stroke="#9ca3af" stroke-width="1" stroke-dasharray="4 4"/>`);
+  });
+
+  model.arrows.forEach((a, k) => {
+    const { top, y, h } = rows[k];
+    const sel = selected === k;
+    const fill = `fill="${sel ? '#fff3c4' : '#ffffff'}" fill-opacity="${sel ? 1 : 0}"`;
+    gutter.push(`<g class="time-row${sel ? ' selected' : ''}" data-index="${k}" style="cursor:pointer">`);
+    gutter.push(`<rect class="hit" x="0" y="${top + 1}" width="${gutterW - 1}" height="${h - 2}" ${fill}/>`);
+    gutter.push(`<text x="12" y="${y + 4}" font-family="${mono}" font-size="11" fill="#374151">${xml(L.times[k])}</text>`);
+    gutter.push('</g>');
+
+    const color = arrowColor(a);
+    const marked = a.retransmission || a.duplicate;
+    const dash = marked ? ' stroke-dasharray="6 4"' : '';
+    const x1 = columnX(L, a.from);
+    const x2 = columnX(L, a.to);
+    const tip = [L.fullCaptions[k], L.fullSdps[k], `frame ${a.frame} · ${a.transport.toUpperCase()} · CSeq ${a.cseq} ${a.cseqMethod} — click for the message`].filter((t) => t !== '');
+    body.push(
+      `<g class="arrow${sel ? ' selected' : ''}" data-testid="ladder-arrow" data-index="${k}" data-label="${xml(a.label)}" data-from="${a.from}" data-to="${a.to}" data-frame="${a.frame}" data-time="${xml(L.times[k])}"` +
+        `${marked ? ` data-mark="${a.retransmission ? 'retransmission' : 'duplicate'}"` : ''} style="cursor:pointer">`,
+    );
+    body.push(`<title>${xml(tip.join('\n'))}</title>`);
+    // the clickable row, highlighted when selected
+    body.push(`<rect class="hit" x="2" y="${top + 1}" width="${bodyW - 4}" height="${h - 2}" rx="4" ${fill}/>`);
+    if (a.from === a.to) {
+      const r = SELF_HOOK;
+      body.push(`<path d="M ${x1} ${y - 8} h ${r} v 16 h ${-r + 9}" fill="none" stroke="${color}" stroke-width="1.6"${dash}/>`);
+      body.push(`<polygon points="${x1},${y + 8} ${x1 + 10},${y + 3.5} ${x1 + 10},${y + 12.5}" fill="${color}"/>`);
+      body.push(`<text x="${x1 + r + 8}" y="${y - 2}" fill="${color}" font-weight="600">${xml(L.captions[k])}</text>`);
+      if (L.sdps[k]) body.push(`<text x="${x1 + r + 8}" y="${y + 14}" font-size="11" fill="#4b5563">${xml(L.sdps[k])}</text>`);
+    } else {
+      const dir = x2 > x1 ? 1 : -1;
+      body.push(`<line x1="${x1}" y1="${y}" x2="${x2 - dir * 9}" y2="${y}" stroke="${color}" stroke-width="1.6"${dash}/>`);
+      body.push(`<polygon points="${x2},${y} ${x2 - dir * 10},${y - 4.5} ${x2 - dir * 10},${y + 4.5}" fill="${color}"/>`);
+      const mid = (x1 + x2) / 2;
+      body.push(`<text x="${mid}" y="${y - 6}" text-anchor="middle" fill="${color}" font-weight="600">${xml(L.captions[k])}</text>`);
+      if (L.sdps[k]) body.push(`<text x="${mid}" y="${y + 15}" text-anchor="middle" font-size="11" fill="#4b5563">${xml(L.sdps[k])}</text>`);
+    }
+    body.push('</g>');
+  });
+
+  return { corner: corner.join('\n'), head: head.join('\n'), gutter: gutter.join('\n'), body: body.join('\n') };
+}
+
+/** One piece as an <svg> element of its own (for the page). */
+export function pieceSvg(markup: string, width: number, height: number): string {
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="${xml(SANS)}" font-size="12">\n${markup}\n</svg>`;
+}
+
+/** The whole ladder as one standalone SVG document (the download). */
+export function ladderSvg(model: LadderModel, opts: SvgOptions): string {
+  const L = ladderLayout(model, opts.time);
+  const p = ladderPieces(L, opts.selected ?? null);
+  const title = (opts.title ?? []).map((t) => printable(t, 160));
+  const footer = (opts.footer ?? []).map((f) => printable(f, 200));
+  const titleH = title.length ? title.length * 18 + 14 : 4;
+  const top = titleH + L.headH;
+  const bottom = top + L.bodyH;
+  const width = Math.ceil(Math.max(L.gutterW + L.bodyW, 480, ...[...title, ...footer].map((t) => t.length * TEXT_W + 28)));
+  const height = bottom + (footer.length ? footer.length * 18 + 16 : 0);
 
   const o: string[] = [];
   o.push(
@@ -82,56 +269,17 @@ export function ladderSvg(model: LadderModel, opts: SvgOptions): string {
   );
   o.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
   title.forEach((t, k) => {
-    o.push(`<text x="12" y="${22 + k * 18}" font-size="${k === 0 ? 14 : 12}" font-weight="${k === 0 ? 600 : 400}" fill="#111827">${xml(printable(t, 160))}</text>`);
+    o.push(`<text x="12" y="${22 + k * 18}" font-size="${k === 0 ? 14 : 12}" font-weight="${k === 0 ? 600 : 400}" fill="#111827">${xml(t)}</text>`);
   });
-  // time gutter head
-  o.push(`<text x="12" y="${headTop + 26}" font-family="${xml(MONO)}" font-size="11" fill="#6b7280">${xml(timeHead)}</text>`);
-  // participants: a box with the endpoint, the role below, and a lifeline
-  participants.forEach((p, i) => {
-    const cx = x(i);
-    const bw = Math.min(colW - 16, printable(p.label).length * 7.4 + 24);
-    o.push(`<g class="participant" data-testid="ladder-participant" data-key="${xml(p.key)}">`);
-    o.push(`<line x1="${cx}" y1="${headTop + headH}" x2="${cx}" y2="${bottom}" stroke="#9ca3af" stroke-width="1" stroke-dasharray="4 4"/>`);
-    o.push(`<rect x="${cx - bw / 2}" y="${headTop}" width="${bw}" height="${headH - 12}" rx="6" fill="#f3f4f6" stroke="#9ca3af"/>`);
-    o.push(`<text x="${cx}" y="${headTop + 19}" text-anchor="middle" font-family="${xml(MONO)}" font-size="12" fill="#111827">${xml(printable(p.label))}</text>`);
-    if (p.role) o.push(`<text x="${cx}" y="${headTop + headH + 4}" text-anchor="middle" font-size="11" fill="#6b7280">${p.role}</text>`);
-    o.push('</g>');
-  });
-
-  arrows.forEach((a, k) => {
-    const y = firstRow + k * rowH;
-    const color = arrowColor(a);
-    const marked = a.retransmission || a.duplicate;
-    const dash = marked ? ' stroke-dasharray="6 4"' : '';
-    const x1 = x(a.from);
-    const x2 = x(a.to);
-    const sel = opts.selected === k;
-    o.push(
-      `<g class="arrow${sel ? ' selected' : ''}" data-testid="ladder-arrow" data-index="${k}" data-label="${xml(a.label)}" data-from="${a.from}" data-to="${a.to}" data-frame="${a.frame}" data-time="${xml(times[k])}"` +
-        `${marked ? ` data-mark="${a.retransmission ? 'retransmission' : 'duplicate'}"` : ''} style="cursor:pointer">`,
-    );
-    o.push(`<title>${xml(`frame ${a.frame} · ${a.transport.toUpperCase()} · CSeq ${a.cseq} ${a.cseqMethod} — click for the message`)}</title>`);
-    // the clickable row, highlighted when selected
-    o.push(`<rect x="4" y="${y - rowH / 2}" width="${width - 8}" height="${rowH - 2}" rx="4" fill="${sel ? '#fff3c4' : '#ffffff'}" fill-opacity="${sel ? 1 : 0}"/>`);
-    o.push(`<text x="12" y="${y + 4}" font-family="${xml(MONO)}" font-size="11" fill="#374151">${xml(times[k])}</text>`);
-    if (a.from === a.to) {
-      const r = 34;
-      o.push(`<path d="M ${x1} ${y - 8} h ${r} v 16 h ${-r + 9}" fill="none" stroke="${color}" stroke-width="1.6"${dash}/>`);
-      o.push(`<polygon points="${x1},${y + 8} ${x1 + 10},${y + 3.5} ${x1 + 10},${y + 12.5}" fill="${color}"/>`);
-      o.push(`<text x="${x1 + r + 8}" y="${y - 2}" fill="${color}" font-weight="600">${xml(captions[k])}</text>`);
-      if (sdps[k]) o.push(`<text x="${x1 + r + 8}" y="${y + 13}" font-size="11" fill="#4b5563">${xml(sdps[k])}</text>`);
-    } else {
-      const dir = x2 > x1 ? 1 : -1;
-      o.push(`<line x1="${x1}" y1="${y}" x2="${x2 - dir * 9}" y2="${y}" stroke="${color}" stroke-width="1.6"${dash}/>`);
-      o.push(`<polygon points="${x2},${y} ${x2 - dir * 10},${y - 4.5} ${x2 - dir * 10},${y + 4.5}" fill="${color}"/>`);
-      const mid = (x1 + x2) / 2;
-      o.push(`<text x="${mid}" y="${y - 6}" text-anchor="middle" fill="${color}" font-weight="600">${xml(captions[k])}</text>`);
-      if (sdps[k]) o.push(`<text x="${mid}" y="${y + 14}" text-anchor="middle" font-size="11" fill="#4b5563">${xml(sdps[k])}</text>`);
-    }
-    o.push('</g>');
-  });
+  o.push(`<g class="corner" transform="translate(0 ${titleH})">`, p.corner, '</g>');
+  o.push(`<g class="head" transform="translate(${L.gutterW} ${titleH})">`, p.head, '</g>');
+  o.push(`<g class="gutter" transform="translate(0 ${top})">`, p.gutter, '</g>');
+  o.push(`<g class="body" transform="translate(${L.gutterW} ${top})">`, p.body, '</g>');
+  // the rules the page draws with CSS borders
+  o.push(`<line x1="0" y1="${top - 0.5}" x2="${width}" y2="${top - 0.5}" stroke="${LINE}"/>`);
+  o.push(`<line x1="${L.gutterW - 0.5}" y1="${titleH}" x2="${L.gutterW - 0.5}" y2="${bottom}" stroke="${LINE}"/>`);
   footer.forEach((f, k) => {
-    o.push(`<text x="12" y="${bottom + 22 + k * 18}" font-size="12" fill="#111827">${xml(printable(f, 200))}</text>`);
+    o.push(`<text x="12" y="${bottom + 22 + k * 18}" font-size="12" fill="#111827">${xml(f)}</text>`);
   });
   o.push('</svg>');
   return o.join('\n') + '\n';

@@ -99,3 +99,20 @@ export function saveBlob(blob: Blob, name: string): void {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
+
+/**
+ * A From/To party in short for the call list: `user@host` without the scheme, angle brackets and
+ * URI parameters, then the display name when it says more (`alice@example.com (Alice)`). The
+ * whole value stays in the tooltip and the filter.
+ */
+export function partyText(party: string): string {
+  const m = /^\s*(?:"((?:[^"\\]|\\.)*)"|([^<"]*?))\s*<([^>]*)>?/.exec(party);
+  const name = m ? (m[1] ?? m[2] ?? '').replace(/\\(.)/g, '$1').trim() : '';
+  let uri = (m ? m[3] : party).trim().replace(/^sips?:/i, '');
+  const at = uri.indexOf('@');
+  const end = uri.slice(at + 1).search(/[;?]/);
+  if (end >= 0) uri = uri.slice(0, at + 1 + end);
+  if (!uri) return party.trim();
+  const user = at > 0 ? uri.slice(0, at) : uri;
+  return name && name !== user ? `${uri} (${name})` : uri;
+}
