@@ -3,7 +3,7 @@
 // Only what the worker's outputs read crosses: the fields of the field table (SIP fields and the
 // flow), and the export time. The other record fields arrive empty.
 
-import type { CallRecord, FlowInfo } from '../shared/calls.ts';
+import type { CallRecord } from '../shared/calls.ts';
 import type { Timestamp } from '../shared/events.ts';
 import { SIP_FIELDS } from '../shared/fields.ts';
 
@@ -15,12 +15,6 @@ const NO_TIME = -1;
 function packTime(t: Timestamp | null, out: Wire): void {
   if (t === null) out.push(NO_TIME);
   else out.push(t.sec, t.nsec, t.digits);
-}
-
-function unpackTime(a: Wire, i: number): [Timestamp | null, number] {
-  const sec = a[i] as number;
-  if (sec === NO_TIME) return [null, i + 1];
-  return [{ sec, nsec: a[i + 1] as number, digits: a[i + 2] as number }, i + 3];
 }
 
 /** Append a record to a batch. */
@@ -41,11 +35,22 @@ export function packRecord(r: CallRecord, out: Wire): void {
 export function unpackRecords(a: Wire): CallRecord[] {
   const out: CallRecord[] = [];
   let i = 0;
+  // plain loops and no tuples: this runs cold for the burst of records at the end of a file
+  const time = (): Timestamp | null => {
+    const sec = a[i] as number;
+    if (sec === NO_TIME) {
+      i++;
+      return null;
+    }
+    const t = { sec, nsec: a[i + 1] as number, digits: a[i + 2] as number };
+    i += 3;
+    return t;
+  };
   while (i < a.length) {
     const r = {} as Record<string, unknown>;
-    for (const f of SIP_FIELDS) {
-      if (f.type === 'time') [r[f.name], i] = unpackTime(a, i);
-      else r[f.name] = a[i++];
+    for (let k = 0; k < SIP_FIELDS.length; k++) {
+      const f = SIP_FIELDS[k];
+      r[f.name] = f.type === 'time' ? time() : a[i++];
     }
     const flow = {
       ipVersion: a[i],
@@ -56,14 +61,24 @@ export function unpackRecords(a: Wire): CallRecord[] {
       protocol: a[i + 5],
       packets: a[i + 6],
       bytes: a[i + 7],
-    } as unknown as FlowInfo;
+      start: null as Timestamp | null,
+      end: null as Timestamp | null,
+    };
     i += 8;
-    [flow.start, i] = unpackTime(a, i) as [Timestamp, number];
-    [flow.end, i] = unpackTime(a, i) as [Timestamp, number];
+    flow.start = time();
+    flow.end = time();
     r.flow = flow;
     r.exportedAt = a[i++];
     r.exportCause = a[i++];
-    Object.assign(r, { rtpSrc: null, rtpDst: null, reason: null, messages: 0, retransmissions: 0, duplicates: 0, durationSec: null, setupSec: null, rtpPackets: 0 });
+    r.rtpSrc = null;
+    r.rtpDst = null;
+    r.reason = null;
+    r.messages = 0;
+    r.retransmissions = 0;
+    r.duplicates = 0;
+    r.durationSec = null;
+    r.setupSec = null;
+    r.rtpPackets = 0;
     out.push(r as unknown as CallRecord);
   }
   return out;
