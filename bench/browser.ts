@@ -2,10 +2,10 @@
 // first call shown in the list, time to done, and the high-water marks of the JS heap of the page
 // and of its engine worker (DevTools Runtime.getHeapUsage, sampled every 100 ms).
 //
-//   node --import tsx bench/browser.ts [--no-1g] [--runs N] [--timeout SEC]
+//   node --import tsx bench/browser.ts [--no-1g] [--no-sip] [--runs N] [--timeout SEC]
 //
-// Captures: bench/.cache/voip-128MiB.pcap and voip-1GiB.pcap when present (npm run bench makes
-// them), else generated in the OS temp directory (and removed afterwards). The site is built with
+// Captures: bench/.cache/voip-128MiB.pcap, sip-only-50k.pcap and voip-1GiB.pcap when present (npm
+// run bench makes them), else generated in the OS temp directory (and removed afterwards). The site is built with
 // Vite into a temp directory and served from 127.0.0.1 only. Prints a table and writes
 // bench/browser-results.json.
 
@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateCapture } from './make-capture.ts';
+import { BENCH_CAPTURES, generateCapture, type CaptureOptions } from './make-capture.ts';
 import { startStaticServer } from '../test/helpers/static-server.ts';
 import { CSP, CHROMIUM, HeapProbe, buildSite, launchChromium, withTimeout } from '../test/helpers/chromium.ts';
 
@@ -44,12 +44,12 @@ export interface BrowserRun {
   heap: { pageUsed: number; pageBacking: number; workerUsed: number; workerBacking: number; samples: number };
 }
 
-function capture(name: string, bytes: number, seed: number, tmp: string): { path: string; generated: boolean } {
+function capture(name: string, opts: Omit<CaptureOptions, 'path'>, tmp: string): { path: string; generated: boolean } {
   const cached = join(BENCH, '.cache', name);
   if (existsSync(cached)) return { path: cached, generated: false };
   const path = join(tmp, name);
   process.stdout.write(`generating ${path} …\n`);
-  generateCapture({ kind: 'voip', path, seed, targetBytes: bytes });
+  generateCapture({ ...opts, path });
   return { path, generated: true };
 }
 
@@ -62,8 +62,8 @@ async function main(): Promise<void> {
   let context: Awaited<ReturnType<typeof launchChromium>> | null = null;
   try {
     await buildSite(ROOT, site);
-    const caps = [capture('voip-128MiB.pcap', 128 * MiB, 1, tmp)];
-    if (!flag('--no-1g')) caps.push(capture('voip-1GiB.pcap', 1024 * MiB, 3, tmp));
+    const names: (keyof typeof BENCH_CAPTURES)[] = ['voip-128MiB', ...(flag('--no-sip') ? [] : ['sip-only-50k' as const]), ...(flag('--no-1g') ? [] : ['voip-1GiB' as const])];
+    const caps = names.map((n) => capture(`${n}.pcap`, BENCH_CAPTURES[n], tmp));
     server = await startStaticServer(site, { prefix: '/sipscope/', headers: { 'Content-Security-Policy': CSP } });
     context = await launchChromium(join(tmp, 'profile'));
     const foreign: string[] = [];

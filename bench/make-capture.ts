@@ -30,6 +30,13 @@ export interface CaptureOptions {
   concurrent?: number;
 }
 
+/** The benchmark's captures (bench/.cache/NAME.pcap), for `npm run bench` and bench/browser.ts. */
+export const BENCH_CAPTURES = {
+  'voip-128MiB': { kind: 'voip', seed: 1, concurrent: 400, targetBytes: 128 * 2 ** 20 },
+  'sip-only-50k': { kind: 'sip-only', seed: 2, concurrent: 400, calls: 50_000 },
+  'voip-1GiB': { kind: 'voip', seed: 3, concurrent: 400, targetBytes: 1024 * 2 ** 20 },
+} as const satisfies Record<string, Omit<CaptureOptions, 'path'>>;
+
 export interface CaptureSummary {
   kind: Kind;
   path: string;
