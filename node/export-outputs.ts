@@ -3,7 +3,7 @@
 // per record cost the thread that parses the capture nothing; this file is what the worker runs.
 // Collectors never stop the run; a dump directory that cannot be written does (one clear error).
 
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import { DumpWriter, DumpError, checkDumpDir } from './dump-writer.ts';
 import { collectorExporter, fileExporter, type Exporter, type ExporterOptions } from './exporter.ts';
 import type { CallRecord } from '../shared/calls.ts';
@@ -33,7 +33,12 @@ export interface ExportConfig {
  */
 export async function checkExportConfig(c: ExportConfig): Promise<void> {
   if (c.dump) await checkDumpDir(c.dump.dir);
-  if (c.ipfixFile !== null) await (await open(c.ipfixFile, 'w')).close();
+  if (c.ipfixFile !== null) {
+    // a named pipe or a device is left to the worker: opening a FIFO here and closing it again
+    // would end the stream for the program reading it
+    const st = await stat(c.ipfixFile).catch(() => null);
+    if (st === null || st.isFile() || st.isDirectory()) await (await open(c.ipfixFile, 'w')).close();
+  }
 }
 
 export class ExportOutputs {

@@ -7,10 +7,10 @@
 // has a timeout. Loopback only, ports 27000–27999.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import {  } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -690,6 +690,23 @@ describe('ipfixDump reads --ipfix-file', () => {
         expect(got, `${label} #${i} (${records[i].SIP_CALL_ID})`).toEqual(want);
       });
     }
+  });
+
+  test.runIf(process.platform === 'linux')('--ipfix-file on a named pipe: the program reading it gets the whole file', async () => {
+    const fifo = join(work, 'export.fifo');
+    expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
+    const got = new Promise<Buffer>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      createReadStream(fifo)
+        .on('data', (d) => chunks.push(d as Buffer))
+        .on('end', () => resolve(Buffer.concat(chunks)))
+        .on('error', reject);
+    });
+    const plain = join(work, 'export-plain.ipfix');
+    const r1 = await sipscope([SAMPLE, '--format', 'none', '-q', '--ipfix-file', fifo]);
+    const r2 = await sipscope([SAMPLE, '--format', 'none', '-q', '--ipfix-file', plain]);
+    expect([r1.code, r2.code], r1.stderr + r2.stderr).toEqual([0, 0]);
+    expect((await got).equals(readFileSync(plain))).toBe(true);
   });
 
   test.skipIf(tsharkGate.missing.length > 0)('tshark reads the .ipfix messages as UDP/4739 payloads', async () => {
