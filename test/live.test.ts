@@ -301,9 +301,12 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
     expect(l.records().map((r) => [r.SIP_CALL_ID, r.SIP_CALL_STATE])).toEqual([['killed-1@live.test', 'CALL_STARTED']]);
   });
 
+  // the latest an idle call can come (node/live.ts TIMING): 2 s of idle timeout; by default the
+  // packet may reach sipscope ~2 s late (the kernel's block timer) and capture time follows the
+  // wall clock after 2.1 s of quiet; plus up to 1 s until the next tick: 5.1 s (immediate: ~3.6 s)
   test.each([
-    { mode: 'default (kernel blocks)', extra: [] as string[], port: 28043, max: 4.8 },
-    { mode: '--immediate', extra: ['--immediate'], port: 28045, max: 3.5 },
+    { mode: 'default (kernel blocks)', extra: [] as string[], port: 28043, max: 5.2 },
+    { mode: '--immediate', extra: ['--immediate'], port: 28045, max: 3.7 },
   ])(
     '-i any, --idle-timeout 2, $mode: an unanswered INVITE is exported within seconds of wall time while the probe runs; SIGTERM stops it',
     { timeout: 30_000 },
