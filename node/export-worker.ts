@@ -47,7 +47,6 @@ try {
     queue.push(m);
     if (!busy) void pump(out);
   });
-
 } catch (e) {
   post({ t: 'openFailed', message: (e as Error).message });
   port.close();
