@@ -828,11 +828,17 @@ describe('collector down', () => {
     expect(s, `export summary for ${url} in:\n${r.stderr}`).not.toBeNull();
     expect(s!.records).toBe(MANY_CALLS);
     expect(s!.delivered + s!.undelivered, s!.line).toBe(MANY_CALLS);
-    // the connected socket learns of each refusal (ICMP port unreachable) at the next send: every
-    // record but perhaps the last is known not delivered
-    expect(s!.undelivered, s!.line).toBeGreaterThanOrEqual(MANY_CALLS - 1);
+    // the kernel sends at most ~50 ICMP errors at once and 1000 a second (icmp_msgs_burst,
+    // icmp_msgs_per_sec), so of 1000 datagrams in a fraction of a second only some come back refused
+    expect(s!.undelivered, s!.line).toBeGreaterThan(0);
     expect(s!.line).toMatch(/ICMP port unreachable/);
     expect(r.stderr, 'the statistics line is printed').toMatch(/records \(\d+ calls\)/);
+    // a few records, within that burst: every one but perhaps the last is known not delivered (the
+    // connected socket learns of a refusal at the next send)
+    const few = await sipscope([SAMPLE, '--collector', url, '--format', 'none'], 20_000);
+    const f = exportSummary(few.stderr, url)!;
+    expect(f.delivered + f.undelivered, f.line).toBe(6);
+    expect(f.undelivered, f.line).toBeGreaterThanOrEqual(5);
   });
 
   test('TCP refused: bounded time, stderr says how many records were NOT delivered', async () => {
