@@ -9,7 +9,6 @@ import { packRecord } from './record-wire.ts';
 
 export type HostMessage = { t: 'records'; records: (string | number)[]; count: number; now: number } | { t: 'close'; now: number };
 export type WorkerMessage =
-  | { t: 'openFailed'; message: string }
   | { t: 'ack'; n: number }
   | { t: 'warn'; line: string }
   | { t: 'fatal'; message: string }
@@ -55,15 +54,12 @@ export class ExportHost {
     const host = new ExportHost(worker, captureNow);
     worker.on('message', (m: WorkerMessage) => {
       switch (m.t) {
-        case 'openFailed':
-          host.fatal ??= new Error(m.message);
-          return;
         case 'ack':
           host.inFlight -= m.n;
           return host.wake();
         case 'warn':
           return warn(m.line);
-        case 'fatal':
+        case 'fatal': // the outputs could not be opened after all, or the dump directory failed
           host.fatal ??= new Error(m.message);
           return;
         case 'closed':

@@ -48,6 +48,6 @@ try {
     if (!busy) void pump(out);
   });
 } catch (e) {
-  post({ t: 'openFailed', message: (e as Error).message });
+  post({ t: 'fatal', message: (e as Error).message });
   port.close();
 }

@@ -105,7 +105,7 @@ class UdpExporter extends Exporter {
   /** records of the last datagram the kernel took: the one a refusal is about */
   private lastSent = 0;
 
-  constructor(private readonly c: CollectorUrl, opts: ExporterOptions) {
+  constructor(c: CollectorUrl, opts: ExporterOptions) {
     super(`udp://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`, opts);
     this.sock = createSocket(isIP(c.host) === 6 || c.host.includes(':') ? 'udp6' : 'udp4');
     this.sock.on('error', (e: NodeJS.ErrnoException) => {

@@ -74,6 +74,11 @@ export function checkCollectors(s: OutputSettings): void {
   }
 }
 
+/** Column separator of dump files (--dump-dir and --dump-file): `|` unless --csv-separator says otherwise. */
+function dumpSeparator(opts: Opts): string {
+  return (opts['csv-separator'] as string | undefined) ?? '|';
+}
+
 /** The dump directory, .ipfix file and collectors asked for, or null when none is. */
 export function exportConfig(opts: Opts, s: OutputSettings, clock: 'capture' | 'wall'): ExportConfig | null {
   const dumpDir = opts['dump-dir'];
@@ -88,7 +93,7 @@ export function exportConfig(opts: Opts, s: OutputSettings, clock: 'capture' | '
             maxLines: opts['max-log-lines'] as number | undefined,
             template: typeof opts.template === 'string' ? opts.template : null,
             timestampFormat: s.tsFormat,
-            separator: (opts['csv-separator'] as string | undefined) ?? '|',
+            separator: dumpSeparator(opts),
             execCmd: opts['sip-exec-cmd'] as string | undefined,
           }
         : null,
@@ -122,7 +127,7 @@ export async function openOutputs(opts: Opts, s: OutputSettings, engine: Engine,
     s.format === 'jsonl' ? jsonLine : s.format === 'csv' ? (r) => csvLine(r, s.template, lineOpts) : tableLine;
   if (s.format === 'csv') out?.line(csvHeader(s.template, s.sep));
   if (s.format === 'table') out?.line(tableHeader());
-  const dumpOpts = { timestampFormat: s.tsFormat, separator: (opts['csv-separator'] as string | undefined) ?? '|' };
+  const dumpOpts = { timestampFormat: s.tsFormat, separator: dumpSeparator(opts) };
   dumpFile?.line(dumpHeader(s.template, dumpOpts.separator));
   const lines = [
     ...(out ? [{ writer: out, lineOf: line }] : []),

@@ -26,7 +26,6 @@ import {
   SIP_FIELDS,
   exportFields,
   type FieldDef,
-  type WireValue,
 } from './fields.ts';
 import { parseIp16 } from './addr.ts';
 
