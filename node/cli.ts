@@ -3,7 +3,7 @@
 import { CAPTURE_OPTIONS, LIVE_OPTIONS, READ_OPTIONS, UsageError, parseArgs, optionsHelp, type Parsed } from './args.ts';
 import { createEngine } from './wasm.ts';
 import { feedFile, type FileResult } from './input.ts';
-import type { RecordOutputs } from './outputs.ts';
+import type { RecordOutputs } from './record-outputs.ts';
 import { checkCollectors, openOutputs, outputSettings, trackerOptions } from './setup.ts';
 import { live } from './live.ts';
 import { Progress } from './progress.ts';

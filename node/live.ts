@@ -20,7 +20,7 @@ import { createEngine } from './wasm.ts';
 import { feedReadable } from './input.ts';
 import { statsReport } from './report.ts';
 import { checkCollectors, openOutputs, outputSettings, trackerOptions } from './setup.ts';
-import type { RecordOutputs } from './outputs.ts';
+import type { RecordOutputs } from './record-outputs.ts';
 import { Analyzer } from '../shared/analyzer.ts';
 
 /** Kernel capture buffer (tcpdump -B, KiB): 128 MiB captured a 150k packets/s burst completely. */

@@ -3,12 +3,12 @@
 // Only the clock differs: file mode stamps exports with capture time, live mode with the wall clock.
 
 import { UsageError, type Parsed } from './args.ts';
-import { LineWriter } from './output.ts';
-import { RecordOutputs } from './outputs.ts';
-import { parseCollector } from './exporter.ts';
+import { LineWriter } from './line-writer.ts';
+import { RecordOutputs } from './record-outputs.ts';
+import { parseCollector } from './export/ipfix-transports.ts';
 import { FlowEncoder, type ExportFormat } from '../shared/ipfix.ts';
-import { ExportHost } from './export-host.ts';
-import type { ExportConfig } from './export-outputs.ts';
+import { ExportHost } from './export/host.ts';
+import type { ExportConfig } from './export/protocol.ts';
 import type { Engine } from '../shared/engine.ts';
 import type { CallRecord, TrackerOptions } from '../shared/calls.ts';
 import { CSV_EOL, jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/format.ts';

@@ -16,7 +16,7 @@ import {
   type DumpFile,
   type DumpLayoutOptions,
 } from '../shared/dump.ts';
-import { DumpError, DumpWriter, splitExecCmd, type DumpFs, type DumpWriterOptions } from '../node/dump-writer.ts';
+import { DumpError, DumpWriter, splitExecCmd, type DumpFs, type DumpWriterOptions } from '../node/export/dump-dir.ts';
 import { Scenario, alice, bob } from './sip-messages.ts';
 
 const DEFAULT_HEADER =

@@ -1,10 +1,10 @@
 // Everything a record goes to in one run: the printed lines (standard output, --out,
-// --dump-file) here, and the dump directory, .ipfix files and collectors in the export worker.
-// Collectors never stop the run; a dump directory that cannot be written does (one clear error,
-// exit 1), after the other outputs are closed properly.
+// --dump-file) here, and the dump directory, .ipfix files and collectors in the export worker
+// (export/). Collectors never stop the run; a dump directory that cannot be written does (one
+// clear error, exit 1), after the other outputs are closed properly.
 
-import { LineWriter } from './output.ts';
-import type { ExportHost } from './export-host.ts';
+import type { LineWriter } from './line-writer.ts';
+import type { ExportHost } from './export/host.ts';
 import type { CallRecord } from '../shared/calls.ts';
 
 export class RecordOutputs {

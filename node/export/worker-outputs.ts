@@ -1,45 +1,13 @@
 // The outputs that leave the process: the dump directory, .ipfix files and IPFIX/v9 collectors.
-// They run in a worker thread (export-worker.ts), so that encoding, file writes and one datagram
-// per record cost the thread that parses the capture nothing; this file is what the worker runs.
+// They run in the export worker (worker.ts), so that encoding, file writes and one datagram per
+// record cost the thread that parses the capture nothing; this file is what the worker runs.
 // Collectors never stop the run; a dump directory that cannot be written does (one clear error).
 
-import { open, stat } from 'node:fs/promises';
-import { DumpWriter, DumpError, checkDumpDir } from './dump-writer.ts';
-import { collectorExporter, fileExporter, type Exporter, type ExporterOptions } from './exporter.ts';
-import type { CallRecord } from '../shared/calls.ts';
-import { DEFAULT_TEMPLATE, parseTemplate, type TimestampFormat } from '../shared/fields.ts';
-
-/** What to open, as plain data (it crosses to the worker thread). */
-export interface ExportConfig {
-  dump: {
-    dir: string;
-    nested: boolean;
-    maxLines: number | undefined;
-    /** --template text, or null for the default columns */
-    template: string | null;
-    timestampFormat: TimestampFormat;
-    separator: string;
-    execCmd: string | undefined;
-  } | null;
-  ipfixFile: string | null;
-  collectors: string[];
-  exporter: Omit<ExporterOptions, 'captureNow' | 'sipFields'>;
-}
-
-/**
- * What can fail when opening, tried at once on the main thread (the worker opens them again):
- * the dump directory is created and must be writable, the .ipfix file must be creatable.
- * Throws with the message for the user.
- */
-export async function checkExportConfig(c: ExportConfig): Promise<void> {
-  if (c.dump) await checkDumpDir(c.dump.dir);
-  if (c.ipfixFile !== null) {
-    // a named pipe or a device is left to the worker: opening a FIFO here and closing it again
-    // would end the stream for the program reading it
-    const st = await stat(c.ipfixFile).catch(() => null);
-    if (st === null || st.isFile() || st.isDirectory()) await (await open(c.ipfixFile, 'w')).close();
-  }
-}
+import { DumpWriter, DumpError } from './dump-dir.ts';
+import { collectorExporter, fileExporter, type Exporter, type ExporterOptions } from './ipfix-transports.ts';
+import type { ExportConfig } from './protocol.ts';
+import type { CallRecord } from '../../shared/calls.ts';
+import { DEFAULT_TEMPLATE, parseTemplate } from '../../shared/fields.ts';
 
 export class ExportOutputs {
   /** set when the dump directory failed: the run must stop */
@@ -152,4 +120,3 @@ export class ExportOutputs {
     return out;
   }
 }
-

@@ -1,15 +1,15 @@
-// Worker thread that owns the dump directory, .ipfix files and collectors (export-outputs.ts).
-// The main thread sends records in batches (export-host.ts); batches are handled one after the
+// Worker thread that owns the dump directory, .ipfix files and collectors (worker-outputs.ts).
+// The main thread sends records in batches (host.ts); batches are handled one after the
 // other, and each is acknowledged once the outputs have caught up, which is the back-pressure.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { ExportOutputs, type ExportConfig } from './export-outputs.ts';
-import type { HostMessage, WorkerMessage } from './export-host.ts';
-import { unpackRecords } from './record-wire.ts';
+import { ExportOutputs } from './worker-outputs.ts';
+import type { HostMessage, WorkerInit, WorkerMessage } from './protocol.ts';
+import { unpackRecords } from './wire.ts';
 
 const port = parentPort!;
 const post = (m: WorkerMessage) => port.postMessage(m);
-const { config, now: startNow } = workerData as { config: ExportConfig; now: number };
+const { config, now: startNow } = workerData as WorkerInit;
 
 /** capture time sent with the latest batch: the export time of template-only messages */
 let now = startNow;

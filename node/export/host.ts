@@ -1,23 +1,33 @@
-// Main-thread side of the export worker (export-worker.ts): records go over in batches, so the
+// Main-thread side of the export worker (worker.ts): records go over in batches, so the
 // thread that parses the capture only hands them on. A bounded number of records may be on
 // their way; beyond it drained() waits for the worker (back-pressure between input chunks).
 
+import { open, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import type { CallRecord } from '../shared/calls.ts';
-import { checkExportConfig, type ExportConfig } from './export-outputs.ts';
-import { packRecord } from './record-wire.ts';
-
-export type HostMessage = { t: 'records'; records: (string | number)[]; count: number; now: number } | { t: 'close'; now: number };
-export type WorkerMessage =
-  | { t: 'ack'; n: number }
-  | { t: 'warn'; line: string }
-  | { t: 'fatal'; message: string }
-  | { t: 'closed'; problems: string[]; summary: string[] };
+import type { CallRecord } from '../../shared/calls.ts';
+import { checkDumpDir } from './dump-dir.ts';
+import type { ExportConfig, HostMessage, WorkerInit, WorkerMessage } from './protocol.ts';
+import { packRecord } from './wire.ts';
 
 /** records per message to the worker (a message costs about as much as a few records) */
 const BATCH = 256;
 /** records sent but not yet written by the worker before drained() waits */
 const MAX_IN_FLIGHT = 16_384;
+
+/**
+ * What can fail when opening, tried at once on the main thread (the worker opens them again):
+ * the dump directory is created and must be writable, the .ipfix file must be creatable.
+ * Throws with the message for the user.
+ */
+async function checkExportConfig(c: ExportConfig): Promise<void> {
+  if (c.dump) await checkDumpDir(c.dump.dir);
+  if (c.ipfixFile !== null) {
+    // a named pipe or a device is left to the worker: opening a FIFO here and closing it again
+    // would end the stream for the program reading it
+    const st = await stat(c.ipfixFile).catch(() => null);
+    if (st === null || st.isFile() || st.isDirectory()) await (await open(c.ipfixFile, 'w')).close();
+  }
+}
 
 export class ExportHost {
   /** the worker said the run must stop (the dump directory failed), or the worker died */
@@ -46,10 +56,10 @@ export class ExportHost {
   static async start(config: ExportConfig, captureNow: () => number, warn: (line: string) => void): Promise<ExportHost> {
     await checkExportConfig(config);
     // bundled: build/export-worker.js beside build/cli.js; from source (tests run node/cli.ts
-    // under tsx): node/export-worker.ts, with tsx loaded in the worker too
-    const workerData = { config, now: captureNow() };
+    // under tsx): node/export/worker.ts, with tsx loaded in the worker too
+    const workerData: WorkerInit = { config, now: captureNow() };
     const worker = import.meta.url.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((t) => t.register()).then(() => import(${JSON.stringify(new URL('./export-worker.ts', import.meta.url).href)}))`, { eval: true, workerData })
+      ? new Worker(`import('tsx/esm/api').then((t) => t.register()).then(() => import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}))`, { eval: true, workerData })
       : new Worker(new URL('./export-worker.js', import.meta.url), { workerData });
     const host = new ExportHost(worker, captureNow);
     worker.on('message', (m: WorkerMessage) => {
