@@ -3,8 +3,8 @@
 // arena at the end of linear memory, which grows as it fills and never past ARENA_SIZE (the host
 // renews its views of memory after it grows).
 
-import { ARENA_SIZE } from './limits';
-import { count, C_MEM_EXHAUSTED } from './stats';
+import { C_MEM_EXHAUSTED, ARENA_SIZE } from './abi';
+import { count } from './stats';
 
 const MIN_SHIFT: u32 = 10;
 const CLASSES: u32 = 10; // 1 KiB .. 512 KiB

@@ -1,5 +1,8 @@
-// The frame being decoded: its capture time, place in the input and innermost IP addresses.
+// The frame being decoded: its capture time, place in the input, innermost IP addresses and
+// the reasons it was not fully decoded.
 // Globals rather than objects: the core allocates nothing per packet.
+
+import { count } from './stats';
 
 export let frameNo: u32 = 0;
 export let tsSec: u32 = 0;
@@ -24,6 +27,26 @@ export function initCtx(): void {
   ipDst = heap.alloc(16);
 }
 
+/** Set when the current frame hit a counted problem, so it is not also counted as "other". */
+export let frameNoted: bool = false;
+/** Reasons already counted for this frame (each counts a frame once, however many layers hit it). */
+let notedMask: u64 = 0;
+
+/** Count a reason the frame was not (fully) decoded. */
+export function note(counter: i32): void {
+  const bit = (<u64>1) << <u64>counter;
+  if ((notedMask & bit) == 0) {
+    notedMask |= bit;
+    count(counter);
+  }
+  frameNoted = true;
+}
+
+/** The frame hit a problem counted elsewhere (not "other traffic"). */
+export function markNoted(): void {
+  frameNoted = true;
+}
+
 export function setFrame(n: u32, sec: u32, nsec: u32, digits: u32, file: u32, off: f64, olen: u32): void {
   frameNo = n;
   tsSec = sec;
@@ -35,6 +58,8 @@ export function setFrame(n: u32, sec: u32, nsec: u32, digits: u32, file: u32, of
   ipVersion = 0;
   frameSip = false;
   frameMedia = false;
+  frameNoted = false;
+  notedMask = 0;
 }
 
 @inline export function markSip(): void {

@@ -1,13 +1,13 @@
 // IPv4 / IPv6 fragment reassembly, fragments in any order. A datagram is complete when its
-// pieces cover [0, total); it is then decoded as if it had arrived whole, with the time of the
-// fragment that completed it. Incomplete datagrams expire after FRAG_TIMEOUT_SEC capture seconds.
+// pieces cover [0, total); it is then handed back to the IP layer, which decodes it as if it had
+// arrived whole, with the time of the fragment that completed it. Incomplete datagrams expire after FRAG_TIMEOUT_SEC capture seconds.
 
-import { MAX_FRAG_CTX, MAX_FRAG_PIECES, MAX_IP_DATAGRAM, FRAG_TIMEOUT_SEC } from './limits';
+import { C_FRAG_PIECES, C_FRAG_DONE, C_FRAG_INCOMPLETE, C_FRAG_BAD, C_FRAG_TABLE_FULL, MAX_FRAG_CTX, FRAG_TIMEOUT_SEC, MAX_FRAG_PIECES, MAX_IP_DATAGRAM } from './abi';
 import { Table, hash16, same16 } from './table';
 import { alloc, free, capacityFor } from './arena';
 import * as ctx from './ctx';
-import { count, C_FRAG_PIECES, C_FRAG_DONE, C_FRAG_INCOMPLETE, C_FRAG_BAD, C_FRAG_TABLE_FULL } from './stats';
-import { transport, v6chain, note } from './net';
+import { count } from './stats';
+import { note } from './ctx';
 
 // entry: src[16] dst[16] id proto version buf cap total firstSec wire nPieces = 68, pieces after
 const O_ID: usize = 32;
@@ -42,8 +42,18 @@ function drop(e: i32): void {
   table.remove(e);
 }
 
-/** Add one fragment of the datagram whose addresses are in ctx; decode it when complete. */
-export function fragment(version: u32, id: u32, proto: u32, offset: u32, more: bool, data: usize, dlen: u32, depth: i32): void {
+/** The datagram the last fragment() call completed: payload, length and buffer capacity. */
+export let doneBuf: usize = 0;
+export let doneLen: u32 = 0;
+export let doneCap: u32 = 0;
+
+/**
+ * Add one fragment of the datagram whose addresses are in ctx. True when it completed the
+ * datagram: ctx then holds its addresses and doneBuf/doneLen its payload, which the caller
+ * decodes and then releases with freeDatagram(doneBuf, doneCap) (copy both first: the payload
+ * may itself complete a tunnelled datagram).
+ */
+export function fragment(version: u32, id: u32, proto: u32, offset: u32, more: bool, data: usize, dlen: u32): bool {
   note(C_FRAG_PIECES); // a piece on its own decodes to nothing; the completing frame reports the message
   const h = hash16(ctx.ipDst, hash16(ctx.ipSrc, id) ^ proto);
   let s = table.start(h);
@@ -60,7 +70,10 @@ export function fragment(version: u32, id: u32, proto: u32, offset: u32, more: b
   }
   if (e < 0) {
     e = table.insert(h);
-    if (e < 0) return note(C_FRAG_TABLE_FULL);
+    if (e < 0) {
+      note(C_FRAG_TABLE_FULL);
+      return false;
+    }
     const p = entry(e);
     memory.copy(p, ctx.ipSrc, 16);
     memory.copy(p + 16, ctx.ipDst, 16);
@@ -80,7 +93,7 @@ export function fragment(version: u32, id: u32, proto: u32, offset: u32, more: b
   if (end > MAX_IP_DATAGRAM || (total >= 0 && end > <u32>total) || (!more && total >= 0 && <u32>total != end)) {
     note(C_FRAG_BAD);
     drop(e);
-    return;
+    return false;
   }
   // grow the buffer to hold [0, end)
   let buf = <usize>load<u32>(p + O_BUF);
@@ -90,7 +103,7 @@ export function fragment(version: u32, id: u32, proto: u32, offset: u32, more: b
     const nb = alloc(want);
     if (nb == 0) {
       drop(e);
-      return;
+      return false;
     }
     if (buf != 0) {
       memory.copy(nb, buf, cap);
@@ -107,21 +120,25 @@ export function fragment(version: u32, id: u32, proto: u32, offset: u32, more: b
   if (!addPiece(p, offset, end)) {
     note(C_FRAG_BAD);
     drop(e);
-    return;
+    return false;
   }
   const t = load<i32>(p + O_TOTAL);
-  if (t < 0 || load<u32>(p + O_NP) != 1 || load<u32>(p + O_PIECES) != 0 || load<u32>(p + O_PIECES + 4) != <u32>t) return;
+  if (t < 0 || load<u32>(p + O_NP) != 1 || load<u32>(p + O_PIECES) != 0 || load<u32>(p + O_PIECES + 4) != <u32>t) return false;
 
-  // complete: decode it as one datagram (the entry is released first, the buffer after,
-  // because the payload may itself hold fragments of a tunnelled datagram)
+  // complete: the entry is released now, the buffer by the caller once it is decoded
   count(C_FRAG_DONE);
   const wire = load<u32>(p + O_WIRE);
   ctx.setIp16(version, p, p + 16, wire);
   store<u32>(p + O_BUF, 0);
   store<u32>(p + O_CAP, 0);
   drop(e);
-  if (version == 4) transport(proto, buf, <u32>t, depth);
-  else v6chain(proto, buf, 0, <u32>t, depth);
+  doneBuf = buf;
+  doneLen = <u32>t;
+  doneCap = cap;
+  return true;
+}
+
+export function freeDatagram(buf: usize, cap: u32): void {
   free(buf, cap);
 }
 

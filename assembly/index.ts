@@ -2,13 +2,10 @@
 // and calls run(); the core frames pcap/pcapng records itself, decodes each frame and writes
 // one event per SIP message into the event buffer. No call per packet crosses into JS.
 
-import { IN_CAP, EV_CAP, EV_RESERVE, MAX_IFACES, SWEEP_EVERY_SEC } from './limits';
+import { C_FRAMES, C_SIP_FRAMES, C_RTP_FRAMES, C_OTHER_FRAMES, C_BAD_RECORD, C_SKIPPED_BLOCKS, C_OVERSIZED_RECORDS, C_TRUNCATED_FILE, COUNTERS, B_BYTES, E_NONE, E_NOT_CAPTURE, E_BAD_RECORD, E_BAD_BLOCK, E_TRUNCATED, E_EMPTY, W_MIXED_ORDER, IN_CAP, EV_CAP, EV_RESERVE, MAX_RECORD, MAX_IFACES, SWEEP_EVERY_SEC } from './abi';
 import { rd32, rd16 } from './mem';
 import * as ctx from './ctx';
-import {
-  initStats, counters, bytes, count, addBytes, COUNTERS, C_FRAMES, C_SIP_FRAMES, C_RTP_FRAMES,
-  C_OTHER_FRAMES, C_BAD_RECORD, C_SKIPPED_BLOCKS, C_OVERSIZED_RECORDS, C_TRUNCATED_FILE, B_BYTES,
-} from './stats';
+import { initStats, counters, bytes, count, addBytes } from './stats';
 import { initArena } from './arena';
 import { initSip } from './sip';
 import { initSdp } from './sdp';
@@ -18,21 +15,9 @@ import { initFrag, sweepFrags } from './frag';
 import { initTcp, sweepTcp } from './tcp';
 import { initSctp } from './sctp';
 import { initPorts, addSipPort } from './ports';
-import { linkFrame, beginFrame, frameNoted } from './net';
+import { linkFrame } from './net';
 
-/** A record larger than this is impossible in a sane capture: the file is damaged. */
-const MAX_RECORD: u32 = 1 << 20;
-
-// file-level errors (the host turns them into messages)
-export const E_NONE: u32 = 0;
-export const E_NOT_CAPTURE: u32 = 1;
-export const E_BAD_RECORD: u32 = 2;
-export const E_BAD_BLOCK: u32 = 3;
-export const E_TRUNCATED: u32 = 4;
-export const E_EMPTY: u32 = 5;
-// warnings
-export const W_MIXED_ORDER: u32 = 1; // pcap record headers in the other byte order than the file header
-
+// capture file formats
 const F_UNKNOWN: u32 = 0;
 const F_PCAP: u32 = 1;
 const F_PCAPNG: u32 = 2;
@@ -476,11 +461,10 @@ function frame(lt: u32, data: usize, caplen: u32, sec: u32, nsec: u32, digits: u
   ctx.setFrame(frames, sec, nsec, digits, fileIdx, fileBase + <f64>pos, olen);
   count(C_FRAMES);
   addBytes(B_BYTES, caplen);
-  beginFrame();
   linkFrame(lt, data, caplen);
   if (ctx.frameSip) count(C_SIP_FRAMES);
   else if (ctx.frameMedia) count(C_RTP_FRAMES);
-  else if (!frameNoted) count(C_OTHER_FRAMES);
+  else if (!ctx.frameNoted) count(C_OTHER_FRAMES);
   if (sec >= nextSweep) {
     if (nextSweep != 0) {
       sweepFrags(false);

@@ -2,10 +2,10 @@
 // datagram sent to a watched (address, port) is counted here, and the tracker reads the
 // counters (packets, last capture time) for its idle rule.
 
-import { MAX_MEDIA } from './limits';
+import { C_MEDIA_TABLE_FULL, B_RTP_BYTES, MAX_MEDIA } from './abi';
 import { Table, hash16, same16 } from './table';
 import * as ctx from './ctx';
-import { count, addBytes, C_MEDIA_TABLE_FULL, B_RTP_BYTES } from './stats';
+import { count, addBytes } from './stats';
 import { ieq, findByte } from './mem';
 import { ifind } from './sdp';
 

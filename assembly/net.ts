@@ -1,39 +1,17 @@
 // Link layer -> tunnels -> IPv4/IPv6 -> UDP/TCP/SCTP. Each layer is a small function that
 // checks its header against the bytes it was given and hands the payload on; nothing allocates.
 
+import { T_UDP, C_NON_IP, C_UNKNOWN_LINKTYPE, C_TRUNCATED, C_BAD_IP, C_BAD_L4, C_TUNNEL_TOO_DEEP, C_ICMP_SIP, C_HEP, C_KEEPALIVE, MAX_DEPTH } from './abi';
 import { u8at, be16, be32, le32, eq } from './mem';
 import * as ctx from './ctx';
-import {
-  count, C_NON_IP, C_UNKNOWN_LINKTYPE, C_TRUNCATED, C_BAD_IP, C_BAD_L4, C_TUNNEL_TOO_DEEP,
-  C_ICMP_SIP, C_KEEPALIVE, C_HEP,
-} from './stats';
-import { MAX_DEPTH } from './limits';
+import { note } from './ctx';
+import { count } from './stats';
 import { startLine } from './sip';
-import { emitSip, T_UDP } from './events';
+import { emitSip } from './events';
 import { countMedia } from './media';
-import { fragment } from './frag';
+import { fragment, freeDatagram, doneBuf, doneLen, doneCap } from './frag';
 import { sctp } from './sctp';
 import { segment } from './tcp';
-
-/** Set when the current frame hit a counted problem, so it is not also counted as "other". */
-export let frameNoted: bool = false;
-/** Reasons already counted for this frame (each counts a frame once, however many layers hit it). */
-let notedMask: u64 = 0;
-
-export function beginFrame(): void {
-  frameNoted = false;
-  notedMask = 0;
-}
-
-/** Count a reason the frame was not (fully) decoded. */
-export function note(counter: i32): void {
-  const bit = (<u64>1) << <u64>counter;
-  if ((notedMask & bit) == 0) {
-    notedMask |= bit;
-    count(counter);
-  }
-  frameNoted = true;
-}
 
 export function linkFrame(linktype: u32, p: usize, len: u32): void {
   switch (linktype) {
@@ -167,7 +145,12 @@ function ipv4(p: usize, len: u32, depth: i32): void {
   const proto = u8at(p + 9);
   ctx.setIp(4, p + 12, p + 16, tot);
   if ((fo & 0x3fff) != 0) {
-    fragment(4, be16(p + 4), proto, (fo & 0x1fff) << 3, (fo & 0x2000) != 0, p + ihl, tot - ihl, depth);
+    if (fragment(4, be16(p + 4), proto, (fo & 0x1fff) << 3, (fo & 0x2000) != 0, p + ihl, tot - ihl)) {
+      const buf = doneBuf;
+      const cap = doneCap;
+      transport(proto, buf, doneLen, depth);
+      freeDatagram(buf, cap);
+    }
     return;
   }
   transport(proto, p + ihl, tot - ihl, depth);
@@ -209,7 +192,12 @@ export function v6chain(nh: u32, p: usize, off: u32, end: u32, depth: i32): void
     if (nh == 44) {
       if (off + 8 > end) return note(C_TRUNCATED);
       const fo = be16(p + off + 2);
-      fragment(6, be32(p + off + 4), u8at(p + off), fo & 0xfff8, (fo & 1) != 0, p + off + 8, end - off - 8, depth);
+      if (fragment(6, be32(p + off + 4), u8at(p + off), fo & 0xfff8, (fo & 1) != 0, p + off + 8, end - off - 8)) {
+        const buf = doneBuf;
+        const cap = doneCap;
+        v6chain(u8at(p + off), buf, 0, doneLen, depth);
+        freeDatagram(buf, cap);
+      }
       return;
     }
     if (nh == 59) break; // no next header
@@ -234,7 +222,7 @@ export function transport(proto: u32, p: usize, len: u32, depth: i32): void {
       return;
     }
     case 132:
-      if (!sctp(p, len)) frameNoted = true;
+      if (!sctp(p, len)) ctx.markNoted();
       return;
     case 4:
       ipv4(p, len, depth + 1);

@@ -1,14 +1,14 @@
 // SCTP: SIP in DATA chunks. A user message split over several chunks (B ... E flags) is put
 // back together in TSN order; the few messages in flight are kept in a small fixed table.
 
+import { T_SCTP, C_TRUNCATED, C_BAD_L4, C_SIP_TOO_LARGE, C_SCTP_PARTIAL, MAX_SIP_MSG } from './abi';
 import { be16, be32, u8at } from './mem';
 import { bufAppend, bufClear } from './arena';
 import { same16 } from './table';
-import { MAX_SIP_MSG } from './limits';
 import * as ctx from './ctx';
-import { count, C_BAD_L4, C_SCTP_PARTIAL, C_SIP_TOO_LARGE, C_TRUNCATED } from './stats';
+import { count } from './stats';
 import { startLine } from './sip';
-import { emitSip, T_SCTP } from './events';
+import { emitSip } from './events';
 
 const SLOTS: u32 = 64;
 // slot: src[16] dst[16] ports u32 sid-ssn u32 nextTsn u32 buf u32 cap u32 len u32 lastSec u32 used u32

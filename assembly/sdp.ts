@@ -1,12 +1,9 @@
 // SDP line scan: reports the c=, m= and a=rtpmap: lines of the SDP part of a body, in order,
 // as (type, offset, length) of the value. JS rebuilds the media sections from the order.
 
+import { S_C, S_M, S_RTPMAP, MAX_SDP_ENTRIES } from './abi';
 import { u8at, lower, ieq, findLF } from './mem';
-import { MAX_SDP_ENTRIES } from './limits';
 
-export const S_C: u32 = 99; // 'c'
-export const S_M: u32 = 109; // 'm'
-export const S_RTPMAP: u32 = 114; // 'r'
 
 export let nSdp: u32 = 0;
 export let sdpEntries: usize = 0;
@@ -45,7 +42,7 @@ function scanLines(base: usize, off: u32, len: u32): void {
     if (stop > pos && u8at(base + stop - 1) == 13) stop--;
     if (stop >= pos + 2 && u8at(base + pos + 1) == 61) {
       const t = u8at(base + pos);
-      if (t == 99 || t == 109) {
+      if (t == S_C || t == S_M) {
         add(t, pos + 2, stop - pos - 2);
       } else if (t == 97 && stop >= pos + 9 && ieq(base + pos + 2, 'rtpmap:', 7)) {
         add(S_RTPMAP, pos + 9, stop - pos - 9);

@@ -2,21 +2,9 @@
 // (any port). The scan records (offset, length) of the header values the call tracker needs;
 // JS decodes only those slices.
 
+import { H_CALL_ID, H_FROM, H_TO, H_CSEQ, H_USER_AGENT, H_SERVER, H_REASON, H_CONTENT_TYPE, H_CONTENT_LENGTH, H_FOLDED, MAX_HDR_ENTRIES } from './abi';
 import { u8at, lower, ieq, eq, findLF, findControl } from './mem';
-import { MAX_HDR_ENTRIES } from './limits';
 
-// Header ids: part of the event contract with shared/engine.ts (HEADER_IDS there).
-/** Set in a header entry's id when its value continues on folded lines (the host unfolds it). */
-export const H_FOLDED: u32 = 0x100;
-export const H_CALL_ID: u32 = 1;
-export const H_FROM: u32 = 2;
-export const H_TO: u32 = 3;
-export const H_CSEQ: u32 = 4;
-export const H_USER_AGENT: u32 = 5;
-export const H_SERVER: u32 = 6;
-export const H_REASON: u32 = 7;
-export const H_CONTENT_TYPE: u32 = 8;
-export const H_CONTENT_LENGTH: u32 = 9;
 
 /** Longest start line looked at (long Request-URIs exist in the wild). */
 const MAX_START_LINE: u32 = 16384;

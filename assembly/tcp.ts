@@ -6,19 +6,16 @@
 // Whole messages inside one in-order segment are parsed in place; only a partial message is
 // copied into an arena buffer.
 
-import { MAX_TCP_STREAMS, MAX_OOO_SEGS, MAX_SIP_MSG, TCP_IDLE_SEC } from './limits';
+import { T_TCP, T_WS, C_TCP_STREAMS, C_TCP_RETRANS, C_TCP_OOO, C_TCP_GAP, C_TCP_TABLE_FULL, C_SIP_TOO_LARGE, C_SIP_MALFORMED, C_WS_FRAMES, MAX_SIP_MSG, MAX_TCP_STREAMS, TCP_IDLE_SEC, MAX_OOO_SEGS } from './abi';
 import { Table, hash16, same16 } from './table';
 import { alloc, free, bufAppend, bufClear } from './arena';
 import { u8at, be16, be32, eq, findByte } from './mem';
 import * as ctx from './ctx';
-import {
-  count, C_TCP_STREAMS, C_TCP_RETRANS, C_TCP_OOO, C_TCP_GAP, C_TCP_TABLE_FULL, C_SIP_TOO_LARGE,
-  C_SIP_MALFORMED, C_WS_FRAMES,
-} from './stats';
+import { note } from './ctx';
+import { count } from './stats';
 import { startLine, scanHeaders, hdrEnd, contentLength } from './sip';
 import { ifind } from './sdp';
-import { emitSip, T_TCP, T_WS } from './events';
-import { note } from './net';
+import { emitSip } from './events';
 import { isSipPort } from './ports';
 
 const M_FREE: u32 = 0;

@@ -1,7 +1,7 @@
 // The end-of-run statistics (SPEC §6): totals, then every reason a frame or message was not
 // fully decoded, so a user can tell why a call is missing.
 
-import { COUNTERS, PROBLEM_COUNTERS } from '../shared/engine.ts';
+import { COUNTER_INFO, PROBLEM_COUNTERS } from '../shared/core-abi.ts';
 import type { RunStats } from '../shared/analyzer.ts';
 
 export function statsReport(s: RunStats, records: number, seconds: number): string {
@@ -18,8 +18,8 @@ export function statsReport(s: RunStats, records: number, seconds: number): stri
   if (t.retransmissions || t.duplicates) lines.push(`  retransmissions ${t.retransmissions}, duplicates ${t.duplicates}`);
   if (t.malformed) lines.push(`  SIP messages without Call-ID/CSeq (not tracked): ${t.malformed}`);
   if (t.evicted) lines.push(`  calls exported early, table full: ${t.evicted}`);
-  const problems = COUNTERS.filter(([k]) => PROBLEM_COUNTERS.has(k) && c[k] > 0);
-  const info = COUNTERS.filter(([k]) => !PROBLEM_COUNTERS.has(k) && c[k] > 0 && !['frames', 'sipFrames', 'sipMessages', 'rtpFrames', 'otherFrames'].includes(k));
+  const problems = COUNTER_INFO.filter(([k]) => PROBLEM_COUNTERS.has(k) && c[k] > 0);
+  const info = COUNTER_INFO.filter(([k]) => !PROBLEM_COUNTERS.has(k) && c[k] > 0 && !['frames', 'sipFrames', 'sipMessages', 'rtpFrames', 'otherFrames'].includes(k));
   if (problems.length) lines.push('  not decoded: ' + problems.map(([k, label]) => `${label} ${c[k]}`).join('; '));
   if (info.length) lines.push('  also: ' + info.map(([k, label]) => `${label} ${c[k]}`).join('; '));
   return lines.join('\n');

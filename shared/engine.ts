@@ -5,83 +5,13 @@
 import type { SipMessage, Sdp, SdpMedia, Transport } from './events.ts';
 import { formatIp16, parseIp16 } from './addr.ts';
 import { parseCseq, tagOf } from './header-values.ts';
-
-interface CoreExports {
-  memory: WebAssembly.Memory;
-  init(): void;
-  inPtr(): number;
-  inSpace(): number;
-  push(n: number): void;
-  run(): number;
-  beginFile(i: number): void;
-  endFile(): number;
-  fileError(): number;
-  fileWarning(): number;
-  errorOffset(): number;
-  finish(): void;
-  evPtr(): number;
-  evLength(): number;
-  evClear(): void;
-  countersPtr(): number;
-  counterCount(): number;
-  bytesPtr(): number;
-  nowSec(): number;
-  nowNsec(): number;
-  mediaKey(): number;
-  mediaWatch(port: number): number;
-  mediaUnwatch(id: number): void;
-  mediaPackets(id: number): number;
-  mediaLastSec(id: number): number;
-  mediaLastNsec(id: number): number;
-}
-
-/** Run counters in the order of assembly/stats.ts, with what each means for a user. */
-export const COUNTERS: ReadonlyArray<readonly [string, string]> = [
-  ['frames', 'frames read'],
-  ['sipFrames', 'frames carrying SIP'],
-  ['sipMessages', 'SIP messages'],
-  ['rtpFrames', 'RTP frames to SDP media endpoints'],
-  ['otherFrames', 'other traffic (decoded, not SIP)'],
-  ['nonIp', 'not IP (ARP, LLDP, ...)'],
-  ['unknownLinktype', 'unknown link type'],
-  ['truncated', 'truncated frames (shorter than their headers say)'],
-  ['badIp', 'invalid IP headers'],
-  ['badL4', 'invalid UDP/TCP/SCTP headers'],
-  ['fragPieces', 'IP fragments'],
-  ['fragReassembled', 'IP datagrams reassembled'],
-  ['fragIncomplete', 'IP datagrams never completed'],
-  ['fragBad', 'inconsistent IP fragments'],
-  ['fragTableFull', 'fragments dropped: reassembly table full'],
-  ['tcpStreams', 'SIP TCP streams'],
-  ['tcpRetransmissions', 'TCP segments retransmitted'],
-  ['tcpOutOfOrder', 'TCP segments out of order'],
-  ['tcpGaps', 'TCP gaps (data never captured)'],
-  ['tcpTableFull', 'TCP streams dropped: table full'],
-  ['sipTooLarge', 'SIP messages too large'],
-  ['sipMalformed', 'malformed SIP'],
-  ['sipBodyShort', 'SIP bodies shorter than Content-Length'],
-  ['tunnelTooDeep', 'tunnels nested too deep'],
-  ['sctpPartial', 'SCTP fragmented messages'],
-  ['wsFrames', 'SIP over WebSocket frames'],
-  ['icmpQuotedSip', 'SIP quoted in ICMP errors'],
-  ['badRecords', 'capture records with impossible lengths'],
-  ['skippedBlocks', 'pcapng blocks without packets'],
-  ['oversizedRecords', 'records too large to decode'],
-  ['truncatedFiles', 'files ending inside a record'],
-  ['memoryExhausted', 'reassembly memory exhausted'],
-  ['mediaTableFull', 'media endpoints not watched: table full'],
-  ['hep', 'SIP messages from HEP encapsulation'],
-  ['keepalives', 'keep-alives'],
-  ['eventOverflow', 'messages dropped: event buffer full'],
-];
-
-/** Counters that are problems (frames or messages not fully decoded), for reports. */
-export const PROBLEM_COUNTERS = new Set([
-  'unknownLinktype', 'truncated', 'badIp', 'badL4', 'fragIncomplete', 'fragBad', 'fragTableFull',
-  'tcpGaps', 'tcpTableFull', 'sipTooLarge', 'sipMalformed', 'sipBodyShort', 'tunnelTooDeep',
-  'sctpPartial', 'badRecords', 'oversizedRecords', 'truncatedFiles', 'memoryExhausted',
-  'mediaTableFull', 'eventOverflow',
-]);
+import {
+  B_BYTES, B_RTP_BYTES, B_SIP_BYTES, COUNTER_INFO, COUNTERS, EV_DPORT, EV_DST, EV_ENTRY_SIZE, EV_FILE_INDEX, EV_FILE_OFFSET,
+  EV_FRAME, EV_HEAD, EV_IP_VERSION, EV_N_HDR, EV_N_SDP, EV_N_WATCH, EV_RAW_LEN, EV_SIZE, EV_SPORT, EV_SRC,
+  EV_START_LINE_LEN, EV_TICK_SIZE, EV_TRANSPORT, EV_TS_DIGITS, EV_TS_NSEC, EV_TS_SEC, EV_WIRE_BYTES, EV_WIRE_PACKETS,
+  FILE_ERRORS, FILE_WARNINGS, H_CALL_ID, H_CONTENT_TYPE, H_CSEQ, H_FOLDED, H_FROM, H_REASON, H_SERVER, H_TO,
+  H_USER_AGENT, S_C, S_M, S_RTPMAP, T_SCTP, T_TCP, T_UDP, T_WS, W_MIXED_ORDER, type CoreExports,
+} from './core-abi.ts';
 
 export interface EngineStats {
   counters: Record<string, number>;
@@ -90,14 +20,6 @@ export interface EngineStats {
   rtpBytes: number;
 }
 
-export const FILE_ERRORS: Record<number, string> = {
-  1: 'not a pcap or pcapng capture (unknown file header)',
-  2: 'a record has an impossible length: the file is damaged; reading of this file stopped there',
-  3: 'a pcapng block is damaged; reading of this file stopped there',
-  4: 'the file ends in the middle of a record (truncated capture)',
-  5: 'the file is empty',
-};
-
 export interface FileStatus {
   error: number; // 0 = fine
   message: string | null;
@@ -105,10 +27,12 @@ export interface FileStatus {
   warning: string | null;
 }
 
-const TRANSPORTS: Transport[] = ['udp', 'udp', 'tcp', 'sctp', 'ws'];
-/** header entry ids (assembly/sip.ts); H_FOLDED marks a value that continues on folded lines */
-const H_FOLDED = 0x100;
-const H_CALL_ID = 1, H_FROM = 2, H_TO = 3, H_CSEQ = 4, H_USER_AGENT = 5, H_SERVER = 6, H_REASON = 7, H_CONTENT_TYPE = 8;
+/** Transport names by T_* id (an id the core never writes reads as UDP). */
+const TRANSPORTS: Transport[] = ['udp', 'udp', 'udp', 'udp', 'udp'];
+TRANSPORTS[T_UDP] = 'udp';
+TRANSPORTS[T_TCP] = 'tcp';
+TRANSPORTS[T_SCTP] = 'sctp';
+TRANSPORTS[T_WS] = 'ws';
 
 const utf8 = new TextDecoder('utf-8');
 const SLAB_SIZE = 256 << 10;
@@ -132,6 +56,8 @@ export class Engine {
 
   private constructor(core: CoreExports) {
     this.core = core;
+    // a core built from another abi.ts would be read with the wrong layout
+    if (core.counterCount() !== COUNTERS) throw new Error('build/core.wasm does not match shared/core-abi.ts: run npm run build');
     core.init();
     this.views();
   }
@@ -205,7 +131,7 @@ export class Engine {
       error,
       message: error ? (FILE_ERRORS[error] ?? `error ${error}`) : null,
       offset: this.core.errorOffset(),
-      warning: warn & 1 ? 'record headers are in the other byte order than the file header (read anyway)' : null,
+      warning: warn & W_MIXED_ORDER ? FILE_WARNINGS[W_MIXED_ORDER] : null,
     };
   }
 
@@ -223,13 +149,13 @@ export class Engine {
     this.views();
     const c: Record<string, number> = {};
     const p = this.core.countersPtr();
-    for (let i = 0; i < COUNTERS.length; i++) c[COUNTERS[i][0]] = this.dv.getUint32(p + i * 4, true);
+    for (let i = 0; i < COUNTERS; i++) c[COUNTER_INFO[i][0]] = this.dv.getUint32(p + i * 4, true);
     const b = this.core.bytesPtr();
     return {
       counters: c,
-      bytes: this.dv.getFloat64(b, true),
-      sipBytes: this.dv.getFloat64(b + 8, true),
-      rtpBytes: this.dv.getFloat64(b + 16, true),
+      bytes: this.dv.getFloat64(b + B_BYTES * 8, true),
+      sipBytes: this.dv.getFloat64(b + B_SIP_BYTES * 8, true),
+      rtpBytes: this.dv.getFloat64(b + B_RTP_BYTES * 8, true),
     };
   }
 
@@ -259,10 +185,10 @@ export class Engine {
     const base = this.core.evPtr();
     let off = 0;
     while (off < len) {
-      const size = this.dv.getUint32(base + off, true);
+      const size = this.dv.getUint32(base + off + EV_SIZE, true);
       if (size === 0) break;
-      if (size === 16) {
-        this.onTick(this.dv.getUint32(base + off + 8, true) + this.dv.getUint32(base + off + 12, true) / 1e9);
+      if (size === EV_TICK_SIZE) {
+        this.onTick(this.dv.getUint32(base + off + EV_TS_SEC, true) + this.dv.getUint32(base + off + EV_TS_NSEC, true) / 1e9);
         off += size;
         continue;
       }
@@ -310,13 +236,13 @@ export class Engine {
   private decode(e: number): SipMessage | null {
     const dv = this.dv;
     const u8 = this.u8;
-    const nHdr = u8[e + 29];
-    const nSdp = u8[e + 30];
-    const rawLen = dv.getUint32(e + 76, true);
-    const slLen = dv.getUint32(e + 80, true);
-    const nWatch = dv.getUint32(e + 88, true);
-    const entries = e + 96;
-    const watchStart = entries + (nHdr + nSdp) * 12;
+    const nHdr = u8[e + EV_N_HDR];
+    const nSdp = u8[e + EV_N_SDP];
+    const rawLen = dv.getUint32(e + EV_RAW_LEN, true);
+    const slLen = dv.getUint32(e + EV_START_LINE_LEN, true);
+    const nWatch = dv.getUint32(e + EV_N_WATCH, true);
+    const entries = e + EV_HEAD;
+    const watchStart = entries + (nHdr + nSdp) * EV_ENTRY_SIZE;
     const rawStart = watchStart + nWatch * 4;
     for (let i = 0; i < nWatch; i++) this.coreWatches.push(dv.getInt32(watchStart + i * 4, true));
     const raw = this.copyOut(rawStart, rawLen);
@@ -357,7 +283,7 @@ export class Engine {
     const reasonHeaders: string[] = [];
     let seenCallId = false, seenFrom = false, seenTo = false, seenCseq = false;
     for (let i = 0; i < nHdr; i++) {
-      const q = entries + i * 12;
+      const q = entries + i * EV_ENTRY_SIZE;
       const tag = dv.getUint32(q, true);
       const hv = slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true));
       const v = tag & H_FOLDED ? unfold(hv) : hv;
@@ -389,21 +315,21 @@ export class Engine {
       }
     }
     const [cseq, cseqMethod] = parseCseq(cseqText);
-    const sdp = nSdp > 0 ? buildSdp(dv, entries + nHdr * 12, nSdp, slice) : null;
-    const ipv = u8[e + 26] === 6 ? 6 : 4;
+    const sdp = nSdp > 0 ? buildSdp(dv, entries + nHdr * EV_ENTRY_SIZE, nSdp, slice) : null;
+    const ipv = u8[e + EV_IP_VERSION] === 6 ? 6 : 4;
     return {
-      frame: dv.getUint32(e + 4, true),
-      fileIndex: dv.getUint16(e + 24, true),
-      fileOffset: dv.getFloat64(e + 16, true),
-      ts: { sec: dv.getUint32(e + 8, true), nsec: dv.getUint32(e + 12, true), digits: u8[e + 28] },
+      frame: dv.getUint32(e + EV_FRAME, true),
+      fileIndex: dv.getUint16(e + EV_FILE_INDEX, true),
+      fileOffset: dv.getFloat64(e + EV_FILE_OFFSET, true),
+      ts: { sec: dv.getUint32(e + EV_TS_SEC, true), nsec: dv.getUint32(e + EV_TS_NSEC, true), digits: u8[e + EV_TS_DIGITS] },
       ipVersion: ipv,
-      src: this.ipText(e + 32),
-      dst: this.ipText(e + 48),
-      sport: dv.getUint16(e + 64, true),
-      dport: dv.getUint16(e + 66, true),
-      transport: TRANSPORTS[u8[e + 27]] ?? 'udp',
-      wireBytes: dv.getUint32(e + 68, true),
-      wirePackets: dv.getUint32(e + 72, true),
+      src: this.ipText(e + EV_SRC),
+      dst: this.ipText(e + EV_DST),
+      sport: dv.getUint16(e + EV_SPORT, true),
+      dport: dv.getUint16(e + EV_DPORT, true),
+      transport: TRANSPORTS[u8[e + EV_TRANSPORT]] ?? 'udp',
+      wireBytes: dv.getUint32(e + EV_WIRE_BYTES, true),
+      wirePackets: dv.getUint32(e + EV_WIRE_PACKETS, true),
       isRequest,
       method,
       requestUri,
@@ -442,10 +368,10 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
   const sdp: Sdp = { connection: null, connections: [], media: [] };
   let cur: SdpMedia | null = null;
   for (let i = 0; i < n; i++) {
-    const q = p + i * 12;
+    const q = p + i * EV_ENTRY_SIZE;
     const type = dv.getUint32(q, true);
     const v = slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true)).trim();
-    if (type === 99) {
+    if (type === S_C) {
       // c=IN IP4 addr[/ttl[/count]]
       const parts = words(v);
       if (parts.length < 3) continue;
@@ -454,7 +380,7 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
       sdp.connections.push(addr);
       if (cur) cur.connection = addr;
       else sdp.connection = addr;
-    } else if (type === 109) {
+    } else if (type === S_M) {
       // m=media port[/n] proto fmt...
       const parts = words(v);
       if (parts.length < 3) continue;
@@ -468,7 +394,7 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
         connection: null,
       };
       sdp.media.push(cur);
-    } else if (type === 114 && cur) {
+    } else if (type === S_RTPMAP && cur) {
       // a=rtpmap:pt name/rate[/channels]
       const m = /^(\S+)\s+([^/\s]+)/.exec(v);
       if (m && !cur.rtpmap.has(m[1])) cur.rtpmap.set(m[1], m[2]);

@@ -1,0 +1,181 @@
+// The contract between the WASM core and its TypeScript host, in one place: the event layout,
+// the ids the events carry, the run counters, file errors and the core's limits. The host's side,
+// shared/core-abi.ts, is generated from this file (`npm run build:abi`, scripts/gen-abi.ts),
+// together with the signatures of the functions index.ts exports; a unit test fails when the
+// two differ.
+//
+// The generator reads `export const NAME: TYPE = VALUE;` (VALUE: numbers, << >> | + - * and
+// earlier names), the /** */ or // comment of each, and these trailing-comment forms:
+//   counters   C_*  `// jsName — what a user reads`, with `problem ` first when the counter
+//                   means a frame or message was not fully decoded
+//   bytes      B_*  `// jsName — what a user reads`
+//   errors     E_*  `// the message a user reads` (file errors), W_* the same for warnings
+
+// ---- Event buffer ----------------------------------------------------------------------------
+// One event per SIP message, in frame order, little-endian, each `size` bytes long (a multiple
+// of 4). A time tick is an event of EV_TICK_SIZE bytes: capture time passed a new second.
+// After the EV_HEAD fixed bytes come nHdr header entries and nSdp SDP entries of EV_ENTRY_SIZE
+// bytes each (u32 id, u32 offset, u32 length, offsets into the message), then nWatch i32 media
+// watch ids the core took for the SDP's RTP endpoints (the host releases them once the tracker
+// has seen the message), then rawLen bytes of the message, padded to 4.
+
+export const EV_SIZE: u32 = 0; // u32 bytes of this event
+export const EV_FRAME: u32 = 4; // u32 frame number in the run (1-based)
+export const EV_TS_SEC: u32 = 8; // u32 capture time, seconds
+export const EV_TS_NSEC: u32 = 12; // u32 capture time, nanoseconds
+export const EV_FILE_OFFSET: u32 = 16; // f64 byte offset of the frame's record in its file
+export const EV_FILE_INDEX: u32 = 24; // u16 input file (0-based)
+export const EV_IP_VERSION: u32 = 26; // u8 4 or 6
+export const EV_TRANSPORT: u32 = 27; // u8 T_*
+export const EV_TS_DIGITS: u32 = 28; // u8 fraction digits of the capture's clock (6 or 9)
+export const EV_N_HDR: u32 = 29; // u8 header entries
+export const EV_N_SDP: u32 = 30; // u8 SDP entries
+export const EV_FLAGS: u32 = 31; // u8 F_*
+export const EV_SRC: u32 = 32; // 16 bytes, IPv4 as ::ffff:a.b.c.d
+export const EV_DST: u32 = 48; // 16 bytes
+export const EV_SPORT: u32 = 64; // u16
+export const EV_DPORT: u32 = 66; // u16
+export const EV_WIRE_BYTES: u32 = 68; // u32 IP bytes of the packets that carried the message
+export const EV_WIRE_PACKETS: u32 = 72; // u32 those packets (0: counted with an earlier message)
+export const EV_RAW_LEN: u32 = 76; // u32 message bytes that follow
+export const EV_START_LINE_LEN: u32 = 80; // u32 start line with its line end
+export const EV_BODY_OFF: u32 = 84; // u32 offset of the body in the message
+export const EV_N_WATCH: u32 = 88; // u32 media watch ids
+export const EV_HEAD: u32 = 96;
+export const EV_ENTRY_SIZE: u32 = 12;
+export const EV_TICK_SIZE: u32 = 16;
+
+/** Transport of a message (EV_TRANSPORT). */
+export const T_UDP: u32 = 1;
+export const T_TCP: u32 = 2;
+export const T_SCTP: u32 = 3;
+export const T_WS: u32 = 4;
+
+/** Message flags (EV_FLAGS). */
+export const F_BODY_SHORT: u32 = 1;
+export const F_NO_BLANK_LINE: u32 = 2;
+
+/** Header entry ids; H_FOLDED is or-ed in when the value continues on folded lines. */
+export const H_CALL_ID: u32 = 1;
+export const H_FROM: u32 = 2;
+export const H_TO: u32 = 3;
+export const H_CSEQ: u32 = 4;
+export const H_USER_AGENT: u32 = 5;
+export const H_SERVER: u32 = 6;
+export const H_REASON: u32 = 7;
+export const H_CONTENT_TYPE: u32 = 8;
+export const H_CONTENT_LENGTH: u32 = 9;
+export const H_FOLDED: u32 = 0x100;
+
+/** SDP entry ids: the line's letter (c=, m=, and r for a=rtpmap:). */
+export const S_C: u32 = 99;
+export const S_M: u32 = 109;
+export const S_RTPMAP: u32 = 114;
+
+// ---- Run counters (u32 each at countersPtr(), fewer than 64: a frame's reasons are a bit mask) --
+
+export const C_FRAMES: i32 = 0; // frames — frames read
+export const C_SIP_FRAMES: i32 = 1; // sipFrames — frames carrying SIP
+export const C_SIP_MESSAGES: i32 = 2; // sipMessages — SIP messages
+export const C_RTP_FRAMES: i32 = 3; // rtpFrames — RTP frames to SDP media endpoints
+/** decoded, but neither SIP nor watched media (normal traffic) */
+export const C_OTHER_FRAMES: i32 = 4; // otherFrames — other traffic (decoded, not SIP)
+export const C_NON_IP: i32 = 5; // nonIp — not IP (ARP, LLDP, ...)
+export const C_UNKNOWN_LINKTYPE: i32 = 6; // problem unknownLinktype — unknown link type
+/** snap length or damage */
+export const C_TRUNCATED: i32 = 7; // problem truncated — truncated frames (shorter than their headers say)
+export const C_BAD_IP: i32 = 8; // problem badIp — invalid IP headers
+export const C_BAD_L4: i32 = 9; // problem badL4 — invalid UDP/TCP/SCTP headers
+export const C_FRAG_PIECES: i32 = 10; // fragPieces — IP fragments
+export const C_FRAG_DONE: i32 = 11; // fragReassembled — IP datagrams reassembled
+/** timeout or end of input */
+export const C_FRAG_INCOMPLETE: i32 = 12; // problem fragIncomplete — IP datagrams never completed
+/** overlap beyond the end, too many pieces */
+export const C_FRAG_BAD: i32 = 13; // problem fragBad — inconsistent IP fragments
+export const C_FRAG_TABLE_FULL: i32 = 14; // problem fragTableFull — fragments dropped: reassembly table full
+export const C_TCP_STREAMS: i32 = 15; // tcpStreams — SIP TCP streams
+export const C_TCP_RETRANS: i32 = 16; // tcpRetransmissions — TCP segments retransmitted
+export const C_TCP_OOO: i32 = 17; // tcpOutOfOrder — TCP segments out of order
+/** the stream resynchronised at the next message */
+export const C_TCP_GAP: i32 = 18; // problem tcpGaps — TCP gaps (data never captured)
+export const C_TCP_TABLE_FULL: i32 = 19; // problem tcpTableFull — TCP streams dropped: table full
+/** larger than MAX_SIP_MSG */
+export const C_SIP_TOO_LARGE: i32 = 20; // problem sipTooLarge — SIP messages too large
+/** start line fine, header section broken */
+export const C_SIP_MALFORMED: i32 = 21; // problem sipMalformed — malformed SIP
+/** reported anyway */
+export const C_SIP_BODY_SHORT: i32 = 22; // problem sipBodyShort — SIP bodies shorter than Content-Length
+export const C_TUNNEL_TOO_DEEP: i32 = 23; // problem tunnelTooDeep — tunnels nested too deep
+/** DATA chunks of a fragmented user message */
+export const C_SCTP_PARTIAL: i32 = 24; // problem sctpPartial — SCTP fragmented messages
+export const C_WS_FRAMES: i32 = 25; // wsFrames — SIP over WebSocket frames
+/** the copy of a message that was not delivered */
+export const C_ICMP_SIP: i32 = 26; // icmpQuotedSip — SIP quoted in ICMP errors
+export const C_BAD_RECORD: i32 = 27; // problem badRecords — capture records with impossible lengths
+/** blocks that carry no packets, or unknown ones */
+export const C_SKIPPED_BLOCKS: i32 = 28; // skippedBlocks — pcapng blocks without packets
+/** larger than the input window IN_CAP */
+export const C_OVERSIZED_RECORDS: i32 = 29; // problem oversizedRecords — records too large to decode
+export const C_TRUNCATED_FILE: i32 = 30; // problem truncatedFiles — files ending inside a record
+export const C_MEM_EXHAUSTED: i32 = 31; // problem memoryExhausted — reassembly memory exhausted
+export const C_MEDIA_TABLE_FULL: i32 = 32; // problem mediaTableFull — media endpoints not watched: table full
+/** HEP v2/v3, decapsulated */
+export const C_HEP: i32 = 33; // hep — SIP messages from HEP encapsulation
+/** CRLF or zero keep-alives */
+export const C_KEEPALIVE: i32 = 34; // keepalives — keep-alives
+/** a safety net, never expected */
+export const C_EVENT_OVERFLOW: i32 = 35; // problem eventOverflow — messages dropped: event buffer full
+export const COUNTERS: i32 = 36;
+
+// ---- Byte totals (f64 each at bytesPtr(): they pass 4 GiB) ----------------------------------
+
+export const B_BYTES: i32 = 0; // bytes — bytes of frame data read
+export const B_SIP_BYTES: i32 = 1; // sipBytes — bytes of SIP messages
+export const B_RTP_BYTES: i32 = 2; // rtpBytes — bytes of RTP frames to SDP media endpoints
+export const BYTE_COUNTERS: i32 = 3;
+
+// ---- File errors (endFile(), fileError()) and warnings (fileWarning(), bits) ------------------
+
+export const E_NONE: u32 = 0; // no error
+export const E_NOT_CAPTURE: u32 = 1; // not a pcap or pcapng capture (unknown file header)
+export const E_BAD_RECORD: u32 = 2; // a record has an impossible length: the file is damaged; reading of this file stopped there
+export const E_BAD_BLOCK: u32 = 3; // a pcapng block is damaged; reading of this file stopped there
+export const E_TRUNCATED: u32 = 4; // the file ends in the middle of a record (truncated capture)
+export const E_EMPTY: u32 = 5; // the file is empty
+export const W_MIXED_ORDER: u32 = 1; // record headers are in the other byte order than the file header (read anyway)
+
+// ---- Limits: every bound of the core. Hitting one is counted, never a crash. ------------------
+
+/** Input window the host writes capture bytes into; a larger record is skipped and counted. */
+export const IN_CAP: u32 = 8 << 20;
+/** Event buffer. */
+export const EV_CAP: u32 = 16 << 20;
+/** Free event space required before a frame is decoded (a frame can complete many messages). */
+export const EV_RESERVE: u32 = 8 << 20;
+/** Largest SIP message kept whole (headers + body); larger ones are counted and skipped. */
+export const MAX_SIP_MSG: u32 = 256 << 10;
+/** A capture record larger than this is impossible in a sane capture: the file is damaged. */
+export const MAX_RECORD: u32 = 1 << 20;
+/** Header values and SDP lines reported per message (extra ones are ignored). */
+export const MAX_HDR_ENTRIES: u32 = 48;
+export const MAX_SDP_ENTRIES: u32 = 96;
+/** Interfaces per pcapng section. */
+export const MAX_IFACES: u32 = 256;
+/** Nesting of tunnels (GRE in IP in VXLAN ...) before a frame is given up. */
+export const MAX_DEPTH: i32 = 8;
+/** Arena for reassembly buffers (TCP streams, IP fragments, out-of-order segments). */
+export const ARENA_SIZE: u32 = 64 << 20;
+/** TCP streams tracked at once (directional), and their idle lifetime in capture seconds. */
+export const MAX_TCP_STREAMS: u32 = 8192;
+export const TCP_IDLE_SEC: u32 = 600;
+/** Out-of-order segments held per stream before the gap is declared. */
+export const MAX_OOO_SEGS: u32 = 32;
+/** IP datagrams being reassembled at once, their lifetime and pieces each. */
+export const MAX_FRAG_CTX: u32 = 2048;
+export const FRAG_TIMEOUT_SEC: u32 = 30;
+export const MAX_FRAG_PIECES: u32 = 64;
+export const MAX_IP_DATAGRAM: u32 = 65535 + 40;
+/** RTP endpoints watched for the call tracker (SDP c=/m= pairs). */
+export const MAX_MEDIA: u32 = 1 << 18;
+/** Capture seconds between sweeps of idle TCP streams and stale fragments. */
+export const SWEEP_EVERY_SEC: u32 = 5;
