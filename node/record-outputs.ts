@@ -5,7 +5,7 @@
 
 import type { LineWriter } from './line-writer.ts';
 import type { ExportHost } from './export/host.ts';
-import type { CallRecord } from '../shared/calls.ts';
+import type { CallRecord } from '../shared/record.ts';
 
 export class RecordOutputs {
   count = 0;

@@ -10,9 +10,11 @@ import { FlowEncoder, type ExportFormat } from '../shared/ipfix.ts';
 import { ExportHost } from './export/host.ts';
 import type { ExportConfig } from './export/protocol.ts';
 import type { Engine } from '../shared/engine.ts';
-import type { CallRecord, TrackerOptions } from '../shared/calls.ts';
+import type { CallRecord } from '../shared/record.ts';
+import type { TrackerOptions } from '../shared/tracker/api.ts';
 import { CSV_EOL, jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/format.ts';
-import { DEFAULT_TEMPLATE, parseTemplate, type FieldDef, type TimestampFormat } from '../shared/fields.ts';
+import { DEFAULT_TEMPLATE, parseTemplate, type FieldDef } from '../shared/fields.ts';
+import type { TimestampFormat } from '../shared/time.ts';
 
 type Opts = Parsed['opts'];
 

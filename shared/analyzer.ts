@@ -3,7 +3,9 @@
 // both use this, so the same bytes give the same records.
 
 import type { Engine, EngineStats } from './engine.ts';
-import { CallTracker, type CallRecord, type TrackerOptions, type TrackerStats } from './calls.ts';
+import { CallTracker } from './tracker/tracker.ts';
+import type { CallRecord } from './record.ts';
+import type { TrackerOptions, TrackerStats } from './tracker/api.ts';
 
 export interface RunStats {
   engine: EngineStats;

@@ -1,17 +1,7 @@
 // What the engine hands the call tracker: one decoded SIP message.
 // The WASM core writes a compact binary event; engine.ts turns it into this shape.
 
-/** Capture time: whole seconds and nanoseconds, plus how many fraction digits the capture has. */
-export interface Timestamp {
-  sec: number; // UNIX epoch seconds (integer)
-  nsec: number; // 0..999_999_999
-  digits: number; // 6 for microsecond captures, 9 for nanosecond ones
-}
-
-/** Seconds as a float, for comparisons and timeouts (sub-µs precision is not needed there). */
-export function tsSeconds(t: Timestamp): number {
-  return t.sec + t.nsec / 1e9;
-}
+import type { Timestamp } from './time.ts';
 
 export type Transport = 'udp' | 'tcp' | 'sctp' | 'ws';
 

@@ -1,5 +1,5 @@
 // Small parsers of SIP header values (RFC 3261 syntax), shared by the engine's message decoding
-// and the call tracker.
+// and the call tracker, and ASCII helpers that allocate nothing.
 
 /** Split a header value at commas outside quotes and angle brackets. */
 export function splitList(v: string): string[] {
@@ -64,4 +64,88 @@ export function parseCseq(v: string): [number, string] {
   while (i < n && v.charCodeAt(i) > 32) i++;
   if (i - ms > 32 || (i < n && v.charCodeAt(i) > 32)) return [num, ''];
   return [num, v.substring(ms, i)];
+}
+
+/** ASCII case-insensitive equality without allocating. */
+export function eqIgnoreCase(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    const lx = x | 0x20;
+    if (lx !== (y | 0x20) || lx < 0x61 || lx > 0x7a) return false;
+  }
+  return true;
+}
+
+export function hasIgnoreCase(list: string[], v: string): boolean {
+  for (let i = 0; i < list.length; i++) if (eqIgnoreCase(list[i], v)) return true;
+  return false;
+}
+
+/**
+ * A From/To value without header parameters: `"Alice" <sip:a@x>;tag=1` → `"Alice" <sip:a@x>`,
+ * `sip:b@x;tag=1` → `sip:b@x` (in a bare addr-spec every `;` starts a header parameter).
+ */
+export function partyOf(v: string): string {
+  let inQuote = false;
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (inQuote) {
+      if (c === 0x5c) i++; // quoted-pair
+      else if (c === 0x22) inQuote = false;
+    } else if (c === 0x22) inQuote = true;
+    else if (c === 0x3c) {
+      const gt = v.indexOf('>', i + 1);
+      return (gt < 0 ? v : v.slice(0, gt + 1)).trim();
+    }
+  }
+  const semi = v.indexOf(';');
+  return (semi < 0 ? v : v.slice(0, semi)).trim();
+}
+
+/** The Q.850 cause of a Reason header value (RFC 3326), 0 if it is not a Q.850 reason with a cause. */
+export function q850Cause(r: string): number {
+  let i = r.indexOf(';');
+  if (i < 0) return 0;
+  const proto = r.slice(0, i).trim();
+  if (proto.length !== 5 || proto.toUpperCase() !== 'Q.850') return 0;
+  // walk the parameters, honouring quoted values (text="a;b")
+  while (i < r.length) {
+    let j = i + 1;
+    let inQuote = false;
+    while (j < r.length) {
+      const c = r.charCodeAt(j);
+      if (inQuote) {
+        if (c === 0x5c) j++;
+        else if (c === 0x22) inQuote = false;
+      } else if (c === 0x22) inQuote = true;
+      else if (c === 0x3b) break;
+      j++;
+    }
+    const p = r.slice(i + 1, j);
+    const eq = p.indexOf('=');
+    if (eq > 0 && p.slice(0, eq).trim().toLowerCase() === 'cause') {
+      const n = parseInt(p.slice(eq + 1).trim(), 10);
+      return Number.isFinite(n) && n > 0 ? n : 0;
+    }
+    i = j;
+  }
+  return 0;
+}
+
+/** Bytes of a string in UTF-8. */
+export function utf8Length(s: string): number {
+  let n = 0;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x80) n += 1;
+    else if (c < 0x800) n += 2;
+    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < s.length) {
+      n += 4;
+      i++;
+    } else n += 3;
+  }
+  return n;
 }

@@ -17,16 +17,8 @@
 // - IPFIX sets are not padded (RFC 7011 allows, never requires it); v9 flowsets are padded to 4.
 // - Flow fields passed in `sipFields` are skipped: every record already carries its flow fields.
 
-import type { CallRecord } from './calls.ts';
-import {
-  DEFAULT_TEMPLATE_ID_V4,
-  DEFAULT_TEMPLATE_ID_V6,
-  IPFIX_ENTERPRISE_BIT,
-  IPFIX_VARLEN,
-  SIP_FIELDS,
-  exportFields,
-  type FieldDef,
-} from './fields.ts';
+import type { CallRecord } from './record.ts';
+import { DEFAULT_TEMPLATE_ID_V4, DEFAULT_TEMPLATE_ID_V6, IPFIX_ENTERPRISE_BIT, IPFIX_VARLEN, SIP_FIELDS, exportFields, type FieldDef } from './fields.ts';
 import { parseIp16 } from './addr.ts';
 
 export type ExportFormat = 'ipfix' | 'v9';

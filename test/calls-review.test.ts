@@ -1,7 +1,9 @@
 // Review tests: tracker behaviour checked against SPEC §1–§3 and §5.3 (and DECISIONS.md).
 import { describe, expect, it } from 'vitest';
 import { jsonLine } from '../shared/format.ts';
-import { CallTracker, type CallRecord, type TrackerOptions } from '../shared/calls.ts';
+import { CallTracker } from '../shared/tracker/tracker.ts';
+import type { CallRecord } from '../shared/record.ts';
+import type { TrackerOptions } from '../shared/tracker/api.ts';
 import type { SipMessage } from '../shared/events.ts';
 import { Scenario, alice, bob, ts, type SdpDesc } from './sip-messages.ts';
 

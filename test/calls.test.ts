@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { jsonLine } from '../shared/format.ts';
-import { CallTracker, partyOf, q850Cause, type CallRecord, type MediaHooks, type TrackerOptions } from '../shared/calls.ts';
+import { CallTracker } from '../shared/tracker/tracker.ts';
+import { partyOf, q850Cause } from '../shared/header-values.ts';
+import type { CallRecord } from '../shared/record.ts';
+import type { MediaHooks, TrackerOptions } from '../shared/tracker/api.ts';
 import type { SipMessage } from '../shared/events.ts';
 import { Scenario, alice, bob, sipMessage, ts, type Endpoint, type SdpDesc } from './sip-messages.ts';
 

@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { isCI, toolGate } from './tools/exec.ts';
 import { tsharkSipMessages, tsharkTimeWithDigits, type TsharkSip } from './tools/tshark.ts';
 import { recordsOf } from './helpers/engine.ts';
-import type { CallRecord } from '../shared/calls.ts';
-import { formatTimestamp } from '../shared/fields.ts';
+import type { CallRecord } from '../shared/record.ts';
+import { formatTimestamp } from '../shared/time.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = resolve(repoRoot, '..', 'shared', 'corpus', 'public');

@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs/promises';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { CallTracker, type CallRecord } from '../shared/calls.ts';
-import type { Timestamp } from '../shared/events.ts';
+import { CallTracker } from '../shared/tracker/tracker.ts';
+import type { CallRecord } from '../shared/record.ts';
+import type { Timestamp } from '../shared/time.ts';
 import { parseTemplate } from '../shared/fields.ts';
 import { dumpLine } from '../shared/format.ts';
 import {

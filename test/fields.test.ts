@@ -1,23 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ALL_FIELDS,
-  DEFAULT_TEMPLATE,
-  FLOW_FIELDS,
-  FLOW_FIELDS_V4,
-  FLOW_FIELDS_V6,
-  IPFIX_ENTERPRISE_BIT,
-  NTOP_BASE_ID,
-  NTOP_PEN,
-  SIP_FIELDS,
-  exportFields,
-  fieldByName,
-  formatTimestamp,
-  isoTimestamp,
-  parseTemplate,
-  sipField,
-  timestampDiffText,
-} from '../shared/fields.ts';
-import type { CallRecord } from '../shared/calls.ts';
+import { ALL_FIELDS, DEFAULT_TEMPLATE, FLOW_FIELDS, FLOW_FIELDS_V4, FLOW_FIELDS_V6, IPFIX_ENTERPRISE_BIT, NTOP_BASE_ID, NTOP_PEN, SIP_FIELDS, exportFields, fieldByName, parseTemplate, sipField } from '../shared/fields.ts';
+import { formatTimestamp, isoTimestamp, timestampDiffText } from '../shared/time.ts';
+import type { CallRecord } from '../shared/record.ts';
 
 const DEFAULT_LINE =
   'SIP_CALL_ID|SIP_CALLING_PARTY|SIP_CALLED_PARTY|SIP_RTP_CODECS|SIP_INVITE_TIME|SIP_TRYING_TIME|SIP_RINGING_TIME|SIP_INVITE_OK_TIME|SIP_INVITE_FAILURE_TIME|SIP_BYE_TIME|SIP_BYE_OK_TIME|SIP_CANCEL_TIME|SIP_CANCEL_OK_TIME|SIP_RTP_IPV4_SRC_ADDR|SIP_RTP_L4_SRC_PORT|SIP_RTP_IPV4_DST_ADDR|SIP_RTP_L4_DST_PORT|SIP_RESPONSE_CODE|SIP_REASON_CAUSE|SIP_UAC|SIP_UAS|SIP_C_IP|SIP_CALL_STATE';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CallRecord } from '../shared/calls.ts';
-import type { Timestamp } from '../shared/events.ts';
+import type { CallRecord } from '../shared/record.ts';
+import type { Timestamp } from '../shared/time.ts';
 import { parseTemplate } from '../shared/fields.ts';
 import {
   csvHeader,

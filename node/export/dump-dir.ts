@@ -27,9 +27,10 @@
 import { spawn } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
-import type { CallRecord } from '../../shared/calls.ts';
+import type { CallRecord } from '../../shared/record.ts';
 import { DumpRouter, TEMP_SUFFIX, dumpRelPath, type DumpFile } from '../../shared/dump.ts';
-import type { FieldDef, TimestampFormat } from '../../shared/fields.ts';
+import type { FieldDef } from '../../shared/fields.ts';
+import type { TimestampFormat } from '../../shared/time.ts';
 
 /** The file handle operations the writer uses (a subset of fs/promises' FileHandle). */
 export interface DumpFileHandle {

@@ -4,7 +4,7 @@
 
 import { open, stat } from 'node:fs/promises';
 import { Worker } from 'node:worker_threads';
-import type { CallRecord } from '../../shared/calls.ts';
+import type { CallRecord } from '../../shared/record.ts';
 import { checkDumpDir } from './dump-dir.ts';
 import type { ExportConfig, HostMessage, WorkerInit, WorkerMessage } from './protocol.ts';
 import { packRecord } from './wire.ts';

@@ -7,7 +7,7 @@ import { connect, isIP, type Socket as TcpSocket } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
 import { FlowEncoder, type ExportFormat } from '../../shared/ipfix.ts';
 import { ExportFileBuilder, captureExportTime } from '../../shared/export-file.ts';
-import type { CallRecord } from '../../shared/calls.ts';
+import type { CallRecord } from '../../shared/record.ts';
 import type { FieldDef } from '../../shared/fields.ts';
 
 export interface CollectorUrl {

@@ -2,7 +2,7 @@
 // the worker opens its outputs from, and the messages each way. Plain data only (structured clone).
 
 import type { ExporterOptions } from './ipfix-transports.ts';
-import type { TimestampFormat } from '../../shared/fields.ts';
+import type { TimestampFormat } from '../../shared/time.ts';
 
 /** What to open, as plain data (it crosses to the worker thread). */
 export interface ExportConfig {

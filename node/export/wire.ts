@@ -3,8 +3,8 @@
 // Only what the worker's outputs read crosses: the fields of the field table (SIP fields and the
 // flow), and the export time. The other record fields arrive empty.
 
-import type { CallRecord } from '../../shared/calls.ts';
-import type { Timestamp } from '../../shared/events.ts';
+import type { CallRecord } from '../../shared/record.ts';
+import type { Timestamp } from '../../shared/time.ts';
 import { SIP_FIELDS } from '../../shared/fields.ts';
 
 type Wire = (string | number)[];

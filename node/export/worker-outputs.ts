@@ -6,7 +6,7 @@
 import { DumpWriter, DumpError } from './dump-dir.ts';
 import { collectorExporter, fileExporter, type Exporter, type ExporterOptions } from './ipfix-transports.ts';
 import type { ExportConfig } from './protocol.ts';
-import type { CallRecord } from '../../shared/calls.ts';
+import type { CallRecord } from '../../shared/record.ts';
 import { DEFAULT_TEMPLATE, parseTemplate } from '../../shared/fields.ts';
 
 export class ExportOutputs {

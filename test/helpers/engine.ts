@@ -5,7 +5,8 @@ import { feedFile, type FileResult } from '../../node/input.ts';
 import type { SipMessage } from '../../shared/events.ts';
 import type { EngineStats } from '../../shared/engine.ts';
 import { Analyzer, type RunStats } from '../../shared/analyzer.ts';
-import type { CallRecord, TrackerOptions } from '../../shared/calls.ts';
+import type { CallRecord } from '../../shared/record.ts';
+import type { TrackerOptions } from '../../shared/tracker/api.ts';
 
 export interface Decoded {
   messages: SipMessage[];

@@ -1,0 +1,100 @@
+// A call record (SPEC §1–§5): what the tracker makes of one dialog, and what every output
+// (field table, JSON, CSV, dump, IPFIX, the browser) reads.
+
+import type { Transport } from './events.ts';
+import type { Timestamp } from './time.ts';
+
+export type CallState =
+  | 'CALL_STARTED'
+  | 'CALL_IN_PROGRESS'
+  | 'CALL_COMPLETED'
+  | 'CALL_CANCELED'
+  | 'CALL_ERROR'
+  | 'REGISTER'
+  | 'UNKNOWN';
+
+export type ExportCause = 'bye' | 'final' | 'idle' | 'evicted' | 'end';
+
+/** The signalling flow of a record (SPEC §4): the initial INVITE's addresses, caller as source. */
+export interface FlowInfo {
+  ipVersion: 4 | 6;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+  protocol: number; // 17 UDP, 6 TCP (also WebSocket), 132 SCTP
+  start: Timestamp; // first SIP message of the dialog
+  end: Timestamp; // last SIP message of the dialog
+  packets: number; // packets that carried the dialog's SIP messages (retransmissions and duplicates included)
+  bytes: number; // their IP-layer bytes
+}
+
+export interface LadderEntry {
+  frame: number;
+  fileIndex: number;
+  fileOffset: number;
+  ts: Timestamp;
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  transport: Transport;
+  /** method, or "status reason" */
+  label: string;
+  isRequest: boolean;
+  cseq: number;
+  cseqMethod: string;
+  retransmission: boolean;
+  duplicate: boolean;
+  /** one line per media section, e.g. "audio 192.0.2.1:4000 RTP/AVP PCMU,telephone-event" */
+  sdp: string | null;
+  fromCaller: boolean;
+  /** the message's bytes */
+  raw: Uint8Array;
+}
+
+export interface CallRecord {
+  SIP_CALL_ID: string;
+  SIP_CALLING_PARTY: string;
+  SIP_CALLED_PARTY: string;
+  SIP_RTP_CODECS: string;
+  SIP_INVITE_TIME: Timestamp | null;
+  SIP_TRYING_TIME: Timestamp | null;
+  SIP_RINGING_TIME: Timestamp | null;
+  SIP_INVITE_OK_TIME: Timestamp | null;
+  SIP_INVITE_FAILURE_TIME: Timestamp | null;
+  SIP_BYE_TIME: Timestamp | null;
+  SIP_BYE_OK_TIME: Timestamp | null;
+  SIP_CANCEL_TIME: Timestamp | null;
+  SIP_CANCEL_OK_TIME: Timestamp | null;
+  SIP_RTP_IPV4_SRC_ADDR: string;
+  SIP_RTP_L4_SRC_PORT: number;
+  SIP_RTP_IPV4_DST_ADDR: string;
+  SIP_RTP_L4_DST_PORT: number;
+  SIP_RESPONSE_CODE: number;
+  SIP_REASON_CAUSE: number;
+  SIP_UAC: string;
+  SIP_UAS: string;
+  SIP_C_IP: string;
+  SIP_CALL_STATE: CallState;
+
+  flow: FlowInfo;
+  /** caller's / callee's media as "ip:port" or "[v6]:port", null when unknown */
+  rtpSrc: string | null;
+  rtpDst: string | null;
+  /** first Reason header value of the dialog, raw */
+  reason: string | null;
+  messages: number;
+  retransmissions: number;
+  duplicates: number;
+  /** first 2xx to an initial INVITE → first BYE, seconds */
+  durationSec: number | null;
+  /** initial INVITE → first 180/183/2xx, seconds */
+  setupSec: number | null;
+  exportCause: ExportCause;
+  /** capture seconds of the export (the deadline for idle/window exports): dump files are per minute of it */
+  exportedAt: number;
+  /** RTP packets the core counted to this call's SDP endpoints (0 without MediaHooks) */
+  rtpPackets: number;
+  ladder?: LadderEntry[];
+}

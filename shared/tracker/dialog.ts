@@ -1,0 +1,215 @@
+// One dialog as the tracker holds it while it is open: its timers' links, what its messages
+// said so far (times, parties, SDP, causes, user agents) and its signalling flow.
+
+import type { Sdp, SipMessage, Transport } from '../events.ts';
+import type { ExportCause, LadderEntry } from '../record.ts';
+import type { Timestamp } from '../time.ts';
+import { sipField } from '../fields.ts';
+import { eqIgnoreCase, hasIgnoreCase, q850Cause, splitList, utf8Length } from '../header-values.ts';
+import { isIpLiteral, isRtpProto, isUnspecified, payloadName, stripTtl } from '../sdp-values.ts';
+import type { MediaHooks } from './api.ts';
+import type { Sig } from './retransmissions.ts';
+import { W_NONE, type ActivityList, type Listed } from './timers.ts';
+
+const C_IP_MAX = sipField('SIP_C_IP').maxLength;
+
+function protocolNumber(t: Transport): number {
+  return t === 'udp' ? 17 : t === 'sctp' ? 132 : 6; // WebSocket runs over TCP
+}
+
+export class Dialog implements Listed<Dialog> {
+  prev: Dialog | null = null;
+  next: Dialog | null = null;
+  list: ActivityList<Dialog> | null = null;
+  /** capture seconds of the last activity (SIP message, or RTP found when it looked idle) */
+  last: number;
+  collected = false;
+  dueAt = 0;
+  dueCause: ExportCause = 'end';
+
+  kind: 'call' | 'dialog';
+  isRegister = false;
+  windowKind = W_NONE;
+  windowGen = 0;
+
+  callerTags: string[] = [];
+  initialCseqs: number[] = [];
+  setupCseq = 0;
+  setupCode = 0;
+  answered = false;
+  provisional = false;
+
+  inviteTs: Timestamp | null = null;
+  tryingTs: Timestamp | null = null;
+  ringingTs: Timestamp | null = null;
+  okTs: Timestamp | null = null;
+  failTs: Timestamp | null = null;
+  byeTs: Timestamp | null = null;
+  byeOkTs: Timestamp | null = null;
+  cancelTs: Timestamp | null = null;
+  cancelOkTs: Timestamp | null = null;
+
+  calling = '';
+  called = '';
+  codecs: string[] = [];
+  cips: string[] = [];
+  cipBytes = 0;
+  cipFull = false;
+  rtpSrcSet = false;
+  rtpSrcAddr: string | null = null;
+  rtpSrcPort = 0;
+  rtpDstSet = false;
+  rtpDstAddr: string | null = null;
+  rtpDstPort = 0;
+  uac: string | null = null;
+  uasUa: string | null = null;
+  uasServer: string | null = null;
+  /** Q.850 causes from a BYE/CANCEL and from the setup's final response, with the Reason header
+   *  (as written) each came from and the message number that carried it */
+  causeBC = 0;
+  causeBCOrder = 0;
+  causeBCText: string | null = null;
+  causeFinal = 0;
+  causeFinalOrder = 0;
+  causeFinalText: string | null = null;
+  /** without any Q.850 cause: the first Reason header of such a message (e.g. `SIP;cause=200`) */
+  plainReason: string | null = null;
+  plainReasonFromFinal = false;
+
+  ipVersion: 4 | 6 = 4;
+  src = '';
+  dst = '';
+  sport = 0;
+  dport = 0;
+  protocol = 17;
+  firstTs: Timestamp;
+  lastTs: Timestamp;
+  messages = 0;
+  packets = 0;
+  bytes = 0;
+  retransmissions = 0;
+  duplicates = 0;
+
+  sigs: Sig[] = [];
+  /** SDP endpoints registered with MediaHooks */
+  media: { addr: string; port: number; id: number }[] | null = null;
+  ladder: LadderEntry[] | null = null;
+
+  constructor(
+    readonly callId: string,
+    kind: 'call' | 'dialog',
+    m: SipMessage,
+    last: number,
+  ) {
+    this.kind = kind;
+    this.last = last;
+    this.firstTs = m.ts;
+    this.lastTs = m.ts;
+  }
+
+  setFlow(m: SipMessage): void {
+    // source = the side that sent the request (a response travels the other way)
+    this.ipVersion = m.ipVersion;
+    this.src = m.isRequest ? m.src : m.dst;
+    this.dst = m.isRequest ? m.dst : m.src;
+    this.sport = m.isRequest ? m.sport : m.dport;
+    this.dport = m.isRequest ? m.dport : m.sport;
+    this.protocol = protocolNumber(m.transport);
+  }
+
+  takeCause(m: SipMessage, finalResponse: boolean): void {
+    if (m.reasonHeaders.length === 0 || (finalResponse ? this.causeFinal !== 0 : this.causeBC !== 0)) return;
+    for (const h of m.reasonHeaders) {
+      for (const r of splitList(h)) {
+        const c = q850Cause(r);
+        if (c === 0) continue;
+        if (finalResponse) {
+          this.causeFinal = c;
+          this.causeFinalOrder = this.messages;
+          this.causeFinalText = h;
+        } else {
+          this.causeBC = c;
+          this.causeBCOrder = this.messages;
+          this.causeBCText = h;
+        }
+        return;
+      }
+    }
+    if (this.plainReason === null) {
+      this.plainReason = m.reasonHeaders[0];
+      this.plainReasonFromFinal = finalResponse;
+    }
+  }
+
+  takeSdp(sdp: Sdp, fromCaller: boolean, hooks: MediaHooks | undefined): void {
+    for (const c of sdp.connections) this.addCip(stripTtl(c));
+    let audioDone = false;
+    for (const md of sdp.media) {
+      const addrRaw = md.connection ?? sdp.connection;
+      const addr = addrRaw === null ? null : stripTtl(addrRaw);
+      const rtp = isRtpProto(md.proto);
+      if (rtp) {
+        for (const pt of md.formats) {
+          const name = payloadName(md, pt);
+          if (name === '' || eqIgnoreCase(name, 'telephone-event') || eqIgnoreCase(name, 'CN')) continue;
+          if (!hasIgnoreCase(this.codecs, name)) this.codecs.push(name);
+        }
+      }
+      const audio = eqIgnoreCase(md.media, 'audio');
+      if (!audioDone && audio) {
+        audioDone = true;
+        if (fromCaller) {
+          if (!this.rtpSrcSet) {
+            this.rtpSrcSet = true;
+            this.rtpSrcAddr = addr;
+            this.rtpSrcPort = md.port;
+          }
+        } else if (!this.rtpDstSet) {
+          this.rtpDstSet = true;
+          this.rtpDstAddr = addr;
+          this.rtpDstPort = md.port;
+        }
+      }
+      if (
+        rtp &&
+        md.port !== 0 &&
+        addr !== null &&
+        hooks !== undefined &&
+        (audio || eqIgnoreCase(md.media, 'video')) &&
+        isIpLiteral(addr) &&
+        !isUnspecified(addr)
+      ) {
+        this.watch(hooks, addr, md.port);
+      }
+    }
+  }
+
+  addCip(a: string): void {
+    if (this.cipFull || a === '' || this.cips.includes(a)) return;
+    const add = utf8Length(a) + (this.cips.length > 0 ? 1 : 0);
+    if (this.cipBytes + add > C_IP_MAX) {
+      // cut at a comma: the list is a prefix that fits, later addresses are left out
+      this.cipFull = true;
+      return;
+    }
+    this.cips.push(a);
+    this.cipBytes += add;
+  }
+
+  watch(hooks: MediaHooks, addr: string, port: number): void {
+    if (this.media === null) this.media = [];
+    const w = this.media;
+    for (let i = 0; i < w.length; i++) if (w[i].port === port && w[i].addr === addr) return;
+    w.push({ addr, port, id: hooks.watch(addr, port) });
+  }
+
+  rtpLast(hooks: MediaHooks | undefined): number {
+    if (this.media === null || hooks === undefined) return 0;
+    let last = 0;
+    for (const w of this.media) {
+      const s = hooks.lastSeen(w.id);
+      if (s > last) last = s;
+    }
+    return last;
+  }
+}

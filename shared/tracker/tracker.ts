@@ -1,0 +1,428 @@
+// The call tracker (SPEC §1–§3): SIP messages in, one finished record per call out. Keyed by
+// Call-ID; everything is driven by capture time, never by the wall clock. This file is the
+// dialog state machine; the dialog's own state, the timers, retransmission identity, late
+// messages and the record's fields are in the files beside it.
+
+import type { SipMessage } from '../events.ts';
+import type { CallRecord, ExportCause } from '../record.ts';
+import { compareTimestamps, tsSeconds } from '../time.ts';
+import { partyOf } from '../header-values.ts';
+import { sdpSummary } from '../sdp-values.ts';
+import { DEFAULT_TRACKER_OPTIONS, type MediaHooks, type TrackerOptions, type TrackerStats } from './api.ts';
+import { Dialog } from './dialog.ts';
+import { CountedDialogs, Tombs, type Tomb } from './late-messages.ts';
+import { DUPLICATE, NEW, RETRANSMISSION, Retransmissions } from './retransmissions.ts';
+import { ActivityList, W_BYE, W_FINAL, W_NONE, WINDOW, WindowHeap } from './timers.ts';
+import { toRecord } from './to-record.ts';
+
+function byFirstThenId(a: Dialog, b: Dialog): number {
+  const c = compareTimestamps(a.firstTs, b.firstTs);
+  return c !== 0 ? c : a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0;
+}
+
+// ---------------------------------------------------------------- the tracker
+
+export class CallTracker {
+  private readonly o: TrackerOptions;
+  private readonly open = new Map<string, Dialog>();
+  private readonly unanswered = new ActivityList<Dialog>();
+  private readonly answered = new ActivityList<Dialog>();
+  private readonly windows = new WindowHeap<Dialog>();
+  private readonly tombs = new Tombs();
+  private readonly repeats = new Retransmissions();
+  private readonly counted: CountedDialogs;
+  /** capture time: the latest of message times and advance() */
+  private now = -Infinity;
+  /** latest message time: activity stamps use it so they do not depend on when advance() was called */
+  private sipNow = -Infinity;
+
+  private st = {
+    messages: 0,
+    malformed: 0,
+    retransmissions: 0,
+    duplicates: 0,
+    calls: 0,
+    dialogs: 0,
+    exported: 0,
+    evicted: 0,
+    lateMessages: 0,
+    otherMessages: 0,
+  };
+  private readonly methods = new Map<string, number>();
+  private readonly causes: Record<ExportCause, number> = { bye: 0, final: 0, idle: 0, evicted: 0, end: 0 };
+
+  constructor(
+    opts: Partial<TrackerOptions>,
+    private readonly onRecord: (r: CallRecord) => void,
+    private readonly media?: MediaHooks,
+  ) {
+    this.o = { ...DEFAULT_TRACKER_OPTIONS, ...opts };
+    if (!(this.o.maxCalls >= 1)) this.o.maxCalls = 1;
+    this.counted = new CountedDialogs(this.o.maxCalls);
+  }
+
+  onMessage(m: SipMessage): void {
+    const st = this.st;
+    st.messages++;
+    if (
+      m.callId === '' ||
+      m.cseqMethod === '' ||
+      !(m.cseq >= 0) ||
+      (m.isRequest ? m.method === '' : !(m.status >= 100 && m.status <= 699))
+    ) {
+      st.malformed++;
+      return;
+    }
+    const t = tsSeconds(m.ts);
+    if (t > this.sipNow) this.sipNow = t;
+    if (t > this.now) this.now = t;
+    // deadlines that passed before this message are settled first, so the order of records does
+    // not depend on how often the host calls advance()
+    this.expire(this.now);
+
+    const initial = m.isRequest && m.toTag === '' && m.method === 'INVITE';
+    let d = this.open.get(m.callId);
+    if (d === undefined) {
+      const tomb = this.tombs.get(m.callId);
+      if (tomb !== undefined && tomb.until < t) this.tombs.delete(m.callId);
+      else if (tomb !== undefined) {
+        // Within 32 s of an export, late copies (ACK, retransmitted 200/BYE, the INVITE itself)
+        // belong to the exported call: absorb them. Only an initial INVITE that is not one of the
+        // exported call's (other From-tag or CSeq) starts a new call with the same Call-ID.
+        if (!initial || (tomb.callerTags.includes(m.fromTag) && tomb.cseqs.includes(m.cseq))) {
+          st.lateMessages++;
+          return;
+        }
+        this.tombs.delete(m.callId);
+      }
+      if (initial) d = this.create(m, 'call');
+      else if (this.o.allDialogs) d = this.create(m, 'dialog');
+      else {
+        this.countOther(m);
+        return;
+      }
+    } else if (initial && d.kind === 'dialog') {
+      this.upgrade(d, m);
+    }
+    this.process(d, m, t, initial);
+  }
+
+  advance(nowSec: number): void {
+    if (nowSec > this.now) this.now = nowSec;
+    this.expire(this.now);
+  }
+
+  finish(): void {
+    const rest = [...this.open.values()].sort(byFirstThenId);
+    for (const d of rest) this.exportDialog(d, 'end', this.now);
+    this.windows.clear();
+    this.tombs.clear();
+    this.counted.clear();
+    this.repeats.clear();
+  }
+
+  stats(): TrackerStats {
+    return {
+      ...this.st,
+      open: this.open.size,
+      methods: Object.fromEntries(this.methods),
+      exportCauses: { ...this.causes },
+    };
+  }
+
+  // ---------------------------------------------------------------- creation
+
+  private create(m: SipMessage, kind: 'call' | 'dialog'): Dialog {
+    if (this.open.size >= this.o.maxCalls) this.evict();
+    const d = new Dialog(m.callId, kind, m, this.sipNow);
+    d.setFlow(m);
+    d.callerTags.push(m.fromTag);
+    // a response travels from the callee: From still names the requester
+    d.calling = partyOf(m.from);
+    d.called = partyOf(m.to);
+    if (kind === 'call') {
+      this.st.calls++;
+      this.counted.drop(m.callId);
+    } else {
+      this.st.dialogs++;
+      const method = m.isRequest ? m.method : m.cseqMethod;
+      d.isRegister = method === 'REGISTER';
+      this.countMethod(method);
+    }
+    if (this.o.keepMessages) d.ladder = [];
+    this.open.set(m.callId, d);
+    this.unanswered.insert(d);
+    return d;
+  }
+
+  /** A non-INVITE dialog record that receives an initial INVITE becomes a call (allDialogs only). */
+  private upgrade(d: Dialog, m: SipMessage): void {
+    d.kind = 'call';
+    this.st.calls++;
+    d.setFlow(m);
+    d.callerTags = [m.fromTag];
+    d.calling = partyOf(m.from);
+    d.called = partyOf(m.to);
+    d.setupCode = 0;
+    this.clearWindow(d);
+  }
+
+  private evict(): void {
+    const a = this.unanswered.head;
+    const b = this.answered.head;
+    const victim = a === null ? b : b === null ? a : a.last <= b.last ? a : b;
+    if (victim === null) return;
+    this.st.evicted++;
+    this.exportDialog(victim, 'evicted', this.sipNow);
+  }
+
+  private countMethod(method: string): void {
+    this.methods.set(method, (this.methods.get(method) ?? 0) + 1);
+  }
+
+  /** Non-INVITE Call-IDs without allDialogs: counted once per Call-ID, kept only as an LRU entry. */
+  private countOther(m: SipMessage): void {
+    this.st.otherMessages++;
+    if (this.counted.seen(m.callId, this.sipNow)) this.countMethod(m.isRequest ? m.method : m.cseqMethod);
+  }
+
+  // ---------------------------------------------------------------- per message
+
+  private process(d: Dialog, m: SipMessage, t: number, initial: boolean): void {
+    d.messages++;
+    d.packets += m.wirePackets;
+    d.bytes += m.wireBytes;
+    if (compareTimestamps(m.ts, d.lastTs) > 0) d.lastTs = m.ts;
+    if (this.sipNow > d.last) {
+      d.last = this.sipNow;
+      d.list?.touch(d);
+    }
+    // an auth retry may come with a new From-tag: it is still the caller
+    if (initial && d.kind === 'call' && !d.callerTags.includes(m.fromTag)) d.callerTags.push(m.fromTag);
+    const tagIsCaller = d.callerTags.includes(m.fromTag);
+    const fromCaller = m.isRequest ? tagIsCaller : !tagIsCaller;
+
+    const rep = this.repeats.classify(d, m, t);
+    if (d.ladder !== null) {
+      d.ladder.push({
+        frame: m.frame,
+        fileIndex: m.fileIndex,
+        fileOffset: m.fileOffset,
+        ts: m.ts,
+        src: m.src,
+        sport: m.sport,
+        dst: m.dst,
+        dport: m.dport,
+        transport: m.transport,
+        label: m.isRequest ? m.method : m.reasonPhrase ? `${m.status} ${m.reasonPhrase}` : String(m.status),
+        isRequest: m.isRequest,
+        cseq: m.cseq,
+        cseqMethod: m.cseqMethod,
+        retransmission: rep === RETRANSMISSION,
+        duplicate: rep === DUPLICATE,
+        sdp: m.sdp !== null ? sdpSummary(m.sdp) : null,
+        fromCaller,
+        raw: m.raw, // the engine hands each message its own copy of the bytes
+      });
+    }
+    if (rep !== NEW) {
+      if (rep === RETRANSMISSION) {
+        d.retransmissions++;
+        this.st.retransmissions++;
+      } else {
+        d.duplicates++;
+        this.st.duplicates++;
+      }
+      return;
+    }
+
+    // headers
+    const ua = m.userAgent;
+    if (ua !== null && ua !== '') {
+      if (fromCaller) {
+        if (d.uac === null) d.uac = ua;
+      } else if (d.uasUa === null) d.uasUa = ua;
+    }
+    if (!fromCaller && d.uasServer === null && m.server !== null && m.server !== '') d.uasServer = m.server;
+    if (m.sdp !== null) d.takeSdp(m.sdp, fromCaller, this.media);
+
+    if (m.isRequest) this.request(d, m, t, initial);
+    else this.response(d, m, t);
+  }
+
+  private request(d: Dialog, m: SipMessage, t: number, initial: boolean): void {
+    switch (m.method) {
+      case 'INVITE':
+        if (initial) this.initialInvite(d, m);
+        break;
+      case 'BYE':
+        if (d.byeTs === null) d.byeTs = m.ts;
+        d.takeCause(m, false);
+        this.setWindow(d, W_BYE, t + WINDOW);
+        return;
+      case 'CANCEL':
+        if (d.cancelTs === null) d.cancelTs = m.ts;
+        d.takeCause(m, false);
+        break;
+    }
+    // a non-INVITE dialog goes on while requests come
+    if (d.kind === 'dialog' && d.windowKind === W_FINAL) this.clearWindow(d);
+  }
+
+  private initialInvite(d: Dialog, m: SipMessage): void {
+    if (d.inviteTs === null) {
+      d.inviteTs = m.ts;
+      d.calling = partyOf(m.from);
+      d.called = partyOf(m.to);
+    }
+    if (d.initialCseqs.includes(m.cseq)) return;
+    d.initialCseqs.push(m.cseq);
+    if (d.initialCseqs.length === 1 || m.cseq > d.setupCseq) {
+      // a new setup transaction (auth retry): what the old one's final said no longer counts
+      d.setupCseq = m.cseq;
+      d.setupCode = 0;
+      d.failTs = null;
+      d.causeFinal = 0;
+      d.causeFinalText = null;
+      if (d.plainReasonFromFinal) d.plainReason = null;
+      if (d.windowKind === W_FINAL) this.clearWindow(d);
+    }
+  }
+
+  private response(d: Dialog, m: SipMessage, t: number): void {
+    const s = m.status;
+    const cm = m.cseqMethod;
+    if (cm === 'INVITE') {
+      // the From-tag check keeps a callee's re-INVITE (own CSeq space) from posing as the setup
+      if (d.kind === 'call' && d.initialCseqs.includes(m.cseq) && d.callerTags.includes(m.fromTag)) {
+        if (s < 200) {
+          d.provisional = true;
+          if (s === 100) {
+            if (d.tryingTs === null) d.tryingTs = m.ts;
+          } else if ((s === 180 || s === 183) && d.ringingTs === null) d.ringingTs = m.ts;
+        } else if (s < 300) {
+          if (d.okTs === null) d.okTs = m.ts;
+          if (!d.answered) {
+            d.answered = true;
+            if (d.list === this.unanswered) {
+              this.unanswered.remove(d);
+              this.answered.insert(d);
+            }
+          }
+          if (d.windowKind === W_FINAL) this.clearWindow(d);
+        }
+        // the first final response of the setup transaction decides it; later ones are forks' echoes
+        if (s >= 200 && m.cseq === d.setupCseq && d.setupCode === 0) {
+          if (s < 300) d.setupCode = s;
+          else if (!d.answered) {
+            d.setupCode = s;
+            d.failTs = m.ts;
+            d.takeCause(m, true);
+            if (d.windowKind !== W_BYE) this.setWindow(d, W_FINAL, t + WINDOW);
+          }
+        }
+        return;
+      }
+    } else if (cm === 'BYE') {
+      if (s >= 200 && s < 300) {
+        if (d.byeOkTs === null) d.byeOkTs = m.ts;
+        this.exportDialog(d, 'bye', this.sipNow);
+        return;
+      }
+    } else if (cm === 'CANCEL') {
+      if (s >= 200 && s < 300 && d.cancelOkTs === null) d.cancelOkTs = m.ts;
+    }
+    if (d.kind === 'dialog' && s >= 200) {
+      // non-INVITE dialog: the last final response is its code; it ends 32 s after it unless more comes
+      d.setupCode = s;
+      if (d.windowKind !== W_BYE) this.setWindow(d, W_FINAL, t + WINDOW);
+    }
+  }
+
+  // ---------------------------------------------------------------- windows and expiry
+
+  private setWindow(d: Dialog, kind: number, at: number): void {
+    d.windowKind = kind;
+    d.windowGen++;
+    this.windows.push({ at, d, gen: d.windowGen });
+  }
+
+  private clearWindow(d: Dialog): void {
+    d.windowKind = W_NONE;
+    d.windowGen++;
+  }
+
+  /** Export everything whose deadline is before `now` (strictly: a message at exactly +32 s is in time). */
+  private expire(now: number): void {
+    // tombstones and counting-only entries first: cheap FIFO heads
+    this.tombs.expire(now);
+    const idle = this.o.idleTimeout;
+    this.counted.expire(now, idle);
+
+    let due: Dialog[] | null = null;
+    const w = this.windows;
+    while (w.size > 0 && w.top().at < now) {
+      const e = w.pop();
+      const d = e.d;
+      if (e.gen !== d.windowGen || d.collected || this.open.get(d.callId) !== d) continue;
+      d.collected = true;
+      d.dueAt = e.at;
+      d.dueCause = d.windowKind === W_BYE ? 'bye' : 'final';
+      d.list?.remove(d);
+      (due ??= []).push(d);
+    }
+    due = this.expireList(this.unanswered, idle, now, due);
+    due = this.expireList(this.answered, this.o.establishedTimeout, now, due);
+    if (due === null) return;
+    if (due.length > 1) due.sort((a, b) => a.dueAt - b.dueAt || byFirstThenId(a, b));
+    for (const d of due) this.exportDialog(d, d.dueCause, d.dueAt);
+  }
+
+  private expireList(list: ActivityList<Dialog>, timeout: number, now: number, due: Dialog[] | null): Dialog[] | null {
+    for (let h = list.head; h !== null && h.last + timeout < now; h = list.head) {
+      // RTP is only asked about for calls whose SIP looks idle
+      const rtp = h.rtpLast(this.media);
+      if (rtp > h.last) {
+        h.last = rtp;
+        if (rtp + timeout >= now) {
+          list.remove(h);
+          list.insert(h);
+          continue;
+        }
+      }
+      list.remove(h);
+      h.collected = true;
+      h.dueAt = h.last + timeout;
+      h.dueCause = 'idle';
+      (due ??= []).push(h);
+    }
+    return due;
+  }
+
+  // ---------------------------------------------------------------- export
+
+  private exportDialog(d: Dialog, cause: ExportCause, at: number): void {
+    if (this.open.get(d.callId) !== d) return;
+    this.open.delete(d.callId);
+    d.list?.remove(d);
+    d.windowGen++;
+    d.windowKind = W_NONE;
+    let rtpPackets = 0;
+    if (d.media !== null && this.media !== undefined) {
+      for (const w of d.media) {
+        rtpPackets += this.media.packets(w.id);
+        this.media.unwatch(w.id);
+      }
+    }
+    // `at` is a capture time that does not depend on when advance() ran, so neither does absorption
+    const tomb: Tomb = { callId: d.callId, callerTags: d.callerTags, cseqs: d.initialCseqs, until: at + WINDOW };
+    this.tombs.add(tomb);
+    this.st.exported++;
+    this.causes[cause]++;
+    this.onRecord(toRecord(d, cause, at, rtpPackets));
+    // a pending window entry may still point at this dialog for up to 32 s: let go of its bulk
+    d.ladder = null;
+    d.sigs = [];
+    d.media = null;
+  }
+}
