@@ -33,7 +33,7 @@ export function initArena(): void {
 
 /** Memory up to `top` (plus the guard) is there; false when it cannot grow. */
 function reach(top: usize): bool {
-  const have = <usize>memory.size() << 16;
+  const have = (<usize>memory.size()) << 16;
   if (top + GUARD <= have) return true;
   const need = <i32>((top + GUARD - have + 0xffff) >> 16);
   return memory.grow(need > GROW_PAGES ? need : GROW_PAGES) >= 0;
@@ -64,13 +64,13 @@ export function alloc(n: u32): usize {
     count(C_MEM_EXHAUSTED);
     return 0;
   }
-  const head = freeLists + (<usize>c << 2);
+  const head = freeLists + ((<usize>c) << 2);
   const p = load<u32>(head);
   if (p != 0) {
     store<u32>(head, load<u32>(<usize>p));
     return <usize>p;
   }
-  const size = (<usize>1) << <usize>(MIN_SHIFT + <u32>c);
+  const size = (<usize>1) << (<usize>(MIN_SHIFT + <u32>c));
   if (bump + size > end || !reach(bump + size)) {
     count(C_MEM_EXHAUSTED);
     return 0;
@@ -85,7 +85,7 @@ export function free(p: usize, n: u32): void {
   if (p == 0) return;
   const c = classOf(n);
   if (c < 0) return;
-  const head = freeLists + (<usize>c << 2);
+  const head = freeLists + ((<usize>c) << 2);
   store<u32>(p, load<u32>(head));
   store<u32>(head, <u32>p);
 }

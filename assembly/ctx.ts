@@ -34,7 +34,7 @@ let notedMask: u64 = 0;
 
 /** Count a reason the frame was not (fully) decoded. */
 export function note(counter: i32): void {
-  const bit = (<u64>1) << <u64>counter;
+  const bit = (<u64>1) << (<u64>counter);
   if ((notedMask & bit) == 0) {
     notedMask |= bit;
     count(counter);
@@ -62,10 +62,10 @@ export function setFrame(n: u32, sec: u32, nsec: u32, digits: u32, file: u32, of
   notedMask = 0;
 }
 
-@inline export function markSip(): void {
+export function markSip(): void {
   frameSip = true;
 }
-@inline export function markMedia(): void {
+export function markMedia(): void {
   frameMedia = true;
 }
 
@@ -97,6 +97,6 @@ export function setIp16(version: u32, src16: usize, dst16: usize, len: u32): voi
 }
 
 /** Capture time compare helper: seconds difference (may be negative) as f64. */
-@inline export function secondsSince(sec: u32, nsec: u32): f64 {
-  return <f64>(<i64>tsSec - <i64>sec) + (<f64>(<i64>tsNsec - <i64>nsec)) / 1e9;
+export function secondsSince(sec: u32, nsec: u32): f64 {
+  return <f64>(<i64>tsSec - <i64>sec) + <f64>(<i64>tsNsec - <i64>nsec) / 1e9;
 }

@@ -2,15 +2,47 @@
 // capture second, laid out as abi.ts says.
 
 import {
-   F_BODY_SHORT, F_NO_BLANK_LINE, C_SIP_MESSAGES, C_SIP_TOO_LARGE, C_SIP_MALFORMED, C_SIP_BODY_SHORT, C_EVENT_OVERFLOW, B_SIP_BYTES, EV_CAP, MAX_SIP_MSG , EV_SIZE, EV_FRAME, EV_TS_SEC, EV_TS_NSEC, EV_FILE_OFFSET, EV_FILE_INDEX, EV_IP_VERSION, EV_TRANSPORT, EV_TS_DIGITS, EV_N_HDR, EV_N_SDP, EV_FLAGS, EV_SRC, EV_DST, EV_SPORT, EV_DPORT, EV_WIRE_BYTES, EV_WIRE_PACKETS, EV_RAW_LEN, EV_START_LINE_LEN, EV_BODY_OFF, EV_N_WATCH, EV_HEAD, EV_ENTRY_SIZE, EV_TICK_SIZE,
+  F_BODY_SHORT,
+  F_NO_BLANK_LINE,
+  C_SIP_MESSAGES,
+  C_SIP_TOO_LARGE,
+  C_SIP_MALFORMED,
+  C_SIP_BODY_SHORT,
+  C_EVENT_OVERFLOW,
+  B_SIP_BYTES,
+  EV_CAP,
+  MAX_SIP_MSG,
+  EV_SIZE,
+  EV_FRAME,
+  EV_TS_SEC,
+  EV_TS_NSEC,
+  EV_FILE_OFFSET,
+  EV_FILE_INDEX,
+  EV_IP_VERSION,
+  EV_TRANSPORT,
+  EV_TS_DIGITS,
+  EV_N_HDR,
+  EV_N_SDP,
+  EV_FLAGS,
+  EV_SRC,
+  EV_DST,
+  EV_SPORT,
+  EV_DPORT,
+  EV_WIRE_BYTES,
+  EV_WIRE_PACKETS,
+  EV_RAW_LEN,
+  EV_START_LINE_LEN,
+  EV_BODY_OFF,
+  EV_N_WATCH,
+  EV_HEAD,
+  EV_ENTRY_SIZE,
+  EV_TICK_SIZE,
 } from './abi';
 import * as ctx from './ctx';
 import { count, addBytes } from './stats';
 import { startLine, scanHeaders, hdrEnd, contentLength, ctypeOff, ctypeLen, nHdr, hdrEntries } from './sip';
 import { scanBody, nSdp, sdpEntries } from './sdp';
 import { watchSdp, nWatch, watchIds } from './media';
-
-
 
 export let evBuf: usize = 0;
 export let evLen: u32 = 0;
@@ -90,7 +122,7 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   const sb = <usize>nSdp * EV_ENTRY_SIZE;
   memory.copy(q, sdpEntries, sb);
   q += sb;
-  const wb = <usize>nWatch << 2;
+  const wb = (<usize>nWatch) << 2;
   memory.copy(q, watchIds, wb);
   q += wb;
   memory.copy(q, p, msgLen);

@@ -2,7 +2,17 @@
 // pieces cover [0, total); it is then handed back to the IP layer, which decodes it as if it had
 // arrived whole, with the time of the fragment that completed it. Incomplete datagrams expire after FRAG_TIMEOUT_SEC capture seconds.
 
-import { C_FRAG_PIECES, C_FRAG_DONE, C_FRAG_INCOMPLETE, C_FRAG_BAD, C_FRAG_TABLE_FULL, MAX_FRAG_CTX, FRAG_TIMEOUT_SEC, MAX_FRAG_PIECES, MAX_IP_DATAGRAM } from './abi';
+import {
+  C_FRAG_PIECES,
+  C_FRAG_DONE,
+  C_FRAG_INCOMPLETE,
+  C_FRAG_BAD,
+  C_FRAG_TABLE_FULL,
+  MAX_FRAG_CTX,
+  FRAG_TIMEOUT_SEC,
+  MAX_FRAG_PIECES,
+  MAX_IP_DATAGRAM,
+} from './abi';
 import { Table, hash16, same16 } from './table';
 import { alloc, free, capacityFor } from './arena';
 import * as ctx from './ctx';
@@ -31,7 +41,7 @@ export function initFrag(): void {
   memory.fill(entries, 0, <usize>MAX_FRAG_CTX * ENTRY);
 }
 
-@inline function entry(e: i32): usize {
+function entry(e: i32): usize {
   return entries + <usize>e * ENTRY;
 }
 
@@ -62,7 +72,13 @@ export function fragment(version: u32, id: u32, proto: u32, offset: u32, more: b
     const c = table.at(s);
     if (c < 0) break;
     const p = entry(c);
-    if (load<u32>(p + O_ID) == id && load<u32>(p + O_PROTO) == proto && load<u32>(p + O_VER) == version && same16(p, ctx.ipSrc) && same16(p + 16, ctx.ipDst)) {
+    if (
+      load<u32>(p + O_ID) == id &&
+      load<u32>(p + O_PROTO) == proto &&
+      load<u32>(p + O_VER) == version &&
+      same16(p, ctx.ipSrc) &&
+      same16(p + 16, ctx.ipDst)
+    ) {
       e = c;
       break;
     }

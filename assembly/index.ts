@@ -2,7 +2,31 @@
 // and calls run(); the core frames pcap/pcapng records itself, decodes each frame and writes
 // one event per SIP message into the event buffer. No call per packet crosses into JS.
 
-import { C_FRAMES, C_SIP_FRAMES, C_RTP_FRAMES, C_OTHER_FRAMES, C_BAD_RECORD, C_SKIPPED_BLOCKS, C_OVERSIZED_RECORDS, C_TRUNCATED_FILE, COUNTERS, B_BYTES, E_NONE, E_NOT_CAPTURE, E_BAD_RECORD, E_BAD_BLOCK, E_TRUNCATED, E_EMPTY, W_MIXED_ORDER, IN_CAP, EV_CAP, EV_RESERVE, MAX_RECORD, MAX_IFACES, SWEEP_EVERY_SEC } from './abi';
+import {
+  C_FRAMES,
+  C_SIP_FRAMES,
+  C_RTP_FRAMES,
+  C_OTHER_FRAMES,
+  C_BAD_RECORD,
+  C_SKIPPED_BLOCKS,
+  C_OVERSIZED_RECORDS,
+  C_TRUNCATED_FILE,
+  COUNTERS,
+  B_BYTES,
+  E_NONE,
+  E_NOT_CAPTURE,
+  E_BAD_RECORD,
+  E_BAD_BLOCK,
+  E_TRUNCATED,
+  E_EMPTY,
+  W_MIXED_ORDER,
+  IN_CAP,
+  EV_CAP,
+  EV_RESERVE,
+  MAX_RECORD,
+  MAX_IFACES,
+  SWEEP_EVERY_SEC,
+} from './abi';
 import { rd32, rd16 } from './mem';
 import * as ctx from './ctx';
 import { initStats, counters, bytes, count, addBytes } from './stats';
@@ -392,7 +416,7 @@ function bad(pos: u32): u32 {
 function addInterface(p: usize, blen: u32): void {
   if (nIfaces >= MAX_IFACES) return;
   const i = nIfaces++;
-  store<u32>(ifLink + (<usize>i << 2), rd16(p + 8, swap));
+  store<u32>(ifLink + ((<usize>i) << 2), rd16(p + 8, swap));
   let res: u32 = 6;
   let off: i64 = 0;
   // options: code u16, length u16, value padded to 4
@@ -407,18 +431,17 @@ function addInterface(p: usize, blen: u32): void {
     else if (code == 14 && len == 8) {
       const lo = rd32(p + o + 4, swap);
       const hi = rd32(p + o + 8, swap);
-      off = swap ? (<i64>lo << 32) | <i64>hi : (<i64>hi << 32) | <i64>lo;
+      off = swap ? ((<i64>lo) << 32) | <i64>hi : ((<i64>hi) << 32) | <i64>lo;
     }
     o += 4 + ((len + 3) & ~3);
   }
-  store<u32>(ifRes + (<usize>i << 2), res);
-  store<i64>(ifOff + (<usize>i << 3), off);
+  store<u32>(ifRes + ((<usize>i) << 2), res);
+  store<i64>(ifOff + ((<usize>i) << 3), off);
 }
 
 const POW10: StaticArray<u64> = [
-  1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000,
-  100000000000, 1000000000000, 10000000000000, 100000000000000, 1000000000000000,
-  10000000000000000, 100000000000000000, 1000000000000000000, 10000000000000000000,
+  1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000, 1000000000, 10000000000, 100000000000, 1000000000000, 10000000000000,
+  100000000000000, 1000000000000000, 10000000000000000, 100000000000000000, 1000000000000000000, 10000000000000000000,
 ];
 
 function packet(iface: u32, hi: u32, lo: u32, data: usize, caplen: u32, olen: u32, pos: u32): void {
@@ -426,7 +449,7 @@ function packet(iface: u32, hi: u32, lo: u32, data: usize, caplen: u32, olen: u3
     count(C_BAD_RECORD);
     return;
   }
-  const res = load<u32>(ifRes + (<usize>iface << 2));
+  const res = load<u32>(ifRes + ((<usize>iface) << 2));
   const ts: u64 = ((<u64>hi) << 32) | <u64>lo;
   let sec: u64 = 0;
   let nsec: u64 = 0;
@@ -446,8 +469,8 @@ function packet(iface: u32, hi: u32, lo: u32, data: usize, caplen: u32, olen: u3
     nsec = e <= 9 ? rem * unchecked(POW10[9 - e]) : rem / unchecked(POW10[e - 9]);
     digits = e >= 7 ? 9 : 6;
   }
-  const s = <i64>sec + load<i64>(ifOff + (<usize>iface << 3));
-  frame(load<u32>(ifLink + (<usize>iface << 2)), data, caplen, <u32>s, <u32>nsec, digits, pos, olen);
+  const s = <i64>sec + load<i64>(ifOff + ((<usize>iface) << 3));
+  frame(load<u32>(ifLink + ((<usize>iface) << 2)), data, caplen, <u32>s, <u32>nsec, digits, pos, olen);
 }
 
 function frame(lt: u32, data: usize, caplen: u32, sec: u32, nsec: u32, digits: u32, pos: u32, olen: u32): void {

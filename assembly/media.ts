@@ -22,7 +22,7 @@ export function initMedia(): void {
   keyBuf = heap.alloc(16);
 }
 
-@inline function entry(e: i32): usize {
+function entry(e: i32): usize {
   return entries + <usize>e * ENTRY;
 }
 
@@ -183,11 +183,12 @@ function watchText(v: usize, len: u32, port: u32): void {
   while (e < len && load<u8>(v + e) != 47 && load<u8>(v + e) != 32) e++;
   if (!parseAddr(v + j, e - j, addrBuf)) return;
   // unspecified (hold) addresses receive nothing
-  if (load<u64>(addrBuf) == 0 && (load<u64>(addrBuf + 8) == 0 || (load<u32>(addrBuf + 8) == 0xffff0000 && load<u32>(addrBuf + 12) == 0))) return;
+  if (load<u64>(addrBuf) == 0 && (load<u64>(addrBuf + 8) == 0 || (load<u32>(addrBuf + 8) == 0xffff0000 && load<u32>(addrBuf + 12) == 0)))
+    return;
   memory.copy(keyBuf, addrBuf, 16);
   const id = watch(port);
   if (id >= 0) {
-    store<i32>(watchIds + (<usize>nWatch << 2), id);
+    store<i32>(watchIds + ((<usize>nWatch) << 2), id);
     nWatch++;
   }
 }
@@ -217,7 +218,7 @@ export function parseAddr(p: usize, len: u32, out: usize): bool {
     while (k < len && load<u8>(p + k) != 58 && load<u8>(p + k) != 46) k++;
     if (k < len && load<u8>(p + k) == 46) {
       if (n > 6) return false;
-      if (!parseV4(p + i, len - i, tmp + (<usize>n << 1))) return false;
+      if (!parseV4(p + i, len - i, tmp + ((<usize>n) << 1))) return false;
       n += 2;
       break;
     }
@@ -235,7 +236,7 @@ export function parseAddr(p: usize, len: u32, out: usize): bool {
       i++;
     }
     if (digits == 0 || digits > 4 || n >= 8) return false;
-    store<u16>(tmp + (<usize>n << 1), bswap<u16>(<u16>v));
+    store<u16>(tmp + ((<usize>n) << 1), bswap<u16>(<u16>v));
     n++;
     if (i == len) break;
     if (load<u8>(p + i) != 58) return false;
@@ -253,14 +254,14 @@ export function parseAddr(p: usize, len: u32, out: usize): bool {
   }
   if (n > 7) return false;
   words = <u32>gap;
-  memory.copy(out, tmp, <usize>words << 1);
+  memory.copy(out, tmp, (<usize>words) << 1);
   const tail = n - words;
-  memory.copy(out + 16 - (<usize>tail << 1), tmp + (<usize>words << 1), <usize>tail << 1);
+  memory.copy(out + 16 - ((<usize>tail) << 1), tmp + ((<usize>words) << 1), (<usize>tail) << 1);
   return true;
 }
 
 let tmpBuf: usize = 0;
-@inline function addrTmp(): usize {
+function addrTmp(): usize {
   return tmpBuf;
 }
 

@@ -1,7 +1,19 @@
 // Link layer -> tunnels -> IPv4/IPv6 -> UDP/TCP/SCTP. Each layer is a small function that
 // checks its header against the bytes it was given and hands the payload on; nothing allocates.
 
-import { T_UDP, C_NON_IP, C_UNKNOWN_LINKTYPE, C_TRUNCATED, C_BAD_IP, C_BAD_L4, C_TUNNEL_TOO_DEEP, C_ICMP_SIP, C_HEP, C_KEEPALIVE, MAX_DEPTH } from './abi';
+import {
+  T_UDP,
+  C_NON_IP,
+  C_UNKNOWN_LINKTYPE,
+  C_TRUNCATED,
+  C_BAD_IP,
+  C_BAD_L4,
+  C_TUNNEL_TOO_DEEP,
+  C_ICMP_SIP,
+  C_HEP,
+  C_KEEPALIVE,
+  MAX_DEPTH,
+} from './abi';
 import { u8at, be16, be32, le32, eq } from './mem';
 import * as ctx from './ctx';
 import { note } from './ctx';

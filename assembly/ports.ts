@@ -14,13 +14,13 @@ export function initPorts(): void {
 
 export function addSipPort(port: u32): void {
   if (nPorts >= MAX_PORTS || isSipPort(port)) return;
-  store<u32>(ports + (<usize>nPorts << 2), port);
+  store<u32>(ports + ((<usize>nPorts) << 2), port);
   nPorts++;
 }
 
 export function isSipPort(port: u32): bool {
   for (let i: u32 = 0; i < nPorts; i++) {
-    if (load<u32>(ports + (<usize>i << 2)) == port) return true;
+    if (load<u32>(ports + ((<usize>i) << 2)) == port) return true;
   }
   return false;
 }

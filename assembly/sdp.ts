@@ -4,7 +4,6 @@
 import { S_C, S_M, S_RTPMAP, MAX_SDP_ENTRIES } from './abi';
 import { u8at, lower, ieq, findLF } from './mem';
 
-
 export let nSdp: u32 = 0;
 export let sdpEntries: usize = 0;
 

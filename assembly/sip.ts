@@ -2,9 +2,20 @@
 // (any port). The scan records (offset, length) of the header values the call tracker needs;
 // JS decodes only those slices.
 
-import { H_CALL_ID, H_FROM, H_TO, H_CSEQ, H_USER_AGENT, H_SERVER, H_REASON, H_CONTENT_TYPE, H_CONTENT_LENGTH, H_FOLDED, MAX_HDR_ENTRIES } from './abi';
+import {
+  H_CALL_ID,
+  H_FROM,
+  H_TO,
+  H_CSEQ,
+  H_USER_AGENT,
+  H_SERVER,
+  H_REASON,
+  H_CONTENT_TYPE,
+  H_CONTENT_LENGTH,
+  H_FOLDED,
+  MAX_HDR_ENTRIES,
+} from './abi';
 import { u8at, lower, ieq, eq, findLF, findControl } from './mem';
-
 
 /** Longest start line looked at (long Request-URIs exist in the wild). */
 const MAX_START_LINE: u32 = 16384;
@@ -27,7 +38,7 @@ function isToken(c: u32): bool {
   if ((c >= 65 && c <= 90) || (c >= 97 && c <= 122) || (c >= 48 && c <= 57)) return true;
   return c == 45 || c == 46 || c == 33 || c == 37 || c == 42 || c == 95 || c == 43 || c == 96 || c == 39 || c == 126;
 }
-@inline function isDigit(c: u32): bool {
+function isDigit(c: u32): bool {
   return c >= 48 && c <= 57;
 }
 

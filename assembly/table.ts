@@ -21,38 +21,38 @@ export class Table {
     let size: u32 = 1;
     while (size < capacity * 2) size <<= 1;
     this.mask = size - 1;
-    this.slots = heap.alloc(<usize>size << 2);
-    this.hashes = heap.alloc(<usize>capacity << 2);
-    this.nextFree = heap.alloc(<usize>capacity << 2);
+    this.slots = heap.alloc((<usize>size) << 2);
+    this.hashes = heap.alloc((<usize>capacity) << 2);
+    this.nextFree = heap.alloc((<usize>capacity) << 2);
   }
 
   /** First slot position to probe for hash h. */
-  @inline start(h: u32): u32 {
+  start(h: u32): u32 {
     return h & this.mask;
   }
   /** Entry index stored at slot position s, or -1 when the slot is empty. */
-  @inline at(s: u32): i32 {
-    return <i32>load<u32>(this.slots + (<usize>s << 2)) - 1;
+  at(s: u32): i32 {
+    return <i32>load<u32>(this.slots + ((<usize>s) << 2)) - 1;
   }
-  @inline next(s: u32): u32 {
+  next(s: u32): u32 {
     return (s + 1) & this.mask;
   }
-  @inline hashOf(e: i32): u32 {
-    return load<u32>(this.hashes + (<usize>e << 2));
+  hashOf(e: i32): u32 {
+    return load<u32>(this.hashes + ((<usize>e) << 2));
   }
 
   /** Take a free entry and put it in the index under hash h; -1 when full. */
   insert(h: u32): i32 {
     let e = this.freeHead;
-    if (e >= 0) this.freeHead = load<i32>(this.nextFree + (<usize>e << 2));
+    if (e >= 0) this.freeHead = load<i32>(this.nextFree + ((<usize>e) << 2));
     else if (this.fresh < this.capacity) {
       e = <i32>this.fresh;
       this.fresh++;
     } else return -1;
-    store<u32>(this.hashes + (<usize>e << 2), h);
+    store<u32>(this.hashes + ((<usize>e) << 2), h);
     let s = this.start(h);
     while (this.at(s) >= 0) s = this.next(s);
-    store<u32>(this.slots + (<usize>s << 2), <u32>e + 1);
+    store<u32>(this.slots + ((<usize>s) << 2), <u32>e + 1);
     this.used++;
     return e;
   }
@@ -72,20 +72,20 @@ export class Table {
       const k = this.start(this.hashOf(ej));
       const movable = i <= j ? k <= i || k > j : k <= i && k > j;
       if (movable) {
-        store<u32>(this.slots + (<usize>i << 2), <u32>ej + 1);
+        store<u32>(this.slots + ((<usize>i) << 2), <u32>ej + 1);
         i = j;
       }
       j = this.next(j);
     }
-    store<u32>(this.slots + (<usize>i << 2), 0);
-    store<i32>(this.nextFree + (<usize>e << 2), this.freeHead);
+    store<u32>(this.slots + ((<usize>i) << 2), 0);
+    store<i32>(this.nextFree + ((<usize>e) << 2), this.freeHead);
     this.freeHead = e;
     this.used--;
   }
 }
 
 /** Hash of a 16-byte address plus a 32-bit extra word (murmur3-style finalizer). */
-@inline export function hash16(p: usize, extra: u32): u32 {
+export function hash16(p: usize, extra: u32): u32 {
   let h = load<u32>(p) * 0x9e3779b1;
   h ^= load<u32>(p + 4) + (h << 6) + (h >> 2);
   h ^= load<u32>(p + 8) * 0x85ebca6b + (h << 6) + (h >> 2);
@@ -99,6 +99,6 @@ export class Table {
   return h;
 }
 
-@inline export function same16(a: usize, b: usize): bool {
+export function same16(a: usize, b: usize): bool {
   return load<u64>(a) == load<u64>(b) && load<u64>(a + 8) == load<u64>(b + 8);
 }

@@ -6,7 +6,22 @@
 // Whole messages inside one in-order segment are parsed in place; only a partial message is
 // copied into an arena buffer.
 
-import { T_TCP, T_WS, C_TCP_STREAMS, C_TCP_RETRANS, C_TCP_OOO, C_TCP_GAP, C_TCP_TABLE_FULL, C_SIP_TOO_LARGE, C_SIP_MALFORMED, C_WS_FRAMES, MAX_SIP_MSG, MAX_TCP_STREAMS, TCP_IDLE_SEC, MAX_OOO_SEGS } from './abi';
+import {
+  T_TCP,
+  T_WS,
+  C_TCP_STREAMS,
+  C_TCP_RETRANS,
+  C_TCP_OOO,
+  C_TCP_GAP,
+  C_TCP_TABLE_FULL,
+  C_SIP_TOO_LARGE,
+  C_SIP_MALFORMED,
+  C_WS_FRAMES,
+  MAX_SIP_MSG,
+  MAX_TCP_STREAMS,
+  TCP_IDLE_SEC,
+  MAX_OOO_SEGS,
+} from './abi';
 import { Table, hash16, same16 } from './table';
 import { alloc, free, bufAppend, bufClear } from './arena';
 import { u8at, be16, be32, eq, findByte } from './mem';
@@ -59,7 +74,7 @@ export function initTcp(): void {
   wsScratch = heap.alloc(MAX_SIP_MSG);
 }
 
-@inline function entry(e: i32): usize {
+function entry(e: i32): usize {
   return entries + <usize>e * ENTRY;
 }
 
@@ -140,7 +155,7 @@ function place(q: usize, p: usize, len: u32, seq: u32): void {
     deliver(q, p, len);
     drain(q);
   } else if (diff < 0) {
-    const old = <u32>(-diff);
+    const old = <u32>-diff;
     if (old >= len) return note(C_TCP_RETRANS);
     deliver(q, p + old, len - old);
     drain(q);
@@ -191,7 +206,7 @@ function drain(q: usize): void {
       store<u32>(s + 8, load<u32>(last + 8));
       store<u32>(q + O_NOOO, n - 1);
       store<u32>(q + O_OOOB, load<u32>(q + O_OOOB) - len);
-      const old = <u32>(-diff);
+      const old = <u32>-diff;
       if (old < len) deliver(q, b + old, len - old);
       else count(C_TCP_RETRANS);
       free(b, len);

@@ -62,7 +62,11 @@ async function main(): Promise<void> {
   let context: Awaited<ReturnType<typeof launchChromium>> | null = null;
   try {
     await buildSite(ROOT, site);
-    const names: (keyof typeof BENCH_CAPTURES)[] = ['voip-128MiB', ...(flag('--no-sip') ? [] : ['sip-only-50k' as const]), ...(flag('--no-1g') ? [] : ['voip-1GiB' as const])];
+    const names: (keyof typeof BENCH_CAPTURES)[] = [
+      'voip-128MiB',
+      ...(flag('--no-sip') ? [] : ['sip-only-50k' as const]),
+      ...(flag('--no-1g') ? [] : ['voip-1GiB' as const]),
+    ];
     const caps = names.map((n) => capture(`${n}.pcap`, BENCH_CAPTURES[n], tmp));
     server = await startStaticServer(site, { prefix: '/sipscope/', headers: { 'Content-Security-Policy': CSP } });
     context = await launchChromium(join(tmp, 'profile'));
@@ -90,7 +94,10 @@ async function main(): Promise<void> {
           await withTimeout(probe.sample(), 10_000, 'heap sample');
           const attr = async (n: string) => Number(await page.getAttribute('[data-testid="status"]', n));
           const state = await page.getAttribute('[data-testid="status"]', 'data-state');
-          if (state !== 'done') throw new Error(`${c.path}: the page ended in state ${state}: ${await page.textContent('[data-testid="problems"]').catch(() => '')}`);
+          if (state !== 'done')
+            throw new Error(
+              `${c.path}: the page ended in state ${state}: ${await page.textContent('[data-testid="problems"]').catch(() => '')}`,
+            );
           const bytes = statSync(c.path).size;
           const doneMs = await attr('data-done-ms');
           const r: BrowserRun = {
@@ -125,7 +132,10 @@ async function main(): Promise<void> {
       }
     }
     if (foreign.length) throw new Error(`requests left the app's origin: ${foreign.join(', ')}`);
-    writeFileSync(join(BENCH, 'browser-results.json'), JSON.stringify({ date: new Date().toISOString(), chromium: context.browser()?.version() ?? null, results }, null, 2) + '\n');
+    writeFileSync(
+      join(BENCH, 'browser-results.json'),
+      JSON.stringify({ date: new Date().toISOString(), chromium: context.browser()?.version() ?? null, results }, null, 2) + '\n',
+    );
     for (const c of caps) if (c.generated) rmSync(c.path, { force: true });
   } finally {
     if (context) await withTimeout(context.close(), 20_000, 'closing chromium').catch((e) => console.warn(String(e)));

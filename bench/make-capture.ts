@@ -131,7 +131,18 @@ class PcapWriter {
    * Write record + Ethernet + IPv4 + UDP headers for a payload of `len` bytes that the caller has
    * already put at `this.pos + 58`; payloadSum is the unfolded word sum of that payload.
    */
-  udpFrame(tUs: number, src: number, sport: number, dst: number, dport: number, ipId: number, tos: number, len: number, payloadSum: number, toCallee: boolean): void {
+  udpFrame(
+    tUs: number,
+    src: number,
+    sport: number,
+    dst: number,
+    dport: number,
+    ipId: number,
+    tos: number,
+    len: number,
+    payloadSum: number,
+    toCallee: boolean,
+  ): void {
     const b = this.buf;
     let p = this.pos;
     const frameLen = FRAME_HDR + len;
@@ -143,21 +154,37 @@ class PcapWriter {
     b.writeUInt32LE(frameLen, p + 12);
     p += REC_HDR;
     // Ethernet: two routers' MACs, direction-dependent
-    b[p] = 0x00; b[p + 1] = 0x1b; b[p + 2] = 0x21; b[p + 3] = 0x3a; b[p + 4] = 0x00; b[p + 5] = toCallee ? 0x02 : 0x01;
-    b[p + 6] = 0x00; b[p + 7] = 0x1b; b[p + 8] = 0x21; b[p + 9] = 0x3a; b[p + 10] = 0x00; b[p + 11] = toCallee ? 0x01 : 0x02;
-    b[p + 12] = 0x08; b[p + 13] = 0x00;
+    b[p] = 0x00;
+    b[p + 1] = 0x1b;
+    b[p + 2] = 0x21;
+    b[p + 3] = 0x3a;
+    b[p + 4] = 0x00;
+    b[p + 5] = toCallee ? 0x02 : 0x01;
+    b[p + 6] = 0x00;
+    b[p + 7] = 0x1b;
+    b[p + 8] = 0x21;
+    b[p + 9] = 0x3a;
+    b[p + 10] = 0x00;
+    b[p + 11] = toCallee ? 0x01 : 0x02;
+    b[p + 12] = 0x08;
+    b[p + 13] = 0x00;
     p += LINK_HDR;
     // IPv4
     const ipLen = IP_HDR + UDP_HDR + len;
-    b[p] = 0x45; b[p + 1] = tos;
+    b[p] = 0x45;
+    b[p + 1] = tos;
     b.writeUInt16BE(ipLen, p + 2);
     b.writeUInt16BE(ipId & 0xffff, p + 4);
-    b[p + 6] = 0x40; b[p + 7] = 0x00; // DF
-    b[p + 8] = 62; b[p + 9] = 17;
-    b[p + 10] = 0; b[p + 11] = 0;
+    b[p + 6] = 0x40;
+    b[p + 7] = 0x00; // DF
+    b[p + 8] = 62;
+    b[p + 9] = 17;
+    b[p + 10] = 0;
+    b[p + 11] = 0;
     b.writeUInt32BE(src >>> 0, p + 12);
     b.writeUInt32BE(dst >>> 0, p + 16);
-    const ipSum = 0x4500 + tos + ipLen + (ipId & 0xffff) + 0x4000 + ((62 << 8) | 17) + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
+    const ipSum =
+      0x4500 + tos + ipLen + (ipId & 0xffff) + 0x4000 + ((62 << 8) | 17) + (src >>> 16) + (src & 0xffff) + (dst >>> 16) + (dst & 0xffff);
     b.writeUInt16BE(~fold(ipSum) & 0xffff, p + 10);
     p += IP_HDR;
     // UDP with a real checksum (pseudo-header + header + payload)
@@ -194,7 +221,7 @@ function hostIp(base: number, index: number): number {
 
 type Outcome = 'answer' | 'busy' | 'cancel';
 
-const enum Step {
+enum Step {
   Invite,
   Trying,
   Ringing,
@@ -273,9 +300,15 @@ class EventHeap<T> {
   }
 
   private swap(i: number, j: number): void {
-    const t = this.times[i]; this.times[i] = this.times[j]; this.times[j] = t;
-    const s = this.seqs[i]; this.seqs[i] = this.seqs[j]; this.seqs[j] = s;
-    const x = this.items[i]; this.items[i] = this.items[j]; this.items[j] = x;
+    const t = this.times[i];
+    this.times[i] = this.times[j];
+    this.times[j] = t;
+    const s = this.seqs[i];
+    this.seqs[i] = this.seqs[j];
+    this.seqs[j] = s;
+    const x = this.items[i];
+    this.items[i] = this.items[j];
+    this.items[j] = x;
   }
 
   push(time: number, item: T): void {
@@ -398,10 +431,21 @@ export function generateCapture(opts: CaptureOptions): CaptureSummary {
     sdpBody({
       origin: `gw ${2000 + c.index} 1 IN IP4 ${c.calleeIpText}`,
       sessionC: c.calleeIpText,
-      media: [{ port: c.calleeRtpPort, formats: [c.pt, 101], rtpmap: { [c.pt]: c.pt === 0 ? 'PCMU/8000' : 'PCMA/8000', 101: 'telephone-event/8000' } }],
+      media: [
+        {
+          port: c.calleeRtpPort,
+          formats: [c.pt, 101],
+          rtpmap: { [c.pt]: c.pt === 0 ? 'PCMU/8000' : 'PCMA/8000', 101: 'telephone-event/8000' },
+        },
+      ],
     }) + 'a=fmtp:101 0-16\r\na=ptime:20\r\na=sendrecv\r\n';
 
-  const response = (c: Call, status: string, cseq: string, opts: { tag?: boolean; contact?: boolean; extra?: [string, string][]; body?: string } = {}) => {
+  const response = (
+    c: Call,
+    status: string,
+    cseq: string,
+    opts: { tag?: boolean; contact?: boolean; extra?: [string, string][]; body?: string } = {},
+  ) => {
     const h: [string, string][] = [
       ['Via', `${via(c)};received=${c.callerIpText}`],
       ['From', from(c)],
@@ -417,7 +461,12 @@ export function generateCapture(opts: CaptureOptions): CaptureSummary {
     return sipMessage(`SIP/2.0 ${status}`, h, opts.body ?? '');
   };
 
-  const request = (c: Call, method: string, cseq: string, opts: { branch?: string; toTag?: boolean; body?: string; contact?: boolean } = {}) => {
+  const request = (
+    c: Call,
+    method: string,
+    cseq: string,
+    opts: { branch?: string; toTag?: boolean; body?: string; contact?: boolean } = {},
+  ) => {
     const h: [string, string][] = [
       ['Via', via(c, opts.branch ?? c.branch)],
       ['Max-Forwards', '70'],
@@ -490,7 +539,7 @@ export function generateCapture(opts: CaptureOptions): CaptureSummary {
     b.writeUInt32BE(s.ts >>> 0, at + 4);
     b.writeUInt32BE(s.ssrc, at + 8);
     noise.copy(b, at + 12, s.noise, s.noise + RTP_PAYLOAD);
-    const hdrSum = 0x8000 + (b[at + 1]) + s.seq + (s.ts >>> 16) + (s.ts & 0xffff) + (s.ssrc >>> 16) + (s.ssrc & 0xffff);
+    const hdrSum = 0x8000 + b[at + 1] + s.seq + (s.ts >>> 16) + (s.ts & 0xffff) + (s.ssrc >>> 16) + (s.ssrc & 0xffff);
     const paySum = prefix[(s.noise + RTP_PAYLOAD) / 2] - prefix[s.noise / 2];
     w.udpFrame(now, s.src, s.sport, s.dst, s.dport, s.ipId, TOS_RTP, RTP_LEN, hdrSum + paySum, s.toCallee);
     s.first = false;

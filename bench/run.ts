@@ -13,7 +13,22 @@
 // so it runs once only. Peak RSS comes from /usr/bin/time -f %M (or /proc/PID/status VmHWM).
 
 import { spawn, spawnSync } from 'node:child_process';
-import { accessSync, constants, createReadStream, existsSync, mkdirSync, openSync, readFileSync, readSync, closeSync, rmSync, statSync, writeFileSync, readdirSync, mkdtempSync } from 'node:fs';
+import {
+  accessSync,
+  constants,
+  createReadStream,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  readSync,
+  closeSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  readdirSync,
+  mkdtempSync,
+} from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -64,7 +79,12 @@ function which(tool: string): string | null {
 
 function firstLine(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });
-  return `${r.stdout ?? ''}${r.stderr ?? ''}`.split('\n').find((l) => l.trim() && !/running as user/i.test(l))?.trim() ?? '?';
+  return (
+    `${r.stdout ?? ''}${r.stderr ?? ''}`
+      .split('\n')
+      .find((l) => l.trim() && !/running as user/i.test(l))
+      ?.trim() ?? '?'
+  );
 }
 
 const log = (s = '') => process.stdout.write(s + '\n');
@@ -165,7 +185,11 @@ function timed(cmd: string, args: string[], timeoutMs: number): Promise<Run> {
         rssMiB: rssKiB === null ? null : rssKiB / 1024,
         code,
         timedOut,
-        stderrTail: stderr.split('\n').filter((l) => l.trim() && !/running as user/i.test(l)).slice(-3).join(' | '),
+        stderrTail: stderr
+          .split('\n')
+          .filter((l) => l.trim() && !/running as user/i.test(l))
+          .slice(-3)
+          .join(' | '),
       });
     });
   });
@@ -180,7 +204,12 @@ interface ToolResult {
   error?: string;
 }
 
-async function bench(label: string, cmd: string, args: string[], opts: { warm: boolean; runs: number; timeoutMs: number }): Promise<ToolResult> {
+async function bench(
+  label: string,
+  cmd: string,
+  args: string[],
+  opts: { warm: boolean; runs: number; timeoutMs: number },
+): Promise<ToolResult> {
   const command = [cmd, ...args].map((a) => (/[\s'"]/.test(a) ? `'${a}'` : a)).join(' ');
   const res: ToolResult = { command, runs: [], best: null, rssMiB: null };
   if (opts.warm) {
@@ -203,7 +232,9 @@ async function bench(label: string, cmd: string, args: string[], opts: { warm: b
     }
     res.runs.push(r.seconds);
     if (r.rssMiB !== null) res.rssMiB = Math.max(res.rssMiB ?? 0, r.rssMiB);
-    process.stdout.write(`    ${label} run ${i + 1}/${opts.runs}: ${fmtS(r.seconds)} s${r.rssMiB !== null ? `, peak RSS ${r.rssMiB.toFixed(0)} MiB` : ''}\n`);
+    process.stdout.write(
+      `    ${label} run ${i + 1}/${opts.runs}: ${fmtS(r.seconds)} s${r.rssMiB !== null ? `, peak RSS ${r.rssMiB.toFixed(0)} MiB` : ''}\n`,
+    );
   }
   if (res.runs.length) res.best = Math.min(...res.runs);
   if (res.error) process.stdout.write(`    ${label}: ${res.error}\n`);
@@ -234,7 +265,9 @@ function ensureCapture(def: CaptureDef): CaptureSummary {
     try {
       const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { params: unknown; summary: CaptureSummary };
       if (JSON.stringify(meta.params) === JSON.stringify(wanted) && statSync(path).size === meta.summary.bytes) {
-        log(`  ${def.name}: cached ${relative(ROOT, path)} (${(meta.summary.bytes / MiB).toFixed(1)} MiB, ${fmtInt(meta.summary.calls)} calls)`);
+        log(
+          `  ${def.name}: cached ${relative(ROOT, path)} (${(meta.summary.bytes / MiB).toFixed(1)} MiB, ${fmtInt(meta.summary.calls)} calls)`,
+        );
         return { ...meta.summary, path };
       }
     } catch {
@@ -299,7 +332,11 @@ interface ProfileSummary {
 
 async function profile(capture: CaptureSummary, name: string): Promise<ProfileSummary | null> {
   const dir = mkdtempSync(join(tmpdir(), 'sipscope-prof-'));
-  const r = await timed(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, 'read', capture.path, '--format', 'jsonl', '--out', '/dev/null', '-q'], 600_000);
+  const r = await timed(
+    process.execPath,
+    ['--cpu-prof', `--cpu-prof-dir=${dir}`, CLI, 'read', capture.path, '--format', 'jsonl', '--out', '/dev/null', '-q'],
+    600_000,
+  );
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile'));
   if (r.code !== 0 || !files.length) return null;
   const keep = join(CACHE, `${name}.cpuprofile`);
@@ -310,7 +347,9 @@ async function profile(capture: CaptureSummary, name: string): Promise<ProfileSu
     samples: number[];
     timeDeltas: number[];
   };
-  const wasmNames = existsSync(join(ROOT, 'build', 'core.wasm')) ? wasmExportNames(join(ROOT, 'build', 'core.wasm')) : new Map<number, string>();
+  const wasmNames = existsSync(join(ROOT, 'build', 'core.wasm'))
+    ? wasmExportNames(join(ROOT, 'build', 'core.wasm'))
+    : new Map<number, string>();
   const byId = new Map(prof.nodes.map((n) => [n.id, n.callFrame]));
   const self = new Map<string, number>();
   const cat: Record<string, number> = {};
@@ -322,7 +361,8 @@ async function profile(capture: CaptureSummary, name: string): Promise<ProfileSu
     total += dt;
     let key: string;
     let category: string;
-    const wasm = /^wasm-function\[(\d+)\]$/.exec(cf.functionName) ?? (cf.url.startsWith('wasm://') ? /\[(\d+)\]/.exec(cf.functionName) : null);
+    const wasm =
+      /^wasm-function\[(\d+)\]$/.exec(cf.functionName) ?? (cf.url.startsWith('wasm://') ? /\[(\d+)\]/.exec(cf.functionName) : null);
     if (wasm) {
       const n = wasmNames.get(Number(wasm[1]));
       key = `wasm ${n ? `${n} (export)` : cf.functionName}`;
@@ -333,7 +373,11 @@ async function profile(capture: CaptureSummary, name: string): Promise<ProfileSu
     } else {
       const file = cf.url.split('/').pop() || '(native)';
       key = `${cf.functionName || '(anonymous)'} ${file}:${cf.lineNumber + 1}`;
-      category = cf.url.endsWith('build/cli.js') ? 'sipscope JS (build/cli.js)' : cf.url.startsWith('node:') || !cf.url ? 'Node internals/native' : 'other JS';
+      category = cf.url.endsWith('build/cli.js')
+        ? 'sipscope JS (build/cli.js)'
+        : cf.url.startsWith('node:') || !cf.url
+          ? 'Node internals/native'
+          : 'other JS';
     }
     self.set(key, (self.get(key) ?? 0) + dt);
     cat[category] = (cat[category] ?? 0) + dt;
@@ -342,7 +386,11 @@ async function profile(capture: CaptureSummary, name: string): Promise<ProfileSu
     .sort((a, b) => b[1] - a[1])
     .slice(0, 15)
     .map(([n, us]) => ({ name: n, ms: us / 1000, pct: (100 * us) / total }));
-  const byCategory = Object.fromEntries(Object.entries(cat).sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / 1000]));
+  const byCategory = Object.fromEntries(
+    Object.entries(cat)
+      .sort((a, b) => b[1] - a[1])
+      .map(([k, v]) => [k, v / 1000]),
+  );
   return { file: relative(ROOT, keep), totalMs: total / 1000, byCategory, top };
 }
 
@@ -421,7 +469,9 @@ async function exportCost(name: string, s: CaptureSummary, tmp: string): Promise
     }
     dumpLines = countDumpLines(dir);
     rmSync(dir, { recursive: true, force: true });
-    log(`    pair ${i + 1}/${RUNS}: without ${fmtS(p.seconds)} s, with export ${fmtS(r.seconds)} s, ${fmtInt(lastReceived)} records received, ${fmtInt(dumpLines)} dump lines`);
+    log(
+      `    pair ${i + 1}/${RUNS}: without ${fmtS(p.seconds)} s, with export ${fmtS(r.seconds)} s, ${fmtInt(lastReceived)} records received, ${fmtInt(dumpLines)} dump lines`,
+    );
   }
   sock.close();
   if (bad) log(`    ${bad} messages could not be parsed`);
@@ -449,7 +499,11 @@ function countDumpLines(dir: string): number {
     for (const e of readdirSync(d, { withFileTypes: true })) {
       const p = join(d, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.sip')) n += readFileSync(p, 'utf8').split('\n').filter((l) => l !== '').length - 1;
+      else if (e.name.endsWith('.sip'))
+        n +=
+          readFileSync(p, 'utf8')
+            .split('\n')
+            .filter((l) => l !== '').length - 1;
     }
   };
   walk(dir);
@@ -500,7 +554,11 @@ async function main(): Promise<void> {
   hdr.writeUInt32LE(1, 20);
   writeFileSync(emptyPath, hdr);
   log('start-up (sipscope on an empty pcap):');
-  const startup = await bench('sipscope', process.execPath, [CLI, 'read', emptyPath, '--format', 'jsonl', '--out', '/dev/null', '-q'], { warm: true, runs: RUNS, timeoutMs: 60_000 });
+  const startup = await bench('sipscope', process.execPath, [CLI, 'read', emptyPath, '--format', 'jsonl', '--out', '/dev/null', '-q'], {
+    warm: true,
+    runs: RUNS,
+    timeoutMs: 60_000,
+  });
   log();
 
   const results: CaptureResult[] = [];
@@ -510,7 +568,17 @@ async function main(): Promise<void> {
     const s = summaries[ci];
     log(`${def.name}: ${(s.bytes / MiB).toFixed(1)} MiB, ${fmtInt(s.packets)} packets, ${fmtInt(s.calls)} calls`);
     warmPageCache(s.path);
-    const r: CaptureResult = { name: def.name, file: relative(ROOT, s.path), bytes: s.bytes, packets: s.packets, calls: s.calls, summary: s, records: null, recordsOk: null, tools: {} };
+    const r: CaptureResult = {
+      name: def.name,
+      file: relative(ROOT, s.path),
+      bytes: s.bytes,
+      packets: s.packets,
+      calls: s.calls,
+      summary: s,
+      records: null,
+      recordsOk: null,
+      tools: {},
+    };
 
     // sipscope: the untimed first run writes the records, to check their number
     const recFile = join(tmp, `${def.name}.jsonl`);
@@ -518,7 +586,9 @@ async function main(): Promise<void> {
     if (check.code === 0) {
       r.records = await countLines(recFile);
       r.recordsOk = r.records === s.calls;
-      log(`    sipscope records: ${fmtInt(r.records)} for ${fmtInt(s.calls)} calls generated — ${r.recordsOk ? 'match' : 'MISMATCH'} (untimed run ${fmtS(check.seconds)} s)`);
+      log(
+        `    sipscope records: ${fmtInt(r.records)} for ${fmtInt(s.calls)} calls generated — ${r.recordsOk ? 'match' : 'MISMATCH'} (untimed run ${fmtS(check.seconds)} s)`,
+      );
     } else {
       log(`    sipscope failed (exit ${check.code}): ${check.stderrTail}`);
     }
@@ -539,7 +609,11 @@ async function main(): Promise<void> {
         // -c: only dialogs starting with INVITE; -l: lift the default 20000-dialog limit so that
         // every call is stored, as sipscope does
         const limit = String(Math.max(20_000, s.calls + 1000));
-        r.tools.sngrep = await bench('sngrep', sngrep, ['-N', '-q', '-c', '-l', limit, '-I', s.path, '-O', '/dev/null'], { warm: true, runs: RUNS, timeoutMs: TOOL_TIMEOUT_MS });
+        r.tools.sngrep = await bench('sngrep', sngrep, ['-N', '-q', '-c', '-l', limit, '-I', s.path, '-O', '/dev/null'], {
+          warm: true,
+          runs: RUNS,
+          timeoutMs: TOOL_TIMEOUT_MS,
+        });
       }
     }
     if (def.tools.includes('tshark')) {
@@ -548,7 +622,25 @@ async function main(): Promise<void> {
         const res = await bench(
           'tshark',
           tshark,
-          ['-n', '-r', s.path, '-Y', 'sip', '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'sip.Call-ID', '-e', 'sip.Method', '-e', 'sip.Status-Code', '-e', 'sip.CSeq.method'],
+          [
+            '-n',
+            '-r',
+            s.path,
+            '-Y',
+            'sip',
+            '-T',
+            'fields',
+            '-e',
+            'frame.time_epoch',
+            '-e',
+            'sip.Call-ID',
+            '-e',
+            'sip.Method',
+            '-e',
+            'sip.Status-Code',
+            '-e',
+            'sip.CSeq.method',
+          ],
           { warm: false, runs: 1, timeoutMs: TOOL_TIMEOUT_MS },
         );
         res.note = 'single run (no best-of)';
@@ -624,7 +716,10 @@ async function main(): Promise<void> {
   log(line(cols.map((c) => '-'.repeat(c[2]))));
   for (const row of rows) log(line(cols.map(([k, , , f]) => f(row[k]))));
   log();
-  log(`sipscope start-up (empty capture): ${fmtS(startup.best)} s; throughput without it: ` + rows.map((r) => `${r.capture} ${fmtRate(r.sipscopeNetMBs as number | null)} MB/s`).join(', '));
+  log(
+    `sipscope start-up (empty capture): ${fmtS(startup.best)} s; throughput without it: ` +
+      rows.map((r) => `${r.capture} ${fmtRate(r.sipscopeNetMBs as number | null)} MB/s`).join(', '),
+  );
   for (const r of results) {
     for (const [name, t] of Object.entries(r.tools)) {
       if ('skipped' in t) log(`  ${r.name}: ${name} skipped (${t.skipped})`);
@@ -632,7 +727,10 @@ async function main(): Promise<void> {
     }
   }
   const cmds = new Set<string>();
-  for (const r of results) for (const t of Object.values(r.tools)) if ('command' in t) cmds.add(t.command.split(r.summary.path).join('FILE').replace(process.execPath, 'node').replace(CLI, 'bin/sipscope.js'));
+  for (const r of results)
+    for (const t of Object.values(r.tools))
+      if ('command' in t)
+        cmds.add(t.command.split(r.summary.path).join('FILE').replace(process.execPath, 'node').replace(CLI, 'bin/sipscope.js'));
   log('commands:');
   for (const c of cmds) log(`  ${c}`);
   log();
@@ -644,11 +742,42 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   const add = (target: string, value: number | null, ok: (v: number) => boolean, show: (v: number) => string, missing: string) =>
     targets.push(value == null ? { target, value: '—', pass: null, note: missing } : { target, value: show(value), pass: ok(value) });
-  add('sipscope ≥ 150× tshark (voip 128 MiB)', v128.vsTshark as number | null, (v) => v >= 150, fmtX, tshark ? 'no result' : 'tshark not installed');
-  add('sipscope ≥ 50× sngrep (voip 128 MiB)', v128.vsSngrep as number | null, (v) => v >= 50, fmtX, sngrep ? 'no result' : 'sngrep not installed');
-  add('sipscope ≥ 2 GB/s (voip 128 MiB, whole process)', v128.sipscopeMBs as number | null, (v) => v >= 2000, (v) => `${(v / 1000).toFixed(2)} GB/s`, 'no result');
-  add('peak RSS ≤ 150 MiB (voip 128 MiB)', v128.sipscopeRssMiB as number | null, (v) => v <= 150, (v) => `${v.toFixed(0)} MiB`, 'no RSS measurement');
-  if (v1g) add('peak RSS ≤ 150 MiB (voip 1 GiB)', v1g.sipscopeRssMiB as number | null, (v) => v <= 150, (v) => `${v.toFixed(0)} MiB`, 'no RSS measurement');
+  add(
+    'sipscope ≥ 150× tshark (voip 128 MiB)',
+    v128.vsTshark as number | null,
+    (v) => v >= 150,
+    fmtX,
+    tshark ? 'no result' : 'tshark not installed',
+  );
+  add(
+    'sipscope ≥ 50× sngrep (voip 128 MiB)',
+    v128.vsSngrep as number | null,
+    (v) => v >= 50,
+    fmtX,
+    sngrep ? 'no result' : 'sngrep not installed',
+  );
+  add(
+    'sipscope ≥ 2 GB/s (voip 128 MiB, whole process)',
+    v128.sipscopeMBs as number | null,
+    (v) => v >= 2000,
+    (v) => `${(v / 1000).toFixed(2)} GB/s`,
+    'no result',
+  );
+  add(
+    'peak RSS ≤ 150 MiB (voip 128 MiB)',
+    v128.sipscopeRssMiB as number | null,
+    (v) => v <= 150,
+    (v) => `${v.toFixed(0)} MiB`,
+    'no RSS measurement',
+  );
+  if (v1g)
+    add(
+      'peak RSS ≤ 150 MiB (voip 1 GiB)',
+      v1g.sipscopeRssMiB as number | null,
+      (v) => v <= 150,
+      (v) => `${v.toFixed(0)} MiB`,
+      'no RSS measurement',
+    );
   for (const r of results) {
     targets.push(
       r.records == null
@@ -658,13 +787,24 @@ async function main(): Promise<void> {
   }
   log('export cost (median of alternating runs, --format none; with export = --dump-dir + --collector udp://127.0.0.1):');
   for (const e of exportResults) {
-    log(`  ${e.capture.padEnd(14)} without ${fmtS(e.plainS)} s, with ${fmtS(e.exportS)} s: ${e.overheadPct === null ? '—' : `${e.overheadPct >= 0 ? '+' : ''}${e.overheadPct.toFixed(1)}%`}; records received ${fmtInt(e.received)}/${fmtInt(e.records)}, dump lines ${fmtInt(e.dumpLines)}`);
-    targets.push({ target: `export within 10% (${e.capture})`, value: e.overheadPct === null ? '—' : `${e.overheadPct.toFixed(1)}%`, pass: e.overheadPct === null ? null : e.overheadPct <= 10 });
-    targets.push({ target: `every record exported (${e.capture})`, value: `${fmtInt(e.received)} received, ${fmtInt(e.dumpLines)} dumped / ${fmtInt(e.records)}`, pass: e.received === e.records && e.dumpLines === e.records });
+    log(
+      `  ${e.capture.padEnd(14)} without ${fmtS(e.plainS)} s, with ${fmtS(e.exportS)} s: ${e.overheadPct === null ? '—' : `${e.overheadPct >= 0 ? '+' : ''}${e.overheadPct.toFixed(1)}%`}; records received ${fmtInt(e.received)}/${fmtInt(e.records)}, dump lines ${fmtInt(e.dumpLines)}`,
+    );
+    targets.push({
+      target: `export within 10% (${e.capture})`,
+      value: e.overheadPct === null ? '—' : `${e.overheadPct.toFixed(1)}%`,
+      pass: e.overheadPct === null ? null : e.overheadPct <= 10,
+    });
+    targets.push({
+      target: `every record exported (${e.capture})`,
+      value: `${fmtInt(e.received)} received, ${fmtInt(e.dumpLines)} dumped / ${fmtInt(e.records)}`,
+      pass: e.received === e.records && e.dumpLines === e.records,
+    });
   }
   log();
   log('targets:');
-  for (const t of targets) log(`  ${t.pass === null ? 'SKIP' : t.pass ? 'PASS' : 'FAIL'}  ${t.target.padEnd(50)} ${t.value}${t.note ? ` (${t.note})` : ''}`);
+  for (const t of targets)
+    log(`  ${t.pass === null ? 'SKIP' : t.pass ? 'PASS' : 'FAIL'}  ${t.target.padEnd(50)} ${t.value}${t.note ? ` (${t.note})` : ''}`);
   if (v1g && v128.sipscopeRssMiB != null && v1g.sipscopeRssMiB != null) {
     log(`  (RSS 1 GiB − RSS 128 MiB: ${((v1g.sipscopeRssMiB as number) - (v128.sipscopeRssMiB as number)).toFixed(1)} MiB)`);
   }
@@ -676,17 +816,40 @@ async function main(): Promise<void> {
       continue;
     }
     log(`profile of sipscope on ${name} (${p.file}; ${p.totalMs.toFixed(0)} ms sampled):`);
-    log('  by kind: ' + Object.entries(p.byCategory).filter(([, ms]) => ms >= p.totalMs * 0.01).map(([k, ms]) => `${k} ${ms.toFixed(0)} ms (${((100 * ms) / p.totalMs).toFixed(0)}%)`).join(', '));
+    log(
+      '  by kind: ' +
+        Object.entries(p.byCategory)
+          .filter(([, ms]) => ms >= p.totalMs * 0.01)
+          .map(([k, ms]) => `${k} ${ms.toFixed(0)} ms (${((100 * ms) / p.totalMs).toFixed(0)}%)`)
+          .join(', '),
+    );
     log('  top self time:');
     for (const t of p.top.slice(0, 12)) log(`    ${t.ms.toFixed(0).padStart(6)} ms ${t.pct.toFixed(1).padStart(5)}%  ${t.name}`);
   }
 
   const totalS = (performance.now() - t0) / 1000;
   log();
-  log(`bench finished in ${totalS.toFixed(0)} s; load ${env.loadavgEnd.join(' ')}; results in ${relative(ROOT, join(BENCH, 'results.json'))}`);
+  log(
+    `bench finished in ${totalS.toFixed(0)} s; load ${env.loadavgEnd.join(' ')}; results in ${relative(ROOT, join(BENCH, 'results.json'))}`,
+  );
   writeFileSync(
     join(BENCH, 'results.json'),
-    JSON.stringify({ date: startedAt.toISOString(), seconds: +totalS.toFixed(1), env, runsPerTool: RUNS, startup, table: rows, exportCost: exportResults, targets, captures: results, profiles }, null, 2) + '\n',
+    JSON.stringify(
+      {
+        date: startedAt.toISOString(),
+        seconds: +totalS.toFixed(1),
+        env,
+        runsPerTool: RUNS,
+        startup,
+        table: rows,
+        exportCost: exportResults,
+        targets,
+        captures: results,
+        profiles,
+      },
+      null,
+      2,
+    ) + '\n',
   );
   if (!flag('--no-live')) await liveBench();
 }
@@ -725,14 +888,25 @@ async function liveBench(): Promise<void> {
   const { writeLoadFiles } = await import('../test/helpers/live.ts');
   const rates = (() => {
     const i = argv.indexOf('--live-rates');
-    return i < 0 ? [100, 200, 400, 800, 1600] : argv[i + 1].split(',').map(Number).filter((n) => n > 0);
+    return i < 0
+      ? [100, 200, 400, 800, 1600]
+      : argv[i + 1]
+          .split(',')
+          .map(Number)
+          .filter((n) => n > 0);
   })();
   const secs = optNum('--live-seconds', 10);
   log();
   log(`live probe: sipscope live -i lo against SIPp, ${rates.join(', ')} calls/s for ${secs} s each, RTP 0.5 s each way per call`);
   const tcpdump = which('tcpdump');
   const sipp = which('sipp');
-  const why = !tcpdump ? 'tcpdump not installed' : !sipp ? 'sipp not installed' : spawnSync(tcpdump, ['-i', 'lo', '-d', 'udp'], { timeout: 5000 }).status !== 0 ? 'no permission to capture on lo' : null;
+  const why = !tcpdump
+    ? 'tcpdump not installed'
+    : !sipp
+      ? 'sipp not installed'
+      : spawnSync(tcpdump, ['-i', 'lo', '-d', 'udp'], { timeout: 5000 }).status !== 0
+        ? 'no permission to capture on lo'
+        : null;
   const resultsPath = join(BENCH, 'results.json');
   const save = (live: unknown) => {
     const all = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')) : {};
@@ -753,7 +927,18 @@ async function liveBench(): Promise<void> {
       return NaN;
     }
   };
-  const rssKiB = (pid: number) => Number(/VmRSS:\s+(\d+)/.exec((() => { try { return readFileSync(`/proc/${pid}/status`, 'utf8'); } catch { return ''; } })())?.[1] ?? 0);
+  const rssKiB = (pid: number) =>
+    Number(
+      /VmRSS:\s+(\d+)/.exec(
+        (() => {
+          try {
+            return readFileSync(`/proc/${pid}/status`, 'utf8');
+          } catch {
+            return '';
+          }
+        })(),
+      )?.[1] ?? 0,
+    );
   const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
   const waitFor = async (cond: () => boolean, ms: number) => {
     for (const end = Date.now() + ms; Date.now() < end; ) {
@@ -778,23 +963,69 @@ async function liveBench(): Promise<void> {
         return { c, text: () => text, exited, done: () => c.exitCode !== null || c.signalCode !== null };
       };
       const recFile = join(dir, `live-${rate}.jsonl`);
-      const live = start(process.execPath, [CLI, 'live', '-i', 'lo', '-f', 'udp and (portrange 28600-28601 or portrange 28610-28620)', '--format', 'jsonl', '--out', recFile, '--status-interval', '0']);
+      const live = start(process.execPath, [
+        CLI,
+        'live',
+        '-i',
+        'lo',
+        '-f',
+        'udp and (portrange 28600-28601 or portrange 28610-28620)',
+        '--format',
+        'jsonl',
+        '--out',
+        recFile,
+        '--status-interval',
+        '0',
+      ]);
       try {
-        if (!(await waitFor(() => /listening on/.test(live.text()) || live.done(), 10_000)) || live.done()) throw new Error(`sipscope live did not start: ${live.text().slice(-500)}`);
+        if (!(await waitFor(() => /listening on/.test(live.text()) || live.done(), 10_000)) || live.done())
+          throw new Error(`sipscope live did not start: ${live.text().slice(-500)}`);
         const tcpPid = (() => {
           try {
-            return readFileSync(`/proc/${live.c.pid}/task/${live.c.pid}/children`, 'utf8').trim().split(/\s+/).map(Number).find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'tcpdump') ?? 0;
+            return (
+              readFileSync(`/proc/${live.c.pid}/task/${live.c.pid}/children`, 'utf8')
+                .trim()
+                .split(/\s+/)
+                .map(Number)
+                .find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'tcpdump') ?? 0
+            );
           } catch {
             return 0;
           }
         })();
         const common = ['-i', '127.0.0.1', '-mi', '127.0.0.1', '-nostdin', '-t', 'u1', '-timeout', String(secs * 4 + 30), '-timeout_error'];
-        const uas = start(sipp!, ['-sf', join(ROOT, 'test', 'sipp', 'uas-answer.xml'), '-p', '28600', '-mp', '28610', '-rtp_echo', ...common]);
+        const uas = start(sipp!, [
+          '-sf',
+          join(ROOT, 'test', 'sipp', 'uas-answer.xml'),
+          '-p',
+          '28600',
+          '-mp',
+          '28610',
+          '-rtp_echo',
+          ...common,
+        ]);
         await sleep(500);
-        const n0 = ticks(live.c.pid!), t0n = tcpPid ? ticks(tcpPid) : 0, w0 = performance.now();
+        const n0 = ticks(live.c.pid!),
+          t0n = tcpPid ? ticks(tcpPid) : 0,
+          w0 = performance.now();
         let rss = 0;
         const poll = setInterval(() => (rss = Math.max(rss, rssKiB(live.c.pid!))), 500);
-        const uac = start(sipp!, ['-sf', 'uac-load.xml', '127.0.0.1:28600', '-p', '28601', '-mp', '28620', '-r', String(rate), '-m', String(rate * secs), '-cid_str', `bench-%u-%p@%s`, ...common]);
+        const uac = start(sipp!, [
+          '-sf',
+          'uac-load.xml',
+          '127.0.0.1:28600',
+          '-p',
+          '28601',
+          '-mp',
+          '28620',
+          '-r',
+          String(rate),
+          '-m',
+          String(rate * secs),
+          '-cid_str',
+          `bench-%u-%p@%s`,
+          ...common,
+        ]);
         await Promise.race([uac.exited, sleep((secs * 4 + 40) * 1000)]);
         const wall = (performance.now() - w0) / 1000;
         const cpu = ((ticks(live.c.pid!) - n0) / clk / wall) * 100;
@@ -808,7 +1039,11 @@ async function liveBench(): Promise<void> {
         const sippCalls = Number(/Successful call\s*\|\s*\d+\s*\|\s*(\d+)/.exec(uac.text())?.[1] ?? 0);
         const sippCreated = Number(/Total Calls created\s*\|\s*\|\s*(\d+)/.exec(uac.text())?.[1] ?? 0);
         const sippCps = Number(/Call Rate\s*\|[^|]*\|\s*([\d.]+) cps/.exec(uac.text())?.[1] ?? 0);
-        const records = existsSync(recFile) ? readFileSync(recFile, 'utf8').split('\n').filter((l) => l.includes('"bench-')).length : 0;
+        const records = existsSync(recFile)
+          ? readFileSync(recFile, 'utf8')
+              .split('\n')
+              .filter((l) => l.includes('"bench-')).length
+          : 0;
         const drops = /(\d+) packets dropped by kernel/.exec(err) ? Number(/(\d+) packets dropped by kernel/.exec(err)![1]) : null;
         const sipMessages = Number(/; (\d+) SIP messages,/.exec(err)?.[1] ?? 0);
         const rtpFrames = Number(/(\d+) RTP to SDP endpoints/.exec(err)?.[1] ?? 0);
@@ -847,13 +1082,24 @@ async function liveBench(): Promise<void> {
   }
   const best = [...out].reverse().find((r) => r.ok && r.sustained) ?? null;
   const last = out.at(-1);
-  const limit = !last ? '' : !last.ok ? ` (at ${last.rate} calls/s the probe lost data)` : !last.sustained ? ` (at ${last.rate} calls/s SIPp itself could not keep the rate: the limit is the load generator on this machine)` : ' (the highest rate tried)';
+  const limit = !last
+    ? ''
+    : !last.ok
+      ? ` (at ${last.rate} calls/s the probe lost data)`
+      : !last.sustained
+        ? ` (at ${last.rate} calls/s SIPp itself could not keep the rate: the limit is the load generator on this machine)`
+        : ' (the highest rate tried)';
   log(
     best
       ? `  highest rate without drops: ${best.rate} calls/s = ${fmtInt(best.sipPerSec)} SIP messages/s + ${fmtInt(best.rtpPerSec)} RTP packets/s; probe CPU ${best.probeCpuPct}% of a core, RSS ${best.rssMiB} MiB${limit}`
       : `  no rate ran without drops or lost calls${limit}`,
   );
-  save({ rates: out, best, limit: limit.trim(), note: 'answered calls, 0.5 s PCMA RTP each way (echo), SIPp on loopback; CPU % of one core' });
+  save({
+    rates: out,
+    best,
+    limit: limit.trim(),
+    note: 'answered calls, 0.5 s PCMA RTP each way (echo), SIPp on loopback; CPU % of one core',
+  });
 }
 
 main().catch((e) => {

@@ -103,7 +103,8 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
   progress.clear();
   const problems = await outputs.close();
   for (const p of problems) process.stderr.write(`sipscope: ${p}\n`);
-  if (!opts.quiet) process.stderr.write([statsReport(analyzer.stats(), outputs.count, progress.elapsed()), ...outputs.summary()].join('\n') + '\n');
+  if (!opts.quiet)
+    process.stderr.write([statsReport(analyzer.stats(), outputs.count, progress.elapsed()), ...outputs.summary()].join('\n') + '\n');
   if (problems.length) return 1;
   if (stopSignal) {
     process.stderr.write(`sipscope: stopped by ${stopSignal}; open calls were exported\n`);

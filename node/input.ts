@@ -68,7 +68,13 @@ export async function feedFile(engine: Engine, path: string, index: number, hook
 }
 
 /** Feed a byte stream (live capture: tcpdump's standard output) as capture file `index`, until it ends. */
-export async function feedReadable(engine: Engine, input: Readable, name: string, index: number, hooks: InputHooks = {}): Promise<FileResult> {
+export async function feedReadable(
+  engine: Engine,
+  input: Readable,
+  name: string,
+  index: number,
+  hooks: InputHooks = {},
+): Promise<FileResult> {
   engine.beginFile(index);
   let bytesRead = 0;
   let readError: string | null = null;

@@ -75,6 +75,13 @@ export class LineWriter {
     this.flushSync();
     await this.drained();
     // end()'s callback gets the error of the last write (a full disk) before 'error' is emitted
-    if (this.owned) await new Promise<void>((resolve) => this.out.end((e?: Error | null) => ((this.failed ??= e ?? null), resolve())));
+    if (this.owned) {
+      await new Promise<void>((resolve) =>
+        this.out.end((e?: Error | null) => {
+          this.failed ??= e ?? null;
+          resolve();
+        }),
+      );
+    }
   }
 }

@@ -94,7 +94,19 @@ export function findTcpdump(): string | null {
 }
 
 export function tcpdumpArgs(iface: string, bufferKiB: number, filter: string | null, immediate: boolean): string[] {
-  return ['-i', iface, ...(immediate ? ['--immediate-mode'] : []), '-U', '-B', String(bufferKiB), '-s', '0', '-w', '-', ...(filter ? [filter] : [])];
+  return [
+    '-i',
+    iface,
+    ...(immediate ? ['--immediate-mode'] : []),
+    '-U',
+    '-B',
+    String(bufferKiB),
+    '-s',
+    '0',
+    '-w',
+    '-',
+    ...(filter ? [filter] : []),
+  ];
 }
 
 const SETCAP_FIX = 'run as root or `setcap cap_net_raw,cap_net_admin=eip $(command -v tcpdump)`';
@@ -134,19 +146,38 @@ function problemOf(
   spawnError: NodeJS.ErrnoException | null,
 ): { message: string; status: number } {
   if (spawnError) {
-    if (spawnError.code === 'ENOENT') return { message: `tcpdump not found (${path}) — install it (apt install tcpdump) or give its path with --tcpdump PATH`, status: 1 };
+    if (spawnError.code === 'ENOENT')
+      return { message: `tcpdump not found (${path}) — install it (apt install tcpdump) or give its path with --tcpdump PATH`, status: 1 };
     if (spawnError.code === 'EACCES') return { message: `tcpdump (${path}) cannot be run: permission denied — ${SETCAP_FIX}`, status: 1 };
     return { message: `tcpdump (${path}) could not be started: ${spawnError.message}`, status: 1 };
   }
   const text = lines.join('\n');
-  const last = lines.map((l) => l.replace(/^tcpdump: /, '').trim()).filter((l) => l && !/^\(|listening on|data link type/.test(l)).pop() ?? '';
-  if (/permission|not permitted|Operation not permitted/i.test(text)) return { message: `tcpdump: permission denied capturing on ${iface} — ${SETCAP_FIX}`, status: 1 };
+  const last =
+    lines
+      .map((l) => l.replace(/^tcpdump: /, '').trim())
+      .filter((l) => l && !/^\(|listening on|data link type/.test(l))
+      .pop() ?? '';
+  if (/permission|not permitted|Operation not permitted/i.test(text))
+    return { message: `tcpdump: permission denied capturing on ${iface} — ${SETCAP_FIX}`, status: 1 };
   if (/no such device|doesn't exist|no such interface|not up|isn't up/i.test(text))
-    return { message: `tcpdump: cannot capture on "${iface}": ${last || 'no such interface'} — \`tcpdump -D\` lists the interfaces`, status: 1 };
-  if (filter !== null && /syntax error|can't parse filter|illegal|parse error|unknown host|expression rejects|not a valid|invalid/i.test(text))
+    return {
+      message: `tcpdump: cannot capture on "${iface}": ${last || 'no such interface'} — \`tcpdump -D\` lists the interfaces`,
+      status: 1,
+    };
+  if (
+    filter !== null &&
+    /syntax error|can't parse filter|illegal|parse error|unknown host|expression rejects|not a valid|invalid/i.test(text)
+  )
     return { message: `tcpdump rejected the capture filter "${filter}": ${last}`, status: 2 };
-  if (exit.signal) return { message: `tcpdump was stopped by ${exit.signal} (not by sipscope)${last ? `: ${last}` : ''} — the calls captured until then were exported`, status: 1 };
-  return { message: `tcpdump ended by itself (exit status ${exit.code})${last ? `: ${last}` : ''} — the calls captured until then were exported`, status: 1 };
+  if (exit.signal)
+    return {
+      message: `tcpdump was stopped by ${exit.signal} (not by sipscope)${last ? `: ${last}` : ''} — the calls captured until then were exported`,
+      status: 1,
+    };
+  return {
+    message: `tcpdump ended by itself (exit status ${exit.code})${last ? `: ${last}` : ''} — the calls captured until then were exported`,
+    status: 1,
+  };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -154,12 +185,13 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 // ---------------------------------------------------------------- the command
 
 export async function live({ positional, opts }: Parsed): Promise<number> {
-  if (positional.length > 0) throw new UsageError(`live takes no file arguments (got "${positional[0]}"); give the capture filter with -f "BPF"`);
+  if (positional.length > 0)
+    throw new UsageError(`live takes no file arguments (got "${positional[0]}"); give the capture filter with -f "BPF"`);
   const iface = opts.interface as string | undefined;
   if (!iface) throw new UsageError('live needs an interface: -i IFACE (-i any: every interface)');
   const settings = outputSettings(opts);
   checkCollectors(settings);
-  const { filter, warning } = captureFilter(opts.filter as string | undefined, ((opts['frag-filter'] as FragMode | undefined) ?? 'add'));
+  const { filter, warning } = captureFilter(opts.filter as string | undefined, (opts['frag-filter'] as FragMode | undefined) ?? 'add');
   const bufferKiB = (opts.buffer as number | undefined) ?? DEFAULT_BUFFER_KIB;
   const statusSec = (opts['status-interval'] as number | undefined) ?? DEFAULT_STATUS_SEC;
   const quiet = opts.quiet === true;
@@ -343,7 +375,8 @@ export async function live({ positional, opts }: Parsed): Promise<number> {
   if (stopDelay) clearTimeout(stopDelay);
   process.off('exit', onProcessExit);
 
-  const problem = stopSignal || outputs.fatal ? null : problemOf(tcpdumpPath, iface, filter, [...startupLines, ...lateLines], exit, spawnError);
+  const problem =
+    stopSignal || outputs.fatal ? null : problemOf(tcpdumpPath, iface, filter, [...startupLines, ...lateLines], exit, spawnError);
   if (problem && !listening && problem.status === 2) {
     // nothing was captured: say it as a usage error
     await outputs.close();
@@ -356,7 +389,10 @@ export async function live({ positional, opts }: Parsed): Promise<number> {
   for (const p of problems) say(p);
   if (res.readError) say(`reading tcpdump's output failed: ${res.readError}`);
   else if (res.error >= 1 && res.error <= 3 && res.bytesRead > 0) say(`tcpdump's output: ${res.message} (at byte ${res.offset})`);
-  if (!quiet && listening) process.stderr.write([statsReport(analyzer.stats(), outputs.count, (performance.now() - started) / 1000), ...outputs.summary()].join('\n') + '\n');
+  if (!quiet && listening)
+    process.stderr.write(
+      [statsReport(analyzer.stats(), outputs.count, (performance.now() - started) / 1000), ...outputs.summary()].join('\n') + '\n',
+    );
   if (final.captured !== null || final.dropped !== null) {
     const dropLine =
       `tcpdump: ${final.captured ?? '?'} packets captured, ${final.received ?? '?'} received by filter, ${final.dropped ?? '?'} packets dropped by kernel` +

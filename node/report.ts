@@ -12,14 +12,18 @@ export function statsReport(s: RunStats, records: number, seconds: number): stri
     `sipscope: ${c.frames} frames, ${mb.toFixed(1)} MB in ${seconds.toFixed(2)} s; ${c.sipMessages} SIP messages, ${records} records` +
       ` (${t.calls} calls${t.dialogs ? `, ${t.dialogs} other dialogs` : ''})`,
   ];
-  const other = Object.entries(t.methods).map(([m, n]) => `${m} ${n}`).join(', ');
+  const other = Object.entries(t.methods)
+    .map(([m, n]) => `${m} ${n}`)
+    .join(', ');
   if (other) lines.push(`  non-INVITE dialogs (Call-IDs): ${other}`);
   lines.push(`  frames: ${c.sipFrames} SIP, ${c.rtpFrames} RTP to SDP endpoints, ${c.otherFrames} other traffic`);
   if (t.retransmissions || t.duplicates) lines.push(`  retransmissions ${t.retransmissions}, duplicates ${t.duplicates}`);
   if (t.malformed) lines.push(`  SIP messages without Call-ID/CSeq (not tracked): ${t.malformed}`);
   if (t.evicted) lines.push(`  calls exported early, table full: ${t.evicted}`);
   const problems = COUNTER_INFO.filter(([k]) => PROBLEM_COUNTERS.has(k) && c[k] > 0);
-  const info = COUNTER_INFO.filter(([k]) => !PROBLEM_COUNTERS.has(k) && c[k] > 0 && !['frames', 'sipFrames', 'sipMessages', 'rtpFrames', 'otherFrames'].includes(k));
+  const info = COUNTER_INFO.filter(
+    ([k]) => !PROBLEM_COUNTERS.has(k) && c[k] > 0 && !['frames', 'sipFrames', 'sipMessages', 'rtpFrames', 'otherFrames'].includes(k),
+  );
   if (problems.length) lines.push('  not decoded: ' + problems.map(([k, label]) => `${label} ${c[k]}`).join('; '));
   if (info.length) lines.push('  also: ' + info.map(([k, label]) => `${label} ${c[k]}`).join('; '));
   return lines.join('\n');

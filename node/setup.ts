@@ -63,7 +63,10 @@ function checkMtu(opts: Opts): void {
   if (typeof opts.mtu !== 'number') return;
   const format = (opts['export-format'] as ExportFormat | undefined) ?? 'ipfix';
   const min = new FlowEncoder({ format }).minMtu;
-  if (opts.mtu < min) throw new UsageError(`--mtu ${opts.mtu} is too small: one ${format === 'v9' ? 'NetFlow v9' : 'IPFIX'} record takes up to ${min} bytes with its headers`);
+  if (opts.mtu < min)
+    throw new UsageError(
+      `--mtu ${opts.mtu} is too small: one ${format === 'v9' ? 'NetFlow v9' : 'IPFIX'} record takes up to ${min} bytes with its headers`,
+    );
 }
 
 export function checkCollectors(s: OutputSettings): void {
@@ -123,7 +126,13 @@ export async function openOutputs(opts: Opts, s: OutputSettings, engine: Engine,
   if (s.format !== 'none') out = typeof opts.out === 'string' ? await LineWriter.file(opts.out, eol) : LineWriter.stdout(eol);
   if (typeof opts['dump-file'] === 'string') dumpFile = await LineWriter.file(opts['dump-file']);
   const config = exportConfig(opts, s, clock);
-  const exports = config && (await ExportHost.start(config, () => engine.now(), (line) => process.stderr.write(`sipscope: ${line}\n`)));
+  const exports =
+    config &&
+    (await ExportHost.start(
+      config,
+      () => engine.now(),
+      (line) => process.stderr.write(`sipscope: ${line}\n`),
+    ));
   const lineOpts = { timestampFormat: s.tsFormat, separator: s.sep };
   const line: (r: CallRecord) => string =
     s.format === 'jsonl' ? jsonLine : s.format === 'csv' ? (r) => csvLine(r, s.template, lineOpts) : tableLine;

@@ -40,13 +40,20 @@ function evaluate(e: ts.Expression, known: Map<string, number>): number {
     const a = evaluate(e.left, known);
     const b = evaluate(e.right, known);
     switch (e.operatorToken.kind) {
-      case ts.SyntaxKind.PlusToken: return a + b;
-      case ts.SyntaxKind.MinusToken: return a - b;
-      case ts.SyntaxKind.AsteriskToken: return a * b;
-      case ts.SyntaxKind.LessThanLessThanToken: return a << b;
-      case ts.SyntaxKind.GreaterThanGreaterThanToken: return a >> b;
-      case ts.SyntaxKind.BarToken: return a | b;
-      case ts.SyntaxKind.AmpersandToken: return a & b;
+      case ts.SyntaxKind.PlusToken:
+        return a + b;
+      case ts.SyntaxKind.MinusToken:
+        return a - b;
+      case ts.SyntaxKind.AsteriskToken:
+        return a * b;
+      case ts.SyntaxKind.LessThanLessThanToken:
+        return a << b;
+      case ts.SyntaxKind.GreaterThanGreaterThanToken:
+        return a >> b;
+      case ts.SyntaxKind.BarToken:
+        return a | b;
+      case ts.SyntaxKind.AmpersandToken:
+        return a & b;
     }
   }
   return fail(`cannot evaluate ${e.getText()}`);
@@ -66,8 +73,16 @@ function readConstants(text: string): Constant[] {
       const value = evaluate(d.initializer, known);
       known.set(d.name.text, value);
       const lead = ts.getLeadingCommentRanges(text, st.getFullStart()) ?? [];
-      const jsdoc = lead.map((r) => text.slice(r.pos, r.end)).filter((c) => c.startsWith('/**')).pop();
-      const doc = jsdoc ? jsdoc.replace(/^\/\*\*\s*|\s*\*\/$/g, '').replace(/\n\s*\*\s?/g, ' ').trim() : '';
+      const jsdoc = lead
+        .map((r) => text.slice(r.pos, r.end))
+        .filter((c) => c.startsWith('/**'))
+        .pop();
+      const doc = jsdoc
+        ? jsdoc
+            .replace(/^\/\*\*\s*|\s*\*\/$/g, '')
+            .replace(/\n\s*\*\s?/g, ' ')
+            .trim()
+        : '';
       const trail = ts.getTrailingCommentRanges(text, st.getEnd()) ?? [];
       const note = trail.length > 0 ? text.slice(trail[0].pos + 2, trail[0].end).trim() : '';
       out.push({ name: d.name.text, value, doc, note });
@@ -135,7 +150,12 @@ export function generateAbi(abiText = readFileSync(ABI_SOURCE, 'utf8'), coreText
   L.push('];');
   L.push('');
   L.push('/** Counters that mean a frame or message was not fully decoded, for reports. */');
-  L.push(`export const PROBLEM_COUNTERS: ReadonlySet<string> = new Set([${counters.filter((c) => c.problem).map((c) => quote(c.name)).join(', ')}]);`);
+  L.push(
+    `export const PROBLEM_COUNTERS: ReadonlySet<string> = new Set([${counters
+      .filter((c) => c.problem)
+      .map((c) => quote(c.name))
+      .join(', ')}]);`,
+  );
   L.push('');
   L.push('/** Byte totals in id order: [jsName, what a user reads]. */');
   L.push('export const BYTE_COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [');

@@ -30,8 +30,14 @@ function formatV6Words(w: number[]): string {
     i = j;
   }
   if (bestLen < 2) return w.map((x) => x.toString(16)).join(':');
-  const head = w.slice(0, bestStart).map((x) => x.toString(16)).join(':');
-  const tail = w.slice(bestStart + bestLen).map((x) => x.toString(16)).join(':');
+  const head = w
+    .slice(0, bestStart)
+    .map((x) => x.toString(16))
+    .join(':');
+  const tail = w
+    .slice(bestStart + bestLen)
+    .map((x) => x.toString(16))
+    .join(':');
   return `${head}::${tail}`;
 }
 

@@ -1,5 +1,5 @@
 // Dump files (SPEC §5.2): file names, which file each record goes to, and a file's text.
-// Pure rules shared by the Node writer (node/dump-writer.ts) and the browser's download, so both
+// Pure rules shared by the Node writer (node/export/dump-dir.ts) and the browser's download, so both
 // split records the same way and produce the same bytes. Paths come from the time only, never
 // from SIP data. No Node imports: this runs in browsers too.
 

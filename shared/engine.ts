@@ -6,11 +6,54 @@ import type { SipMessage, Sdp, SdpMedia, Transport } from './events.ts';
 import { formatIp16, parseIp16 } from './addr.ts';
 import { parseCseq, tagOf } from './header-values.ts';
 import {
-  B_BYTES, B_RTP_BYTES, B_SIP_BYTES, COUNTER_INFO, COUNTERS, EV_DPORT, EV_DST, EV_ENTRY_SIZE, EV_FILE_INDEX, EV_FILE_OFFSET,
-  EV_FRAME, EV_HEAD, EV_IP_VERSION, EV_N_HDR, EV_N_SDP, EV_N_WATCH, EV_RAW_LEN, EV_SIZE, EV_SPORT, EV_SRC,
-  EV_START_LINE_LEN, EV_TICK_SIZE, EV_TRANSPORT, EV_TS_DIGITS, EV_TS_NSEC, EV_TS_SEC, EV_WIRE_BYTES, EV_WIRE_PACKETS,
-  FILE_ERRORS, FILE_WARNINGS, H_CALL_ID, H_CONTENT_TYPE, H_CSEQ, H_FOLDED, H_FROM, H_REASON, H_SERVER, H_TO,
-  H_USER_AGENT, S_C, S_M, S_RTPMAP, T_SCTP, T_TCP, T_UDP, T_WS, W_MIXED_ORDER, type CoreExports,
+  B_BYTES,
+  B_RTP_BYTES,
+  B_SIP_BYTES,
+  COUNTER_INFO,
+  COUNTERS,
+  EV_DPORT,
+  EV_DST,
+  EV_ENTRY_SIZE,
+  EV_FILE_INDEX,
+  EV_FILE_OFFSET,
+  EV_FRAME,
+  EV_HEAD,
+  EV_IP_VERSION,
+  EV_N_HDR,
+  EV_N_SDP,
+  EV_N_WATCH,
+  EV_RAW_LEN,
+  EV_SIZE,
+  EV_SPORT,
+  EV_SRC,
+  EV_START_LINE_LEN,
+  EV_TICK_SIZE,
+  EV_TRANSPORT,
+  EV_TS_DIGITS,
+  EV_TS_NSEC,
+  EV_TS_SEC,
+  EV_WIRE_BYTES,
+  EV_WIRE_PACKETS,
+  FILE_ERRORS,
+  FILE_WARNINGS,
+  H_CALL_ID,
+  H_CONTENT_TYPE,
+  H_CSEQ,
+  H_FOLDED,
+  H_FROM,
+  H_REASON,
+  H_SERVER,
+  H_TO,
+  H_USER_AGENT,
+  S_C,
+  S_M,
+  S_RTPMAP,
+  T_SCTP,
+  T_TCP,
+  T_UDP,
+  T_WS,
+  W_MIXED_ORDER,
+  type CoreExports,
 } from './core-abi.ts';
 
 export interface EngineStats {
@@ -281,7 +324,10 @@ export class Engine {
     let server: string | null = null;
     let contentType: string | null = null;
     const reasonHeaders: string[] = [];
-    let seenCallId = false, seenFrom = false, seenTo = false, seenCseq = false;
+    let seenCallId = false,
+      seenFrom = false,
+      seenTo = false,
+      seenCseq = false;
     for (let i = 0; i < nHdr; i++) {
       const q = entries + i * EV_ENTRY_SIZE;
       const tag = dv.getUint32(q, true);
@@ -289,16 +335,28 @@ export class Engine {
       const v = tag & H_FOLDED ? unfold(hv) : hv;
       switch (tag & 0xff) {
         case H_CALL_ID:
-          if (!seenCallId) (callId = v.trim()), (seenCallId = true);
+          if (!seenCallId) {
+            callId = v.trim();
+            seenCallId = true;
+          }
           break;
         case H_FROM:
-          if (!seenFrom) (from = v), (seenFrom = true);
+          if (!seenFrom) {
+            from = v;
+            seenFrom = true;
+          }
           break;
         case H_TO:
-          if (!seenTo) (to = v), (seenTo = true);
+          if (!seenTo) {
+            to = v;
+            seenTo = true;
+          }
           break;
         case H_CSEQ:
-          if (!seenCseq) (cseqText = v), (seenCseq = true);
+          if (!seenCseq) {
+            cseqText = v;
+            seenCseq = true;
+          }
           break;
         case H_USER_AGENT:
           if (userAgent === null) userAgent = v;

@@ -1,5 +1,5 @@
 // The bytes of an export file (`--ipfix-file`): an RFC 5655 .ipfix file, or NetFlow v9 packets
-// back to back with --export-format v9. One builder for the CLI (node/exporter.ts FileExporter)
+// back to back with --export-format v9. One builder for the CLI (node/export/ipfix-transports.ts FileExporter)
 // and the browser's download, so both write the same bytes for the same records.
 //
 // Rules: the templates start the first message of the file; records go in the order they are

@@ -157,10 +157,7 @@ const num = (name: keyof CallRecord) => numberField((r) => r[name] as number);
 const time = (name: keyof CallRecord) => timeField((r) => r[name] as Timestamp | null, false);
 
 function sipString(name: keyof CallRecord, ntop: number, len: number, varlen: boolean): FieldDef {
-  return def(
-    { name, ntop, v9Length: len, ipfixLength: varlen ? 'varlen' : len, maxLength: len, type: 'string' },
-    str(name),
-  );
+  return def({ name, ntop, v9Length: len, ipfixLength: varlen ? 'varlen' : len, maxLength: len, type: 'string' }, str(name));
 }
 
 function sipTime(name: keyof CallRecord, ntop: number): FieldDef {
@@ -184,22 +181,10 @@ export const SIP_FIELDS: readonly FieldDef[] = Object.freeze([
   sipTime('SIP_BYE_OK_TIME', 140),
   sipTime('SIP_CANCEL_TIME', 141),
   sipTime('SIP_CANCEL_OK_TIME', 142),
-  def(
-    { name: 'SIP_RTP_IPV4_SRC_ADDR', ntop: 143, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'ipv4' },
-    str('SIP_RTP_IPV4_SRC_ADDR'),
-  ),
-  def(
-    { name: 'SIP_RTP_L4_SRC_PORT', ntop: 144, v9Length: 2, ipfixLength: 2, maxLength: 2, type: 'port' },
-    num('SIP_RTP_L4_SRC_PORT'),
-  ),
-  def(
-    { name: 'SIP_RTP_IPV4_DST_ADDR', ntop: 145, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'ipv4' },
-    str('SIP_RTP_IPV4_DST_ADDR'),
-  ),
-  def(
-    { name: 'SIP_RTP_L4_DST_PORT', ntop: 146, v9Length: 2, ipfixLength: 2, maxLength: 2, type: 'port' },
-    num('SIP_RTP_L4_DST_PORT'),
-  ),
+  def({ name: 'SIP_RTP_IPV4_SRC_ADDR', ntop: 143, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'ipv4' }, str('SIP_RTP_IPV4_SRC_ADDR')),
+  def({ name: 'SIP_RTP_L4_SRC_PORT', ntop: 144, v9Length: 2, ipfixLength: 2, maxLength: 2, type: 'port' }, num('SIP_RTP_L4_SRC_PORT')),
+  def({ name: 'SIP_RTP_IPV4_DST_ADDR', ntop: 145, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'ipv4' }, str('SIP_RTP_IPV4_DST_ADDR')),
+  def({ name: 'SIP_RTP_L4_DST_PORT', ntop: 146, v9Length: 2, ipfixLength: 2, maxLength: 2, type: 'port' }, num('SIP_RTP_L4_DST_PORT')),
   def(
     {
       name: 'SIP_RESPONSE_CODE',
@@ -212,18 +197,12 @@ export const SIP_FIELDS: readonly FieldDef[] = Object.freeze([
     },
     num('SIP_RESPONSE_CODE'),
   ),
-  def(
-    { name: 'SIP_REASON_CAUSE', ntop: 148, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'u32' },
-    num('SIP_REASON_CAUSE'),
-  ),
+  def({ name: 'SIP_REASON_CAUSE', ntop: 148, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'u32' }, num('SIP_REASON_CAUSE')),
   sipString('SIP_UAC', 316, 96, true),
   sipString('SIP_UAS', 317, 96, true),
   sipString('SIP_C_IP', 362, 128, false),
   // 16, not nProbe's 12, so CALL_COMPLETED fits (SPEC §5.1)
-  def(
-    { name: 'SIP_CALL_STATE', ntop: 363, v9Length: 16, ipfixLength: 'varlen', maxLength: 16, type: 'state' },
-    str('SIP_CALL_STATE'),
-  ),
+  def({ name: 'SIP_CALL_STATE', ntop: 363, v9Length: 16, ipfixLength: 'varlen', maxLength: 16, type: 'state' }, str('SIP_CALL_STATE')),
 ]);
 
 // ---------------------------------------------------------------- the flow fields (SPEC §4)
@@ -271,13 +250,7 @@ export const FLOW_FIELDS_V4: readonly FieldDef[] = Object.freeze([FLOW_SRC_V4, F
 /** Flow fields of the IPv6 data template, in template order. */
 export const FLOW_FIELDS_V6: readonly FieldDef[] = Object.freeze([FLOW_SRC_V6, FLOW_DST_V6, ...FLOW_COMMON]);
 /** Every flow field once. */
-export const FLOW_FIELDS: readonly FieldDef[] = Object.freeze([
-  FLOW_SRC_V4,
-  FLOW_DST_V4,
-  FLOW_SRC_V6,
-  FLOW_DST_V6,
-  ...FLOW_COMMON,
-]);
+export const FLOW_FIELDS: readonly FieldDef[] = Object.freeze([FLOW_SRC_V4, FLOW_DST_V4, FLOW_SRC_V6, FLOW_DST_V6, ...FLOW_COMMON]);
 
 /** Full IPFIX/v9 data template for a signalling flow of this IP version: flow fields, then the SIP fields. */
 export function exportFields(ipVersion: 4 | 6): readonly FieldDef[] {
@@ -305,7 +278,7 @@ export function fieldByName(name: string): FieldDef | undefined {
 /** Field of a SIP record by its nProbe name (the table is the only place that knows them). */
 export function sipField(name: string): FieldDef {
   const f = fieldByName(name);
-  if (!f || f.group !== 'sip') throw new Error(`not a SIP field: ${name}`);
+  if (f?.group !== 'sip') throw new Error(`not a SIP field: ${name}`);
   return f;
 }
 

@@ -142,7 +142,7 @@ function terminalSafe(v: string): string {
   return out;
 }
 
-function fit(v: string, width: number): string {
+function fitWidth(v: string, width: number): string {
   if (v.length <= width) return v.padEnd(width);
   let cut = width - 1;
   const c = v.charCodeAt(cut - 1);
@@ -165,7 +165,7 @@ function row(values: string[]): string {
   let s = '';
   for (let i = 0; i < COLUMNS.length; i++) {
     if (i > 0) s += '  ';
-    s += fit(terminalSafe(values[i]), COLUMNS[i][1]);
+    s += fitWidth(terminalSafe(values[i]), COLUMNS[i][1]);
   }
   return s.trimEnd();
 }

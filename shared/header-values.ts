@@ -93,7 +93,8 @@ export function partyOf(v: string): string {
   for (let i = 0; i < v.length; i++) {
     const c = v.charCodeAt(i);
     if (inQuote) {
-      if (c === 0x5c) i++; // quoted-pair
+      if (c === 0x5c)
+        i++; // quoted-pair
       else if (c === 0x22) inQuote = false;
     } else if (c === 0x22) inQuote = true;
     else if (c === 0x3c) {

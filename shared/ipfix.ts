@@ -18,7 +18,15 @@
 // - Flow fields passed in `sipFields` are skipped: every record already carries its flow fields.
 
 import type { CallRecord } from './record.ts';
-import { DEFAULT_TEMPLATE_ID_V4, DEFAULT_TEMPLATE_ID_V6, IPFIX_ENTERPRISE_BIT, IPFIX_VARLEN, SIP_FIELDS, exportFields, type FieldDef } from './fields.ts';
+import {
+  DEFAULT_TEMPLATE_ID_V4,
+  DEFAULT_TEMPLATE_ID_V6,
+  IPFIX_ENTERPRISE_BIT,
+  IPFIX_VARLEN,
+  SIP_FIELDS,
+  exportFields,
+  type FieldDef,
+} from './fields.ts';
 import { parseIp16 } from './addr.ts';
 
 export type ExportFormat = 'ipfix' | 'v9';
@@ -56,7 +64,7 @@ const utf8 = new TextEncoder();
  *  Works on two 32-bit halves: byte-by-byte floating-point division is slow. */
 function putUint(out: Uint8Array, o: number, len: number, v: number): void {
   const x = Number.isFinite(v) && v > 0 ? Math.floor(v) : 0;
-  const lo = x % 0x1_0000_0000 >>> 0;
+  const lo = (x % 0x1_0000_0000) >>> 0;
   const hi = Math.floor(x / 0x1_0000_0000) >>> 0;
   for (let k = 0; k < len; k++) {
     out[o + len - 1 - k] = k < 4 ? (lo >>> (8 * k)) & 0xff : k < 8 ? (hi >>> (8 * (k - 4))) & 0xff : 0;
@@ -371,7 +379,11 @@ export class FlowEncoder {
   private work = new Uint8Array(0);
 
   private newMessage(templates: boolean): OpenMessage {
-    const need = Math.max(this.mtu, this.headerLen + this.templateSetLength(), this.headerLen + SET_HEADER + Math.max(this.t4.maxRecord, this.t6.maxRecord) + 3);
+    const need = Math.max(
+      this.mtu,
+      this.headerLen + this.templateSetLength(),
+      this.headerLen + SET_HEADER + Math.max(this.t4.maxRecord, this.t6.maxRecord) + 3,
+    );
     if (this.work.length < need) this.work = new Uint8Array(need);
     let pos = this.headerLen;
     if (templates) {

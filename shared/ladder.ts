@@ -11,7 +11,21 @@ import { isoTimestamp, timestampDiffText } from './time.ts';
 /** What the ladder needs of a message (a LadderEntry without its bytes will do). */
 export type LadderMessage = Pick<
   LadderEntry,
-  'frame' | 'ts' | 'src' | 'sport' | 'dst' | 'dport' | 'transport' | 'label' | 'isRequest' | 'cseq' | 'cseqMethod' | 'retransmission' | 'duplicate' | 'sdp' | 'fromCaller'
+  | 'frame'
+  | 'ts'
+  | 'src'
+  | 'sport'
+  | 'dst'
+  | 'dport'
+  | 'transport'
+  | 'label'
+  | 'isRequest'
+  | 'cseq'
+  | 'cseqMethod'
+  | 'retransmission'
+  | 'duplicate'
+  | 'sdp'
+  | 'fromCaller'
 >;
 
 export interface Participant {
@@ -242,7 +256,7 @@ export function ladderText(model: LadderModel, opts: TextLadderOptions = {}): st
 
   const lines: string[] = [...(opts.header ?? [])];
   let head = timeTitle.padEnd(gutter);
-  heads.forEach((h) => (head += center(h, width)));
+  for (const h of heads) head += center(h, width);
   lines.push(head.trimEnd());
   const roleLine = participants.some((p) => p.role)
     ? ' '.repeat(gutter) + participants.map((p) => center(p.role ?? '', width)).join('')

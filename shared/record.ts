@@ -4,14 +4,7 @@
 import type { Transport } from './events.ts';
 import type { Timestamp } from './time.ts';
 
-export type CallState =
-  | 'CALL_STARTED'
-  | 'CALL_IN_PROGRESS'
-  | 'CALL_COMPLETED'
-  | 'CALL_CANCELED'
-  | 'CALL_ERROR'
-  | 'REGISTER'
-  | 'UNKNOWN';
+export type CallState = 'CALL_STARTED' | 'CALL_IN_PROGRESS' | 'CALL_COMPLETED' | 'CALL_CANCELED' | 'CALL_ERROR' | 'REGISTER' | 'UNKNOWN';
 
 export type ExportCause = 'bye' | 'final' | 'idle' | 'evicted' | 'end';
 

@@ -111,7 +111,7 @@ describe('review: dialog roles and the setup transaction (SPEC §2)', () => {
     expect(recs[0].SIP_CALL_STATE).toBe('CALL_IN_PROGRESS');
   });
 
-  it('407 then retried INVITE then 486: failure time/code/cause are the retry\'s; INVITE time is the first', () => {
+  it("407 then retried INVITE then 486: failure time/code/cause are the retry's; INVITE time is the first", () => {
     const { tr, recs, feed } = tracker();
     const s = new Scenario('auth', alice, bob);
     feed(
@@ -154,14 +154,14 @@ describe('review: times and causes (SPEC §2)', () => {
   });
 
   it('Q.850 in a provisional or in a re-INVITE failure is not SIP_REASON_CAUSE; SIP reason is not either', () => {
-    const { tr, recs, feed } = tracker();
+    const { recs, feed } = tracker();
     const s = new Scenario('cause', alice, bob);
     feed(s.req('INVITE', T0), s.res(183, T0 + 0.5, { reasons: ['Q.850;cause=1'] }), s.res(200, T0 + 1), s.req('ACK', T0 + 1.1));
     feed(s.req('INVITE', T0 + 5), s.res(488, T0 + 5.1, { reasons: ['Q.850;cause=88'] }), s.req('ACK', T0 + 5.2));
     feed(s.req('BYE', T0 + 9, { reasons: ['SIP;cause=200', 'Q.850;cause=16'] }), s.res(200, T0 + 9.1, { method: 'BYE' }));
     const r = recs[0];
     expect(r.SIP_REASON_CAUSE).toBe(16);
-    expect(r.reason, 'the Q.850 header, not the 183\'s or the re-INVITE failure\'s').toBe('Q.850;cause=16');
+    expect(r.reason, "the Q.850 header, not the 183's or the re-INVITE failure's").toBe('Q.850;cause=16');
     expect(r.SIP_RESPONSE_CODE).toBe(200);
     expect(r.SIP_CALL_STATE).toBe('CALL_COMPLETED');
     expect(r.durationSec).toBeCloseTo(8, 9);
@@ -170,7 +170,11 @@ describe('review: times and causes (SPEC §2)', () => {
   it('without a Q.850 cause, `reason` is the first Reason header of a BYE, CANCEL or failure (SIP;cause=200 on a CANCEL)', () => {
     const { tr, recs, feed } = tracker();
     const s = new Scenario('elsewhere', alice, bob);
-    feed(s.req('INVITE', T0), s.res(180, T0 + 0.5), s.req('CANCEL', T0 + 1, { toTag: '', reasons: ['SIP;cause=200;text="Call completed elsewhere"'] }));
+    feed(
+      s.req('INVITE', T0),
+      s.res(180, T0 + 0.5),
+      s.req('CANCEL', T0 + 1, { toTag: '', reasons: ['SIP;cause=200;text="Call completed elsewhere"'] }),
+    );
     feed(s.res(200, T0 + 1.1, { method: 'CANCEL' }), s.res(487, T0 + 1.2));
     tr.finish();
     expect(recs[0].SIP_REASON_CAUSE).toBe(0);
@@ -219,7 +223,15 @@ describe('review: SDP rules (SPEC §2)', () => {
     const { tr, recs, feed } = tracker();
     const s = new Scenario('t38', alice, bob);
     feed(
-      s.req('INVITE', T0, { sdp: { ip: '10.0.0.1', media: [{ port: 4000, pts: [18] }, { media: 'image', port: 4002, proto: 'udptl', pts: ['t38'] }] } }),
+      s.req('INVITE', T0, {
+        sdp: {
+          ip: '10.0.0.1',
+          media: [
+            { port: 4000, pts: [18] },
+            { media: 'image', port: 4002, proto: 'udptl', pts: ['t38'] },
+          ],
+        },
+      }),
     );
     tr.finish();
     expect(recs[0].SIP_RTP_CODECS).toBe('G729');
@@ -313,15 +325,29 @@ describe('review: JSON null rules (SPEC §5.3)', () => {
     tr.finish();
     const j = JSON.parse(jsonLine(recs[0]));
     for (const k of [
-      'SIP_RTP_CODECS', 'SIP_TRYING_TIME', 'SIP_RTP_IPV4_SRC_ADDR', 'SIP_RTP_L4_SRC_PORT', 'SIP_RTP_IPV4_DST_ADDR',
-      'SIP_RTP_L4_DST_PORT', 'SIP_RESPONSE_CODE', 'SIP_REASON_CAUSE', 'SIP_UAC', 'SIP_UAS', 'SIP_C_IP',
-      'rtpSrc', 'rtpDst', 'reason', 'durationSec', 'setupSec',
-    ]) expect(j[k], k).toBeNull();
+      'SIP_RTP_CODECS',
+      'SIP_TRYING_TIME',
+      'SIP_RTP_IPV4_SRC_ADDR',
+      'SIP_RTP_L4_SRC_PORT',
+      'SIP_RTP_IPV4_DST_ADDR',
+      'SIP_RTP_L4_DST_PORT',
+      'SIP_RESPONSE_CODE',
+      'SIP_REASON_CAUSE',
+      'SIP_UAC',
+      'SIP_UAS',
+      'SIP_C_IP',
+      'rtpSrc',
+      'rtpDst',
+      'reason',
+      'durationSec',
+      'setupSec',
+    ])
+      expect(j[k], k).toBeNull();
     expect(j.SIP_CALL_STATE).toBe('CALL_STARTED');
   });
 
   it('setupSec is INVITE → first 180/183/2xx; durationSec is answer → BYE (exact in JSON)', () => {
-    const { tr, recs, feed } = tracker();
+    const { recs, feed } = tracker();
     const s = new Scenario('secs', alice, bob);
     feed(
       s.req('INVITE', '1700000000.100000'),

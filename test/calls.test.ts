@@ -641,7 +641,8 @@ describe('CallTracker: determinism', () => {
       const t = T0 + i * 7;
       msgs.push(s.req('INVITE', t, { sdp: offerA }));
       if (i % 3 === 0) msgs.push(s.res(486, t + 1));
-      else if (i % 3 === 1) msgs.push(s.res(200, t + 1, { sdp: answerB }), s.req('BYE', t + 40 + i), s.res(200, t + 40.1 + i, { method: 'BYE' }));
+      else if (i % 3 === 1)
+        msgs.push(s.res(200, t + 1, { sdp: answerB }), s.req('BYE', t + 40 + i), s.res(200, t + 40.1 + i, { method: 'BYE' }));
       else msgs.push(s.res(180, t + 1)); // left to the idle timeout
     }
     msgs.sort((a, b) => a.ts.sec - b.ts.sec || a.ts.nsec - b.ts.nsec);

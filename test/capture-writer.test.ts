@@ -76,7 +76,11 @@ describe('capture-writer (structure)', () => {
     const p = cw.ipv4({ src: A4, dst: B4, proto: 17, id: 0x1234, df: true, options: Uint8Array.of(0x94, 4, 0, 0) }, new Uint8Array(10));
     expect(p[0]).toBe(0x46);
     expect(cw.internetChecksum(p.subarray(0, 24))).toBe(0);
-    const frags = cw.ipv4Fragments({ src: A4, dst: B4, proto: 17, options: Uint8Array.of(0x94, 4, 0, 0, 7, 3, 4) }, new Uint8Array(100), 32);
+    const frags = cw.ipv4Fragments(
+      { src: A4, dst: B4, proto: 17, options: Uint8Array.of(0x94, 4, 0, 0, 7, 3, 4) },
+      new Uint8Array(100),
+      32,
+    );
     // record route (not copied) only in the first fragment, router alert in all
     expect(frags.map((f) => f.length)).toEqual([28 + 32, 24 + 32, 24 + 32, 24 + 4]);
     expect(frags.map((f) => ((f[6] << 8) | f[7]) & 0x3fff)).toEqual([0x2000, 0x2004, 0x2008, 12]);
@@ -84,7 +88,12 @@ describe('capture-writer (structure)', () => {
   });
 
   it('builds IPv6 extension chains and fragment headers', () => {
-    const hdr: cw.IPv6Header = { src: A6, dst: B6, nextHeader: 17, extHeaders: [{ type: 0 }, { type: 43 }, { type: 60, data: new Uint8Array(9) }] };
+    const hdr: cw.IPv6Header = {
+      src: A6,
+      dst: B6,
+      nextHeader: 17,
+      extHeaders: [{ type: 0 }, { type: 43 }, { type: 60, data: new Uint8Array(9) }],
+    };
     const p = cw.ipv6(hdr, new Uint8Array(4));
     expect(p[6]).toBe(0); // first: hop-by-hop
     expect([p[40], p[41]]).toEqual([43, 0]);
@@ -105,7 +114,13 @@ describe('capture-writer (structure)', () => {
   });
 
   it('sdpBody writes session and media lines', () => {
-    const s = cw.sdpBody({ sessionC: null, media: [{ port: 5004, formats: [0], rtpmap: { 0: 'PCMU/8000' }, c: '2001:db8::5' }, { media: 'image', port: 6000, formats: ['t38'] }] });
+    const s = cw.sdpBody({
+      sessionC: null,
+      media: [
+        { port: 5004, formats: [0], rtpmap: { 0: 'PCMU/8000' }, c: '2001:db8::5' },
+        { media: 'image', port: 6000, formats: ['t38'] },
+      ],
+    });
     expect(s).toBe(
       'v=0\r\no=sipscope 1 1 IN IP6 2001:db8::5\r\ns=-\r\nt=0 0\r\nm=audio 5004 RTP/AVP 0\r\nc=IN IP6 2001:db8::5\r\na=rtpmap:0 PCMU/8000\r\nm=image 6000 udptl t38\r\n',
     );
@@ -130,7 +145,9 @@ describe('capture-writer (structure)', () => {
 
   it('is byte-reproducible', () => {
     const build = () =>
-      cw.writePcapng([{ interfaces: [{ linktype: 1, tsresol: 9 }], packets: [{ ts: T0, data: cw.udpPacketV6(A6, 5060, B6, 5060, invite('r')) }] }]);
+      cw.writePcapng([
+        { interfaces: [{ linktype: 1, tsresol: 9 }], packets: [{ ts: T0, data: cw.udpPacketV6(A6, 5060, B6, 5060, invite('r')) }] },
+      ]);
     expect(build()).toEqual(build());
   });
 
@@ -220,7 +237,13 @@ describeTshark('capture-writer (checked by tshark)', () => {
       ['Ethernet', 1, cw.ethernet({ etherType: 0x0800 }, v4), 'eth:ethertype:ip', false],
       ['Ethernet IPv6', 1, cw.ethernet({ etherType: 0x86dd }, v6), 'eth:ethertype:ipv6', true],
       ['802.1Q', 1, cw.ethernet({ etherType: 0x0800, vlans: [10] }, v4), 'eth:ethertype:vlan:ethertype:ip', false],
-      ['802.1Q double', 1, cw.ethernet({ etherType: 0x86dd, vlans: [10, 20] }, v6), 'eth:ethertype:vlan:ethertype:vlan:ethertype:ipv6', true],
+      [
+        '802.1Q double',
+        1,
+        cw.ethernet({ etherType: 0x86dd, vlans: [10, 20] }, v6),
+        'eth:ethertype:vlan:ethertype:vlan:ethertype:ipv6',
+        true,
+      ],
       [
         'QinQ 802.1ad',
         1,
@@ -228,11 +251,29 @@ describeTshark('capture-writer (checked by tshark)', () => {
         'eth:ethertype:ieee8021ad:ethertype:vlan:ethertype:ip',
         false,
       ],
-      ['QinQ 0x9100', 1, cw.ethernet({ etherType: 0x86dd, outerTags: [{ tpid: 0x9100, vid: 100 }] }, v6), 'eth:ethertype:vlan:ethertype:ipv6', true],
+      [
+        'QinQ 0x9100',
+        1,
+        cw.ethernet({ etherType: 0x86dd, outerTags: [{ tpid: 0x9100, vid: 100 }] }, v6),
+        'eth:ethertype:vlan:ethertype:ipv6',
+        true,
+      ],
       ['MPLS', 1, cw.ethernet({ etherType: 0x0800, mpls: [100, 200, 300] }, v4), 'eth:ethertype:mpls:ip', false],
-      ['VLAN + MPLS IPv6', 1, cw.ethernet({ etherType: 0x86dd, vlans: [7], mpls: [16] }, v6), 'eth:ethertype:vlan:ethertype:mpls:ipv6', true],
+      [
+        'VLAN + MPLS IPv6',
+        1,
+        cw.ethernet({ etherType: 0x86dd, vlans: [7], mpls: [16] }, v6),
+        'eth:ethertype:vlan:ethertype:mpls:ipv6',
+        true,
+      ],
       ['PPPoE', 1, cw.ethernet({ etherType: 0x0800, pppoe: { session: 7 } }, v4), 'eth:ethertype:pppoes:ppp:ip', false],
-      ['VLAN + PPPoE IPv6', 1, cw.ethernet({ etherType: 0x86dd, vlans: [5], pppoe: { session: 9 } }, v6), 'eth:ethertype:vlan:ethertype:pppoes:ppp:ipv6', true],
+      [
+        'VLAN + PPPoE IPv6',
+        1,
+        cw.ethernet({ etherType: 0x86dd, vlans: [5], pppoe: { session: 9 } }, v6),
+        'eth:ethertype:vlan:ethertype:pppoes:ppp:ipv6',
+        true,
+      ],
       ['SLL', 113, cw.sll({ protocol: 0x0800 }, v4), 'sll:ethertype:ip', false],
       ['SLL IPv6 outgoing', 113, cw.sll({ protocol: 0x86dd, pktType: 4 }, v6), 'sll:ethertype:ipv6', true],
       ['SLL2', 276, cw.sll2({ protocol: 0x0800, ifindex: 3 }, v4), 'sll:ethertype:ip', false],
@@ -252,10 +293,11 @@ describeTshark('capture-writer (checked by tshark)', () => {
     ];
     it.each(cases)('%s (linktype %i)', (_name, linktype, frame, stack, isV6) => {
       const f = save(cw.writePcap([{ ts: T0, data: frame }], { linktype }));
-      const rows = tshark(f, [...SIP_FIELDS, 'ip.checksum.status', 'udp.checksum.status', '_ws.expert.message'], [
-        'ip.check_checksum:TRUE',
-        'udp.check_checksum:TRUE',
-      ]);
+      const rows = tshark(
+        f,
+        [...SIP_FIELDS, 'ip.checksum.status', 'udp.checksum.status', '_ws.expert.message'],
+        ['ip.check_checksum:TRUE', 'udp.check_checksum:TRUE'],
+      );
       const callId = isV6 ? 'link-v6' : 'link-v4';
       expect(rows).toEqual([
         [`${stack}:udp:sip:sdp`, callId, '1 INVITE', isV6 ? '' : A4, isV6 ? A6 : '', '5060', isV6 ? '' : '1', '1', ''],
@@ -269,7 +311,11 @@ describeTshark('capture-writer (checked by tshark)', () => {
         { iface, ts: T0, data: cw.udpPacketV6(A6, 5061, B6, 5060, invite(`conv6-${link}`), link) },
       ]);
       const f = save(cw.writePcapng([{ interfaces: links.map((l) => ({ linktype: cw.LINKTYPE_OF[l] })), packets }]), 'pcapng');
-      const rows = tshark(f, ['sip.Call-ID', 'ip.src', 'ipv6.src', 'udp.srcport', 'udp.checksum.status', '_ws.expert.message'], ['udp.check_checksum:TRUE']);
+      const rows = tshark(
+        f,
+        ['sip.Call-ID', 'ip.src', 'ipv6.src', 'udp.srcport', 'udp.checksum.status', '_ws.expert.message'],
+        ['udp.check_checksum:TRUE'],
+      );
       expect(rows).toEqual(
         links.flatMap((link) => [
           [`conv4-${link}`, A4, '', '5061', '1', ''],
@@ -299,7 +345,15 @@ describeTshark('capture-writer (checked by tshark)', () => {
       [true, false, '1700000000.123456789'],
       [true, true, '1700000000.123456789'],
     ])('nanos=%s bigEndian=%s', (nanos, bigEndian, want) => {
-      const f = save(cw.writePcap([{ ts: T0, data: frame }, { ts: 1700000001.25, data: frame }], { nanos, bigEndian }));
+      const f = save(
+        cw.writePcap(
+          [
+            { ts: T0, data: frame },
+            { ts: 1700000001.25, data: frame },
+          ],
+          { nanos, bigEndian },
+        ),
+      );
       const rows = tshark(f, ['frame.time_epoch', 'sip.Call-ID']);
       expect(rows).toEqual([
         [want, 'ts'],
@@ -350,7 +404,14 @@ describeTshark('capture-writer (checked by tshark)', () => {
       const f = save(cw.writePcapng(sections(bigEndian), { bigEndian }), 'pcapng');
       // Wireshark 4.0 numbers interfaces per section and shows custom blocks as non-packet
       // records; SPBs carry no timestamp
-      const rows = tshark(f, ['frame.section_number', 'frame.interface_id', 'frame.time_epoch', 'frame.protocols', 'sip.Call-ID', '_ws.col.Protocol']);
+      const rows = tshark(f, [
+        'frame.section_number',
+        'frame.interface_id',
+        'frame.time_epoch',
+        'frame.protocols',
+        'sip.Call-ID',
+        '_ws.col.Protocol',
+      ]);
       const info = tshark(f, ['_ws.col.Info']).map((r) => r[0]);
       expect(rows).toEqual([
         ['1', '0', '1700000000.123457000', 'eth:ethertype:ip:udp:sip:sdp', 'ng-1', 'SIP/SDP'],
@@ -371,7 +432,15 @@ describeTshark('capture-writer (checked by tshark)', () => {
     it('truncates to the interface snaplen', () => {
       const data = cw.udpPacketV4(A4, 5060, B4, 5060, invite('snap'));
       const f = save(
-        cw.writePcapng([{ interfaces: [{ linktype: 1, snaplen: 60 }], packets: [{ ts: T0, data }, { ts: T0, data, block: 'spb' }] }]),
+        cw.writePcapng([
+          {
+            interfaces: [{ linktype: 1, snaplen: 60 }],
+            packets: [
+              { ts: T0, data },
+              { ts: T0, data, block: 'spb' },
+            ],
+          },
+        ]),
         'pcapng',
       );
       expect(tshark(f, ['frame.len', 'frame.cap_len'])).toEqual([
@@ -388,7 +457,9 @@ describeTshark('capture-writer (checked by tshark)', () => {
       expect(frags.length).toBe(Math.ceil(dgram.length / 200));
       const order = [2, 0, 3, 1].filter((i) => i < frags.length);
       expect(order.length).toBe(frags.length);
-      const f = save(cw.writePcap(order.map((i, k) => ({ ts: 1_700_000_000 + k / 10, data: cw.ethernet({ etherType: 0x0800 }, frags[i]) }))));
+      const f = save(
+        cw.writePcap(order.map((i, k) => ({ ts: 1_700_000_000 + k / 10, data: cw.ethernet({ etherType: 0x0800 }, frags[i]) }))),
+      );
       const rows = tshark(f, ['ip.frag_offset', 'ip.flags.mf', 'sip.Call-ID', 'udp.length'], ['ip.defragment:TRUE']);
       expect(rows.map((r) => r[0])).toEqual(order.map((i) => String((i * 200) / 8))); // tshark shows 8-byte units
       const sipRows = rows.filter((r) => r[2] !== '');
@@ -404,7 +475,12 @@ describeTshark('capture-writer (checked by tshark)', () => {
       const frags = cw.ipv6Fragments(hdr, dgram, 256, 0xabcdef01);
       expect(frags.length).toBe(Math.ceil(dgram.length / 256));
       const order = [...frags.keys()].reverse();
-      const f = save(cw.writePcap(order.map((i, k) => ({ ts: 1_700_000_000 + k, data: frags[i] })), { linktype: 229 }));
+      const f = save(
+        cw.writePcap(
+          order.map((i, k) => ({ ts: 1_700_000_000 + k, data: frags[i] })),
+          { linktype: 229 },
+        ),
+      );
       const rows = tshark(f, ['ipv6.fraghdr.offset', 'ipv6.fraghdr.ident', 'sip.Call-ID', 'frame.protocols'], ['ipv6.defragment:TRUE']);
       expect(rows.map((r) => r[1])).toEqual(order.map(() => '0xabcdef01'));
       expect(rows.map((r) => r[0])).toEqual(order.map((i) => String((i * 256) / 8)));
@@ -417,20 +493,51 @@ describeTshark('capture-writer (checked by tshark)', () => {
   describe('tunnels', () => {
     const inner4 = udp4('tun-4');
     const inner6 = udp6('tun-6');
-    const outer = (proto: number, payload: Uint8Array) => cw.ethernet({ etherType: 0x0800 }, cw.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto }, payload));
+    const outer = (proto: number, payload: Uint8Array) =>
+      cw.ethernet({ etherType: 0x0800 }, cw.ipv4({ src: '10.0.0.1', dst: '10.0.0.2', proto }, payload));
     const outerUdp = (dport: number, payload: Uint8Array) =>
       outer(17, cw.udp({ sport: 49152, dport }, payload, { src: '10.0.0.1', dst: '10.0.0.2' }));
     const innerEth = cw.ethernet({ etherType: 0x0800, vlans: [42] }, inner4);
     const cases: [string, Uint8Array, string, string][] = [
       ['IP-in-IP', outer(4, inner4), 'eth:ethertype:ip:ip:udp:sip:sdp', 'tun-4'],
       ['6in4', outer(41, inner6), 'eth:ethertype:ip:ipv6:udp:sip:sdp', 'tun-6'],
-      ['IPv4 in IPv6', cw.ethernet({ etherType: 0x86dd }, cw.ipv6({ src: '2001:db8::a', dst: '2001:db8::b', nextHeader: 4 }, inner4)), 'eth:ethertype:ipv6:ip:udp:sip:sdp', 'tun-4'],
+      [
+        'IPv4 in IPv6',
+        cw.ethernet({ etherType: 0x86dd }, cw.ipv6({ src: '2001:db8::a', dst: '2001:db8::b', nextHeader: 4 }, inner4)),
+        'eth:ethertype:ipv6:ip:udp:sip:sdp',
+        'tun-4',
+      ],
       ['GRE', outer(47, cw.gre({ protocol: 0x0800 }, inner4)), 'eth:ethertype:ip:gre:ip:udp:sip:sdp', 'tun-4'],
-      ['GRE key+seq+checksum IPv6', outer(47, cw.gre({ protocol: 0x86dd, key: 77, seq: 5, checksum: true }, inner6)), 'eth:ethertype:ip:gre:ipv6:udp:sip:sdp', 'tun-6'],
-      ['GRE transparent Ethernet', outer(47, cw.gre({ protocol: 0x6558 }, innerEth)), 'eth:ethertype:ip:gre:eth:ethertype:vlan:ethertype:ip:udp:sip:sdp', 'tun-4'],
-      ['ERSPAN II', outer(47, cw.erspan2({ sessionId: 100, vlan: 42 }, innerEth)), 'eth:ethertype:ip:gre:erspan:eth:ethertype:vlan:ethertype:ip:udp:sip:sdp', 'tun-4'],
-      ['ERSPAN III', outer(47, cw.erspan3({ sessionId: 101 }, innerEth)), 'eth:ethertype:ip:gre:erspan:eth:ethertype:vlan:ethertype:ip:udp:sip:sdp', 'tun-4'],
-      ['VXLAN', outerUdp(4789, cw.vxlan(5001, innerEth)), 'eth:ethertype:ip:udp:vxlan:eth:ethertype:vlan:ethertype:ip:udp:sip:sdp', 'tun-4'],
+      [
+        'GRE key+seq+checksum IPv6',
+        outer(47, cw.gre({ protocol: 0x86dd, key: 77, seq: 5, checksum: true }, inner6)),
+        'eth:ethertype:ip:gre:ipv6:udp:sip:sdp',
+        'tun-6',
+      ],
+      [
+        'GRE transparent Ethernet',
+        outer(47, cw.gre({ protocol: 0x6558 }, innerEth)),
+        'eth:ethertype:ip:gre:eth:ethertype:vlan:ethertype:ip:udp:sip:sdp',
+        'tun-4',
+      ],
+      [
+        'ERSPAN II',
+        outer(47, cw.erspan2({ sessionId: 100, vlan: 42 }, innerEth)),
+        'eth:ethertype:ip:gre:erspan:eth:ethertype:vlan:ethertype:ip:udp:sip:sdp',
+        'tun-4',
+      ],
+      [
+        'ERSPAN III',
+        outer(47, cw.erspan3({ sessionId: 101 }, innerEth)),
+        'eth:ethertype:ip:gre:erspan:eth:ethertype:vlan:ethertype:ip:udp:sip:sdp',
+        'tun-4',
+      ],
+      [
+        'VXLAN',
+        outerUdp(4789, cw.vxlan(5001, innerEth)),
+        'eth:ethertype:ip:udp:vxlan:eth:ethertype:vlan:ethertype:ip:udp:sip:sdp',
+        'tun-4',
+      ],
       ['GTP-U', outerUdp(2152, cw.gtpu(0x1234abcd, inner4)), 'eth:ethertype:ip:udp:gtp:ip:udp:sip:sdp', 'tun-4'],
       ['GTP-U IPv6', outerUdp(2152, cw.gtpu(7, inner6)), 'eth:ethertype:ip:udp:gtp:ipv6:udp:sip:sdp', 'tun-6'],
     ];
@@ -448,10 +555,15 @@ describeTshark('capture-writer (checked by tshark)', () => {
         outerUdp(2152, cw.gtpu(0x1234abcd, inner4)),
       ];
       const f = save(cw.writePcap(frames.map((data) => ({ ts: T0, data }))));
-      const rows = tshark(
-        f,
-        ['gre.key', 'gre.sequence_number', 'gre.checksum.status', 'erspan.version', 'erspan.spanid', 'vxlan.vni', 'gtp.teid'],
-      );
+      const rows = tshark(f, [
+        'gre.key',
+        'gre.sequence_number',
+        'gre.checksum.status',
+        'erspan.version',
+        'erspan.spanid',
+        'vxlan.vni',
+        'gtp.teid',
+      ]);
       expect(rows).toEqual([
         ['0x0000004d', '5', '1', '', '', '', ''],
         ['', '0', '', '1', '100', '', ''],
@@ -477,10 +589,11 @@ describeTshark('capture-writer (checked by tshark)', () => {
       ];
       segs.push(flow.retransmit(segs[segs.length - 1]));
       const f = save(cw.writePcap(segs.map((s, i) => ({ ts: 1_700_000_000 + i / 100, data: s.frame() }))));
-      const rows = tshark(f, ['tcp.len', 'sip.Call-ID', 'sip.Method', 'sip.Status-Code', 'tcp.analysis.retransmission', 'tcp.checksum.status'], [
-        'tcp.desegment_tcp_streams:TRUE',
-        'tcp.check_checksum:TRUE',
-      ]);
+      const rows = tshark(
+        f,
+        ['tcp.len', 'sip.Call-ID', 'sip.Method', 'sip.Status-Code', 'tcp.analysis.retransmission', 'tcp.checksum.status'],
+        ['tcp.desegment_tcp_streams:TRUE', 'tcp.check_checksum:TRUE'],
+      );
       expect(rows).toEqual([
         ['0', '', '', '', '', '1'],
         ['0', '', '', '', '', '1'],
@@ -499,7 +612,12 @@ describeTshark('capture-writer (checked by tshark)', () => {
       const hs = flow.handshake();
       const parts = flow.split('c2s', invite('tcp-ooo', 1, 'TCP'), [300, 200]);
       const segs = [...hs, ...cw.TcpFlow.reorder(parts, [0, 2, 1])];
-      const f = save(cw.writePcap(segs.map((s, i) => ({ ts: 1_700_000_000 + i / 100, data: s.frame('raw') })), { linktype: 101 }));
+      const f = save(
+        cw.writePcap(
+          segs.map((s, i) => ({ ts: 1_700_000_000 + i / 100, data: s.frame('raw') })),
+          { linktype: 101 },
+        ),
+      );
       const rows = tshark(f, ['tcp.seq', 'sip.Call-ID'], ['tcp.reassemble_out_of_order:TRUE', 'tcp.relative_sequence_numbers:TRUE']);
       expect(rows).toEqual([
         ['0', ''],
@@ -514,8 +632,17 @@ describeTshark('capture-writer (checked by tshark)', () => {
 
   it('SCTP DATA carrying SIP', () => {
     const frames = [
-      cw.ethernet({ etherType: 0x0800 }, cw.ipv4({ src: A4, dst: B4, proto: 132 }, cw.sctpData({ sport: 5060, dport: 5060, tsn: 1 }, invite('sctp-1', 1, 'SCTP')))),
-      cw.ethernet({ etherType: 0x86dd }, cw.ipv6({ src: A6, dst: B6, nextHeader: 132 }, cw.sctpData({ sport: 5060, dport: 5060, tsn: 2, stream: 1, ppid: 0 }, invite('sctp-2', 2, 'SCTP')))),
+      cw.ethernet(
+        { etherType: 0x0800 },
+        cw.ipv4({ src: A4, dst: B4, proto: 132 }, cw.sctpData({ sport: 5060, dport: 5060, tsn: 1 }, invite('sctp-1', 1, 'SCTP'))),
+      ),
+      cw.ethernet(
+        { etherType: 0x86dd },
+        cw.ipv6(
+          { src: A6, dst: B6, nextHeader: 132 },
+          cw.sctpData({ sport: 5060, dport: 5060, tsn: 2, stream: 1, ppid: 0 }, invite('sctp-2', 2, 'SCTP')),
+        ),
+      ),
     ];
     const f = save(cw.writePcap(frames.map((data) => ({ ts: T0, data }))));
     expect(tshark(f, ['frame.protocols', 'sip.Call-ID', 'sctp.data_tsn_raw', 'sctp.checksum.status'], ['sctp.checksum:CRC-32C'])).toEqual([
@@ -529,7 +656,9 @@ describeTshark('capture-writer (checked by tshark)', () => {
       cw.udpPacketV4(A4, 40000, B4, 40000, cw.rtp({ pt: 8, seq: 65535 + i, ts: 160 * i, ssrc: 0xdeadbeef, marker: i === 0 }, 160)),
     );
     const f = save(cw.writePcap(frames.map((data, i) => ({ ts: 1_700_000_000 + i * 0.02, data }))));
-    expect(tshark(f, ['rtp.p_type', 'rtp.seq', 'rtp.timestamp', 'rtp.ssrc', 'rtp.marker', 'rtp.payload'], [], ['udp.port==40000,rtp'])).toEqual([
+    expect(
+      tshark(f, ['rtp.p_type', 'rtp.seq', 'rtp.timestamp', 'rtp.ssrc', 'rtp.marker', 'rtp.payload'], [], ['udp.port==40000,rtp']),
+    ).toEqual([
       ['8', '65535', '0', '0xdeadbeef', '1', 'ff'.repeat(160)],
       ['8', '0', '160', '0xdeadbeef', '0', 'ff'.repeat(160)],
     ]);
@@ -537,7 +666,9 @@ describeTshark('capture-writer (checked by tshark)', () => {
 
   it('gzip output is readable', async () => {
     const pcap = cw.writePcap([{ ts: T0, data: cw.udpPacketV4(A4, 5060, B4, 5060, invite('gz-1')) }], { nanos: true });
-    const ng = cw.writePcapng([{ interfaces: [{ linktype: 1, tsresol: 9 }], packets: [{ ts: T0, data: cw.udpPacketV6(A6, 5060, B6, 5060, invite('gz-2')) }] }]);
+    const ng = cw.writePcapng([
+      { interfaces: [{ linktype: 1, tsresol: 9 }], packets: [{ ts: T0, data: cw.udpPacketV6(A6, 5060, B6, 5060, invite('gz-2')) }] },
+    ]);
     const f1 = save(await cw.gzip(pcap), 'pcap.gz');
     const f2 = save(await cw.gzip(ng), 'pcapng.gz');
     expect(tshark(f1, ['frame.time_epoch', 'sip.Call-ID'])).toEqual([['1700000000.123456789', 'gz-1']]);

@@ -366,7 +366,9 @@ export function writePcapng(sections: PcapngSection[], opts: { bigEndian?: boole
     });
     for (const itf of section.interfaces) {
       block(w, PCAPNG_BLOCK.IDB, (b) => {
-        b.u16(itf.linktype).u16(0).u32(itf.snaplen ?? 0);
+        b.u16(itf.linktype)
+          .u16(0)
+          .u32(itf.snaplen ?? 0);
         let any = false;
         if (itf.name !== undefined) {
           option(b, 2, text(itf.name));
@@ -417,15 +419,15 @@ export function writePcapng(sections: PcapngSection[], opts: { bigEndian?: boole
 }
 
 /** A Name Resolution Block (IPv4/IPv6 records) ready to insert among pcapng packets. */
-export function nameResolutionBlock(
-  entries: { ip: string; names: string[] }[],
-  opts: { bigEndian?: boolean } = {},
-): PcapngRawBlock {
+export function nameResolutionBlock(entries: { ip: string; names: string[] }[], opts: { bigEndian?: boolean } = {}): PcapngRawBlock {
   const b = new ByteWriter(!opts.bigEndian);
   for (const e of entries) {
     const v6 = e.ip.includes(':');
     const value = concat(v6 ? parseIPv6(e.ip) : parseIPv4(e.ip), ...e.names.map((n) => text(n + '\0')));
-    b.u16(v6 ? 2 : 1).u16(value.length).bytes(value).pad(4);
+    b.u16(v6 ? 2 : 1)
+      .u16(value.length)
+      .bytes(value)
+      .pad(4);
   }
   b.u16(0).u16(0); // nrb_record_end
   return { rawBlock: { type: PCAPNG_BLOCK.NRB, body: b.finish() } };
@@ -435,11 +437,7 @@ export function nameResolutionBlock(
  * A pcapng Custom Block (0x00000BAD, or 0x40000BAD when it must not be copied): PEN in the
  * section's byte order, then opaque data. Wireshark shows these as non-packet records.
  */
-export function customBlock(
-  pen: number,
-  data: Uint8Array,
-  opts: { copy?: boolean; bigEndian?: boolean } = {},
-): PcapngRawBlock {
+export function customBlock(pen: number, data: Uint8Array, opts: { copy?: boolean; bigEndian?: boolean } = {}): PcapngRawBlock {
   const body = new ByteWriter(!opts.bigEndian).u32(pen).bytes(data).finish();
   return { rawBlock: { type: opts.copy === false ? PCAPNG_BLOCK.CUSTOM_NO_COPY : PCAPNG_BLOCK.CUSTOM_COPY, body } };
 }
@@ -508,9 +506,12 @@ export function ethernet(o: EthernetOptions, payload: Uint8Array): Uint8Array {
       throw new Error('PPPoE: only IPv4/IPv6 payloads');
     }
     w.u16(ETHERTYPE.PPPOE_SESSION);
-    w.u8(0x11).u8(0x00).u16(o.pppoe.session).u16(payload.length + 2); // ver/type 1/1, code 0 = session data
+    w.u8(0x11)
+      .u8(0x00)
+      .u16(o.pppoe.session)
+      .u16(payload.length + 2); // ver/type 1/1, code 0 = session data
     w.u16(o.etherType === ETHERTYPE.IPV4 ? 0x0021 : 0x0057);
-  } else if (o.mpls && o.mpls.length) {
+  } else if (o.mpls?.length) {
     w.u16(ETHERTYPE.MPLS);
     o.mpls.forEach((label, i) => {
       const bos = i === o.mpls!.length - 1 ? 1 : 0;
@@ -528,7 +529,9 @@ export function ethernet(o: EthernetOptions, payload: Uint8Array): Uint8Array {
 export function sll(o: { protocol: number; pktType?: number; addr?: string | Uint8Array }, payload: Uint8Array): Uint8Array {
   const addr = parseMac(o.addr ?? DEFAULT_SRC_MAC);
   const w = new ByteWriter();
-  w.u16(o.pktType ?? 0).u16(1 /* ARPHRD_ETHER */).u16(addr.length);
+  w.u16(o.pktType ?? 0)
+    .u16(1 /* ARPHRD_ETHER */)
+    .u16(addr.length);
   const a = new Uint8Array(8);
   a.set(addr.subarray(0, 8));
   w.bytes(a).u16(o.protocol).bytes(payload);
@@ -542,7 +545,12 @@ export function sll2(
 ): Uint8Array {
   const addr = parseMac(o.addr ?? DEFAULT_SRC_MAC);
   const w = new ByteWriter();
-  w.u16(o.protocol).u16(0).u32(o.ifindex ?? 1).u16(1 /* ARPHRD_ETHER */).u8(o.pktType ?? 0).u8(addr.length);
+  w.u16(o.protocol)
+    .u16(0)
+    .u32(o.ifindex ?? 1)
+    .u16(1 /* ARPHRD_ETHER */)
+    .u8(o.pktType ?? 0)
+    .u8(addr.length);
   const a = new Uint8Array(8);
   a.set(addr.subarray(0, 8));
   w.bytes(a).bytes(payload);
@@ -598,9 +606,13 @@ export function ipv4(h: IPv4Header, payload: Uint8Array): Uint8Array {
   const off = h.fragOffset ?? 0;
   if (off % 8) throw new Error('IPv4 fragment offset must be a multiple of 8');
   const w = new ByteWriter();
-  w.u8(0x40 | (hl / 4)).u8(h.tos ?? 0).u16(hl + payload.length);
+  w.u8(0x40 | (hl / 4))
+    .u8(h.tos ?? 0)
+    .u16(hl + payload.length);
   w.u16(h.id ?? 0).u16((h.df ? 0x4000 : 0) | (h.mf ? 0x2000 : 0) | (off / 8));
-  w.u8(h.ttl ?? 64).u8(h.proto).u16(0);
+  w.u8(h.ttl ?? 64)
+    .u8(h.proto)
+    .u16(0);
   w.bytes(parseIPv4(h.src)).bytes(parseIPv4(h.dst)).bytes(opts).pad(4);
   const head = w.finish();
   const c = internetChecksum(head);
@@ -672,7 +684,8 @@ function extHeaderBody(e: IPv6ExtHeader): Uint8Array {
   const body = new Uint8Array(total - 2);
   body.set(data);
   if (e.type !== 43 && padLen > 0) {
-    if (padLen === 1) body[data.length] = 0; // Pad1
+    if (padLen === 1)
+      body[data.length] = 0; // Pad1
     else {
       body[data.length] = 1; // PadN
       body[data.length + 1] = padLen - 2;
@@ -688,7 +701,10 @@ function ipv6Prefix(h: IPv6Header, last: number, payloadLen: number, extra: Uint
   exts.forEach((e, i) => {
     const body = extHeaderBody(e);
     const next = i + 1 < exts.length ? exts[i + 1].type : last;
-    chain.u8(next).u8((body.length + 2) / 8 - 1).bytes(body);
+    chain
+      .u8(next)
+      .u8((body.length + 2) / 8 - 1)
+      .bytes(body);
   });
   const ext = concat(chain.finish(), ...extra);
   const w = new ByteWriter();
@@ -710,7 +726,12 @@ export function ipv6Fragments(h: IPv6Header, payload: Uint8Array, fragSize: numb
   for (let off = 0; ; off += fragSize) {
     const last = off + fragSize >= payload.length;
     const part = payload.subarray(off, off + fragSize);
-    const frag = new ByteWriter().u8(h.nextHeader).u8(0).u16(off | (last ? 0 : 1)).u32(id).finish();
+    const frag = new ByteWriter()
+      .u8(h.nextHeader)
+      .u8(0)
+      .u16(off | (last ? 0 : 1))
+      .u32(id)
+      .finish();
     out.push(concat(ipv6Prefix(h, IPPROTO.FRAGMENT, part.length, [frag]), part));
     if (last) break;
   }
@@ -729,7 +750,13 @@ export function ipPacket(h: { src: string; dst: string; proto: number }, payload
 /** UDP datagram; the checksum is computed when the IP addresses are given, else 0. */
 export function udp(o: { sport: number; dport: number }, payload: Payload, ip?: { src: string; dst: string }): Uint8Array {
   const data = asBytes(payload);
-  const out = new ByteWriter().u16(o.sport).u16(o.dport).u16(8 + data.length).u16(0).bytes(data).finish();
+  const out = new ByteWriter()
+    .u16(o.sport)
+    .u16(o.dport)
+    .u16(8 + data.length)
+    .u16(0)
+    .bytes(data)
+    .finish();
   if (ip) {
     const c = transportChecksum(ip, IPPROTO.UDP, out);
     out[6] = c >> 8;
@@ -764,8 +791,13 @@ export interface TcpHeader {
 export function tcp(o: TcpHeader, payload: Payload, ip?: { src: string; dst: string }): Uint8Array {
   const data = asBytes(payload);
   const w = new ByteWriter();
-  w.u16(o.sport).u16(o.dport).u32(o.seq).u32(o.ack ?? 0);
-  w.u8(5 << 4).u8(tcpFlags(o.flags ?? 'PA')).u16(o.window ?? 65535);
+  w.u16(o.sport)
+    .u16(o.dport)
+    .u32(o.seq)
+    .u32(o.ack ?? 0);
+  w.u8(5 << 4)
+    .u8(tcpFlags(o.flags ?? 'PA'))
+    .u16(o.window ?? 65535);
   w.u16(0).u16(0).bytes(data);
   const out = w.finish();
   if (ip) {
@@ -792,9 +824,17 @@ export interface SctpDataOptions {
 export function sctpData(o: SctpDataOptions, payload: Payload): Uint8Array {
   const data = asBytes(payload);
   const w = new ByteWriter();
-  w.u16(o.sport).u16(o.dport).u32(o.vtag ?? 0x0badcafe).u32(0);
-  w.u8(0).u8(o.flags ?? 0x03).u16(16 + data.length);
-  w.u32(o.tsn).u16(o.stream ?? 0).u16(o.streamSeq ?? 0).u32(o.ppid ?? 0);
+  w.u16(o.sport)
+    .u16(o.dport)
+    .u32(o.vtag ?? 0x0badcafe)
+    .u32(0);
+  w.u8(0)
+    .u8(o.flags ?? 0x03)
+    .u16(16 + data.length);
+  w.u32(o.tsn)
+    .u16(o.stream ?? 0)
+    .u16(o.streamSeq ?? 0)
+    .u32(o.ppid ?? 0);
   w.bytes(data).pad(4);
   const out = w.finish();
   // the reflected CRC goes least-significant byte first (RFC 4960 appendix B)
@@ -857,7 +897,11 @@ export function erspan3(
 
 /** 8-byte VXLAN header (I flag, 24-bit VNI); wrap in UDP dport 4789. */
 export function vxlan(vni: number, ethernetFrame: Uint8Array): Uint8Array {
-  return new ByteWriter().u32(0x08000000).u32((vni & 0xffffff) << 8).bytes(ethernetFrame).finish();
+  return new ByteWriter()
+    .u32(0x08000000)
+    .u32((vni & 0xffffff) << 8)
+    .bytes(ethernetFrame)
+    .finish();
 }
 
 /** GTPv1-U G-PDU (message type 0xFF), 8-byte header; wrap in UDP port 2152. */
@@ -912,9 +956,16 @@ export function sdpBody(o: { origin?: string; sessionC?: string | null; media: S
 }
 
 /** 12-byte RTP header (V=2) + payloadLen bytes of `fill` (0xFF = PCMU silence). */
-export function rtp(o: { pt: number; seq: number; ts: number; ssrc: number; marker?: boolean; fill?: number }, payloadLen: number): Uint8Array {
+export function rtp(
+  o: { pt: number; seq: number; ts: number; ssrc: number; marker?: boolean; fill?: number },
+  payloadLen: number,
+): Uint8Array {
   const w = new ByteWriter();
-  w.u8(0x80).u8((o.marker ? 0x80 : 0) | (o.pt & 0x7f)).u16(o.seq).u32(o.ts).u32(o.ssrc);
+  w.u8(0x80)
+    .u8((o.marker ? 0x80 : 0) | (o.pt & 0x7f))
+    .u16(o.seq)
+    .u32(o.ts)
+    .u32(o.ssrc);
   w.bytes(new Uint8Array(payloadLen).fill(o.fill ?? 0xff));
   return w.finish();
 }
@@ -1006,7 +1057,16 @@ export class TcpSegment {
   }
   /** Same segment, but a different (e.g. smaller) payload view at an offset — for overlaps. */
   slice(start: number, end = this.payload.length): TcpSegment {
-    return new TcpSegment(this.dir, this.src, this.dst, (this.seq + start) >>> 0, this.ack, this.flags, this.payload.subarray(start, end), this.window);
+    return new TcpSegment(
+      this.dir,
+      this.src,
+      this.dst,
+      (this.seq + start) >>> 0,
+      this.ack,
+      this.flags,
+      this.payload.subarray(start, end),
+      this.window,
+    );
   }
 }
 

@@ -10,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { buildSample } from '../samples/make-sample.ts';
-import { concat, sdpBody, sipMessage, text, udpPacketV4, writePcap, type Packet } from './capture-writer.ts';
+import { concat, sdpBody, sipMessage, udpPacketV4, writePcap, type Packet } from './capture-writer.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(repoRoot, 'bin', 'sipscope.js');
@@ -127,7 +127,6 @@ function parseCsv(s: string): string[][] {
 
 // ---------------------------------------------------------------- the build
 
-
 // ---------------------------------------------------------------- captures
 
 interface RawRecord {
@@ -155,10 +154,7 @@ const A = { ip: '10.1.0.1', port: 5060 };
 const B = { ip: '10.2.0.2', port: 5060 };
 
 /** The messages of one call over UDP between A and B. */
-function callMessages(
-  callId: string,
-  opts: { from?: string; outcome: 'answered' | 'unanswered' | 'answered-open' },
-): string[] {
+function callMessages(callId: string, opts: { from?: string; outcome: 'answered' | 'unanswered' | 'answered-open' }): string[] {
   const from = `${opts.from ?? '"Alice" <sip:alice@example.com>'};tag=f${callId.length}`;
   const base = (cseq: string, to: string): [string, string][] => [
     ['Via', `SIP/2.0/UDP ${A.ip}:${A.port};branch=z9hG4bK${callId.replace(/[^a-z0-9]/gi, '')}${cseq.split(' ')[0]}`],
@@ -225,9 +221,14 @@ describe('output formats', () => {
     sampleJsonl = r.stdout;
     const recs = jsonl(r.stdout);
     expect(recs).toHaveLength(6);
-    expect(recs.map((x) => x.SIP_CALL_STATE).sort()).toEqual(
-      ['CALL_CANCELED', 'CALL_COMPLETED', 'CALL_COMPLETED', 'CALL_COMPLETED', 'CALL_COMPLETED', 'CALL_ERROR'],
-    );
+    expect(recs.map((x) => x.SIP_CALL_STATE).sort()).toEqual([
+      'CALL_CANCELED',
+      'CALL_COMPLETED',
+      'CALL_COMPLETED',
+      'CALL_COMPLETED',
+      'CALL_COMPLETED',
+      'CALL_ERROR',
+    ]);
     const byId = new Map(recs.map((x) => [x.SIP_CALL_ID as string, x]));
     expect(byId.size).toBe(6);
 
@@ -252,7 +253,12 @@ describe('output formats', () => {
     expect(v6.flow.ipVersion).toBe(6);
 
     const first = byId.get('a84b4c76e66710@192.0.2.10')!;
-    expect(first).toMatchObject({ SIP_CALLING_PARTY: '"Alice" <sip:alice@example.com>', SIP_RTP_CODECS: 'PCMA;PCMU', SIP_RESPONSE_CODE: 200, SIP_REASON_CAUSE: 16 });
+    expect(first).toMatchObject({
+      SIP_CALLING_PARTY: '"Alice" <sip:alice@example.com>',
+      SIP_RTP_CODECS: 'PCMA;PCMU',
+      SIP_RESPONSE_CODE: 200,
+      SIP_REASON_CAUSE: 16,
+    });
     expect(first.SIP_INVITE_TIME).toBe(T0);
 
     // statistics: frames and SIP messages
@@ -284,10 +290,29 @@ describe('output formats', () => {
     const rows = parseCsv(r.stdout);
     const header = rows[0];
     expect(header).toEqual([
-      'SIP_CALL_ID', 'SIP_CALLING_PARTY', 'SIP_CALLED_PARTY', 'SIP_RTP_CODECS', 'SIP_INVITE_TIME', 'SIP_TRYING_TIME',
-      'SIP_RINGING_TIME', 'SIP_INVITE_OK_TIME', 'SIP_INVITE_FAILURE_TIME', 'SIP_BYE_TIME', 'SIP_BYE_OK_TIME',
-      'SIP_CANCEL_TIME', 'SIP_CANCEL_OK_TIME', 'SIP_RTP_IPV4_SRC_ADDR', 'SIP_RTP_L4_SRC_PORT', 'SIP_RTP_IPV4_DST_ADDR',
-      'SIP_RTP_L4_DST_PORT', 'SIP_RESPONSE_CODE', 'SIP_REASON_CAUSE', 'SIP_UAC', 'SIP_UAS', 'SIP_C_IP', 'SIP_CALL_STATE',
+      'SIP_CALL_ID',
+      'SIP_CALLING_PARTY',
+      'SIP_CALLED_PARTY',
+      'SIP_RTP_CODECS',
+      'SIP_INVITE_TIME',
+      'SIP_TRYING_TIME',
+      'SIP_RINGING_TIME',
+      'SIP_INVITE_OK_TIME',
+      'SIP_INVITE_FAILURE_TIME',
+      'SIP_BYE_TIME',
+      'SIP_BYE_OK_TIME',
+      'SIP_CANCEL_TIME',
+      'SIP_CANCEL_OK_TIME',
+      'SIP_RTP_IPV4_SRC_ADDR',
+      'SIP_RTP_L4_SRC_PORT',
+      'SIP_RTP_IPV4_DST_ADDR',
+      'SIP_RTP_L4_DST_PORT',
+      'SIP_RESPONSE_CODE',
+      'SIP_REASON_CAUSE',
+      'SIP_UAC',
+      'SIP_UAS',
+      'SIP_C_IP',
+      'SIP_CALL_STATE',
     ]);
     expect(rows).toHaveLength(7);
     const recs = jsonl((await run(['read', SAMPLE, '--format', 'jsonl', '-q'])).stdout);
@@ -328,7 +353,12 @@ describe('output formats', () => {
     expect(rows[0]).toEqual(['SIP_CALL_ID', 'SIP_CALL_STATE']);
     expect(rows).toHaveLength(7);
     const recs = jsonl((await run(['read', SAMPLE, '-q'])).stdout);
-    expect(rows.slice(1).map((x) => x.join(' ')).sort()).toEqual(recs.map((x) => `${x.SIP_CALL_ID} ${x.SIP_CALL_STATE}`).sort());
+    expect(
+      rows
+        .slice(1)
+        .map((x) => x.join(' '))
+        .sort(),
+    ).toEqual(recs.map((x) => `${x.SIP_CALL_ID} ${x.SIP_CALL_STATE}`).sort());
   });
 
   test('--format table: a header and one row per call', async () => {
@@ -409,7 +439,12 @@ describe('inputs', () => {
     writeFileSync(p('part1.pcap'), writePcap(a.map((x) => asPacket(x))));
     writeFileSync(p('part2.pcap'), writePcap(b.map((x) => asPacket(x))));
     // the split files hold exactly the sample's records
-    expect(Buffer.compare(Buffer.from(concat(readFileSync(p('part1.pcap')), readFileSync(p('part2.pcap')).subarray(24))), Buffer.from(sampleBytes))).toBe(0);
+    expect(
+      Buffer.compare(
+        Buffer.from(concat(readFileSync(p('part1.pcap')), readFileSync(p('part2.pcap')).subarray(24))),
+        Buffer.from(sampleBytes),
+      ),
+    ).toBe(0);
 
     const r = await run(['read', p('part1.pcap'), p('part2.pcap'), '--format', 'jsonl']);
     expect(r.code).toBe(0);
@@ -460,13 +495,16 @@ describe('inputs', () => {
     expect(longer.map((x) => x.SIP_CALL_ID)).toEqual(['later-call@test', 'idle-invite@test']);
   });
 
-  test.runIf(existsSync('/dev/full'))('--out and --dump-file on a full disk (/dev/full): one clear error, exit 1, even for a few records', async () => {
-    for (const opt of ['--out', '--dump-file']) {
-      const r = await run(['read', SAMPLE, '-q', '--format', opt === '--out' ? 'jsonl' : 'none', opt, '/dev/full']);
-      expect(r.code, `${opt}: ${r.stderr}`).toBe(1);
-      expect(lines(r.stderr)).toEqual([expect.stringMatching(/^sipscope: writing records failed: ENOSPC/)]);
-    }
-  });
+  test.runIf(existsSync('/dev/full'))(
+    '--out and --dump-file on a full disk (/dev/full): one clear error, exit 1, even for a few records',
+    async () => {
+      for (const opt of ['--out', '--dump-file']) {
+        const r = await run(['read', SAMPLE, '-q', '--format', opt === '--out' ? 'jsonl' : 'none', opt, '/dev/full']);
+        expect(r.code, `${opt}: ${r.stderr}`).toBe(1);
+        expect(lines(r.stderr)).toEqual([expect.stringMatching(/^sipscope: writing records failed: ENOSPC/)]);
+      }
+    },
+  );
 
   test('a missing file: exit 1, the message names it, the other files are still read', async () => {
     const missing = join(dir, 'does-not-exist.pcap');
@@ -495,10 +533,18 @@ describe('usage', () => {
     ['--idle-timeout without a value', ['read', SAMPLE, '--idle-timeout'], /--idle-timeout/],
     ['an unknown command', ['frobnicate', SAMPLE], /unknown command "frobnicate"/],
     // a message must never be longer than the mtu (SPEC §5.1): one whole record is the least
-    ['--mtu smaller than one IPFIX record', ['read', SAMPLE, '--mtu', '1286', '--ipfix-file', '/dev/null'], /--mtu 1286 is too small: .* 1287 bytes/],
-    ['--mtu smaller than one v9 record', ['read', SAMPLE, '--mtu', '1287', '--export-format', 'v9', '--ipfix-file', '/dev/null'], /1288 bytes/],
+    [
+      '--mtu smaller than one IPFIX record',
+      ['read', SAMPLE, '--mtu', '1286', '--ipfix-file', '/dev/null'],
+      /--mtu 1286 is too small: .* 1287 bytes/,
+    ],
+    [
+      '--mtu smaller than one v9 record',
+      ['read', SAMPLE, '--mtu', '1287', '--export-format', 'v9', '--ipfix-file', '/dev/null'],
+      /1288 bytes/,
+    ],
     ['--observation-domain beyond 32 bits', ['read', SAMPLE, '--observation-domain', '4294967296'], /from 0 to 4294967295/],
-    ['--csv-separator \'"\'', ['read', SAMPLE, '--format', 'csv', '--csv-separator', '"'], /double quote/],
+    ["--csv-separator '\"'", ['read', SAMPLE, '--format', 'csv', '--csv-separator', '"'], /double quote/],
   ];
   for (const [what, args, message] of usageCases) {
     test(`${what}: exit 2 with a message`, async () => {

@@ -346,7 +346,12 @@ describe('capture formats', () => {
           { iface: 0, ts: { sec: T0, nsec: 111_111_000 }, data: eth(udp4(A4, 5060, B4, 5060, m.inv)) },
           cw.customBlock(32473, cw.text('sipscope custom block')),
           { iface: 1, ts: { sec: T0, nsec: 222_222_222 }, data: udp6(B6, 5060, A6, 5060, m.trying) },
-          { iface: 2, ts: { sec: T0 + 1, nsec: 333_000_000 }, data: cw.sll2({ protocol: 0x0800 }, udp4(B4, 5060, A4, 5060, m.ringing)), block: 'opb' },
+          {
+            iface: 2,
+            ts: { sec: T0 + 1, nsec: 333_000_000 },
+            data: cw.sll2({ protocol: 0x0800 }, udp4(B4, 5060, A4, 5060, m.ringing)),
+            block: 'opb',
+          },
           { rawBlock: { type: 0x00000099, body: new Uint8Array(12).fill(0x5a) } },
           { ts: 0, data: eth(udp4(B4, 5060, A4, 5060, m.ok)), block: 'spb' },
         ],
@@ -364,7 +369,12 @@ describe('capture formats', () => {
             { iface: 0, ts: { sec: T0 + 2, nsec: 250_000_000 }, data: cw.sll({ protocol: 0x0800 }, udp4(A4, 5060, B4, 5060, m.ack)) },
             { rawBlock: { type: cw.PCAPNG_BLOCK.ISB, body: isb } },
             { iface: 1, ts: { sec: T0 + 3, nsec: 987_654_321 }, data: eth(udp6(A6, 5060, B6, 5060, m.bye)) },
-            { iface: 0, ts: { sec: T0 + 3, nsec: 998_046_875 }, data: cw.sll({ protocol: 0x0800 }, udp4(B4, 5060, A4, 5060, m.byeOk)), block: 'opb' },
+            {
+              iface: 0,
+              ts: { sec: T0 + 3, nsec: 998_046_875 },
+              data: cw.sll({ protocol: 0x0800 }, udp4(B4, 5060, A4, 5060, m.byeOk)),
+              block: 'opb',
+            },
           ],
         },
       ],
@@ -386,16 +396,62 @@ describe('capture formats', () => {
       '200 ng@sipscope.test',
     ]);
     const [inv, trying, ringing, ok, ack, bye, byeOk] = messages;
-    expectMsg(inv, { frame: 1, ts: { sec: T0, nsec: 111_111_000, digits: 6 }, src: A4, dst: B4, ipVersion: 4, ...reqFields('INVITE', 'ng', { body: SDP }), sdp: SDP_PARSED }, m.inv);
-    expectMsg(trying, { frame: 2, ts: { sec: T0, nsec: 222_222_222, digits: 9 }, src: B6T, dst: A6T, ipVersion: 6, ...respFields(100, 'Trying', 'ng') }, m.trying);
+    expectMsg(
+      inv,
+      {
+        frame: 1,
+        ts: { sec: T0, nsec: 111_111_000, digits: 6 },
+        src: A4,
+        dst: B4,
+        ipVersion: 4,
+        ...reqFields('INVITE', 'ng', { body: SDP }),
+        sdp: SDP_PARSED,
+      },
+      m.inv,
+    );
+    expectMsg(
+      trying,
+      { frame: 2, ts: { sec: T0, nsec: 222_222_222, digits: 9 }, src: B6T, dst: A6T, ipVersion: 6, ...respFields(100, 'Trying', 'ng') },
+      m.trying,
+    );
     // if_tsresol 3: milliseconds
-    expectMsg(ringing, { frame: 3, ts: { sec: T0 + 1, nsec: 333_000_000, digits: 6 }, src: B4, dst: A4, ...respFields(180, 'Ringing', 'ng') }, m.ringing);
+    expectMsg(
+      ringing,
+      { frame: 3, ts: { sec: T0 + 1, nsec: 333_000_000, digits: 6 }, src: B4, dst: A4, ...respFields(180, 'Ringing', 'ng') },
+      m.ringing,
+    );
     // SPB: no timestamp of its own, interface 0 (Ethernet)
-    expectMsg(ok, { frame: 4, ts: { sec: T0 + 1, nsec: 333_000_000, digits: 6 }, src: B4, dst: A4, ...respFields(200, 'OK', 'ng', { body: SDP_B }), sdp: SDP_B_PARSED }, m.ok);
+    expectMsg(
+      ok,
+      {
+        frame: 4,
+        ts: { sec: T0 + 1, nsec: 333_000_000, digits: 6 },
+        src: B4,
+        dst: A4,
+        ...respFields(200, 'OK', 'ng', { body: SDP_B }),
+        sdp: SDP_B_PARSED,
+      },
+      m.ok,
+    );
     // second section, big-endian: 2^-10 s units plus an offset of 1.6e9 s
     expectMsg(ack, { frame: 5, ts: { sec: T0 + 2, nsec: 250_000_000, digits: 6 }, src: A4, dst: B4, ...reqFields('ACK', 'ng') }, m.ack);
-    expectMsg(bye, { frame: 6, ts: { sec: T0 + 3, nsec: 987_654_321, digits: 9 }, src: A6T, dst: B6T, ipVersion: 6, ...reqFields('BYE', 'ng', { cseq: 2 }) }, m.bye);
-    expectMsg(byeOk, { frame: 7, ts: { sec: T0 + 3, nsec: 998_046_875, digits: 6 }, ...respFields(200, 'OK', 'ng', { method: 'BYE', cseq: 2 }) }, m.byeOk);
+    expectMsg(
+      bye,
+      {
+        frame: 6,
+        ts: { sec: T0 + 3, nsec: 987_654_321, digits: 9 },
+        src: A6T,
+        dst: B6T,
+        ipVersion: 6,
+        ...reqFields('BYE', 'ng', { cseq: 2 }),
+      },
+      m.bye,
+    );
+    expectMsg(
+      byeOk,
+      { frame: 7, ts: { sec: T0 + 3, nsec: 998_046_875, digits: 6 }, ...respFields(200, 'OK', 'ng', { method: 'BYE', cseq: 2 }) },
+      m.byeOk,
+    );
     for (const x of messages) expect(x.transport).toBe('udp');
     // NRB, custom (copy), unknown type, custom (no copy), ISB
     expectCounters(stats, { frames: 7, sipFrames: 7, sipMessages: 7, skippedBlocks: 5, badRecords: 0 });
@@ -405,7 +461,15 @@ describe('capture formats', () => {
   test('pcapng: file offsets are those of the packet blocks', async () => {
     const a = eth(udp4(A4, 5060, B4, 5060, m.inv));
     const b = eth(udp4(B4, 5060, A4, 5060, m.trying));
-    const bytes = cw.writePcapng([{ interfaces: [{ linktype: 1 }], packets: [{ ts: tsAt(0), data: a }, { ts: tsAt(1), data: b }] }]);
+    const bytes = cw.writePcapng([
+      {
+        interfaces: [{ linktype: 1 }],
+        packets: [
+          { ts: tsAt(0), data: a },
+          { ts: tsAt(1), data: b },
+        ],
+      },
+    ]);
     const { messages } = await run(bytes);
     // SHB 28 bytes, IDB 20 bytes, EPB 32 + padded data
     expect(messages.map((x) => x.fileOffset)).toEqual([48, 48 + 32 + ((a.length + 3) & ~3)]);
@@ -499,11 +563,20 @@ function richCapture(kind: 'pcap' | 'pcapng'): { bytes: Uint8Array; count: numbe
   add(flow.retransmit(co).frame());
   // IPv4 fragments, shuffled
   const big = req('MESSAGE', 'rich-frag', { body: 'x'.repeat(1500) + '\r\n', ctype: 'text/plain' });
-  const frags = cw.ipv4Fragments({ src: A4, dst: B4, proto: cw.IPPROTO.UDP, id: 77 }, cw.udp({ sport: 5060, dport: 5060 }, big, { src: A4, dst: B4 }), 512);
+  const frags = cw.ipv4Fragments(
+    { src: A4, dst: B4, proto: cw.IPPROTO.UDP, id: 77 },
+    cw.udp({ sport: 5060, dport: 5060 }, big, { src: A4, dst: B4 }),
+    512,
+  );
   for (const i of [1, 3, 0, 2]) add(eth(frags[i]));
   count += 1;
   // SCTP and VXLAN
-  add(eth(cw.ipv4({ src: A4, dst: B4, proto: cw.IPPROTO.SCTP }, cw.sctpData({ sport: 5060, dport: 5060, tsn: 1 }, req('OPTIONS', 'rich-sctp')))), 1);
+  add(
+    eth(
+      cw.ipv4({ src: A4, dst: B4, proto: cw.IPPROTO.SCTP }, cw.sctpData({ sport: 5060, dport: 5060, tsn: 1 }, req('OPTIONS', 'rich-sctp'))),
+    ),
+    1,
+  );
   const inner = eth(udp4(A4, 5060, B4, 5060, req('OPTIONS', 'rich-vxlan')));
   add(eth(udp4(O1, 51000, O2, 4789, cw.vxlan(99, inner))), 1);
   // WebSocket
@@ -524,7 +597,10 @@ function richCapture(kind: 'pcap' | 'pcapng'): { bytes: Uint8Array; count: numbe
   };
 }
 
-async function feedChunks(bytes: Uint8Array, sizes: (i: number) => number): Promise<{ messages: SipMessage[]; stats: EngineStats; error: number }> {
+async function feedChunks(
+  bytes: Uint8Array,
+  sizes: (i: number) => number,
+): Promise<{ messages: SipMessage[]; stats: EngineStats; error: number }> {
   const engine = await createEngine();
   const messages: SipMessage[] = [];
   engine.onMessage = (x) => messages.push(x);
@@ -575,7 +651,19 @@ describe('link types', () => {
     ['QinQ 0x88a8', 1, false, (ip) => eth(ip, { outerTags: [{ tpid: E.QINQ, vid: 10 }], vlans: [20] })],
     ['QinQ 0x9100', 1, false, (ip) => eth(ip, { outerTags: [{ tpid: E.QINQ_OLD, vid: 10 }], vlans: [20] })],
     ['VLAN stack of 3 (802.1Q x3)', 1, false, (ip) => eth(ip, { vlans: [1, 2, 3] })],
-    ['VLAN stack of 3 (0x88a8, 0x9100, 802.1Q) IPv6', 1, true, (ip) => eth(ip, { outerTags: [{ tpid: E.QINQ, vid: 1 }, { tpid: E.QINQ_OLD, vid: 2 }], vlans: [3] })],
+    [
+      'VLAN stack of 3 (0x88a8, 0x9100, 802.1Q) IPv6',
+      1,
+      true,
+      (ip) =>
+        eth(ip, {
+          outerTags: [
+            { tpid: E.QINQ, vid: 1 },
+            { tpid: E.QINQ_OLD, vid: 2 },
+          ],
+          vlans: [3],
+        }),
+    ],
     ['MPLS (2 labels)', 1, false, (ip) => eth(ip, { mpls: [1000, 2000] })],
     ['MPLS IPv6', 1, true, (ip) => eth(ip, { mpls: [1000] })],
     ['802.1Q + MPLS', 1, false, (ip) => eth(ip, { vlans: [100], mpls: [16, 17] })],
@@ -587,7 +675,12 @@ describe('link types', () => {
     ['Linux SLL2', 276, false, (ip) => cw.sll2({ protocol: E.IPV4 }, ip)],
     ['Linux SLL2 IPv6', 276, true, (ip) => cw.sll2({ protocol: E.IPV6, ifindex: 3 }, ip)],
     ['Ethernet with a trailing FCS', 1, false, (ip) => cw.concat(eth(ip), Uint8Array.of(0xde, 0xad, 0xbe, 0xef))],
-    ['MPLS pseudowire with control word, then Ethernet', 1, false, (ip) => cw.ethernet({ etherType: E.IPV4, mpls: [300] }, cw.concat(new Uint8Array(4), eth(ip, { vlans: [5] })))],
+    [
+      'MPLS pseudowire with control word, then Ethernet',
+      1,
+      false,
+      (ip) => cw.ethernet({ etherType: E.IPV4, mpls: [300] }, cw.concat(new Uint8Array(4), eth(ip, { vlans: [5] }))),
+    ],
     ['raw 12', 12, false, (ip) => ip],
     ['raw 12 IPv6', 12, true, (ip) => ip],
     ['raw 14', 14, false, (ip) => ip],
@@ -674,7 +767,23 @@ describe('tunnels: the inner addresses are reported', () => {
     ['GTP-U, IPv6 inside', eth(udp4(O1, 2152, O2, 2152, cw.gtpu(0x1234, inner6))), true],
     [
       'VXLAN > GRE > IP-in-IP',
-      eth(udp4(O1, 51000, O2, 4789, cw.vxlan(1, eth(cw.ipv4({ src: '10.1.0.1', dst: '10.1.0.2', proto: G }, cw.gre({ protocol: 0x0800 }, cw.ipv4({ src: '10.2.0.1', dst: '10.2.0.2', proto: 4 }, inner4))))))),
+      eth(
+        udp4(
+          O1,
+          51000,
+          O2,
+          4789,
+          cw.vxlan(
+            1,
+            eth(
+              cw.ipv4(
+                { src: '10.1.0.1', dst: '10.1.0.2', proto: G },
+                cw.gre({ protocol: 0x0800 }, cw.ipv4({ src: '10.2.0.1', dst: '10.2.0.2', proto: 4 }, inner4)),
+              ),
+            ),
+          ),
+        ),
+      ),
       false,
     ],
   ];
@@ -709,8 +818,14 @@ describe('IP headers', () => {
   test('IPv4 with options, IPv6 with hop-by-hop, routing and destination options headers', async () => {
     const a = req('OPTIONS', 'ipopt-4');
     const b = req('OPTIONS', 'ipopt-6');
-    const ip4 = cw.ipv4({ src: A4, dst: B4, proto: cw.IPPROTO.UDP, options: Uint8Array.of(0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00) }, cw.udp({ sport: 5060, dport: 5060 }, a, { src: A4, dst: B4 }));
-    const ip6 = cw.ipv6({ src: A6, dst: B6, nextHeader: cw.IPPROTO.UDP, extHeaders: [{ type: 0 }, { type: 43 }, { type: 60, data: new Uint8Array(12) }] }, cw.udp({ sport: 5060, dport: 5060 }, b, { src: A6, dst: B6 }));
+    const ip4 = cw.ipv4(
+      { src: A4, dst: B4, proto: cw.IPPROTO.UDP, options: Uint8Array.of(0x94, 0x04, 0x00, 0x00, 0x01, 0x01, 0x01, 0x00) },
+      cw.udp({ sport: 5060, dport: 5060 }, a, { src: A4, dst: B4 }),
+    );
+    const ip6 = cw.ipv6(
+      { src: A6, dst: B6, nextHeader: cw.IPPROTO.UDP, extHeaders: [{ type: 0 }, { type: 43 }, { type: 60, data: new Uint8Array(12) }] },
+      cw.udp({ sport: 5060, dport: 5060 }, b, { src: A6, dst: B6 }),
+    );
     const { messages, stats } = await run(pcap([eth(ip4), eth(ip6)]));
     expect(messages).toHaveLength(2);
     expectMsg(messages[0], { src: A4, dst: B4, wireBytes: ip4.length, ...reqFields('OPTIONS', 'ipopt-4') }, a);
@@ -720,7 +835,9 @@ describe('IP headers', () => {
 
   test('frames cut by the snap length: reported with what was captured, counted once per frame as truncated', async () => {
     const a = req('INVITE', 'snap-1', { body: SDP });
-    const b = 'MESSAGE sip:b@example.com SIP/2.0\r\nCall-ID: snap-2\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 200\r\n\r\n' + 'y'.repeat(200);
+    const b =
+      'MESSAGE sip:b@example.com SIP/2.0\r\nCall-ID: snap-2\r\nCSeq: 1 MESSAGE\r\nContent-Type: text/plain\r\nContent-Length: 200\r\n\r\n' +
+      'y'.repeat(200);
     const snap = 300;
     const payloadRoom = snap - 14 - 20 - 8;
     expect(cw.text(b).length).toBeGreaterThan(payloadRoom);
@@ -848,7 +965,21 @@ describe('TCP reassembly', () => {
       },
       inv,
     );
-    expectMsg(messages[1], { transport: 'tcp', frame: 7, src: B4, dst: A4, sport: 5060, dport: 50123, wirePackets: 1, ...respFields(200, 'OK', 'split', { body: SDP_B }), sdp: SDP_B_PARSED }, ok);
+    expectMsg(
+      messages[1],
+      {
+        transport: 'tcp',
+        frame: 7,
+        src: B4,
+        dst: A4,
+        sport: 5060,
+        dport: 50123,
+        wirePackets: 1,
+        ...respFields(200, 'OK', 'split', { body: SDP_B }),
+        sdp: SDP_B_PARSED,
+      },
+      ok,
+    );
     expectCounters(stats, { tcpStreams: 2, tcpRetransmissions: 0, tcpOutOfOrder: 0, tcpGaps: 0, sipMessages: 2 });
     expectNoOtherProblems(stats);
   });
@@ -878,8 +1009,16 @@ describe('TCP reassembly', () => {
     const seg = flow.coalesce('s2c', [a, b]);
     const { messages, stats } = await run(tcpPcap([seg]));
     expect(messages).toHaveLength(2);
-    expectMsg(messages[0], { transport: 'tcp', frame: 1, src: B4, sport: 5060, wirePackets: 1, wireBytes: ipLen(seg), ...respFields(100, 'Trying', 'co') }, a);
-    expectMsg(messages[1], { transport: 'tcp', frame: 1, src: B4, sport: 5060, wirePackets: 0, wireBytes: 0, ...respFields(180, 'Ringing', 'co') }, b);
+    expectMsg(
+      messages[0],
+      { transport: 'tcp', frame: 1, src: B4, sport: 5060, wirePackets: 1, wireBytes: ipLen(seg), ...respFields(100, 'Trying', 'co') },
+      a,
+    );
+    expectMsg(
+      messages[1],
+      { transport: 'tcp', frame: 1, src: B4, sport: 5060, wirePackets: 0, wireBytes: 0, ...respFields(180, 'Ringing', 'co') },
+      b,
+    );
     expectCounters(stats, { frames: 1, sipFrames: 1, sipMessages: 2, tcpStreams: 1 });
     expectNoOtherProblems(stats);
   });
@@ -946,7 +1085,13 @@ describe('TCP reassembly', () => {
     const a = req('OPTIONS', 'ka-1');
     const b = req('OPTIONS', 'ka-2', { cseq: 2 });
     const c = req('OPTIONS', 'ka-3', { cseq: 3 });
-    const segs = [flow.send('c2s', a), flow.send('c2s', '\r\n\r\n'), flow.send('c2s', '\r\n' + b), flow.send('c2s', c + '\r\n\r\n'), flow.send('c2s', '\r\n')];
+    const segs = [
+      flow.send('c2s', a),
+      flow.send('c2s', '\r\n\r\n'),
+      flow.send('c2s', '\r\n' + b),
+      flow.send('c2s', c + '\r\n\r\n'),
+      flow.send('c2s', '\r\n'),
+    ];
     const { messages, stats } = await run(tcpPcap(segs));
     expect(ids(messages)).toEqual(['OPTIONS ka-1@sipscope.test', 'OPTIONS ka-2@sipscope.test', 'OPTIONS ka-3@sipscope.test']);
     expectMsg(messages[1], { ...tcpFields, frame: 3, ...reqFields('OPTIONS', 'ka-2', { cseq: 2 }) }, b);
@@ -960,7 +1105,7 @@ describe('TCP reassembly', () => {
     const lost = req('INVITE', 'mid-0', { body: SDP });
     const full = req('INVITE', 'mid-1', { body: SDP, cseq: 2 });
     const segs = [flow.send('c2s', cw.text(lost).subarray(180)), flow.send('c2s', full)];
-    const { messages, stats } = await run(tcpPcap(segs));
+    const { messages } = await run(tcpPcap(segs));
     expect(ids(messages)).toEqual(['INVITE mid-1@sipscope.test']);
     expectMsg(messages[0], { ...tcpFields, frame: 2, ...reqFields('INVITE', 'mid-1', { body: SDP, cseq: 2 }) }, full);
   });
@@ -971,7 +1116,11 @@ describe('TCP reassembly', () => {
     const next = cw.text(req('INVITE', 'mid2-1', { body: SDP, cseq: 2 }));
     const after = req('BYE', 'mid2-2', { cseq: 3 });
     // [tail of lost + first 150 bytes of next] [rest of next] [after]
-    const segs = [flow.send('c2s', cw.concat(lost.subarray(300), next.subarray(0, 150))), flow.send('c2s', next.subarray(150)), flow.send('c2s', after)];
+    const segs = [
+      flow.send('c2s', cw.concat(lost.subarray(300), next.subarray(0, 150))),
+      flow.send('c2s', next.subarray(150)),
+      flow.send('c2s', after),
+    ];
     const { messages } = await run(tcpPcap(segs));
     expect(ids(messages)).toEqual(['INVITE mid2-1@sipscope.test', 'BYE mid2-2@sipscope.test']);
     expectMsg(messages[0], { ...tcpFields, frame: 2, ...reqFields('INVITE', 'mid2-1', { body: SDP, cseq: 2 }) }, next);
@@ -997,9 +1146,13 @@ describe('TCP reassembly', () => {
     const segs = [parts[0], parts[2], ...later.map((x) => flow.send('c2s', x))];
     const { messages, stats } = await run(tcpPcap(segs));
     expect(ids(messages)).toEqual(later.map((_, i) => `OPTIONS gap2-${i}@sipscope.test`));
-    messages.forEach((x, i) => expectMsg(x, { ...tcpFields, ...reqFields('OPTIONS', `gap2-${i}`, { cseq: i + 2 }) }, later[i]));
+    messages.forEach((x, i) => {
+      expectMsg(x, { ...tcpFields, ...reqFields('OPTIONS', `gap2-${i}`, { cseq: i + 2 }) }, later[i]);
+    });
     // messages after the hole are reported no earlier than the frame that carried them
-    messages.forEach((x, i) => expect(x.frame).toBeGreaterThanOrEqual(i + 3));
+    messages.forEach((x, i) => {
+      expect(x.frame).toBeGreaterThanOrEqual(i + 3);
+    });
     expect(stats.counters.tcpGaps).toBe(1);
   });
 
@@ -1029,7 +1182,11 @@ describe('TCP reassembly', () => {
     const { messages, stats } = await run(tcpPcap(segs));
     expect(ids(messages)).toEqual(['INVITE cl@sipscope.test', 'MESSAGE cl-2@sipscope.test', 'ACK cl-3@sipscope.test']);
     expectMsg(messages[0], { ...tcpFields, frame: 2, wirePackets: 2, ...reqFields('INVITE', 'cl', { body: SDP }), sdp: SDP_PARSED }, inv);
-    expectMsg(messages[1], { ...tcpFields, frame: 3, ...reqFields('MESSAGE', 'cl-2', { cseq: 2, body: fake, ctype: 'text/plain' }), sdp: null }, msg);
+    expectMsg(
+      messages[1],
+      { ...tcpFields, frame: 3, ...reqFields('MESSAGE', 'cl-2', { cseq: 2, body: fake, ctype: 'text/plain' }), sdp: null },
+      msg,
+    );
     expectMsg(messages[2], { ...tcpFields, frame: 3, wirePackets: 0, ...reqFields('ACK', 'cl-3', { cseq: 3 }) }, ack);
     expectCounters(stats, { sipMessages: 3, sipMalformed: 0, tcpGaps: 0 });
     expectNoOtherProblems(stats);
@@ -1043,7 +1200,18 @@ describe('TCP reassembly', () => {
     expect(messages).toHaveLength(1);
     expectMsg(
       messages[0],
-      { transport: 'tcp', ipVersion: 6, src: A6T, dst: B6T, sport: 40111, dport: 5060, frame: 5, wirePackets: 2, wireBytes: ipLen(segs[3]) + ipLen(segs[4]), ...reqFields('REGISTER', 'v6tcp', { uri: 'sip:example.com' }) },
+      {
+        transport: 'tcp',
+        ipVersion: 6,
+        src: A6T,
+        dst: B6T,
+        sport: 40111,
+        dport: 5060,
+        frame: 5,
+        wirePackets: 2,
+        wireBytes: ipLen(segs[3]) + ipLen(segs[4]),
+        ...reqFields('REGISTER', 'v6tcp', { uri: 'sip:example.com' }),
+      },
       reg,
     );
     expectCounters(stats, { tcpStreams: 1, sipMessages: 1 });
@@ -1158,14 +1326,27 @@ describe('SIP text', () => {
   });
 
   test('bare LF line ends (headers and SDP)', async () => {
-    const sdp = 'v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 40000 RTP/AVP 0 8 101\na=rtpmap:0 PCMU/8000\na=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000\n';
+    const sdp =
+      'v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 40000 RTP/AVP 0 8 101\na=rtpmap:0 PCMU/8000\na=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000\n';
     const msg =
       'INVITE sip:bob@example.com SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-lf\nFrom: <sip:alice@example.com>;tag=lf1\n' +
       `To: <sip:bob@example.com>\nCall-ID: lf@host\nCSeq: 5 INVITE\nContent-Type: application/sdp\nContent-Length: ${sdp.length}\n\n` +
       sdp;
     const { messages, stats } = await one(msg);
     expect(messages).toHaveLength(1);
-    expectMsg(messages[0], { method: 'INVITE', requestUri: 'sip:bob@example.com', callId: 'lf@host', fromTag: 'lf1', cseq: 5, cseqMethod: 'INVITE', sdp: SDP_PARSED }, msg);
+    expectMsg(
+      messages[0],
+      {
+        method: 'INVITE',
+        requestUri: 'sip:bob@example.com',
+        callId: 'lf@host',
+        fromTag: 'lf1',
+        cseq: 5,
+        cseqMethod: 'INVITE',
+        sdp: SDP_PARSED,
+      },
+      msg,
+    );
     expectCounters(stats, { sipMalformed: 0, sipBodyShort: 0 });
   });
 
@@ -1184,7 +1365,11 @@ describe('SIP text', () => {
       {
         ...reqFields('BYE', 'reasons', { cseq: 2 }),
         // each header as written, a comma list kept whole; compact or any case of the name
-        reasonHeaders: ['Q.850;cause=16;text="Normal call clearing"', 'SIP;cause=200;text="Call completed, elsewhere", Q.850;cause=26', 'RELEASE_CAUSE;cause=1'],
+        reasonHeaders: [
+          'Q.850;cause=16;text="Normal call clearing"',
+          'SIP;cause=200;text="Call completed, elsewhere", Q.850;cause=26',
+          'RELEASE_CAUSE;cause=1',
+        ],
       },
       msg,
     );
@@ -1357,13 +1542,27 @@ describe('SDP', () => {
 // ================================================================= SCTP
 
 describe('SCTP', () => {
-  const sctpFrame = (o: cw.SctpDataOptions, payload: cw.Payload) => eth(cw.ipv4({ src: A4, dst: B4, proto: cw.IPPROTO.SCTP }, cw.sctpData(o, payload)));
+  const sctpFrame = (o: cw.SctpDataOptions, payload: cw.Payload) =>
+    eth(cw.ipv4({ src: A4, dst: B4, proto: cw.IPPROTO.SCTP }, cw.sctpData(o, payload)));
 
   test('one DATA chunk with a whole message', async () => {
     const msg = req('INVITE', 'sctp-1', { body: SDP });
     const { messages, stats } = await run(pcap([sctpFrame({ sport: 5060, dport: 5061, tsn: 100, ppid: 0 }, msg)]));
     expect(messages).toHaveLength(1);
-    expectMsg(messages[0], { transport: 'sctp', frame: 1, src: A4, dst: B4, sport: 5060, dport: 5061, ...reqFields('INVITE', 'sctp-1', { body: SDP }), sdp: SDP_PARSED }, msg);
+    expectMsg(
+      messages[0],
+      {
+        transport: 'sctp',
+        frame: 1,
+        src: A4,
+        dst: B4,
+        sport: 5060,
+        dport: 5061,
+        ...reqFields('INVITE', 'sctp-1', { body: SDP }),
+        sdp: SDP_PARSED,
+      },
+      msg,
+    );
     expectCounters(stats, { sipMessages: 1, sipFrames: 1, sctpPartial: 0 });
     expectNoOtherProblems(stats);
   });
@@ -1393,7 +1592,19 @@ describe('SCTP', () => {
     const frames = parts.map((p, i) => sctpFrame({ sport: 5060, dport: 5060, tsn: 7000 + i, stream: 1, streamSeq: 5, flags: flags[i] }, p));
     const { messages, stats } = await run(pcap(frames));
     expect(messages).toHaveLength(1);
-    expectMsg(messages[0], { transport: 'sctp', frame: 3, ts: expTs(2), sport: 5060, dport: 5060, ...reqFields('INVITE', 'sctp-3', { body: SDP }), sdp: SDP_PARSED }, msg);
+    expectMsg(
+      messages[0],
+      {
+        transport: 'sctp',
+        frame: 3,
+        ts: expTs(2),
+        sport: 5060,
+        dport: 5060,
+        ...reqFields('INVITE', 'sctp-3', { body: SDP }),
+        sdp: SDP_PARSED,
+      },
+      msg,
+    );
     expectCounters(stats, { sipMessages: 1, sctpPartial: 0 });
     expectNoOtherProblems(stats);
   });

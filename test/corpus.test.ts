@@ -16,7 +16,11 @@ import { formatTimestamp } from '../shared/time.ts';
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CORPUS = resolve(repoRoot, '..', 'shared', 'corpus', 'public');
 const haveCorpus = existsSync(CORPUS);
-const files = haveCorpus ? readdirSync(CORPUS).filter((f) => /\.(pcap|pcapng|cap)(\.gz)?$/.test(f)).sort() : [];
+const files = haveCorpus
+  ? readdirSync(CORPUS)
+      .filter((f) => /\.(pcap|pcapng|cap)(\.gz)?$/.test(f))
+      .sort()
+  : [];
 
 /** tshark cannot read these (sipscope reads what it can and says what is wrong). */
 const UNREADABLE_BY_TSHARK = new Set(['pkts-cool.pcap']);
@@ -79,7 +83,9 @@ describe.skipIf(!haveCorpus || gate.missing.length > 0)('public corpus: calls as
       for (const [id, l] of expected) {
         const rs = recs.get(id);
         expect(rs, `call ${id} missing`).toBeDefined();
-        const first = rs!.slice().sort((a, b) => a.SIP_INVITE_TIME!.sec - b.SIP_INVITE_TIME!.sec || a.SIP_INVITE_TIME!.nsec - b.SIP_INVITE_TIME!.nsec)[0];
+        const first = rs!
+          .slice()
+          .sort((a, b) => a.SIP_INVITE_TIME!.sec - b.SIP_INVITE_TIME!.sec || a.SIP_INVITE_TIME!.nsec - b.SIP_INVITE_TIME!.nsec)[0];
         const invite = l.find(initialOf)!;
         // INVITE time: the first initial INVITE, to the capture's digits
         const t = first.SIP_INVITE_TIME!;
@@ -93,20 +99,32 @@ describe.skipIf(!haveCorpus || gate.missing.length > 0)('public corpus: calls as
         for (const r of rs!) {
           const has = (pred: (m: TsharkSip) => boolean) => l.some(pred);
           if (r.SIP_RESPONSE_CODE !== 0) {
-            expect(has((m) => m.status === r.SIP_RESPONSE_CODE && m.cseqMethod === 'INVITE'), `${id} response ${r.SIP_RESPONSE_CODE}`).toBe(true);
+            expect(
+              has((m) => m.status === r.SIP_RESPONSE_CODE && m.cseqMethod === 'INVITE'),
+              `${id} response ${r.SIP_RESPONSE_CODE}`,
+            ).toBe(true);
           }
           switch (r.SIP_CALL_STATE) {
             case 'CALL_COMPLETED':
-              expect(has((m) => m.method === 'BYE'), `${id} completed without BYE`).toBe(true);
+              expect(
+                has((m) => m.method === 'BYE'),
+                `${id} completed without BYE`,
+              ).toBe(true);
               break;
             case 'CALL_CANCELED':
-              expect(has((m) => m.method === 'CANCEL' || m.status === 487), `${id} canceled`).toBe(true);
+              expect(
+                has((m) => m.method === 'CANCEL' || m.status === 487),
+                `${id} canceled`,
+              ).toBe(true);
               break;
             case 'CALL_ERROR':
               expect(r.SIP_RESPONSE_CODE).toBeGreaterThanOrEqual(300);
               break;
             case 'CALL_IN_PROGRESS':
-              expect(has((m) => m.status >= 100 && m.status < 300 && m.cseqMethod === 'INVITE'), `${id} in progress`).toBe(true);
+              expect(
+                has((m) => m.status >= 100 && m.status < 300 && m.cseqMethod === 'INVITE'),
+                `${id} in progress`,
+              ).toBe(true);
               break;
             case 'CALL_STARTED':
               expect(r.SIP_RESPONSE_CODE).toBe(0);

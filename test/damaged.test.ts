@@ -11,18 +11,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
-import {
-  LINKTYPE,
-  TcpFlow,
-  concat,
-  prng,
-  sdpBody,
-  text,
-  udpPacketV4,
-  writePcap,
-  writePcapng,
-  type Packet,
-} from './capture-writer.ts';
+import { LINKTYPE, TcpFlow, concat, prng, sdpBody, text, udpPacketV4, writePcap, writePcapng, type Packet } from './capture-writer.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const BIN = join(repoRoot, 'bin', 'sipscope.js');
@@ -103,7 +92,9 @@ function checkRun(r: RunResult, files: { bad?: string[]; good?: string[] } = {})
   expect(r.timedOut, `did not finish in ${LIMIT_MS} ms: ${what}`).toBe(false);
   expect(r.signal, what).toBeNull();
   expect([0, 1], what).toContain(r.code);
-  expect(r.stderr, what).not.toMatch(/RangeError|RuntimeError|TypeError|ReferenceError|unreachable|abort|out of bounds|Maximum call stack/i);
+  expect(r.stderr, what).not.toMatch(
+    /RangeError|RuntimeError|TypeError|ReferenceError|unreachable|abort|out of bounds|Maximum call stack/i,
+  );
   expect(r.stderr, `stack trace: ${what}`).not.toMatch(/^\s+at .+[:(]/m);
 
   // standard output: complete JSON lines only, each a record
@@ -136,13 +127,15 @@ function checkRun(r: RunResult, files: { bad?: string[]; good?: string[] } = {})
   }
   for (const f of files.good ?? []) expect(problemLines(f), `no message for ${f}: ${what}`).toHaveLength(0);
   if (r.code === 1) {
-    expect(errLines.some((l) => /^sipscope: .+: /.test(l) && !/: warning: /.test(l)), `exit 1 without a message: ${what}`).toBe(true);
+    expect(
+      errLines.some((l) => /^sipscope: .+: /.test(l) && !/: warning: /.test(l)),
+      `exit 1 without a message: ${what}`,
+    ).toBe(true);
   }
   return recs;
 }
 
 // ---------------------------------------------------------------- the build
-
 
 // ---------------------------------------------------------------- capture helpers
 
@@ -226,7 +219,12 @@ function call(callId: string, t: number, o: CallOpts = {}): Packet[] {
       true,
       sip(
         'INVITE sip:bob@10.9.0.2 SIP/2.0',
-        [...common('1 INVITE', to0), ['User-Agent', o.userAgent ?? 'TestPhone 1.0'], ...(o.inviteExtra ?? []), ['Content-Type', 'application/sdp']],
+        [
+          ...common('1 INVITE', to0),
+          ['User-Agent', o.userAgent ?? 'TestPhone 1.0'],
+          ...(o.inviteExtra ?? []),
+          ['Content-Type', 'application/sdp'],
+        ],
         offer,
         o.inviteContentLength,
       ),
@@ -317,8 +315,10 @@ describe('damaged captures', () => {
       for (let k = 0; k < flips; k++) {
         let at: number;
         const where = rnd();
-        if (v % 5 === 0 && k === 0) at = Math.floor(rnd() * 24); // the global header
-        else if (where < 0.4) at = offs[Math.floor(rnd() * offs.length)] + Math.floor(rnd() * 16); // a record header
+        if (v % 5 === 0 && k === 0)
+          at = Math.floor(rnd() * 24); // the global header
+        else if (where < 0.4)
+          at = offs[Math.floor(rnd() * offs.length)] + Math.floor(rnd() * 16); // a record header
         else at = Math.floor(rnd() * copy.length);
         copy[at] ^= 1 << Math.floor(rnd() * 8);
       }
@@ -414,7 +414,10 @@ describe('damaged captures', () => {
   test('files that are not captures: empty, random bytes, text — each named, the good one still read', async () => {
     const rnd = prng(7);
     const empty = save('empty.pcap', new Uint8Array(0));
-    const random = save('random.bin', Uint8Array.from({ length: 10_000 }, () => Math.floor(rnd() * 256)));
+    const random = save(
+      'random.bin',
+      Uint8Array.from({ length: 10_000 }, () => Math.floor(rnd() * 256)),
+    );
     const txt = save('notes.txt', text('INVITE sip:bob@example.net SIP/2.0\r\nthis is a text file, not a capture\r\n'.repeat(50)));
     for (const f of [empty, random, txt]) {
       const r = await read([f]);
@@ -516,7 +519,8 @@ const sipCases: SipCase[] = [
       const pkts: Packet[] = [];
       let t = T0;
       for (const s of flow.handshake()) pkts.push({ ts: (t += 0.001), data: s.frame() });
-      for (const s of flow.split('c2s', invite, Array(Math.ceil(invite.length / 1400)).fill(1400))) pkts.push({ ts: (t += 0.0001), data: s.frame() });
+      for (const s of flow.split('c2s', invite, Array(Math.ceil(invite.length / 1400)).fill(1400)))
+        pkts.push({ ts: (t += 0.0001), data: s.frame() });
       return [...pkts, ...call('after-long-line@t', T0 + 1)];
     },
     check: (recs) => {
@@ -538,7 +542,8 @@ const sipCases: SipCase[] = [
       const pkts: Packet[] = [];
       let t = T0;
       for (const s of flow.handshake()) pkts.push({ ts: (t += 0.001), data: s.frame() });
-      for (const s of flow.split('c2s', invite, Array(Math.ceil(invite.length / 1400)).fill(1400))) pkts.push({ ts: (t += 0.0001), data: s.frame() });
+      for (const s of flow.split('c2s', invite, Array(Math.ceil(invite.length / 1400)).fill(1400)))
+        pkts.push({ ts: (t += 0.0001), data: s.frame() });
       return [...pkts, ...call('after-too-large@t', T0 + 1)];
     },
     stats: /too large \d+|malformed SIP \d+/,
@@ -548,10 +553,7 @@ const sipCases: SipCase[] = [
   },
   {
     name: 'a 60 KB header line (UDP)',
-    packets: () => [
-      ...call('long-udp@t', T0, { inviteExtra: [['Subject', 'b'.repeat(60_000)]] }),
-      ...call('after-long-udp@t', T0 + 1),
-    ],
+    packets: () => [...call('long-udp@t', T0, { inviteExtra: [['Subject', 'b'.repeat(60_000)]] }), ...call('after-long-udp@t', T0 + 1)],
     check: (recs) => {
       good(recs, 'after-long-udp@t');
     },
@@ -645,7 +647,15 @@ const sipCases: SipCase[] = [
   {
     name: 'an SDP with 500 m= lines and malformed c= lines',
     packets: () => {
-      const badC = ['c=IN IP4', 'c=', 'c=IN IP4 300.1.2.3', 'c=IN IP6 zz::1::2', 'c=IN IP4 10.0.0.1/abc/def', 'c=XX YY ZZ', 'c=IN IP4 ' + '9'.repeat(300)];
+      const badC = [
+        'c=IN IP4',
+        'c=',
+        'c=IN IP4 300.1.2.3',
+        'c=IN IP6 zz::1::2',
+        'c=IN IP4 10.0.0.1/abc/def',
+        'c=XX YY ZZ',
+        'c=IN IP4 ' + '9'.repeat(300),
+      ];
       let sdp = 'v=0\r\no=- 1 1 IN IP4 10.9.0.1\r\ns=-\r\nc=IN IP4\r\nt=0 0\r\n';
       for (let i = 0; i < 500; i++) {
         sdp += `m=audio ${i % 7 === 0 ? 'notaport' : 20000 + 2 * i} RTP/AVP ${i % 128} ${(i * 7) % 128}\r\n`;

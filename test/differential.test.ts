@@ -121,7 +121,7 @@ function rowKey(r: Row): string {
 function rowText(r: Row): string {
   const parts = [`frame ${r.frame}`, r.what.padEnd(8), `CSeq ${r.cseq} ${r.cseqMethod}`.padEnd(18), `Call-ID ${JSON.stringify(r.callId)}`];
   if (r.src !== undefined) {
-    const host = (a: string | undefined): string => (a && a.includes(':') ? `[${a}]` : String(a));
+    const host = (a: string | undefined): string => (a?.includes(':') ? `[${a}]` : String(a));
     parts.push(`${host(r.src)}:${r.sport} -> ${host(r.dst)}:${r.dport} ${r.transport}`, `t=${r.time}`);
   }
   return parts.join('  ');
@@ -157,7 +157,9 @@ function diffRows(expected: Row[], actual: Row[]): Diff {
 }
 
 function formatDiff(title: string, d: Diff, expectedCount: number, actualCount: number, maxLines = 80): string {
-  const lines = [`${title}: tshark ${expectedCount} SIP messages, engine ${actualCount}; ${d.missing.length} missing in the engine, ${d.extra.length} extra`];
+  const lines = [
+    `${title}: tshark ${expectedCount} SIP messages, engine ${actualCount}; ${d.missing.length} missing in the engine, ${d.extra.length} extra`,
+  ];
   const extraByFrame = new Map<number, Row[]>();
   for (const r of d.extra) extraByFrame.set(r.frame, [...(extraByFrame.get(r.frame) ?? []), r]);
   const shownExtra = new Set<Row>();
@@ -300,7 +302,8 @@ const corpusFiles = corpusExists
   : [];
 const corpusTsharkGate = toolGate(['tshark'], 'differential.test (corpus)');
 
-if (!corpusExists && !isCI) console.warn(`[differential.test (corpus)] skipped: no corpus at ${CORPUS_DIR} (set CI=true to make this a failure)`);
+if (!corpusExists && !isCI)
+  console.warn(`[differential.test (corpus)] skipped: no corpus at ${CORPUS_DIR} (set CI=true to make this a failure)`);
 
 test.runIf(!corpusExists && isCI)('public corpus is present (CI)', () => {
   throw new Error(`public corpus not found at ${CORPUS_DIR} (required when CI=true)`);
@@ -330,7 +333,8 @@ describe.skipIf(!corpusExists || corpusTsharkGate.missing.length > 0)('engine vs
       `[differential] public corpus (${CORPUS_DIR}): SIP messages per file, tshark vs engine`,
       `${'file'.padEnd(w)}  tshark  engine  verdict  excluded frames`,
       ...lines.map(
-        (l) => `${l.file.padEnd(w)}  ${String(l.tshark).padStart(6)}  ${String(l.engine).padStart(6)}  ${l.verdict.padEnd(7)}  ${l.excluded}`,
+        (l) =>
+          `${l.file.padEnd(w)}  ${String(l.tshark).padStart(6)}  ${String(l.engine).padStart(6)}  ${l.verdict.padEnd(7)}  ${l.excluded}`,
       ),
     ];
     console.info(out.join('\n'));

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as fs from 'node:fs/promises';
+import type { Dirent } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { CallTracker } from '../shared/tracker/tracker.ts';
@@ -99,7 +100,7 @@ function spread(): CallRecord[] {
 
 async function walk(root: string, rel = ''): Promise<string[]> {
   const out: string[] = [];
-  let entries;
+  let entries: Dirent[];
   try {
     entries = await fs.readdir(path.join(root, rel), { withFileTypes: true });
   } catch {
@@ -292,12 +293,7 @@ describe('DumpWriter: layout and contents', () => {
     records.push(rec('next-minute', at + 60));
     await writeAll(dir, records, { nested: true, maxLines: 3 });
     const tree = await readTree(dir);
-    expect([...tree.keys()]).toEqual([
-      '2024/05/06/07/08-1.sip',
-      '2024/05/06/07/08-2.sip',
-      '2024/05/06/07/08.sip',
-      '2024/05/06/07/09.sip',
-    ]);
+    expect([...tree.keys()]).toEqual(['2024/05/06/07/08-1.sip', '2024/05/06/07/08-2.sip', '2024/05/06/07/08.sip', '2024/05/06/07/09.sip']);
     expect(tree.get('2024/05/06/07/08.sip')).toBe(dumpFileText(records.slice(0, 3)));
     expect(tree.get('2024/05/06/07/08-1.sip')).toBe(dumpFileText(records.slice(3, 6)));
     expect(tree.get('2024/05/06/07/08-2.sip')).toBe(dumpFileText(records.slice(6, 7)));
@@ -499,7 +495,10 @@ describe('DumpWriter: --sip-exec-cmd', () => {
     return { file, log };
   }
   const logLines = async (log: string) =>
-    (await fs.readFile(log, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '').sort();
+    (await fs.readFile(log, 'utf8').catch(() => ''))
+      .split('\n')
+      .filter((l) => l !== '')
+      .sort();
 
   it('splits CMD on whitespace, never a shell', () => {
     expect(splitExecCmd('  /usr/bin/rsync  -a   dest ')).toEqual(['/usr/bin/rsync', '-a', 'dest']);
@@ -513,9 +512,7 @@ describe('DumpWriter: --sip-exec-cmd', () => {
     const w = await writeAll(dir, spread(), { nested: true, execCmd: file });
     const abs = path.resolve(dir);
     expect(await logLines(log)).toEqual(
-      ['2023/12/31/23', '2024/01/01/00', '2024/01/01/01', '2024/02/29/13', '2024/03/01/00'].map((d) =>
-        path.join(abs, d),
-      ),
+      ['2023/12/31/23', '2024/01/01/00', '2024/01/01/01', '2024/02/29/13', '2024/03/01/00'].map((d) => path.join(abs, d)),
     );
     expect(w.stats.execRuns).toBe(5);
     expect(w.stats.execFailures).toBe(0);

@@ -53,8 +53,6 @@ let work = '';
 let many = ''; // sip-only capture with MANY_CALLS calls
 const MANY_CALLS = 1000;
 
-
-
 beforeAll(() => {
   work = mkdtempSync(join(tmpdir(), 'sipscope-export-'));
   many = join(work, 'many.pcap');
@@ -114,7 +112,9 @@ interface ExportSummary {
 /** The `export TARGET: D/R records delivered in M messages[, U NOT delivered][, K reconnects]` line. */
 function exportSummary(stderr: string, target: string): ExportSummary | null {
   for (const line of stderr.split('\n')) {
-    const m = /^\s*export (\S+): (\d+)\/(\d+) records delivered in (\d+) messages(?:, (\d+) NOT delivered)?(?:, (\d+) reconnects)?/.exec(line);
+    const m = /^\s*export (\S+): (\d+)\/(\d+) records delivered in (\d+) messages(?:, (\d+) NOT delivered)?(?:, (\d+) reconnects)?/.exec(
+      line,
+    );
     if (!m || m[1] !== target) continue;
     return {
       target: m[1],
@@ -148,7 +148,17 @@ interface WireRecord {
   SIP_UAS: string | null;
   SIP_C_IP: string | null;
   SIP_CALL_STATE: string | null;
-  flow: { src: string; dst: string; sport: number; dport: number; protocol: number; startMs: number; endMs: number; packets: number; bytes: number };
+  flow: {
+    src: string;
+    dst: string;
+    sport: number;
+    dport: number;
+    protocol: number;
+    startMs: number;
+    endMs: number;
+    packets: number;
+    bytes: number;
+  };
 }
 
 const TIME_FIELDS = [
@@ -370,7 +380,9 @@ function checkCflowStream(pdus: CflowPdu[], records: JRec[], o: { format: 'ipfix
       if (set.id === (format === 'ipfix' ? 2 : 0)) continue;
       expect(set.id, `${label}: message ${i}: data set id`).toBeGreaterThanOrEqual(256);
       // a data set whose template was not seen before is not decoded by tshark (no Flow trees)
-      expect(known.has(set.id) || pdu.templates.includes(set.id), `${label}: message ${i}: template ${set.id} sent before its data`).toBe(true);
+      expect(known.has(set.id) || pdu.templates.includes(set.id), `${label}: message ${i}: template ${set.id} sent before its data`).toBe(
+        true,
+      );
       for (const f of set.flows) seen.push(wireFromTshark(f, format));
       dataBefore += set.flows.length;
     }
@@ -460,7 +472,10 @@ class TcpSink {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((res) => {
       const t = setTimeout(res, 2000);
-      this.server.close(() => (clearTimeout(t), res()));
+      this.server.close(() => {
+        clearTimeout(t);
+        res();
+      });
     });
   }
 }
@@ -503,12 +518,25 @@ describe('tshark decodes what a collector receives', () => {
         if (sink) await sink.listen(c.port, c.host);
         if (udpSink) await udpSink.listen(c.port, c.host);
         cap = await startCapture(`${c.transport} port ${c.port}`, file);
-        const r = await sipscope([SAMPLE, '--collector', url, '--export-format', c.format, '--observation-domain', String(c.domain), '--format', 'jsonl']);
+        const r = await sipscope([
+          SAMPLE,
+          '--collector',
+          url,
+          '--export-format',
+          c.format,
+          '--observation-domain',
+          String(c.domain),
+          '--format',
+          'jsonl',
+        ]);
         await cap.stop();
         expect(r.code, r.stderr).toBe(0);
         const records = jsonl(r.stdout);
         expect(records.length).toBe(6);
-        expect(records.some((x) => x.flow.ipVersion === 6), 'the sample has an IPv6 call (template 258)').toBe(true);
+        expect(
+          records.some((x) => x.flow.ipVersion === 6),
+          'the sample has an IPv6 call (template 258)',
+        ).toBe(true);
 
         const sum = exportSummary(r.stderr, url);
         expect(sum, `export summary line for ${url} in:\n${r.stderr}`).not.toBeNull();
@@ -532,7 +560,11 @@ describe('tshark decodes what a collector receives', () => {
           // the collector got every message, and each datagram is one whole message
           await waitFor(() => udpSink.datagrams.length >= pdus.length, 5000, 'the datagrams to arrive');
           expect(udpSink.datagrams.length).toBe(pdus.length);
-          if (c.format === 'ipfix') expect(udpSink.datagrams.every((d) => d.readUInt16BE(2) === d.length), 'IPFIX length = datagram length').toBe(true);
+          if (c.format === 'ipfix')
+            expect(
+              udpSink.datagrams.every((d) => d.readUInt16BE(2) === d.length),
+              'IPFIX length = datagram length',
+            ).toBe(true);
         }
         if (sink && c.format === 'ipfix') {
           // the collector's own bytes: the same messages, parsed by an independent parser
@@ -541,7 +573,10 @@ describe('tshark decodes what a collector receives', () => {
           const parser = new FlowParser('ipfix');
           const ids = msgs.flatMap((m) => parser.parse(new Uint8Array(m)).sets.flatMap((s) => s.records.map((rec) => str(rec[9]))));
           expect(ids).toEqual(records.map((x) => x.SIP_CALL_ID));
-          expect(msgs.reduce((a, m) => a + m.length, 0), 'no partial message on the stream').toBe(sink.bytes(0).length);
+          expect(
+            msgs.reduce((a, m) => a + m.length, 0),
+            'no partial message on the stream',
+          ).toBe(sink.bytes(0).length);
         }
       } finally {
         await cap?.stop();
@@ -561,7 +596,7 @@ function ntopElementXml(): string {
     [131, 'sipCallingParty', 'string'],
     [132, 'sipCalledParty', 'string'],
     [133, 'sipRtpCodecs', 'string'],
-    ...TIME_FIELDS.map((f, i): [number, string, string] => [134 + i, `sipTime${i}`, 'dateTimeSeconds']),
+    ...TIME_FIELDS.map((_f, i): [number, string, string] => [134 + i, `sipTime${i}`, 'dateTimeSeconds']),
     [143, 'sipRtpIpv4SrcAddr', 'ipv4Address'],
     [144, 'sipRtpL4SrcPort', 'unsigned16'],
     [145, 'sipRtpIpv4DstAddr', 'ipv4Address'],
@@ -645,8 +680,12 @@ describe('ipfixDump reads --ipfix-file', () => {
       const hexOfText = (s: string): string => Buffer.from(s, 'utf8').toString('hex');
       recsPlain.forEach((d, i) => {
         const j = records[i];
-        expect(d.get('35632/130'), `${label} #${i}: Call-ID`).toBe(`(len: ${Buffer.byteLength(j.SIP_CALL_ID)}) 0x${hexOfText(j.SIP_CALL_ID)}`);
-        expect(d.get('35632/363'), `${label} #${i}: call state`).toBe(`(len: ${Buffer.byteLength(j.SIP_CALL_STATE)}) 0x${hexOfText(j.SIP_CALL_STATE)}`);
+        expect(d.get('35632/130'), `${label} #${i}: Call-ID`).toBe(
+          `(len: ${Buffer.byteLength(j.SIP_CALL_ID)}) 0x${hexOfText(j.SIP_CALL_ID)}`,
+        );
+        expect(d.get('35632/363'), `${label} #${i}: call state`).toBe(
+          `(len: ${Buffer.byteLength(j.SIP_CALL_STATE)}) 0x${hexOfText(j.SIP_CALL_STATE)}`,
+        );
       });
 
       // with element definitions: every SIP field as its type
@@ -714,8 +753,14 @@ describe('ipfixDump reads --ipfix-file', () => {
     const r = await sipscope([SAMPLE, '--ipfix-file', f, '--observation-domain', '31', '--format', 'jsonl']);
     expect(r.code, r.stderr).toBe(0);
     const msgs = ipfixMessages(readFileSync(f));
-    expect(msgs.reduce((a, m) => a + m.length, 0), 'the file is whole messages back to back').toBe(statSync(f).size);
-    const packets: Packet[] = msgs.map((m, i) => ({ ts: 1_767_261_700 + i / 1000, data: udpPacketV4('192.0.2.1', 40000, '192.0.2.2', 4739, new Uint8Array(m)) }));
+    expect(
+      msgs.reduce((a, m) => a + m.length, 0),
+      'the file is whole messages back to back',
+    ).toBe(statSync(f).size);
+    const packets: Packet[] = msgs.map((m, i) => ({
+      ts: 1_767_261_700 + i / 1000,
+      data: udpPacketV4('192.0.2.1', 40000, '192.0.2.2', 4739, new Uint8Array(m)),
+    }));
     const pcap = join(work, 'wrapped.pcap');
     writeFileSync(pcap, writePcap(packets));
     const pdus = await tsharkCflow(pcap, null); // 4739 is IPFIX to tshark by default
@@ -731,10 +776,15 @@ describe('nfcapd receives IPFIX and v9 without sequence errors', () => {
   test.skipIf(nfGate.missing.length > 0)(`${MANY_CALLS} calls, IPFIX and v9, template refresh every 7 messages`, async () => {
     const dir = join(work, 'nfcapd');
     mkdirSync(dir, { recursive: true });
-    const nf = startBg('nfcapd', toolPath('nfcapd'), ['-w', dir, '-p', String(PORT.nfcapd), '-b', '127.0.0.1', '-B', '8000000', '-t', '3600'], {
-      group: true,
-      env: TZ_ENV,
-    });
+    const nf = startBg(
+      'nfcapd',
+      toolPath('nfcapd'),
+      ['-w', dir, '-p', String(PORT.nfcapd), '-b', '127.0.0.1', '-B', '8000000', '-t', '3600'],
+      {
+        group: true,
+        env: TZ_ENV,
+      },
+    );
     try {
       await waitFor(() => /Startup nfcapd/.test(nf.stderr()), 10_000, 'nfcapd to start', nf);
       const url = `udp://127.0.0.1:${PORT.nfcapd}`;
@@ -794,7 +844,16 @@ describe('reproducible output', () => {
     for (const i of [1, 2]) {
       const base = join(work, `repro-${i}`);
       mkdirSync(base, { recursive: true });
-      const r1 = await sipscope([many, SAMPLE, '--ipfix-file', join(base, 'x.ipfix'), '--dump-dir', join(base, 'dump'), '--format', 'none']);
+      const r1 = await sipscope([
+        many,
+        SAMPLE,
+        '--ipfix-file',
+        join(base, 'x.ipfix'),
+        '--dump-dir',
+        join(base, 'dump'),
+        '--format',
+        'none',
+      ]);
       expect(r1.code, r1.stderr).toBe(0);
       const r2 = await sipscope([many, SAMPLE, '--ipfix-file', join(base, 'x.v9'), '--export-format', 'v9', '--format', 'none']);
       expect(r2.code, r2.stderr).toBe(0);
@@ -906,7 +965,10 @@ describe('collector down', () => {
         });
         const all = new Set(records.map((x) => x.SIP_CALL_ID));
         expect(new Set(received).size, 'no record received twice').toBe(received.length);
-        expect(received.every((id) => all.has(id)), 'received records are records of the run').toBe(true);
+        expect(
+          received.every((id) => all.has(id)),
+          'received records are records of the run',
+        ).toBe(true);
 
         const s = exportSummary(r.stderr, url);
         expect(s, `export summary for ${url} in:\n${r.stderr}`).not.toBeNull();
@@ -915,7 +977,9 @@ describe('collector down', () => {
         expect(s!.records).toBe(MANY_CALLS);
         expect(s!.delivered + s!.undelivered, `delivered + undelivered = records: ${seen}`).toBe(MANY_CALLS);
         expect(received.length, `received ≤ reported delivered: ${seen}`).toBeLessThanOrEqual(s!.delivered);
-        expect.soft(s!.delivered - received.length, `records reported delivered that never arrived ≤ ${IN_FLIGHT_SLACK}: ${seen}`).toBeLessThanOrEqual(IN_FLIGHT_SLACK);
+        expect
+          .soft(s!.delivered - received.length, `records reported delivered that never arrived ≤ ${IN_FLIGHT_SLACK}: ${seen}`)
+          .toBeLessThanOrEqual(IN_FLIGHT_SLACK);
         expect.soft(s!.reconnects, `reconnects reported = reconnections the collector saw: ${seen}`).toBe(sink.conns.length - 1);
         if (variant.extra.length) {
           // ~all records were exported while the connection was down: a 10-record queue overflows
@@ -932,7 +996,8 @@ describe('collector down', () => {
 
 /** A complete call (INVITE, 200, ACK, BYE, 200) over UDP starting at capture second t. */
 function callPackets(id: string, t: number): Packet[] {
-  const a = '192.0.2.10', b = '198.51.100.20';
+  const a = '192.0.2.10',
+    b = '198.51.100.20';
   const hdr = (first: string, cseq: string, toTag = '') =>
     `${first}\r\nVia: SIP/2.0/UDP ${a}:5060;branch=z9hG4bK-${id}-${cseq.replace(' ', '')}\r\nFrom: <sip:alice@example.com>;tag=f-${id}\r\n` +
     `To: <sip:bob@example.net>${toTag}\r\nCall-ID: ${id}\r\nCSeq: ${cseq}\r\nContent-Length: 0\r\n\r\n`;
@@ -946,20 +1011,34 @@ function callPackets(id: string, t: number): Packet[] {
   ];
   return msgs.map(([dt, up, text]) => ({
     ts: t + dt,
-    data: up ? udpPacketV4(a, 5060, b, 5060, new TextEncoder().encode(text)) : udpPacketV4(b, 5060, a, 5060, new TextEncoder().encode(text)),
+    data: up
+      ? udpPacketV4(a, 5060, b, 5060, new TextEncoder().encode(text))
+      : udpPacketV4(b, 5060, a, 5060, new TextEncoder().encode(text)),
   }));
 }
 
 describe('dump files as capture time goes on', () => {
   test('read from a pipe: the file of a minute is finished when capture time has passed the minute, not at exit', async () => {
     const t0 = 1_767_261_600; // 2026-01-01 10:00:00 UTC
-    const first = writePcap([...callPackets('minute-0@x', t0 + 10), { ts: t0 + 75, data: udpPacketV4('192.0.2.1', 9, '192.0.2.2', 9, new Uint8Array(8)) }]);
+    const first = writePcap([
+      ...callPackets('minute-0@x', t0 + 10),
+      { ts: t0 + 75, data: udpPacketV4('192.0.2.1', 9, '192.0.2.2', 9, new Uint8Array(8)) },
+    ]);
     const dump = join(work, 'pipe-dump');
-    const bg = startBg('sipscope', process.execPath, [BIN, 'read', '-', '--dump-dir', dump, '--format', 'none', '-q'], { cwd: repoRoot, env: TZ_ENV, stdin: true });
+    const bg = startBg('sipscope', process.execPath, [BIN, 'read', '-', '--dump-dir', dump, '--format', 'none', '-q'], {
+      cwd: repoRoot,
+      env: TZ_ENV,
+      stdin: true,
+    });
     try {
       bg.proc.stdin!.write(first);
       // the call ended in 10:00; a packet at 10:01:15 follows and then the pipe is quiet
-      await waitFor(() => existsSync(dump) && filesUnder(dump).includes('2026/01/01/10/00.sip'), 10_000, 'the 10:00 file to be finished', bg);
+      await waitFor(
+        () => existsSync(dump) && filesUnder(dump).includes('2026/01/01/10/00.sip'),
+        10_000,
+        'the 10:00 file to be finished',
+        bg,
+      );
       expect(bg.done, 'still reading the pipe').toBe(false);
       expect(readFileSync(join(dump, '2026/01/01/10/00.sip'), 'utf8').split('\n')[1]).toMatch(/^minute-0@x\|/);
       bg.proc.stdin!.end();
@@ -972,27 +1051,33 @@ describe('dump files as capture time goes on', () => {
 });
 
 describe('messages of several records', () => {
-  test.skipIf(ipfixDumpGate.missing.length > 0)('with --mtu 9000 records exported in the same second share messages; ipfixDump reads every one', async () => {
-    const t0 = 1_767_261_600;
-    // 20 calls whose BYE/200 come in the same second, then 1 alone
-    const pkts = [...Array.from({ length: 20 }, (_, i) => callPackets(`pack-${i}@x`, t0 + i * 0.01)).flat(), ...callPackets('alone@x', t0 + 30)];
-    pkts.sort((a, b) => (a.ts as number) - (b.ts as number));
-    const pcap = join(work, 'pack.pcap');
-    writeFileSync(pcap, writePcap(pkts));
-    for (const mtu of ['1400', '9000']) {
-      const file = join(work, `pack-${mtu}.ipfix`);
-      const r = await sipscope([pcap, '--format', 'jsonl', '--ipfix-file', file, '--mtu', mtu]);
-      expect(r.code, r.stderr).toBe(0);
-      expect(jsonl(r.stdout)).toHaveLength(21);
-      const s = exportSummary(r.stderr, file)!;
-      if (mtu === '1400') expect(s.messages, 'one record per message at the default mtu').toBe(21);
-      else expect(s.messages, 'the 20 records of one second fill ~7 messages of 9000 bytes, the last is alone').toBeLessThan(10);
-      const d = await run(toolPath('ipfixDump'), ['--in', file, '-s'], { timeoutMs: 30_000 });
-      expect(d.stderr.trim()).toBe('');
-      const st = /File Stats: (\d+) Messages, (\d+) Data Records/.exec(d.stdout);
-      expect(st?.slice(1).map(Number), d.stdout).toEqual([s.messages, 21]);
-    }
-  });
+  test.skipIf(ipfixDumpGate.missing.length > 0)(
+    'with --mtu 9000 records exported in the same second share messages; ipfixDump reads every one',
+    async () => {
+      const t0 = 1_767_261_600;
+      // 20 calls whose BYE/200 come in the same second, then 1 alone
+      const pkts = [
+        ...Array.from({ length: 20 }, (_, i) => callPackets(`pack-${i}@x`, t0 + i * 0.01)).flat(),
+        ...callPackets('alone@x', t0 + 30),
+      ];
+      pkts.sort((a, b) => (a.ts as number) - (b.ts as number));
+      const pcap = join(work, 'pack.pcap');
+      writeFileSync(pcap, writePcap(pkts));
+      for (const mtu of ['1400', '9000']) {
+        const file = join(work, `pack-${mtu}.ipfix`);
+        const r = await sipscope([pcap, '--format', 'jsonl', '--ipfix-file', file, '--mtu', mtu]);
+        expect(r.code, r.stderr).toBe(0);
+        expect(jsonl(r.stdout)).toHaveLength(21);
+        const s = exportSummary(r.stderr, file)!;
+        if (mtu === '1400') expect(s.messages, 'one record per message at the default mtu').toBe(21);
+        else expect(s.messages, 'the 20 records of one second fill ~7 messages of 9000 bytes, the last is alone').toBeLessThan(10);
+        const d = await run(toolPath('ipfixDump'), ['--in', file, '-s'], { timeoutMs: 30_000 });
+        expect(d.stderr.trim()).toBe('');
+        const st = /File Stats: (\d+) Messages, (\d+) Data Records/.exec(d.stdout);
+        expect(st?.slice(1).map(Number), d.stdout).toEqual([s.messages, 21]);
+      }
+    },
+  );
 });
 
 describe('dump directory and SIGINT', () => {
@@ -1002,7 +1087,10 @@ describe('dump directory and SIGINT', () => {
     const info = generateCapture({ kind: 'sip-only', path: big, calls, seed: 11 });
     expect(info.bytes).toBeGreaterThan(50 * 1024 * 1024);
     const dump = join(work, 'sigint-dump');
-    const bg = startBg('sipscope', process.execPath, [BIN, 'read', big, '--dump-dir', dump, '--format', 'none'], { cwd: repoRoot, env: TZ_ENV });
+    const bg = startBg('sipscope', process.execPath, [BIN, 'read', big, '--dump-dir', dump, '--format', 'none'], {
+      cwd: repoRoot,
+      env: TZ_ENV,
+    });
     try {
       // mid-run: once the dump tree has its first file
       await waitFor(() => existsSync(dump) && filesUnder(dump).length > 0, 20_000, 'the first dump file', bg);
@@ -1014,7 +1102,10 @@ describe('dump directory and SIGINT', () => {
       expect(bg.code, bg.stderr()).toBe(130);
       expect(bg.stderr()).toMatch(/stopped by SIGINT/);
       const files = filesUnder(dump);
-      expect(files.filter((f) => !f.endsWith('.sip')), 'only .sip files (no .temp)').toEqual([]);
+      expect(
+        files.filter((f) => !f.endsWith('.sip')),
+        'only .sip files (no .temp)',
+      ).toEqual([]);
       const header = DUMP_HEADER;
       let lines = 0;
       for (const f of files) {
@@ -1022,7 +1113,10 @@ describe('dump directory and SIGINT', () => {
         const text = readFileSync(join(dump, f), 'utf8');
         expect(text.startsWith(header + '\n'), `${f} starts with the header`).toBe(true);
         expect(text.endsWith('\n'), `${f} ends with a newline`).toBe(true);
-        const body = text.slice(header.length + 1, -1).split('\n').filter((l) => l !== '');
+        const body = text
+          .slice(header.length + 1, -1)
+          .split('\n')
+          .filter((l) => l !== '');
         for (const l of body) expect(l.split('|').length, `${f}: 23 columns`).toBe(23);
         lines += body.length;
       }
@@ -1038,4 +1132,3 @@ describe('dump directory and SIGINT', () => {
     }
   });
 });
-

@@ -1,5 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { ALL_FIELDS, DEFAULT_TEMPLATE, FLOW_FIELDS, FLOW_FIELDS_V4, FLOW_FIELDS_V6, IPFIX_ENTERPRISE_BIT, NTOP_BASE_ID, NTOP_PEN, SIP_FIELDS, exportFields, fieldByName, parseTemplate, sipField } from '../shared/fields.ts';
+import {
+  ALL_FIELDS,
+  DEFAULT_TEMPLATE,
+  FLOW_FIELDS,
+  FLOW_FIELDS_V4,
+  FLOW_FIELDS_V6,
+  IPFIX_ENTERPRISE_BIT,
+  NTOP_BASE_ID,
+  NTOP_PEN,
+  SIP_FIELDS,
+  exportFields,
+  fieldByName,
+  parseTemplate,
+  sipField,
+} from '../shared/fields.ts';
 import { formatTimestamp, isoTimestamp, timestampDiffText } from '../shared/time.ts';
 import type { CallRecord } from '../shared/record.ts';
 

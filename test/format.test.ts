@@ -2,16 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CallRecord } from '../shared/record.ts';
 import type { Timestamp } from '../shared/time.ts';
 import { parseTemplate } from '../shared/fields.ts';
-import {
-  csvHeader,
-  csvLine,
-  dumpHeader,
-  dumpLine,
-  escapeDumpValue,
-  jsonLine,
-  tableHeader,
-  tableLine,
-} from '../shared/format.ts';
+import { csvHeader, csvLine, dumpHeader, dumpLine, escapeDumpValue, jsonLine, tableHeader, tableLine } from '../shared/format.ts';
 
 const t = (sec: number, nsec: number, digits = 6): Timestamp => ({ sec, nsec, digits });
 
@@ -103,11 +94,37 @@ describe('jsonLine', () => {
     expect(line).toContain('"durationSec":null,"setupSec":0.876543212}');
     const o = JSON.parse(line);
     expect(Object.keys(o)).toEqual([
-      'SIP_CALL_ID', 'SIP_CALLING_PARTY', 'SIP_CALLED_PARTY', 'SIP_RTP_CODECS', 'SIP_INVITE_TIME', 'SIP_TRYING_TIME',
-      'SIP_RINGING_TIME', 'SIP_INVITE_OK_TIME', 'SIP_INVITE_FAILURE_TIME', 'SIP_BYE_TIME', 'SIP_BYE_OK_TIME',
-      'SIP_CANCEL_TIME', 'SIP_CANCEL_OK_TIME', 'SIP_RTP_IPV4_SRC_ADDR', 'SIP_RTP_L4_SRC_PORT', 'SIP_RTP_IPV4_DST_ADDR',
-      'SIP_RTP_L4_DST_PORT', 'SIP_RESPONSE_CODE', 'SIP_REASON_CAUSE', 'SIP_UAC', 'SIP_UAS', 'SIP_C_IP', 'SIP_CALL_STATE',
-      'flow', 'rtpSrc', 'rtpDst', 'reason', 'messages', 'retransmissions', 'durationSec', 'setupSec',
+      'SIP_CALL_ID',
+      'SIP_CALLING_PARTY',
+      'SIP_CALLED_PARTY',
+      'SIP_RTP_CODECS',
+      'SIP_INVITE_TIME',
+      'SIP_TRYING_TIME',
+      'SIP_RINGING_TIME',
+      'SIP_INVITE_OK_TIME',
+      'SIP_INVITE_FAILURE_TIME',
+      'SIP_BYE_TIME',
+      'SIP_BYE_OK_TIME',
+      'SIP_CANCEL_TIME',
+      'SIP_CANCEL_OK_TIME',
+      'SIP_RTP_IPV4_SRC_ADDR',
+      'SIP_RTP_L4_SRC_PORT',
+      'SIP_RTP_IPV4_DST_ADDR',
+      'SIP_RTP_L4_DST_PORT',
+      'SIP_RESPONSE_CODE',
+      'SIP_REASON_CAUSE',
+      'SIP_UAC',
+      'SIP_UAS',
+      'SIP_C_IP',
+      'SIP_CALL_STATE',
+      'flow',
+      'rtpSrc',
+      'rtpDst',
+      'reason',
+      'messages',
+      'retransmissions',
+      'durationSec',
+      'setupSec',
     ]);
     expect(o.SIP_UAC).toBe('Phone\nA');
   });
@@ -127,9 +144,7 @@ describe('dump lines', () => {
   it('timestamp formats 0 and 2', () => {
     const tpl = parseTemplate('%SIP_INVITE_TIME %SIP_RINGING_TIME %SIP_TRYING_TIME %SIP_CALL_STATE');
     expect(dumpLine(record(), tpl, { timestampFormat: 0 })).toBe('1700000000|1700000001||CALL_COMPLETED');
-    expect(dumpLine(record(), tpl, { timestampFormat: 2 })).toBe(
-      '2023-11-14T22:13:20.123456Z|2023-11-14T22:13:21.000005Z||CALL_COMPLETED',
-    );
+    expect(dumpLine(record(), tpl, { timestampFormat: 2 })).toBe('2023-11-14T22:13:20.123456Z|2023-11-14T22:13:21.000005Z||CALL_COMPLETED');
     const ns = record({ SIP_INVITE_TIME: t(1_700_000_000, 42, 9) });
     expect(dumpLine(ns, tpl.slice(0, 1), { timestampFormat: 2 })).toBe('2023-11-14T22:13:20.000000042Z');
   });
@@ -153,9 +168,7 @@ describe('CSV', () => {
     const tpl = parseTemplate('SIP_CALL_ID,SIP_INVITE_TIME,SIP_CALL_STATE');
     expect(csvHeader(tpl)).toBe('SIP_CALL_ID,SIP_INVITE_TIME,SIP_CALL_STATE');
     expect(csvLine(record(), tpl, { timestampFormat: 2 })).toBe('id|1\\x,2023-11-14T22:13:20.123456Z,CALL_COMPLETED');
-    expect(csvLine(record({ SIP_CALL_ID: 'a;b' }), tpl, { separator: ';', timestampFormat: 0 })).toBe(
-      '"a;b";1700000000;CALL_COMPLETED',
-    );
+    expect(csvLine(record({ SIP_CALL_ID: 'a;b' }), tpl, { separator: ';', timestampFormat: 0 })).toBe('"a;b";1700000000;CALL_COMPLETED');
   });
 });
 

@@ -173,7 +173,12 @@ describe.skipIf(gate.missing.length > 0)('SIPp flows recorded on loopback, read 
     expect(new Set(got.map((m) => m.callId)).size).toBe(flow.calls);
     expect(
       got.map((m) => ({
-        from: m.sport === flow.callerPort && m.dport === flow.calleePort ? 'caller' : m.sport === flow.calleePort && m.dport === flow.callerPort ? 'callee' : `?${m.sport}->${m.dport}`,
+        from:
+          m.sport === flow.callerPort && m.dport === flow.calleePort
+            ? 'caller'
+            : m.sport === flow.calleePort && m.dport === flow.callerPort
+              ? 'callee'
+              : `?${m.sport}->${m.dport}`,
         method: m.method,
         status: m.status,
         cseq: m.cseq,
@@ -199,16 +204,8 @@ describe.skipIf(gate.missing.length > 0)('SIPp flows recorded on loopback, read 
   test('answered-rtp: RTP both ways between the ACK and the BYE', async () => {
     const flow = FLOWS['answered-rtp'];
     const decode = { extraDecodeAs: [`udp.port==${flow.calleeMediaPort},rtp`] };
-    const up = await tsharkCount(
-      rec.pcap,
-      `rtp && udp.srcport==${flow.callerMediaPort} && udp.dstport==${flow.calleeMediaPort}`,
-      decode,
-    );
-    const down = await tsharkCount(
-      rec.pcap,
-      `rtp && udp.srcport==${flow.calleeMediaPort} && udp.dstport==${flow.callerMediaPort}`,
-      decode,
-    );
+    const up = await tsharkCount(rec.pcap, `rtp && udp.srcport==${flow.callerMediaPort} && udp.dstport==${flow.calleeMediaPort}`, decode);
+    const down = await tsharkCount(rec.pcap, `rtp && udp.srcport==${flow.calleeMediaPort} && udp.dstport==${flow.callerMediaPort}`, decode);
     // ~2 s of 20 ms packets, paced by SIPp; allow a wide margin for a busy machine
     expect(up).toBeGreaterThanOrEqual(30);
     expect(down).toBeGreaterThanOrEqual(30);

@@ -165,7 +165,11 @@ function parseAll(format: ExportFormat, msgs: Uint8Array[]): { parser: FlowParse
 /** The field table entry a template's field specifier names (collector side lookup). */
 function defOf(format: ExportFormat, s: FieldSpec): FieldDef {
   const f = ALL_FIELDS.find((d) =>
-    format === 'ipfix' ? (s.enterprise === 0 ? d.iana === s.id && d.enterprise === 0 : d.ntop === s.id && d.enterprise === s.enterprise) : d.v9Id === s.id,
+    format === 'ipfix'
+      ? s.enterprise === 0
+        ? d.iana === s.id && d.enterprise === 0
+        : d.ntop === s.id && d.enterprise === s.enterprise
+      : d.v9Id === s.id,
   );
   if (!f) throw new Error(`unknown field ${s.enterprise}/${s.id}`);
   return f;
@@ -346,7 +350,10 @@ describe('IPFIX data records', () => {
   });
 
   it('IPv6 flow uses template 258 and its IPv6 addresses; records keep their order, a set per run of one template', () => {
-    const enc = new FlowEncoder({ format: 'ipfix', sipFields: [F('SIP_CALL_STATE'), F('SIP_RTP_IPV4_SRC_ADDR'), F('SIP_RTP_L4_SRC_PORT')] });
+    const enc = new FlowEncoder({
+      format: 'ipfix',
+      sipFields: [F('SIP_CALL_STATE'), F('SIP_RTP_IPV4_SRC_ADDR'), F('SIP_RTP_L4_SRC_PORT')],
+    });
     const r6 = rec({ flow: v6flow, SIP_CALL_STATE: 'CALL_ERROR', SIP_RTP_IPV4_SRC_ADDR: '', SIP_RTP_L4_SRC_PORT: 4000 });
     const one = enc.encode([r6], T, false);
     expect(hex(one[0])).toBe(
@@ -374,7 +381,12 @@ describe('IPFIX data records', () => {
 
   it('a record encodes the same whatever the encoder encoded before it', () => {
     for (const format of ['ipfix', 'v9'] as const) {
-      const full = rec({ SIP_CALL_ID: 'x'.repeat(90), SIP_RTP_IPV4_SRC_ADDR: '192.0.2.1', SIP_RTP_IPV4_DST_ADDR: '198.51.100.2', SIP_UAC: 'u'.repeat(90) });
+      const full = rec({
+        SIP_CALL_ID: 'x'.repeat(90),
+        SIP_RTP_IPV4_SRC_ADDR: '192.0.2.1',
+        SIP_RTP_IPV4_DST_ADDR: '198.51.100.2',
+        SIP_UAC: 'u'.repeat(90),
+      });
       const empty = rec({ SIP_CALL_ID: 'y', SIP_RTP_IPV4_SRC_ADDR: '', SIP_RTP_IPV4_DST_ADDR: '', SIP_UAC: '' });
       const used = new FlowEncoder({ format });
       used.recordBytes(full);
@@ -398,9 +410,22 @@ describe('IPFIX data records', () => {
   it('numbers are written in the table length; absent times are 0', () => {
     const enc = new FlowEncoder({
       format: 'ipfix',
-      sipFields: [F('SIP_INVITE_TIME'), F('SIP_BYE_TIME'), F('SIP_RESPONSE_CODE'), F('SIP_REASON_CAUSE'), F('SIP_RTP_IPV4_DST_ADDR'), F('SIP_RTP_L4_DST_PORT')],
+      sipFields: [
+        F('SIP_INVITE_TIME'),
+        F('SIP_BYE_TIME'),
+        F('SIP_RESPONSE_CODE'),
+        F('SIP_REASON_CAUSE'),
+        F('SIP_RTP_IPV4_DST_ADDR'),
+        F('SIP_RTP_L4_DST_PORT'),
+      ],
     });
-    const r = rec({ SIP_INVITE_TIME: ts('1700000000.999999'), SIP_RESPONSE_CODE: 486, SIP_REASON_CAUSE: 17, SIP_RTP_IPV4_DST_ADDR: '10.1.2.3', SIP_RTP_L4_DST_PORT: 65535 });
+    const r = rec({
+      SIP_INVITE_TIME: ts('1700000000.999999'),
+      SIP_RESPONSE_CODE: 486,
+      SIP_REASON_CAUSE: 17,
+      SIP_RTP_IPV4_DST_ADDR: '10.1.2.3',
+      SIP_RTP_L4_DST_PORT: 65535,
+    });
     expect(hex(enc.encode([r], T, false)[0])).toBe(
       hx(`
         000a 0057 6553f100 00000000 00000000   # 16 + 71
@@ -727,7 +752,9 @@ describe('tshark decodes the messages', () => {
             expect(normalize(name, cols[k]), name).toBe(tsharkText(name, record));
           });
           // SIP_UAC / SIP_UAS have no name in tshark 4.0: raw bytes, hex
-          const raw = cols[NAMES.length].split('\x01').map((h) => str(Uint8Array.from(h.replace(/:/g, '').match(/../g) ?? [], (x) => parseInt(x, 16))));
+          const raw = cols[NAMES.length]
+            .split('\x01')
+            .map((h) => str(Uint8Array.from(h.replace(/:/g, '').match(/../g) ?? [], (x) => parseInt(x, 16))));
           expect(raw).toEqual([record.SIP_UAC, record.SIP_UAS]);
           expect(Number(cols[NAMES.length + 1])).toBe(format === 'ipfix' ? i : i + 1);
           expect(Number(cols[NAMES.length + 2])).toBe(record.flow.packets);

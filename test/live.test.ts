@@ -21,7 +21,18 @@ import { toolGate, toolPath, run } from './tools/exec.ts';
 import { ALL_FLOWS, SCENARIO_DIR, flowOfCallId, flowSpecs, recordFlowsDetailed } from './tools/sipp.ts';
 import { tsharkCalls } from './tools/tshark.ts';
 import { sleep, startBg, stopAll, stopBg, waitExit, waitFor, type Bg } from './helpers/procs.ts';
-import { BIN, findTcpdump, killLive, parseJsonl, repoRoot, rssKiB, startLive, stopLive, writeLoadFiles, type Live } from './helpers/live.ts';
+import {
+  BIN,
+  findTcpdump,
+  killLive,
+  parseJsonl,
+  repoRoot,
+  rssKiB,
+  startLive,
+  stopLive,
+  writeLoadFiles,
+  type Live,
+} from './helpers/live.ts';
 import { captureFilter, FRAGMENTS_FILTER } from '../node/live.ts';
 
 const gate = toolGate(['tcpdump', 'sipp', 'tshark'], 'live', { capture: true });
@@ -94,7 +105,9 @@ function rawCall(callId: string, a: number, b: number, withBye: boolean): [boole
 
 /** The last status line's numbers (--status-interval). */
 function lastStatus(stderr: string): { open: number; exported: number; sip: number; drops: string; rssMiB: number } | null {
-  const all = [...stderr.matchAll(/status: calls (\d+) open, (\d+) exported; \d+ packets, (\d+) SIP messages; kernel drops (\S+); RSS (\d+) MiB/g)];
+  const all = [
+    ...stderr.matchAll(/status: calls (\d+) open, (\d+) exported; \d+ packets, (\d+) SIP messages; kernel drops (\S+); RSS (\d+) MiB/g),
+  ];
   const m = all.at(-1);
   return m ? { open: +m[1], exported: +m[2], sip: +m[3], drops: m[4], rssMiB: +m[5] } : null;
 }
@@ -136,7 +149,10 @@ describe('capture filter', () => {
   test('a filter on ports gets every IP fragment added (add), a warning (warn), or nothing (off)', () => {
     expect(captureFilter('udp port 5060', 'add').filter).toBe(`(udp port 5060) or ${FRAGMENTS_FILTER}`);
     expect(FRAGMENTS_FILTER).toBe('(ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)');
-    expect(captureFilter('udp portrange 5060-5070', 'warn')).toMatchObject({ filter: 'udp portrange 5060-5070', warning: expect.stringMatching(/fragments/) });
+    expect(captureFilter('udp portrange 5060-5070', 'warn')).toMatchObject({
+      filter: 'udp portrange 5060-5070',
+      warning: expect.stringMatching(/fragments/),
+    });
     expect(captureFilter('udp port 5060', 'off')).toEqual({ filter: 'udp port 5060', warning: null });
     expect(captureFilter('udp[2:2] = 5060', 'add').filter).toContain(FRAGMENTS_FILTER);
     // hosts and protocols keep fragments (addresses and protocol are in every fragment)
@@ -209,13 +225,20 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
         }
       }
     }
-    console.log(`[live] ${lm.size} calls: live = read in every field; largest time difference between the two captures ${maxSkewUs.toFixed(0)} µs`);
+    console.log(
+      `[live] ${lm.size} calls: live = read in every field; largest time difference between the two captures ${maxSkewUs.toFixed(0)} µs`,
+    );
     expect(maxSkewUs).toBeLessThan(1000);
 
     const flows = flowSpecs(FLOW_PORTS.sip, FLOW_PORTS.media);
     const of = (name: string) => liveRecs.find((r) => flowOfCallId(r.SIP_CALL_ID) === name)!;
     const answered = of('answered-rtp');
-    expect(answered).toMatchObject({ SIP_CALL_STATE: 'CALL_COMPLETED', SIP_RESPONSE_CODE: 200, SIP_RTP_CODECS: 'PCMA', SIP_RTP_L4_DST_PORT: flows['answered-rtp'].calleeMediaPort });
+    expect(answered).toMatchObject({
+      SIP_CALL_STATE: 'CALL_COMPLETED',
+      SIP_RESPONSE_CODE: 200,
+      SIP_RTP_CODECS: 'PCMA',
+      SIP_RTP_L4_DST_PORT: flows['answered-rtp'].calleeMediaPort,
+    });
     expect(answered.SIP_BYE_OK_TIME).not.toBeNull();
     expect(of('busy-q850')).toMatchObject({ SIP_CALL_STATE: 'CALL_ERROR', SIP_RESPONSE_CODE: 486, SIP_REASON_CAUSE: 17 });
     expect(of('cancel')).toMatchObject({ SIP_CALL_STATE: 'CALL_CANCELED', SIP_RESPONSE_CODE: 487 });
@@ -227,11 +250,31 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
   });
 
   test('SIGINT during a call: the open call is exported as CALL_IN_PROGRESS, exit 0', { timeout: 60_000 }, async () => {
-    const l = await live(['-i', 'lo', '-f', 'udp and (portrange 28030-28031 or portrange 28400-28409)', '--format', 'jsonl', '--status-interval', '1']);
+    const l = await live([
+      '-i',
+      'lo',
+      '-f',
+      'udp and (portrange 28030-28031 or portrange 28400-28409)',
+      '--format',
+      'jsonl',
+      '--status-interval',
+      '1',
+    ]);
     const common = ['-i', '127.0.0.1', '-mi', '127.0.0.1', '-m', '1', '-nostdin', '-t', 'u1'];
     const uas = sipp('sipp callee (hold)', ['-sf', join(SCENARIO_DIR, 'uas-answer.xml'), '-p', '28030', '-mp', '28400', ...common]);
     await sleep(300);
-    const uac = sipp('sipp caller (hold)', ['-sf', join(dir, 'uac-hold.xml'), '127.0.0.1:28030', '-p', '28031', '-mp', '28408', '-cid_str', 'hold-%u-%p@%s', ...common]);
+    const uac = sipp('sipp caller (hold)', [
+      '-sf',
+      join(dir, 'uac-hold.xml'),
+      '127.0.0.1:28030',
+      '-p',
+      '28031',
+      '-mp',
+      '28408',
+      '-cid_str',
+      'hold-%u-%p@%s',
+      ...common,
+    ]);
     try {
       // INVITE, 100, 180, 200, ACK seen: the call is up
       await waitFor(() => (lastStatus(l.bg.stderr())?.sip ?? 0) >= 5, 15_000, 'the call to be answered', l.bg);
@@ -241,7 +284,12 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
       expect(l.bg.code, l.bg.stderr()).toBe(0);
       const recs = l.records();
       expect(recs.length).toBe(1);
-      expect(recs[0]).toMatchObject({ SIP_CALL_STATE: 'CALL_IN_PROGRESS', SIP_RESPONSE_CODE: 200, SIP_BYE_TIME: null, SIP_UAC: 'sipscope-live-test' });
+      expect(recs[0]).toMatchObject({
+        SIP_CALL_STATE: 'CALL_IN_PROGRESS',
+        SIP_RESPONSE_CODE: 200,
+        SIP_BYE_TIME: null,
+        SIP_UAC: 'sipscope-live-test',
+      });
       expect(recs[0].SIP_CALL_ID).toMatch(/^hold-/);
       expect(recs[0].SIP_INVITE_OK_TIME).not.toBeNull();
     } finally {
@@ -250,13 +298,28 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
     }
   });
 
-  test('--dump-dir and a UDP collector: a call is in both as it ends; SIGINT exports the open call and finishes the file', { timeout: 60_000 }, async () => {
+  test('--dump-dir and a UDP collector: a call is in both as it ends; SIGINT exports the open call and finishes the file', {
+    timeout: 60_000,
+  }, async () => {
     const collector: UdpSocket = createSocket('udp4');
     const got: Buffer[] = [];
     collector.on('message', (d) => got.push(d));
     await new Promise<void>((res) => collector.bind(28060, '127.0.0.1', () => res()));
     const dump = join(dir, 'live-dump');
-    const l = await live(['-i', 'lo', '-f', 'udp and portrange 28050-28053', '--format', 'jsonl', '--status-interval', '0', '--dump-dir', dump, '--collector', 'udp://127.0.0.1:28060']);
+    const l = await live([
+      '-i',
+      'lo',
+      '-f',
+      'udp and portrange 28050-28053',
+      '--format',
+      'jsonl',
+      '--status-interval',
+      '0',
+      '--dump-dir',
+      dump,
+      '--collector',
+      'udp://127.0.0.1:28060',
+    ]);
     try {
       const send = async (id: string, a: number, b: number, bye: boolean) => {
         for (const [fromCaller, text] of rawCall(id, a, b, bye)) await sendUdp([text], fromCaller ? a : b, fromCaller ? b : a);
@@ -275,11 +338,17 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
         ['live-dump-ended@x', 'CALL_COMPLETED'],
         ['live-dump-open@x', 'CALL_IN_PROGRESS'],
       ]);
-      expect(got.some((d) => d.includes('live-dump-open@x')), 'the open call reached the collector at SIGINT').toBe(true);
+      expect(
+        got.some((d) => d.includes('live-dump-open@x')),
+        'the open call reached the collector at SIGINT',
+      ).toBe(true);
       expect(l.bg.stderr()).toMatch(/export udp:\/\/127\.0\.0\.1:28060: 2\/2 records delivered/);
       // the dump: finished files only (wall-clock minutes), one line per call
       const files = (readdirSync(dump, { recursive: true }) as string[]).filter((f) => /\.(sip|temp)$/.test(f));
-      expect(files.every((f) => f.endsWith('.sip')), files.join(' ')).toBe(true);
+      expect(
+        files.every((f) => f.endsWith('.sip')),
+        files.join(' '),
+      ).toBe(true);
       const lines = files.flatMap((f) => readFileSync(join(dump, f), 'utf8').trimEnd().split('\n').slice(1));
       expect(lines.map((x) => x.split('|')[0]).sort()).toEqual(['live-dump-ended@x', 'live-dump-open@x']);
     } finally {
@@ -296,7 +365,10 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
     process.kill(t!, 'SIGKILL');
     expect(await waitExit(l.bg, 15_000)).toBe(true);
     expect(l.bg.code).toBe(1);
-    const errLines = l.bg.stderr().split('\n').filter((s) => /tcpdump/.test(s) && !/listening on|packets captured/.test(s));
+    const errLines = l.bg
+      .stderr()
+      .split('\n')
+      .filter((s) => /tcpdump/.test(s) && !/listening on|packets captured/.test(s));
     expect(errLines).toEqual(['sipscope: tcpdump was stopped by SIGKILL (not by sipscope) — the calls captured until then were exported']);
     expect(l.records().map((r) => [r.SIP_CALL_ID, r.SIP_CALL_STATE])).toEqual([['killed-1@live.test', 'CALL_STARTED']]);
   });
@@ -311,7 +383,19 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
     '-i any, --idle-timeout 2, $mode: an unanswered INVITE is exported within seconds of wall time while the probe runs; SIGTERM stops it',
     { timeout: 30_000 },
     async ({ mode, extra, port, max }) => {
-      const l = await live(['-i', 'any', '-f', `udp port ${port}`, '--format', 'jsonl', '--idle-timeout', '2', '--status-interval', '0', ...extra]);
+      const l = await live([
+        '-i',
+        'any',
+        '-f',
+        `udp port ${port}`,
+        '--format',
+        'jsonl',
+        '--idle-timeout',
+        '2',
+        '--status-interval',
+        '0',
+        ...extra,
+      ]);
       expect(l.bg.stderr()).toMatch(/link-type LINUX_SLL2/);
       const t0 = Date.now();
       await sendInvite(`idle-${port}@live.test`, port, port + 1);
@@ -321,14 +405,20 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
       expect(s).toBeGreaterThanOrEqual(2);
       expect(s).toBeLessThanOrEqual(max);
       expect(l.bg.done, 'still running').toBe(false);
-      expect(l.records()[0]).toMatchObject({ SIP_CALL_ID: `idle-${port}@live.test`, SIP_CALL_STATE: 'CALL_STARTED', SIP_RTP_CODECS: 'PCMU;PCMA' });
+      expect(l.records()[0]).toMatchObject({
+        SIP_CALL_ID: `idle-${port}@live.test`,
+        SIP_CALL_STATE: 'CALL_STARTED',
+        SIP_RTP_CODECS: 'PCMU;PCMA',
+      });
       await stopLive(l, 'SIGTERM');
       expect(l.bg.code, l.bg.stderr()).toBe(0);
       expect(l.records().length).toBe(1);
     },
   );
 
-  test('errors say what to do in one line: no such interface, bad filter, no tcpdump, no capture permission', { timeout: 30_000 }, async () => {
+  test('errors say what to do in one line: no such interface, bad filter, no tcpdump, no capture permission', {
+    timeout: 30_000,
+  }, async () => {
     const cli = (args: string[], wrapper: string[] = []) => {
       const cmd = [...wrapper, process.execPath, BIN, 'live', ...args];
       return run(cmd[0], cmd.slice(1), { cwd: repoRoot, allowFail: true, timeoutMs: 15_000 });
@@ -355,85 +445,136 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
     } else console.warn('[live] permission case not run: needs root and setpriv');
   });
 
-  test(
-    'load: 200 calls/s for 30 s with RTP — no kernel drops, every call recorded; 500 calls without BYE exported by timeouts, memory flat',
-    { timeout: 120_000 },
-    async () => {
-      const l = await live(['-i', 'lo', '-f', LOAD_FILTER, '--format', 'jsonl', '--idle-timeout', '5', '--established-timeout', '5', '--status-interval', '2']);
-      const common = ['-i', '127.0.0.1', '-mi', '127.0.0.1', '-nostdin', '-t', 'u1', '-timeout', '80', '-timeout_error'];
-      const uas = sipp('sipp callee (load)', ['-sf', join(SCENARIO_DIR, 'uas-answer.xml'), '-p', '28010', '-mp', '28200', '-rtp_echo', ...common]);
-      const uasNoBye = sipp('sipp callee (no BYE)', ['-sf', join(dir, 'uas-nobye.xml'), '-p', '28012', '-mp', '28220', ...common]);
-      const rss: { t: number; kib: number }[] = [];
-      const t0 = Date.now();
-      const sampler = setInterval(() => {
-        const k = rssKiB(l.bg.pid);
-        if (k !== null) rss.push({ t: (Date.now() - t0) / 1000, kib: k });
-      }, 1000);
-      try {
-        await sleep(500);
-        const uac = sipp('sipp caller (load)', ['-sf', join(dir, 'uac-load.xml'), '127.0.0.1:28010', '-p', '28011', '-mp', '28210', '-r', '200', '-m', '6000', '-cid_str', 'load-%u-%p@%s', '-trace_err', ...common]);
-        await sleep(3000);
-        // 500 calls that never hang up, alongside: 25 calls/s for 20 s
-        const uacNoBye = sipp('sipp caller (no BYE)', ['-sf', join(dir, 'uac-nobye.xml'), '127.0.0.1:28012', '-p', '28013', '-mp', '28230', '-r', '25', '-m', '500', '-cid_str', 'nobye-%u-%p@%s', ...common]);
-        expect(await waitExit(uac, 75_000), 'the load caller finishes').toBe(true);
-        expect(await waitExit(uacNoBye, 10_000), 'the no-BYE caller finishes').toBe(true);
-        const okOf = (b: Bg) => Number(/Successful call\s*\|\s*\d+\s*\|\s*(\d+)/.exec(b.stdout())?.[1] ?? NaN);
-        const failedOf = (b: Bg) => Number(/Failed call\s*\|\s*\d+\s*\|\s*(\d+)/.exec(b.stdout())?.[1] ?? NaN);
-        const ok = okOf(uac);
-        const created = Number(/Total Calls created\s*\|\s*\|\s*(\d+)/.exec(uac.stdout())?.[1] ?? NaN);
-        const okNoBye = okOf(uacNoBye);
-        expect(ok, uac.stdout().slice(-3000)).toBeGreaterThan(0);
+  test('load: 200 calls/s for 30 s with RTP — no kernel drops, every call recorded; 500 calls without BYE exported by timeouts, memory flat', {
+    timeout: 120_000,
+  }, async () => {
+    const l = await live([
+      '-i',
+      'lo',
+      '-f',
+      LOAD_FILTER,
+      '--format',
+      'jsonl',
+      '--idle-timeout',
+      '5',
+      '--established-timeout',
+      '5',
+      '--status-interval',
+      '2',
+    ]);
+    const common = ['-i', '127.0.0.1', '-mi', '127.0.0.1', '-nostdin', '-t', 'u1', '-timeout', '80', '-timeout_error'];
+    const uas = sipp('sipp callee (load)', [
+      '-sf',
+      join(SCENARIO_DIR, 'uas-answer.xml'),
+      '-p',
+      '28010',
+      '-mp',
+      '28200',
+      '-rtp_echo',
+      ...common,
+    ]);
+    const uasNoBye = sipp('sipp callee (no BYE)', ['-sf', join(dir, 'uas-nobye.xml'), '-p', '28012', '-mp', '28220', ...common]);
+    const rss: { t: number; kib: number }[] = [];
+    const t0 = Date.now();
+    const sampler = setInterval(() => {
+      const k = rssKiB(l.bg.pid);
+      if (k !== null) rss.push({ t: (Date.now() - t0) / 1000, kib: k });
+    }, 1000);
+    try {
+      await sleep(500);
+      const uac = sipp('sipp caller (load)', [
+        '-sf',
+        join(dir, 'uac-load.xml'),
+        '127.0.0.1:28010',
+        '-p',
+        '28011',
+        '-mp',
+        '28210',
+        '-r',
+        '200',
+        '-m',
+        '6000',
+        '-cid_str',
+        'load-%u-%p@%s',
+        '-trace_err',
+        ...common,
+      ]);
+      await sleep(3000);
+      // 500 calls that never hang up, alongside: 25 calls/s for 20 s
+      const uacNoBye = sipp('sipp caller (no BYE)', [
+        '-sf',
+        join(dir, 'uac-nobye.xml'),
+        '127.0.0.1:28012',
+        '-p',
+        '28013',
+        '-mp',
+        '28230',
+        '-r',
+        '25',
+        '-m',
+        '500',
+        '-cid_str',
+        'nobye-%u-%p@%s',
+        ...common,
+      ]);
+      expect(await waitExit(uac, 75_000), 'the load caller finishes').toBe(true);
+      expect(await waitExit(uacNoBye, 10_000), 'the no-BYE caller finishes').toBe(true);
+      const okOf = (b: Bg) => Number(/Successful call\s*\|\s*\d+\s*\|\s*(\d+)/.exec(b.stdout())?.[1] ?? NaN);
+      const failedOf = (b: Bg) => Number(/Failed call\s*\|\s*\d+\s*\|\s*(\d+)/.exec(b.stdout())?.[1] ?? NaN);
+      const ok = okOf(uac);
+      const created = Number(/Total Calls created\s*\|\s*\|\s*(\d+)/.exec(uac.stdout())?.[1] ?? NaN);
+      const okNoBye = okOf(uacNoBye);
+      expect(ok, uac.stdout().slice(-3000)).toBeGreaterThan(0);
 
-        // the calls without BYE go by --established-timeout (5 s of quiet), before any shutdown
-        const noBye = () => l.records().filter((r) => r.SIP_CALL_ID.startsWith('nobye-'));
-        await waitFor(() => noBye().length >= okNoBye, 15_000, 'calls without BYE to be exported', l.bg);
-        const openAfter = () => lastStatus(l.bg.stderr())?.open;
-        await waitFor(() => openAfter() === 0, 12_000, 'a status line with no open call', l.bg);
-        clearInterval(sampler);
-        await stopLive(l, 'SIGINT', 30_000);
-        expect(l.bg.code, l.bg.stderr().slice(-3000)).toBe(0);
+      // the calls without BYE go by --established-timeout (5 s of quiet), before any shutdown
+      const noBye = () => l.records().filter((r) => r.SIP_CALL_ID.startsWith('nobye-'));
+      await waitFor(() => noBye().length >= okNoBye, 15_000, 'calls without BYE to be exported', l.bg);
+      const openAfter = () => lastStatus(l.bg.stderr())?.open;
+      await waitFor(() => openAfter() === 0, 12_000, 'a status line with no open call', l.bg);
+      clearInterval(sampler);
+      await stopLive(l, 'SIGINT', 30_000);
+      expect(l.bg.code, l.bg.stderr().slice(-3000)).toBe(0);
 
-        const recs = l.records();
-        const load = recs.filter((r) => r.SIP_CALL_ID.startsWith('load-'));
-        const completed = load.filter((r) => r.SIP_CALL_STATE === 'CALL_COMPLETED');
-        const drops = kernelDrops(l.bg.stderr());
-        const totals = /(\d+) frames, [\d.]+ MB in [\d.]+ s; (\d+) SIP messages/.exec(l.bg.stderr());
-        const rtpFrames = /frames: \d+ SIP, (\d+) RTP to SDP endpoints/.exec(l.bg.stderr());
-        const mib = (k: number) => (k / 1024).toFixed(0);
-        const opens = [...l.bg.stderr().matchAll(/status: calls (\d+) open/g)].map((m) => Number(m[1]));
-        const warm = rss.filter((s) => s.t >= 5);
-        const rssFirst = warm[0]?.kib ?? rss[0].kib;
-        const rssMax = Math.max(...warm.map((s) => s.kib));
-        const rssLast = rss.at(-1)!.kib;
-        console.log(
-          `[live load] SIPp: ${created} calls, ${ok} successful / ${failedOf(uac)} failed at 200/s; no-BYE ${okNoBye}; records: ${load.length} load (${completed.length} CALL_COMPLETED), ` +
-            `${noBye().length} without BYE (${noBye().filter((r) => r.SIP_CALL_STATE === 'CALL_IN_PROGRESS').length} CALL_IN_PROGRESS); ` +
-            `frames ${totals?.[1]}, SIP messages ${totals?.[2]}, RTP frames ${rtpFrames?.[1]}; kernel drops ${drops}; ` +
-            `RSS MiB at 5 s ${mib(rssFirst)}, max ${mib(rssMax)}, end ${mib(rssLast)} (samples: ${rss.map((s) => mib(s.kib)).join(' ')}); ` +
-            `open calls in status lines: ${opens.join(' ')}`,
-        );
-        expect(drops).toBe(0);
-        // one record per call SIPp made; every call SIPp completed is CALL_COMPLETED
-        expect(load.length).toBe(created);
-        expect(completed.length).toBeGreaterThanOrEqual(ok);
-        // SIPp itself may give up calls on a busy 2-core machine (it did for 96 of 6000 once: its
-        // own retransmission timers); sipscope still has a record for each of them (above), so
-        // the load only has to be real, and SIPp's reasons are printed for whoever looks
-        if (ok < created) console.log(`[live load] SIPp's own errors (${created - ok} calls):\n${sippErrors(dir, 'uac-load')}`);
-        expect(ok).toBeGreaterThanOrEqual(created * 0.95);
-        expect(noBye().length).toBe(okNoBye);
-        expect(okNoBye).toBe(500);
-        expect(noBye().every((r) => r.SIP_CALL_STATE === 'CALL_IN_PROGRESS')).toBe(true);
-        // bounded: calls that never end do not pile up (200/s × ~1.2 s + 25/s × 5 s timeout, plus
-        // status timing), and memory is what open calls plus 32 s of ended calls take, not the
-        // 6500 calls that went through
-        expect(Math.max(...opens)).toBeLessThan(600);
-        expect(rssMax).toBeLessThan(256 * 1024);
-        expect(rssMax - rssFirst).toBeLessThan(96 * 1024);
-      } finally {
-        clearInterval(sampler);
-        for (const b of [uas, uasNoBye]) await stopBg(b, 'SIGKILL');
-      }
-    },
-  );
+      const recs = l.records();
+      const load = recs.filter((r) => r.SIP_CALL_ID.startsWith('load-'));
+      const completed = load.filter((r) => r.SIP_CALL_STATE === 'CALL_COMPLETED');
+      const drops = kernelDrops(l.bg.stderr());
+      const totals = /(\d+) frames, [\d.]+ MB in [\d.]+ s; (\d+) SIP messages/.exec(l.bg.stderr());
+      const rtpFrames = /frames: \d+ SIP, (\d+) RTP to SDP endpoints/.exec(l.bg.stderr());
+      const mib = (k: number) => (k / 1024).toFixed(0);
+      const opens = [...l.bg.stderr().matchAll(/status: calls (\d+) open/g)].map((m) => Number(m[1]));
+      const warm = rss.filter((s) => s.t >= 5);
+      const rssFirst = warm[0]?.kib ?? rss[0].kib;
+      const rssMax = Math.max(...warm.map((s) => s.kib));
+      const rssLast = rss.at(-1)!.kib;
+      console.log(
+        `[live load] SIPp: ${created} calls, ${ok} successful / ${failedOf(uac)} failed at 200/s; no-BYE ${okNoBye}; records: ${load.length} load (${completed.length} CALL_COMPLETED), ` +
+          `${noBye().length} without BYE (${noBye().filter((r) => r.SIP_CALL_STATE === 'CALL_IN_PROGRESS').length} CALL_IN_PROGRESS); ` +
+          `frames ${totals?.[1]}, SIP messages ${totals?.[2]}, RTP frames ${rtpFrames?.[1]}; kernel drops ${drops}; ` +
+          `RSS MiB at 5 s ${mib(rssFirst)}, max ${mib(rssMax)}, end ${mib(rssLast)} (samples: ${rss.map((s) => mib(s.kib)).join(' ')}); ` +
+          `open calls in status lines: ${opens.join(' ')}`,
+      );
+      expect(drops).toBe(0);
+      // one record per call SIPp made; every call SIPp completed is CALL_COMPLETED
+      expect(load.length).toBe(created);
+      expect(completed.length).toBeGreaterThanOrEqual(ok);
+      // SIPp itself may give up calls on a busy 2-core machine (it did for 96 of 6000 once: its
+      // own retransmission timers); sipscope still has a record for each of them (above), so
+      // the load only has to be real, and SIPp's reasons are printed for whoever looks
+      if (ok < created) console.log(`[live load] SIPp's own errors (${created - ok} calls):\n${sippErrors(dir, 'uac-load')}`);
+      expect(ok).toBeGreaterThanOrEqual(created * 0.95);
+      expect(noBye().length).toBe(okNoBye);
+      expect(okNoBye).toBe(500);
+      expect(noBye().every((r) => r.SIP_CALL_STATE === 'CALL_IN_PROGRESS')).toBe(true);
+      // bounded: calls that never end do not pile up (200/s × ~1.2 s + 25/s × 5 s timeout, plus
+      // status timing), and memory is what open calls plus 32 s of ended calls take, not the
+      // 6500 calls that went through
+      expect(Math.max(...opens)).toBeLessThan(600);
+      expect(rssMax).toBeLessThan(256 * 1024);
+      expect(rssMax - rssFirst).toBeLessThan(96 * 1024);
+    } finally {
+      clearInterval(sampler);
+      for (const b of [uas, uasNoBye]) await stopBg(b, 'SIGKILL');
+    }
+  });
 });

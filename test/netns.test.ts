@@ -87,7 +87,8 @@ describe.skipIf(problem !== null)('sipscope live in a network namespace, MTU 150
     } finally {
       if (made) {
         // deleting a namespace deletes its end of the veth pair, and with it the pair
-        for (const ns of [NS_A, NS_B]) await run(toolPath('ip'), ['netns', 'del', ns], { allowFail: true, timeoutMs: 15_000 }).catch(() => {});
+        for (const ns of [NS_A, NS_B])
+          await run(toolPath('ip'), ['netns', 'del', ns], { allowFail: true, timeoutMs: 15_000 }).catch(() => {});
       }
     }
     const left = (await run(toolPath('ip'), ['netns', 'list'], { allowFail: true })).stdout;
@@ -121,7 +122,9 @@ describe.skipIf(problem !== null)('sipscope live in a network namespace, MTU 150
         await new Promise((res, rej) => s.bind(5062, () => s.send(m.text, 5060, m.dst, (e) => (e ? rej(e) : res()))));
         s.close();
       }`;
-    await run(toolPath('ip'), ['netns', 'exec', NS_B, process.execPath, '--input-type=module', '-e', script, JSON.stringify(msgs)], { timeoutMs: 15_000 });
+    await run(toolPath('ip'), ['netns', 'exec', NS_B, process.execPath, '--input-type=module', '-e', script, JSON.stringify(msgs)], {
+      timeoutMs: 15_000,
+    });
 
     await waitFor(() => /status: calls 2 open/.test(withFrags.bg.stderr()), 10_000, 'both INVITEs to be decoded', withFrags.bg);
     await stopLive(withFrags, 'SIGINT');
@@ -140,8 +143,15 @@ describe.skipIf(problem !== null)('sipscope live in a network namespace, MTU 150
         SIP_RTP_L4_SRC_PORT: 40000,
       });
     }
-    expect(recs.find((r) => r.SIP_CALL_ID === ids.v4)).toMatchObject({ SIP_RTP_IPV4_SRC_ADDR: B4, flow: { ipVersion: 4, src: B4, dst: A4 } });
-    expect(recs.find((r) => r.SIP_CALL_ID === ids.v6)).toMatchObject({ SIP_C_IP: B6, rtpSrc: `[${B6}]:40000`, flow: { ipVersion: 6, src: B6, dst: A6 } });
+    expect(recs.find((r) => r.SIP_CALL_ID === ids.v4)).toMatchObject({
+      SIP_RTP_IPV4_SRC_ADDR: B4,
+      flow: { ipVersion: 4, src: B4, dst: A4 },
+    });
+    expect(recs.find((r) => r.SIP_CALL_ID === ids.v6)).toMatchObject({
+      SIP_C_IP: B6,
+      rtpSrc: `[${B6}]:40000`,
+      flow: { ipVersion: 6, src: B6, dst: A6 },
+    });
     // each INVITE came in fragments (2 or more) and was reassembled
     expect(Number(/IP fragments (\d+)/.exec(withFrags.bg.stderr())?.[1])).toBeGreaterThanOrEqual(4);
     expect(withFrags.bg.stderr()).toMatch(/IP datagrams reassembled 2/);

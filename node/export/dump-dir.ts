@@ -136,7 +136,10 @@ function reasonOf(e: unknown, creatingDir: boolean): string {
 
 /** `--sip-exec-cmd` as program + fixed arguments (split on whitespace; no shell, no quoting). */
 export function splitExecCmd(cmd: string): [string, ...string[]] {
-  const parts = cmd.trim().split(/\s+/).filter((s) => s !== '');
+  const parts = cmd
+    .trim()
+    .split(/\s+/)
+    .filter((s) => s !== '');
   if (parts.length === 0) throw new RangeError('--sip-exec-cmd is empty');
   return parts as [string, ...string[]];
 }
@@ -425,12 +428,7 @@ export class DumpWriter {
   /** Stop: close what can be closed, remove the failing file's .temp, keep the error for the caller. */
   private async fail(e: unknown): Promise<void> {
     if (this.failed) return;
-    this.failed = new DumpError(
-      `cannot write dump file ${this.curFinal}: ${reasonOf(e, this.creatingDir)}`,
-      this.curFinal,
-      errCode(e),
-      e,
-    );
+    this.failed = new DumpError(`cannot write dump file ${this.curFinal}: ${reasonOf(e, this.creatingDir)}`, this.curFinal, errCode(e), e);
     this.stopTimer();
     this.pending = [];
     this.pendingSize = 0;

@@ -59,7 +59,10 @@ export class ExportHost {
     // under tsx): node/export/worker.ts, with tsx loaded in the worker too
     const workerData: WorkerInit = { config, now: captureNow() };
     const worker = import.meta.url.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then((t) => t.register()).then(() => import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}))`, { eval: true, workerData })
+      ? new Worker(
+          `import('tsx/esm/api').then((t) => t.register()).then(() => import(${JSON.stringify(new URL('./worker.ts', import.meta.url).href)}))`,
+          { eval: true, workerData },
+        )
       : new Worker(new URL('./export-worker.js', import.meta.url), { workerData });
     const host = new ExportHost(worker, captureNow);
     worker.on('message', (m: WorkerMessage) => {

@@ -62,8 +62,16 @@ export abstract class Exporter {
   /** the first error of a kind is reported once; the run goes on */
   onWarning: (msg: string) => void = () => {};
 
-  constructor(target: string, protected readonly opts: ExporterOptions) {
-    this.encoder = new FlowEncoder({ format: opts.format, observationDomain: opts.observationDomain, mtu: opts.mtu, sipFields: opts.sipFields });
+  constructor(
+    target: string,
+    protected readonly opts: ExporterOptions,
+  ) {
+    this.encoder = new FlowEncoder({
+      format: opts.format,
+      observationDomain: opts.observationDomain,
+      mtu: opts.mtu,
+      sipFields: opts.sipFields,
+    });
     this.stats = { target, records: 0, delivered: 0, undelivered: 0, messages: 0, bytes: 0, reconnects: 0, lastError: null };
   }
 
@@ -226,7 +234,10 @@ class TcpExporter extends Exporter {
   private connects = 0;
   private inFlight = 0;
 
-  constructor(private readonly c: CollectorUrl, opts: ExporterOptions) {
+  constructor(
+    private readonly c: CollectorUrl,
+    opts: ExporterOptions,
+  ) {
     super(`tcp://${c.host.includes(':') ? `[${c.host}]` : c.host}:${c.port}`, opts);
     this.connect();
   }
@@ -345,12 +356,17 @@ class TcpExporter extends Exporter {
       await new Promise<void>((resolve) => {
         s.once('close', () => resolve());
         s.end();
-        setTimeout(() => (s.destroy(), resolve()), 2000);
+        setTimeout(() => {
+          s.destroy();
+          resolve();
+        }, 2000);
       });
     }
     if (this.queue.length > 0) {
       this.stats.undelivered += this.queue.length;
-      this.warn(`collector ${this.stats.target}: ${this.connects > 0 ? 'unreachable at exit' : 'never reachable'}, ${this.queue.length} records not delivered`);
+      this.warn(
+        `collector ${this.stats.target}: ${this.connects > 0 ? 'unreachable at exit' : 'never reachable'}, ${this.queue.length} records not delivered`,
+      );
       this.queue = [];
     }
   }
@@ -366,7 +382,10 @@ class FileExporter extends Exporter {
   private readonly file: ExportFileBuilder;
   failed: Error | null = null;
 
-  constructor(private readonly path: string, opts: ExporterOptions) {
+  constructor(
+    private readonly path: string,
+    opts: ExporterOptions,
+  ) {
     super(path, opts);
     this.file = new ExportFileBuilder(this.encoder);
   }

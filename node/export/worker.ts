@@ -42,7 +42,11 @@ async function pump(out: ExportOutputs): Promise<void> {
 }
 
 try {
-  const out = await ExportOutputs.open(config, () => now, (line) => post({ t: 'warn', line }));
+  const out = await ExportOutputs.open(
+    config,
+    () => now,
+    (line) => post({ t: 'warn', line }),
+  );
   port.on('message', (m: HostMessage) => {
     queue.push(m);
     if (!busy) void pump(out);

@@ -83,8 +83,7 @@ export class Retransmissions {
       ) {
         // Bytes are compared only for a copy within 1 ms; if the ring overflowed (over 256 messages
         // in 1 ms) the copy is taken as a duplicate: no SIP timer retransmits that fast.
-        const dup =
-          t - s.last <= DUP_WINDOW && s.len === raw.length && (s.raw === null || sameBytes(s.raw, raw));
+        const dup = t - s.last <= DUP_WINDOW && s.len === raw.length && (s.raw === null || sameBytes(s.raw, raw));
         if (t > s.last) s.last = t;
         s.len = raw.length;
         this.ringPut(s, raw, t);

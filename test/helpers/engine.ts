@@ -29,7 +29,10 @@ export async function messagesOf(paths: string[]): Promise<SipMessage[]> {
 }
 
 /** Every call record of a capture run, through the same analyzer the CLI uses. */
-export async function recordsOf(paths: string[], opts: Partial<TrackerOptions> = {}): Promise<{ records: CallRecord[]; files: FileResult[]; stats: RunStats }> {
+export async function recordsOf(
+  paths: string[],
+  opts: Partial<TrackerOptions> = {},
+): Promise<{ records: CallRecord[]; files: FileResult[]; stats: RunStats }> {
   const engine = await createEngine();
   const records: CallRecord[] = [];
   const analyzer = new Analyzer(engine, opts, (r) => records.push(r));

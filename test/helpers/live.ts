@@ -12,7 +12,6 @@ import { rtp, udpPacketV4, writePcap } from '../capture-writer.ts';
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 export const BIN = join(repoRoot, 'bin', 'sipscope.js');
 
-
 export interface Live {
   bg: Bg;
   /** parsed JSON Lines printed so far (complete lines only) */
@@ -149,19 +148,26 @@ const BYE = `<send retrans="500"><![CDATA[${HDR('BYE', '2 BYE', true)}
     ]]></send>
   <recv response="200" />`;
 
-const scenario = (name: string, body: string) => `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="${name}">\n  ${body}\n</scenario>\n`;
+const scenario = (name: string, body: string) =>
+  `<?xml version="1.0" encoding="ISO-8859-1" ?>\n<scenario name="${name}">\n  ${body}\n</scenario>\n`;
 
 /** answered call, 0.5 s of PCMA RTP (pcap/short.pcap, echoed by the callee), BYE */
-export const UAC_LOAD = scenario('live load caller', `${INVITE}
+export const UAC_LOAD = scenario(
+  'live load caller',
+  `${INVITE}
   <nop><action><exec play_pcap_audio="pcap/short.pcap" /></action></nop>
   <pause milliseconds="600" />
-  ${BYE}`);
+  ${BYE}`,
+);
 /** answered call that never hangs up */
 export const UAC_NO_BYE = scenario('live caller without BYE', INVITE);
 /** answered call, hangs up only after a minute (stopped before) */
-export const UAC_HOLD = scenario('live caller on hold', `${INVITE}
+export const UAC_HOLD = scenario(
+  'live caller on hold',
+  `${INVITE}
   <pause milliseconds="60000" />
-  ${BYE}`);
+  ${BYE}`,
+);
 export const UAS_NO_BYE = scenario(
   'live callee without BYE',
   `<recv request="INVITE" />
@@ -200,7 +206,10 @@ export const UAS_NO_BYE = scenario(
 export function shortRtpPcap(): Uint8Array {
   const pk = [];
   for (let i = 0; i < 25; i++)
-    pk.push({ ts: 1_000 + i * 0.02, data: udpPacketV4('10.0.0.1', 4000, '10.0.0.2', 4002, rtp({ pt: 8, seq: i, ts: i * 160, ssrc: 0x5ca1ab1e }, 160)) });
+    pk.push({
+      ts: 1_000 + i * 0.02,
+      data: udpPacketV4('10.0.0.1', 4000, '10.0.0.2', 4002, rtp({ pt: 8, seq: i, ts: i * 160, ssrc: 0x5ca1ab1e }, 160)),
+    });
   return writePcap(pk);
 }
 
@@ -211,6 +220,11 @@ export function shortRtpPcap(): Uint8Array {
 export function writeLoadFiles(dir: string): void {
   mkdirSync(join(dir, 'pcap'), { recursive: true });
   writeFileSync(join(dir, 'pcap', 'short.pcap'), shortRtpPcap());
-  for (const [f, text] of Object.entries({ 'uac-load.xml': UAC_LOAD, 'uac-nobye.xml': UAC_NO_BYE, 'uac-hold.xml': UAC_HOLD, 'uas-nobye.xml': UAS_NO_BYE }))
+  for (const [f, text] of Object.entries({
+    'uac-load.xml': UAC_LOAD,
+    'uac-nobye.xml': UAC_NO_BYE,
+    'uac-hold.xml': UAC_HOLD,
+    'uas-nobye.xml': UAS_NO_BYE,
+  }))
     writeFileSync(join(dir, f), text);
 }

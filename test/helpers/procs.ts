@@ -48,10 +48,16 @@ export function startBg(name: string, cmd: string, args: string[], opts: StartOp
   let outLen = 0;
   let errLen = 0;
   proc.stdout!.on('data', (d: Buffer) => {
-    if (outLen < CAP) (out.push(d), (outLen += d.length));
+    if (outLen < CAP) {
+      out.push(d);
+      outLen += d.length;
+    }
   });
   proc.stderr!.on('data', (d: Buffer) => {
-    if (errLen < CAP) (err.push(d), (errLen += d.length));
+    if (errLen < CAP) {
+      err.push(d);
+      errLen += d.length;
+    }
   });
   const bg: Bg = {
     name,
@@ -94,10 +100,7 @@ export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeou
 export async function waitExit(bg: Bg, ms: number): Promise<boolean> {
   if (bg.done) return true;
   let timer: NodeJS.Timeout | undefined;
-  const r = await Promise.race([
-    bg.exited.then(() => true),
-    new Promise<boolean>((res) => (timer = setTimeout(() => res(false), ms))),
-  ]);
+  const r = await Promise.race([bg.exited.then(() => true), new Promise<boolean>((res) => (timer = setTimeout(() => res(false), ms)))]);
   clearTimeout(timer);
   return r;
 }
@@ -149,5 +152,9 @@ export async function stopAll(): Promise<void> {
 }
 
 export function tail(s: string, lines = 30): string {
-  return s.split('\n').filter((l) => l.trim() !== '').slice(-lines).join('\n');
+  return s
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-lines)
+    .join('\n');
 }

@@ -67,11 +67,45 @@ export async function outputsOf(input: string, dir: string): Promise<Record<stri
   mkdirSync(dir, { recursive: true });
   const p = (n: string) => join(dir, n);
   // run 1: every dialog as JSONL, plus dump file and IPFIX file; the statistics on stderr
-  const stats = await cli(['read', input, '--all-dialogs', '--format', 'jsonl', '--out', p('records.jsonl'), '--dump-file', p('calls.sip'), '--ipfix-file', p('calls.ipfix'), '--no-progress']);
+  const stats = await cli([
+    'read',
+    input,
+    '--all-dialogs',
+    '--format',
+    'jsonl',
+    '--out',
+    p('records.jsonl'),
+    '--dump-file',
+    p('calls.sip'),
+    '--ipfix-file',
+    p('calls.ipfix'),
+    '--no-progress',
+  ]);
   // run 2: INVITE calls as CSV with ISO times, NetFlow v9 file
-  await cli(['read', input, '--format', 'csv', '--timestamp-format', '2', '--out', p('calls.csv'), '--export-format', 'v9', '--ipfix-file', p('calls.v9'), '-q', '--no-progress']);
+  await cli([
+    'read',
+    input,
+    '--format',
+    'csv',
+    '--timestamp-format',
+    '2',
+    '--out',
+    p('calls.csv'),
+    '--export-format',
+    'v9',
+    '--ipfix-file',
+    p('calls.v9'),
+    '-q',
+    '--no-progress',
+  ]);
   // the statistics without run time and the output folder
-  writeFileSync(p('stats.txt'), stats.split(dir).join('OUT').replace(/\b\d+(\.\d+)? ?(s|ms|MB\/s|MiB\/s)\b/g, 'T'));
+  writeFileSync(
+    p('stats.txt'),
+    stats
+      .split(dir)
+      .join('OUT')
+      .replace(/\b\d+(\.\d+)? ?(s|ms|MB\/s|MiB\/s)\b/g, 'T'),
+  );
   const out: Record<string, Buffer> = {};
   for (const n of ['records.jsonl', 'calls.csv', 'calls.sip', 'calls.ipfix', 'calls.v9', 'stats.txt']) out[n] = readFileSync(p(n));
   return out;

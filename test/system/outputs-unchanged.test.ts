@@ -28,7 +28,8 @@ test('every output is byte-identical to the golden digests', { timeout: 300_000 
     }
     for (const [name, digest] of Object.entries(outs)) if (want[name] !== digest) changed.push(`${input}: ${name}`);
   }
-  for (const input of Object.keys(golden.outputs)) if (!now.outputs[input] && !(input.startsWith('corpus/') && !existsSync(CORPUS))) changed.push(`${input}: input missing`);
+  for (const input of Object.keys(golden.outputs))
+    if (!now.outputs[input] && !(input.startsWith('corpus/') && !existsSync(CORPUS))) changed.push(`${input}: input missing`);
   // see what changed: node --import tsx test/system/golden.ts --write DIR on both commits, then diff -r
   expect(changed).toEqual([]);
 });

@@ -71,8 +71,7 @@ export function loopbackCaptureProblem(): string | null {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   if (r.error) captureCache = `tcpdump could not be run: ${r.error.message}`;
-  else if (r.status !== 0)
-    captureCache = `tcpdump cannot capture on lo: ${(r.stderr || '').trim().split('\n')[0] || `exit ${r.status}`}`;
+  else if (r.status !== 0) captureCache = `tcpdump cannot capture on lo: ${(r.stderr || '').trim().split('\n')[0] || `exit ${r.status}`}`;
   else captureCache = null;
   return captureCache;
 }

@@ -83,8 +83,7 @@ function spec(
   mediaBase: number,
   i: number,
   name: FlowName,
-  rest: Pick<FlowSpec, 'transport' | 'ipVersion' | 'uasScenario' | 'uacScenario' | 'rtp' | 'messages'> &
-    Partial<Pick<FlowSpec, 'reason'>>,
+  rest: Pick<FlowSpec, 'transport' | 'ipVersion' | 'uasScenario' | 'uacScenario' | 'rtp' | 'messages'> & Partial<Pick<FlowSpec, 'reason'>>,
 ): FlowSpec {
   return {
     name,
@@ -329,7 +328,11 @@ async function waitBound(c: Child, port: number, transport: 'udp' | 'tcp', ipVer
 }
 
 function tail(s: string, lines = 40): string {
-  return s.split('\n').filter((l) => l.trim() !== '').slice(-lines).join('\n');
+  return s
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .slice(-lines)
+    .join('\n');
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -343,19 +346,34 @@ async function runFlow(flow: FlowSpec, cwd: string, live: Set<Child>, deadline: 
   const remote = flow.ipVersion === 6 ? `[${host}]` : host;
   const transportArgs = flow.transport === 'tcp' ? ['-t', 't1'] : ['-t', 'u1', '-nr']; // -nr: no UDP retransmissions
   const uasArgs = [
-    '-sf', join(SCENARIO_DIR, flow.uasScenario),
-    '-i', host, '-p', String(flow.calleePort),
-    '-mi', host, '-mp', String(flow.calleeMediaPort),
+    '-sf',
+    join(SCENARIO_DIR, flow.uasScenario),
+    '-i',
+    host,
+    '-p',
+    String(flow.calleePort),
+    '-mi',
+    host,
+    '-mp',
+    String(flow.calleeMediaPort),
     ...(flow.rtp ? ['-rtp_echo'] : []),
     ...transportArgs,
     ...COMMON_SIPP,
   ];
   const uacArgs = [
-    '-sf', join(SCENARIO_DIR, flow.uacScenario),
+    '-sf',
+    join(SCENARIO_DIR, flow.uacScenario),
     `${remote}:${flow.calleePort}`,
-    '-i', host, '-p', String(flow.callerPort),
-    '-mi', host, '-mp', String(flow.callerMediaPort),
-    '-cid_str', `${flow.callIdPrefix}%u-%p@%s`,
+    '-i',
+    host,
+    '-p',
+    String(flow.callerPort),
+    '-mi',
+    host,
+    '-mp',
+    String(flow.callerMediaPort),
+    '-cid_str',
+    `${flow.callIdPrefix}%u-%p@%s`,
     ...transportArgs,
     ...COMMON_SIPP,
   ];

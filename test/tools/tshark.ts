@@ -94,11 +94,7 @@ export function tsharkBaseArgs(pcapPath: string, opts: TsharkOptions = {}): stri
 }
 
 /** Run tshark with `-T fields` and return, per output line, the occurrences of each field. */
-export async function tsharkFields(
-  pcapPath: string,
-  fields: readonly string[],
-  opts: TsharkOptions = {},
-): Promise<string[][][]> {
+export async function tsharkFields(pcapPath: string, fields: readonly string[], opts: TsharkOptions = {}): Promise<string[][][]> {
   const args = [
     ...tsharkBaseArgs(pcapPath, opts),
     '-Y',
@@ -159,7 +155,9 @@ export async function tsharkSipMessages(pcapPath: string, opts: TsharkOptions = 
   for (const row of rows) {
     const f = (name: BaseField): string[] => row[BASE_FIELDS.indexOf(name)];
     const extra: Record<string, string[]> = {};
-    extraFields.forEach((name, i) => (extra[name] = row[BASE_FIELDS.length + i]));
+    extraFields.forEach((name, i) => {
+      extra[name] = row[BASE_FIELDS.length + i];
+    });
     out.push(...messagesOfFrame(f, extra));
   }
   return out;
@@ -229,8 +227,7 @@ function messagesOfFrame(f: (name: BaseField) => string[], extra: Record<string,
   }
   const messages = kinds.filter((k) => k !== 'unknown').length;
   if (messages === 0) return [];
-  if (messages > 1 && (callIds.length !== messages || cseqs.length !== messages || cseqMethods.length !== messages))
-    ambiguous = true;
+  if (messages > 1 && (callIds.length !== messages || cseqs.length !== messages || cseqMethods.length !== messages)) ambiguous = true;
   if (messages > 1 && pdus.length !== messages) ambiguous = true;
 
   const out: TsharkSip[] = [];

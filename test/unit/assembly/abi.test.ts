@@ -36,7 +36,10 @@ test('a wrong COUNTERS total is refused', () => {
 });
 
 test('the exported functions of the core are typed for the host', () => {
-  const text = generateAbi(abi, 'export function run(): u32 { return 0; }\nexport function push(n: u32): void {}\nfunction hidden(): void {}\n');
+  const text = generateAbi(
+    abi,
+    'export function run(): u32 { return 0; }\nexport function push(n: u32): void {}\nfunction hidden(): void {}\n',
+  );
   expect(text).toContain('  run(): number;');
   expect(text).toContain('  push(n: number): void;');
   expect(text).not.toContain('hidden');
