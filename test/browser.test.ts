@@ -19,7 +19,7 @@ import { CHROMIUM, CSP, buildSite, dropFile, launchChromium, withTimeout } from 
 import { jsonLine } from '../shared/format.ts';
 import type { FileResult } from '../node/input.ts';
 import type { RunStats } from '../shared/analyzer.ts';
-import type { AnalyzeResult } from '../web/engine-worker.ts';
+import type { AnalyzeResult } from '../web/worker-protocol.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLE = join(repoRoot, 'samples', 'sample.pcap');
@@ -36,7 +36,8 @@ const STEP_MS = 20_000; // every wait in the page
 
 // ---------------------------------------------------------------- gates
 
-if (!haveChromium && !isCI) console.warn(`[browser] skipped: ${CHROMIUM} not found (apt install chromium; set CI=true to make this a failure)`);
+if (!haveChromium && !isCI)
+  console.warn(`[browser] skipped: ${CHROMIUM} not found (apt install chromium; set CI=true to make this a failure)`);
 test.runIf(!haveChromium && isCI)('chromium is installed under CI', () => {
   throw new Error(`${CHROMIUM} not found`);
 });
@@ -285,7 +286,8 @@ describe.skipIf(!haveChromium)('web app in Chromium', () => {
         const { ui, result } = await throughInput([path]);
         expect(ui.count).toBe(node.count);
         expectSameAsNode(result, node, [basename(path)]);
-        if (file === corpusFiles[corpusFiles.length - 1]) timings.push(`${corpusFiles.length} corpus files ${Math.round(performance.now() - started)} ms`);
+        if (file === corpusFiles[corpusFiles.length - 1])
+          timings.push(`${corpusFiles.length} corpus files ${Math.round(performance.now() - started)} ms`);
       });
     }
   });

@@ -1,13 +1,22 @@
 // shared/ladder.ts: participants and arrows of a call's messages, the time gutter, the short SDP
 // summary and the text ladder (the browser's SVG view and "ladder as text" download use these);
-// web/ladder-svg.ts: the one layout the page's pieces and the SVG download are drawn from.
+// web/views/ladder-svg.ts: the one layout the page's pieces and the SVG download are drawn from.
 
 import { describe, expect, test } from 'vitest';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordsOf } from './helpers/engine.ts';
-import { arrowCaption, arrowTime, endpointText, ladderModel, ladderText, printable, shortSdp, type LadderMessage } from '../shared/ladder.ts';
-import { columnX, ladderLayout, ladderPieces, ladderSvg } from '../web/ladder-svg.ts';
+import {
+  arrowCaption,
+  arrowTime,
+  endpointText,
+  ladderModel,
+  ladderText,
+  printable,
+  shortSdp,
+  type LadderMessage,
+} from '../shared/ladder.ts';
+import { columnX, ladderLayout, ladderPieces, ladderSvg } from '../web/views/ladder-svg.ts';
 
 const SAMPLE = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'samples', 'sample.pcap');
 
@@ -27,7 +36,18 @@ const base = {
 const viaProxy: LadderMessage[] = [
   { ...base, frame: 1, ts: ts(0), src: '10.0.0.1', sport: 5060, dst: '10.0.0.2', dport: 5060, label: 'INVITE', isRequest: true },
   { ...base, frame: 2, ts: ts(0, 5e8), src: '10.0.0.2', sport: 5060, dst: '10.0.0.2', dport: 5070, label: 'INVITE', isRequest: true },
-  { ...base, frame: 3, ts: ts(0, 5e8), src: '10.0.0.2', sport: 5060, dst: '10.0.0.2', dport: 5070, label: 'INVITE', isRequest: true, retransmission: true },
+  {
+    ...base,
+    frame: 3,
+    ts: ts(0, 5e8),
+    src: '10.0.0.2',
+    sport: 5060,
+    dst: '10.0.0.2',
+    dport: 5070,
+    label: 'INVITE',
+    isRequest: true,
+    retransmission: true,
+  },
   {
     ...base,
     frame: 4,
@@ -78,7 +98,12 @@ describe('ladder model', () => {
 
   test('time gutter: absolute, relative, delta (exact, from the capture digits)', () => {
     const m = ladderModel(viaProxy);
-    expect(m.arrows.map((_, i) => arrowTime(m, i, 'absolute'))).toEqual(['10:00:00.000000', '10:00:00.500000', '10:00:00.500000', '10:00:01.000000']);
+    expect(m.arrows.map((_, i) => arrowTime(m, i, 'absolute'))).toEqual([
+      '10:00:00.000000',
+      '10:00:00.500000',
+      '10:00:00.500000',
+      '10:00:01.000000',
+    ]);
     expect(m.arrows.map((_, i) => arrowTime(m, i, 'relative'))).toEqual(['+0.000000', '+0.500000', '+0.500000', '+1.000000']);
     expect(m.arrows.map((_, i) => arrowTime(m, i, 'delta'))).toEqual(['+0.000000', '+0.500000', '+0.000000', '+0.500000']);
   });
@@ -99,11 +124,70 @@ describe('ladder model', () => {
 /** INVITE, 200, ACK, then CANCEL and BYE with their 200s: only the answer to the INVITE goes without its method. */
 const withNonInviteAnswers: LadderMessage[] = [
   { ...base, frame: 1, ts: ts(0), src: '10.0.0.1', sport: 5060, dst: '10.0.0.2', dport: 5060, label: 'INVITE', isRequest: true },
-  { ...base, frame: 2, ts: ts(1), src: '10.0.0.1', sport: 5060, dst: '10.0.0.2', dport: 5060, label: 'CANCEL', isRequest: true, cseqMethod: 'CANCEL' },
-  { ...base, frame: 3, ts: ts(1), src: '10.0.0.2', sport: 5060, dst: '10.0.0.1', dport: 5060, label: '200 OK', isRequest: false, fromCaller: false, cseqMethod: 'CANCEL' },
-  { ...base, frame: 4, ts: ts(1), src: '10.0.0.2', sport: 5060, dst: '10.0.0.1', dport: 5060, label: '487 Request Terminated', isRequest: false, fromCaller: false },
-  { ...base, frame: 5, ts: ts(2), src: '10.0.0.2', sport: 5060, dst: '10.0.0.1', dport: 5060, label: 'BYE', isRequest: true, fromCaller: false, cseqMethod: 'BYE', cseq: 2 },
-  { ...base, frame: 6, ts: ts(2), src: '10.0.0.1', sport: 5060, dst: '10.0.0.2', dport: 5060, label: '200 OK', isRequest: false, cseqMethod: 'BYE', cseq: 2 },
+  {
+    ...base,
+    frame: 2,
+    ts: ts(1),
+    src: '10.0.0.1',
+    sport: 5060,
+    dst: '10.0.0.2',
+    dport: 5060,
+    label: 'CANCEL',
+    isRequest: true,
+    cseqMethod: 'CANCEL',
+  },
+  {
+    ...base,
+    frame: 3,
+    ts: ts(1),
+    src: '10.0.0.2',
+    sport: 5060,
+    dst: '10.0.0.1',
+    dport: 5060,
+    label: '200 OK',
+    isRequest: false,
+    fromCaller: false,
+    cseqMethod: 'CANCEL',
+  },
+  {
+    ...base,
+    frame: 4,
+    ts: ts(1),
+    src: '10.0.0.2',
+    sport: 5060,
+    dst: '10.0.0.1',
+    dport: 5060,
+    label: '487 Request Terminated',
+    isRequest: false,
+    fromCaller: false,
+  },
+  {
+    ...base,
+    frame: 5,
+    ts: ts(2),
+    src: '10.0.0.2',
+    sport: 5060,
+    dst: '10.0.0.1',
+    dport: 5060,
+    label: 'BYE',
+    isRequest: true,
+    fromCaller: false,
+    cseqMethod: 'BYE',
+    cseq: 2,
+  },
+  {
+    ...base,
+    frame: 6,
+    ts: ts(2),
+    src: '10.0.0.1',
+    sport: 5060,
+    dst: '10.0.0.2',
+    dport: 5060,
+    label: '200 OK',
+    isRequest: false,
+    cseqMethod: 'BYE',
+    cseq: 2,
+  },
 ];
 
 describe('captions', () => {
@@ -117,12 +201,34 @@ describe('captions', () => {
   });
 });
 
-describe('SVG ladder layout (web/ladder-svg.ts)', () => {
+describe('SVG ladder layout (web/views/ladder-svg.ts)', () => {
   const longSdp = `audio 10.0.0.1:4000 RTP/AVP ${Array.from({ length: 30 }, (_, k) => `codec${k}`).join(',')}`;
   const messages: LadderMessage[] = [
     ...viaProxy,
-    { ...base, frame: 9, ts: ts(2), src: '10.0.0.1', sport: 5060, dst: '10.0.0.2', dport: 5060, label: 'INVITE', isRequest: true, sdp: longSdp },
-    { ...base, frame: 10, ts: ts(2), src: '10.0.0.2', sport: 5060, dst: '10.0.0.1', dport: 5060, label: `499 ${'Very '.repeat(20)}Long Reason`, isRequest: false, fromCaller: false },
+    {
+      ...base,
+      frame: 9,
+      ts: ts(2),
+      src: '10.0.0.1',
+      sport: 5060,
+      dst: '10.0.0.2',
+      dport: 5060,
+      label: 'INVITE',
+      isRequest: true,
+      sdp: longSdp,
+    },
+    {
+      ...base,
+      frame: 10,
+      ts: ts(2),
+      src: '10.0.0.2',
+      sport: 5060,
+      dst: '10.0.0.1',
+      dport: 5060,
+      label: `499 ${'Very '.repeat(20)}Long Reason`,
+      isRequest: false,
+      fromCaller: false,
+    },
   ];
   const model = ladderModel(messages);
   const L = ladderLayout(model, 'absolute');
@@ -143,7 +249,7 @@ describe('SVG ladder layout (web/ladder-svg.ts)', () => {
     expect(svg).toContain(`>${L.fullSdps[3]}</text>`);
   });
 
-  test('rows with an SDP line are taller; the download is the page\'s pieces in one document', () => {
+  test("rows with an SDP line are taller; the download is the page's pieces in one document", () => {
     expect(L.rows.map((r) => r.h)).toEqual([30, 30, 30, 42, 42, 30]);
     expect(L.rows[1].top).toBe(L.rows[0].top + L.rows[0].h);
     const p = ladderPieces(L);

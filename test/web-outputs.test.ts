@@ -1,6 +1,6 @@
-// The browser's downloads without a browser: web/run-state.ts (what the page's worker does with
-// each record) runs in Node on the same engine, and its five outputs — dump file, .ipfix, NetFlow
-// v9, JSONL, CSV — are compared byte for byte with what `sipscope read` writes for the same
+// The browser's downloads without a browser: web/worker/run-state.ts (what the page's worker does
+// with each record) runs in Node on the same engine, and its five outputs — dump file, .ipfix,
+// NetFlow v9, JSONL, CSV — are compared byte for byte with what `sipscope read` writes for the same
 // capture and options: the sample, its gzip, several files as one capture, a capture without
 // calls (a template-only export file), a truncated capture, and non-default options. Also the
 // ladder store (kept within its budget, read back intact) and the call rows.
@@ -15,8 +15,9 @@ import { gzipSync } from 'node:zlib';
 import { createEngine } from '../node/wasm.ts';
 import { feedFile } from '../node/input.ts';
 import { Analyzer } from '../shared/analyzer.ts';
-import type { TrackerOptions } from '../shared/calls.ts';
-import { RunState, type CallRow, type DownloadKind, type RunStateOptions } from '../web/run-state.ts';
+import type { TrackerOptions } from '../shared/tracker/api.ts';
+import { RunState, type RunStateOptions } from '../web/worker/run-state.ts';
+import type { CallRow, DownloadKind } from '../web/worker-protocol.ts';
 import { recordsOf } from './helpers/engine.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -33,18 +34,55 @@ afterAll(() => {
 
 function cli(args: string[]): Promise<number> {
   return new Promise((ok, fail) => {
-    execFile(process.execPath, ['--import', 'tsx', join(repoRoot, 'node', 'cli.ts'), 'read', ...args], { cwd: repoRoot, timeout: 60_000 }, (err) => {
-      if (err && typeof (err as { code?: unknown }).code !== 'number') return fail(err);
-      ok(err ? Number((err as { code?: number }).code) : 0);
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', join(repoRoot, 'node', 'cli.ts'), 'read', ...args],
+      { cwd: repoRoot, timeout: 60_000 },
+      (err) => {
+        if (err && typeof (err as { code?: unknown }).code !== 'number') return fail(err);
+        ok(err ? Number((err as { code?: number }).code) : 0);
+      },
+    );
   });
 }
 
 async function cliOutputs(name: string, files: string[], extra: string[]): Promise<Record<DownloadKind, Buffer>> {
   const p = (ext: string) => join(tmp, `${name}.${ext}`);
-  await cli([...files, ...extra, '-q', '--no-progress', '--format', 'jsonl', '--out', p('jsonl'), '--dump-file', p('sip'), '--ipfix-file', p('ipfix')]);
-  await cli([...files, ...extra, '-q', '--no-progress', '--format', 'csv', '--out', p('csv'), '--ipfix-file', p('v9'), '--export-format', 'v9']);
-  return { dump: readFileSync(p('sip')), ipfix: readFileSync(p('ipfix')), v9: readFileSync(p('v9')), jsonl: readFileSync(p('jsonl')), csv: readFileSync(p('csv')) };
+  await cli([
+    ...files,
+    ...extra,
+    '-q',
+    '--no-progress',
+    '--format',
+    'jsonl',
+    '--out',
+    p('jsonl'),
+    '--dump-file',
+    p('sip'),
+    '--ipfix-file',
+    p('ipfix'),
+  ]);
+  await cli([
+    ...files,
+    ...extra,
+    '-q',
+    '--no-progress',
+    '--format',
+    'csv',
+    '--out',
+    p('csv'),
+    '--ipfix-file',
+    p('v9'),
+    '--export-format',
+    'v9',
+  ]);
+  return {
+    dump: readFileSync(p('sip')),
+    ipfix: readFileSync(p('ipfix')),
+    v9: readFileSync(p('v9')),
+    jsonl: readFileSync(p('jsonl')),
+    csv: readFileSync(p('csv')),
+  };
 }
 
 /** What the page's worker does: the same analyzer with ladders kept, every record into a RunState. */

@@ -23,11 +23,11 @@ import { CHROMIUM, CSP, HeapProbe, buildSite, dropFile, launchChromium, withTime
 import { recordsOf } from './helpers/engine.ts';
 import { prng } from './capture-writer.ts';
 import { generateCapture, type CaptureSummary } from '../bench/make-capture.ts';
-import { PROBLEM_COUNTERS } from '../shared/engine.ts';
+import { PROBLEM_COUNTERS } from '../shared/core-abi.ts';
 import { ladderModel, ladderText } from '../shared/ladder.ts';
-import type { CallRecord } from '../shared/calls.ts';
-import { sortRows, type SortKey } from '../web/CallList.tsx';
-import type { CallRow } from '../web/engine-client.ts';
+import type { CallRecord } from '../shared/record.ts';
+import { sortRows, type SortKey } from '../web/state/call-sort.ts';
+import type { CallRow } from '../web/worker-protocol.ts';
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const SAMPLE = join(repoRoot, 'samples', 'sample.pcap');
@@ -40,7 +40,8 @@ const STEP_MS = 20_000; // every wait in the page
 const BIG_MS = 180_000; // the generated 256 MiB capture
 const MiB = 2 ** 20;
 
-if (!haveChromium && !isCI) console.warn(`[web-ui] skipped: ${CHROMIUM} not found (apt install chromium; set CI=true to make this a failure)`);
+if (!haveChromium && !isCI)
+  console.warn(`[web-ui] skipped: ${CHROMIUM} not found (apt install chromium; set CI=true to make this a failure)`);
 test.runIf(!haveChromium && isCI)('chromium is installed under CI', () => {
   throw new Error(`${CHROMIUM} not found`);
 });
@@ -73,8 +74,34 @@ interface CliOutputs {
 async function cliOutputs(dir: string, file: string, extra: string[]): Promise<CliOutputs> {
   mkdirSync(dir, { recursive: true });
   const p = (n: string) => join(dir, n);
-  const a = await cli([file, ...extra, '-q', '--no-progress', '--format', 'jsonl', '--out', p('out.jsonl'), '--dump-file', p('out.sip'), '--ipfix-file', p('out.ipfix')]);
-  const b = await cli([file, ...extra, '-q', '--no-progress', '--format', 'csv', '--out', p('out.csv'), '--ipfix-file', p('out.v9'), '--export-format', 'v9']);
+  const a = await cli([
+    file,
+    ...extra,
+    '-q',
+    '--no-progress',
+    '--format',
+    'jsonl',
+    '--out',
+    p('out.jsonl'),
+    '--dump-file',
+    p('out.sip'),
+    '--ipfix-file',
+    p('out.ipfix'),
+  ]);
+  const b = await cli([
+    file,
+    ...extra,
+    '-q',
+    '--no-progress',
+    '--format',
+    'csv',
+    '--out',
+    p('out.csv'),
+    '--ipfix-file',
+    p('out.v9'),
+    '--export-format',
+    'v9',
+  ]);
   expect(a.code, a.stderr).toBe(0);
   expect(b.code, b.stderr).toBe(0);
   return {
@@ -90,7 +117,21 @@ async function cliOutputs(dir: string, file: string, extra: string[]): Promise<C
 
 describe('call list order', () => {
   const row = (i: number, v: Partial<CallRow>): CallRow =>
-    ({ i, callId: `c${i}`, from: 'a', to: 'b', state: 'CALL_COMPLETED', start: i, setup: 1, duration: 1, code: 200, cause: 16, codecs: 'PCMU', messages: 5, ...v }) as CallRow;
+    ({
+      i,
+      callId: `c${i}`,
+      from: 'a',
+      to: 'b',
+      state: 'CALL_COMPLETED',
+      start: i,
+      setup: 1,
+      duration: 1,
+      code: 200,
+      cause: 16,
+      codecs: 'PCMU',
+      messages: 5,
+      ...v,
+    }) as CallRow;
   const rows = () => [
     row(0, { setup: null, duration: null, code: 0, cause: 0, codecs: '' }),
     row(1, { setup: 0.5, duration: 30, code: 486, cause: 17 }),
@@ -178,7 +219,10 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
   const doneRuns = async (p = page) => Number(await p.getAttribute('[data-testid="status"]', 'data-run', { timeout: STEP_MS }));
 
   async function finished(before: number, p = page, timeout = STEP_MS): Promise<string | null> {
-    await p.waitForFunction((prev) => Number(document.querySelector('[data-testid="status"]')?.getAttribute('data-run')) > prev, before, { timeout, polling: 50 });
+    await p.waitForFunction((prev) => Number(document.querySelector('[data-testid="status"]')?.getAttribute('data-run')) > prev, before, {
+      timeout,
+      polling: 50,
+    });
     return p.getAttribute('[data-testid="status"]', 'data-state');
   }
 
@@ -208,9 +252,14 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
   async function openLadder(callId: string): Promise<void> {
     await page.click(`[data-testid="call-row"][data-call-id="${callId}"]`);
     await page.click('[data-testid="tab-ladder"]');
-    await page.waitForFunction((id) => document.querySelector('.tab-title')?.textContent?.includes(id) && document.querySelector('[data-testid="ladder"][data-arrows]'), callId, {
-      timeout: STEP_MS,
-    });
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector('.tab-title')?.textContent?.includes(id) && document.querySelector('[data-testid="ladder"][data-arrows]'),
+      callId,
+      {
+        timeout: STEP_MS,
+      },
+    );
   }
 
   interface ArrowInfo {
@@ -260,7 +309,10 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     for (const r of shown) expect(records[r.i].SIP_CALL_ID).toBe(r.callId);
     // state colours
     const error = await page.$eval('[data-testid="call-row"][data-state="CALL_ERROR"] .state', (e) => getComputedStyle(e).backgroundColor);
-    const done = await page.$eval('[data-testid="call-row"][data-state="CALL_COMPLETED"] .state', (e) => getComputedStyle(e).backgroundColor);
+    const done = await page.$eval(
+      '[data-testid="call-row"][data-state="CALL_COMPLETED"] .state',
+      (e) => getComputedStyle(e).backgroundColor,
+    );
     expect(error).toBe('rgb(198, 40, 40)');
     expect(done).toBe('rgb(26, 127, 55)');
     expect(await page.textContent('[data-testid="status"]')).toMatch(/^Done: sample\.pcap/);
@@ -320,7 +372,9 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
       const fit = await page.$eval('[data-testid="call-list"]', (e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
       expect(fit.scroll).toBeLessThanOrEqual(fit.client);
       const tcp = tcpCall();
-      const cells = await page.$$eval(`[data-testid="call-row"][data-call-id="${tcp.SIP_CALL_ID}"] [role="gridcell"]`, (c) => c.map((e) => e.textContent));
+      const cells = await page.$$eval(`[data-testid="call-row"][data-call-id="${tcp.SIP_CALL_ID}"] [role="gridcell"]`, (c) =>
+        c.map((e) => e.textContent),
+      );
       expect(cells).toContain(`${tcp.flow.src}:${tcp.flow.sport} → ${tcp.flow.dst}:${tcp.flow.dport}`);
     } finally {
       await page.setViewportSize({ width: 1440, height: 900 });
@@ -375,9 +429,14 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     const row = (await rows())[1];
     await page.keyboard.press('Enter');
     expect(await page.getAttribute('[data-testid="tab-ladder"]', 'aria-selected')).toBe('true');
-    await page.waitForFunction((id) => document.querySelector('.tab-title')?.textContent?.includes(id) && document.querySelector('[data-testid="ladder"][data-arrows]'), row.callId, {
-      timeout: STEP_MS,
-    });
+    await page.waitForFunction(
+      (id) =>
+        document.querySelector('.tab-title')?.textContent?.includes(id) && document.querySelector('[data-testid="ladder"][data-arrows]'),
+      row.callId,
+      {
+        timeout: STEP_MS,
+      },
+    );
     expect((await arrows()).length).toBe(records[row.i].messages);
     // the diagram has the focus: ↓ walks the messages
     await page.keyboard.press('ArrowDown');
@@ -405,7 +464,9 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect(raw).toBe(new TextDecoder().decode(ladder[2].raw));
     expect(raw).toMatch(/^SIP\/2\.0 486 Busy Here\r\n/);
     expect(raw).toContain('Reason: Q.850;cause=17;text="User busy"');
-    expect(await page.textContent('[data-testid="raw-head"]')).toMatch(/486 Busy Here · frame \d+ · UDP 198\.51\.100\.21:5060 → 192\.0\.2\.11:5062/);
+    expect(await page.textContent('[data-testid="raw-head"]')).toMatch(
+      /486 Busy Here · frame \d+ · UDP 198\.51\.100\.21:5060 → 192\.0\.2\.11:5062/,
+    );
     // the RTP endpoints from SDP
     expect(await page.textContent('[data-testid="ladder"]')).toContain('RTP (from SDP): caller 192.0.2.11:7078 <-> callee (no SDP answer)');
   });
@@ -475,8 +536,20 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
       const arrow = document.querySelector(`[data-testid="ladder-arrow"][data-index="${k}"]`);
       return {
         // the part of the scroll box that shows content (inside the border, without scroll bars)
-        view: { left: dr.left + d.clientLeft, top: dr.top + d.clientTop, right: dr.left + d.clientLeft + d.clientWidth, bottom: dr.top + d.clientTop + d.clientHeight },
-        scroll: { top: d.scrollTop, left: d.scrollLeft, height: d.scrollHeight, width: d.scrollWidth, clientHeight: d.clientHeight, clientWidth: d.clientWidth },
+        view: {
+          left: dr.left + d.clientLeft,
+          top: dr.top + d.clientTop,
+          right: dr.left + d.clientLeft + d.clientWidth,
+          bottom: dr.top + d.clientTop + d.clientHeight,
+        },
+        scroll: {
+          top: d.scrollTop,
+          left: d.scrollLeft,
+          height: d.scrollHeight,
+          width: d.scrollWidth,
+          clientHeight: d.clientHeight,
+          clientWidth: d.clientWidth,
+        },
         head: box(document.querySelector('[data-testid="ladder-head"]')),
         gutter: box(document.querySelector('[data-testid="ladder-gutter"]')),
         row: arrow ? box(arrow.querySelector('rect.hit')) : null,
@@ -546,7 +619,10 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
           const p = document.querySelectorAll('[data-testid="ladder-participant"] rect');
           const r = p[p.length - 1].getBoundingClientRect();
           return {
-            participant: at(r.left + r.width / 2, r.top + r.height / 2)?.closest('[data-testid="ladder-participant"]')?.getAttribute('data-key') ?? null,
+            participant:
+              at(r.left + r.width / 2, r.top + r.height / 2)
+                ?.closest('[data-testid="ladder-participant"]')
+                ?.getAttribute('data-key') ?? null,
             corner: at(x, y)?.closest('.lg-corner') !== null,
             time: at(x, ty)?.closest('.time-row')?.getAttribute('data-index') ?? null,
           };
@@ -615,9 +691,12 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     await page.click('[data-testid="tab-details"]');
     await page.waitForSelector('[data-testid="call-details"]', { timeout: STEP_MS });
     const fields = await page.$$eval('[data-testid="call-details"] tr[data-field]', (trs) =>
-      Object.fromEntries(trs.map((tr) => [tr.getAttribute('data-field'), Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')])),
+      Object.fromEntries(
+        trs.map((tr) => [tr.getAttribute('data-field'), Array.from(tr.querySelectorAll('td')).map((td) => td.textContent ?? '')]),
+      ),
     );
-    for (const name of Object.keys(JSON.parse(expected.jsonl.toString().split('\n')[0])).filter((k) => k.startsWith('SIP_'))) expect(fields[name]).toBeDefined();
+    for (const name of Object.keys(JSON.parse(expected.jsonl.toString().split('\n')[0])).filter((k) => k.startsWith('SIP_')))
+      expect(fields[name]).toBeDefined();
     expect(fields.SIP_CALL_ID[0]).toBe(busy.SIP_CALL_ID);
     expect(fields.SIP_INVITE_FAILURE_TIME).toEqual(['2026-01-01 10:00:05.400000Z', '+0.400000 s']);
     expect(fields.SIP_TRYING_TIME).toEqual(['2026-01-01 10:00:05.020000Z', '+0.020000 s']);
@@ -629,10 +708,12 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect(fields.reason[0]).toBe('Q.850;cause=17;text="User busy"');
     expect(fields.exportCause[0]).toMatch(/final response/);
     const n = records.indexOf(busy) + 1;
-    expect(fields.record[0]).toBe(`#${n} (line ${n} of the JSONL download; line ${n + 1} of the CSV and dump downloads, after their header line)`);
+    expect(fields.record[0]).toBe(
+      `#${n} (line ${n} of the JSONL download; line ${n + 1} of the CSV and dump downloads, after their header line)`,
+    );
   });
 
-  test('run statistics: every undecoded-frame counter, with the run\'s values', async () => {
+  test("run statistics: every undecoded-frame counter, with the run's values", async () => {
     await page.click('[data-testid="tab-stats"]');
     await page.waitForSelector('[data-testid="run-stats"]', { timeout: STEP_MS });
     const { stats } = await recordsOf([SAMPLE]);
@@ -707,13 +788,21 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
   });
 
   test('options: --all-dialogs --timestamp-format 2, the same bytes as the CLI with them', async () => {
-    const withOpts = await cliOutputs(join(tmp, 'cli-options'), SAMPLE, ['--all-dialogs', '--timestamp-format', '2', '--idle-timeout', '120']);
+    const withOpts = await cliOutputs(join(tmp, 'cli-options'), SAMPLE, [
+      '--all-dialogs',
+      '--timestamp-format',
+      '2',
+      '--idle-timeout',
+      '120',
+    ]);
     await load([SAMPLE]);
     await page.click('[data-testid="options"] summary');
     await page.check('[data-testid="opt-all-dialogs"]');
     await page.selectOption('[data-testid="opt-timestamp-format"]', '2');
     await page.fill('[data-testid="opt-idle-timeout"]', '120');
-    expect(await page.textContent('[data-testid="options"] code')).toBe('sipscope read FILE --all-dialogs --idle-timeout 120 --timestamp-format 2');
+    expect(await page.textContent('[data-testid="options"] code')).toBe(
+      'sipscope read FILE --all-dialogs --idle-timeout 120 --timestamp-format 2',
+    );
     const before = await doneRuns();
     await page.click('[data-testid="reanalyze"]');
     expect(await finished(before)).toBe('done');
@@ -747,10 +836,22 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     const impossible = Buffer.from(sample);
     impossible.writeUInt32LE(0x7fffffff, 24 + 8); // first record's captured length
     const files: [string, Buffer, RegExp][] = [
-      ['notes.txt', Buffer.from('This is a text file, not a capture.\n'), /notes\.txt: not a pcap or pcapng capture \(unknown file header\).*nothing was read from this file/],
+      [
+        'notes.txt',
+        Buffer.from('This is a text file, not a capture.\n'),
+        /notes\.txt: not a pcap or pcapng capture \(unknown file header\).*nothing was read from this file/,
+      ],
       ['random.bin', random, /random\.bin: not a pcap or pcapng capture \(unknown file header\)/],
-      ['truncated.pcap', sample.subarray(0, sample.length - 100), /truncated\.pcap: the file ends in the middle of a record \(truncated capture\) \(at byte \d+\)/],
-      ['impossible.pcap', impossible, /impossible\.pcap: a record has an impossible length: the file is damaged; reading of this file stopped there \(at byte 24\)/],
+      [
+        'truncated.pcap',
+        sample.subarray(0, sample.length - 100),
+        /truncated\.pcap: the file ends in the middle of a record \(truncated capture\) \(at byte \d+\)/,
+      ],
+      [
+        'impossible.pcap',
+        impossible,
+        /impossible\.pcap: a record has an impossible length: the file is damaged; reading of this file stopped there \(at byte 24\)/,
+      ],
       ['empty.pcap', Buffer.alloc(0), /empty\.pcap: the file is empty/],
       ['bad.pcap.gz', Buffer.concat([Buffer.from([0x1f, 0x8b, 0x08, 0x00]), random.subarray(0, 4096)]), /bad\.pcap\.gz: gzip: /],
       ['cut.pcap.gz', gzipSync(sample).subarray(0, 2000), /cut\.pcap\.gz: gzip: /],
@@ -789,7 +890,9 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     const path = join(tmp, 'voip-256MiB.pcap');
     const t0 = performance.now();
     big = generateCapture({ kind: 'voip', path, seed: 11, targetBytes: 256 * MiB, concurrent: 150 });
-    report.push(`generated ${path}: ${(big.bytes / 1e6).toFixed(0)} MB, ${big.calls} calls, ${big.duration.toFixed(0)} s of capture, in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+    report.push(
+      `generated ${path}: ${(big.bytes / 1e6).toFixed(0)} MB, ${big.calls} calls, ${big.duration.toFixed(0)} s of capture, in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+    );
     const p = await context!.newPage();
     try {
       await watch(p);
@@ -799,7 +902,10 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
       const before = await doneRuns(p);
       await p.setInputFiles('[data-testid="file-input"]', path, { timeout: STEP_MS });
       // the list fills in while the file is read
-      await p.waitForFunction(() => document.querySelectorAll('[data-testid="call-row"]').length > 0, null, { timeout: BIG_MS, polling: 50 });
+      await p.waitForFunction(() => document.querySelectorAll('[data-testid="call-row"]').length > 0, null, {
+        timeout: BIG_MS,
+        polling: 50,
+      });
       const whileReading = await p.getAttribute('[data-testid="status"]', 'data-state');
       expect(await finished(before, p, BIG_MS)).toBe('done');
       probe.stop();
@@ -857,7 +963,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
 
   // ---------------------------------------------------------------- the whole session
 
-  test('no request left the app\'s origin, no page error, no CSP violation', async () => {
+  test("no request left the app's origin, no page error, no CSP violation", async () => {
     const origin = server!.origin;
     expect(requests.length).toBeGreaterThan(0);
     // blob: URLs (downloads) carry the page's origin

@@ -1,6 +1,7 @@
-// The page's side of the engine worker: one worker for the page, created on first use. A worker
-// that fails (cannot start, crashes) rejects every call in flight with a clear message and is
-// replaced on the next call, so the page never waits forever.
+// The page's side of the engine worker (the protocol is worker-protocol.ts): one worker for the
+// page, created on first use, and a function per call of its API. A worker that fails (cannot
+// start, crashes) rejects every call in flight with a clear message and is replaced on the next
+// call, so the page never waits forever.
 
 import * as Comlink from 'comlink';
 import type {
@@ -13,9 +14,7 @@ import type {
   RunOptions,
   RunSummary,
   RunUpdate,
-} from './engine-worker.ts';
-
-export type * from './engine-worker.ts';
+} from './worker-protocol.ts';
 
 interface Handle {
   worker: Worker;
@@ -27,7 +26,7 @@ let handle: Handle | null = null;
 
 function engine(): Handle {
   if (handle) return handle;
-  const worker = new Worker(new URL('./engine-worker.ts', import.meta.url), { type: 'module', name: 'sipscope-engine' });
+  const worker = new Worker(new URL('./worker/engine-worker.ts', import.meta.url), { type: 'module', name: 'sipscope-engine' });
   const remote = Comlink.wrap<EngineApi>(worker);
   const h: Handle = {
     worker,

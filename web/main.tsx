@@ -4,8 +4,9 @@
 
 import { Component, StrictMode, type ErrorInfo, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { analyzeFiles, type AnalyzeOptions, type AnalyzeResult, type Progress } from './engine-client.ts';
-import { App } from './App.tsx';
+import { analyzeFiles } from './engine-client.ts';
+import type { AnalyzeOptions, AnalyzeResult, Progress } from './worker-protocol.ts';
+import { App } from './layout/App.tsx';
 import './style.css';
 
 declare global {

@@ -1,6 +1,6 @@
-// Small formatting helpers of the page.
+// Text the page shows: sizes, rates, durations, Q.850 causes, parties, exact JSON timestamps.
 
-import type { Timestamp } from '../shared/events.ts';
+import type { Timestamp } from '../shared/time.ts';
 
 export function bytesText(n: number): string {
   if (n < 1e3) return `${n} B`;
@@ -72,32 +72,6 @@ export function timestampOfText(text: string): Timestamp {
   const [s, f = ''] = text.split('.');
   const digits = Math.min(9, f.length);
   return { sec: Number(s), nsec: Number(f.slice(0, 9).padEnd(9, '0')), digits };
-}
-
-/** A name for downloads from the first file: `capture.pcap.gz` → `capture`. */
-export function baseName(files: readonly File[]): string {
-  const n = files[0]?.name ?? 'capture';
-  const b = n.replace(/\.gz$/i, '').replace(/\.(pcapng|pcap|cap|dmp)$/i, '');
-  return safeName(b || 'capture');
-}
-
-/** File-name-safe text (Call-IDs can hold anything). */
-export function safeName(s: string): string {
-  const t = s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^[._]+/, '');
-  return (t || 'call').slice(0, 80);
-}
-
-/** Save a Blob through a download link (no network: a blob: URL of this page). */
-export function saveBlob(blob: Blob, name: string): void {
-  const url = URL.createObjectURL(blob);
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  a.style.display = 'none';
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
 }
 
 /**

@@ -1,16 +1,11 @@
 // The call list: a windowed grid (only the rows in view are in the DOM, so 100k calls scroll as
-// smoothly as 10), sortable columns (rows without the value last, either way), keyboard navigation
+// smoothly as 10), sortable columns (the order itself is state/call-sort.ts), keyboard navigation
 // (↑ ↓ PgUp PgDn Home End, Enter opens the ladder), state colours.
 
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
-import type { CallRow } from './engine-client.ts';
-import { Q850, durationText, partyText } from './util.ts';
-
-export type SortKey = 'i' | 'start' | 'from' | 'to' | 'addr' | 'state' | 'setup' | 'duration' | 'code' | 'cause' | 'codecs' | 'messages' | 'callId';
-export interface Sort {
-  key: SortKey;
-  dir: 1 | -1;
-}
+import type { CallRow } from '../worker-protocol.ts';
+import type { Sort, SortKey } from '../state/call-sort.ts';
+import { Q850, durationText, partyText } from '../format.ts';
 
 interface Column {
   key: SortKey;
@@ -22,21 +17,31 @@ interface Column {
   tip?(r: CallRow): string;
 }
 
-const num = (v: number | null): string => (v === null ? '' : String(v));
-
 export const COLUMNS: readonly Column[] = [
   { key: 'i', title: '#', width: '52px', align: 'right', cell: (r) => r.i + 1 },
   { key: 'start', title: 'Start (UTC)', width: '186px', cell: (r) => r.startText },
-  { key: 'from', title: 'From', width: 'minmax(110px, 1fr)', cell: (r) => partyText(r.from), tip: (r) => `${r.from}\nUA: ${r.uac}\n${r.src}` },
+  {
+    key: 'from',
+    title: 'From',
+    width: 'minmax(110px, 1fr)',
+    cell: (r) => partyText(r.from),
+    tip: (r) => `${r.from}\nUA: ${r.uac}\n${r.src}`,
+  },
   { key: 'to', title: 'To', width: 'minmax(110px, 1fr)', cell: (r) => partyText(r.to), tip: (r) => `${r.to}\nUA: ${r.uas}\n${r.dst}` },
   {
     key: 'addr',
     title: 'Caller → callee',
     width: 'minmax(170px, 1.2fr)',
     cell: (r) => `${r.src} → ${r.dst}`,
-    tip: (r) => `signalling: ${r.src} → ${r.dst} (${({ 6: 'TCP', 17: 'UDP', 132: 'SCTP' } as Record<number, string>)[r.transport] ?? `protocol ${r.transport}`})`,
+    tip: (r) =>
+      `signalling: ${r.src} → ${r.dst} (${({ 6: 'TCP', 17: 'UDP', 132: 'SCTP' } as Record<number, string>)[r.transport] ?? `protocol ${r.transport}`})`,
   },
-  { key: 'state', title: 'State', width: '116px', cell: (r) => <span className={`state state-${r.state}`}>{r.state.replace(/^CALL_/, '')}</span> },
+  {
+    key: 'state',
+    title: 'State',
+    width: '116px',
+    cell: (r) => <span className={`state state-${r.state}`}>{r.state.replace(/^CALL_/, '')}</span>,
+  },
   { key: 'setup', title: 'Setup', width: '70px', align: 'right', cell: (r) => durationText(r.setup) },
   { key: 'duration', title: 'Duration', width: '74px', align: 'right', cell: (r) => durationText(r.duration) },
   { key: 'code', title: 'Response', width: '78px', align: 'right', cell: (r) => (r.code ? r.code : '') },
@@ -63,55 +68,6 @@ export const COLUMNS: readonly Column[] = [
 export const GRID = COLUMNS.map((c) => c.width).join(' ');
 /** Narrowest the grid gets (the sum of the columns' least widths): fits a 1280 px window. */
 export const GRID_MIN_WIDTH = COLUMNS.reduce((n, c) => n + Number(/(\d+)px/.exec(c.width)?.[1] ?? 0), 0);
-
-function compare(key: SortKey): (a: CallRow, b: CallRow) => number {
-  switch (key) {
-    case 'i':
-    case 'start':
-    case 'code':
-    case 'cause':
-    case 'messages':
-      return (a, b) => a[key] - b[key];
-    case 'setup':
-    case 'duration':
-      return (a, b) => (a[key] ?? 0) - (b[key] ?? 0);
-    case 'addr':
-      return (a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0);
-    default:
-      return (a, b) => (a[key] < b[key] ? -1 : a[key] > b[key] ? 1 : 0);
-  }
-}
-
-/** The row has no value in this column (no answer, no response, no cause, no text). */
-function missing(key: SortKey, r: CallRow): boolean {
-  switch (key) {
-    case 'setup':
-    case 'duration':
-      return r[key] === null || !Number.isFinite(r[key]);
-    case 'code':
-    case 'cause':
-      return r[key] === 0;
-    case 'from':
-    case 'to':
-    case 'codecs':
-    case 'callId':
-      return r[key] === '';
-    default:
-      return false;
-  }
-}
-
-/** Rows in the order of a sort; rows without the value last in both directions (ties keep record order). */
-export function sortRows(rows: CallRow[], sort: Sort): CallRow[] {
-  const c = compare(sort.key);
-  const key = sort.key;
-  return rows.sort((a, b) => {
-    const ma = missing(key, a);
-    const mb = missing(key, b);
-    if (ma !== mb) return ma ? 1 : -1;
-    return (ma ? 0 : c(a, b) * sort.dir) || a.i - b.i;
-  });
-}
 
 const ROW_H = 28;
 const OVERSCAN = 8;

@@ -77,7 +77,9 @@ export class ByteSink {
 
   /** Bytes [offset, offset + length). */
   read(offset: number, length: number): Promise<ArrayBuffer> {
-    return this.blob().slice(offset, offset + length).arrayBuffer();
+    return this.blob()
+      .slice(offset, offset + length)
+      .arrayBuffer();
   }
 }
 

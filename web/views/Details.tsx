@@ -2,10 +2,11 @@
 // extra JSON fields, and what the run knows about the record (export cause, RTP packets, ladder).
 
 import { useMemo } from 'react';
-import type { CallData, CallRow } from './engine-client.ts';
-import { SIP_FIELDS, isoTimestamp, timestampDiffText } from '../shared/fields.ts';
-import type { Timestamp } from '../shared/events.ts';
-import { Q850, jsonNumberText, timestampOfText } from './util.ts';
+import type { CallData, CallRow } from '../worker-protocol.ts';
+import { SIP_FIELDS } from '../../shared/fields.ts';
+import { isoTimestamp, timestampDiffText } from '../../shared/time.ts';
+import type { Timestamp } from '../../shared/time.ts';
+import { Q850, jsonNumberText, timestampOfText } from '../format.ts';
 
 const TIME_FIELDS = new Set(SIP_FIELDS.filter((f) => f.type === 'time').map((f) => f.name));
 
@@ -65,7 +66,13 @@ export function Details({ row, data }: { row: CallRow; data: CallData }) {
               <tr key={`flow.${k}`} data-field={`flow.${k}`}>
                 <th>flow.{k}</th>
                 <td>{t ? isoTimestamp(t, ' ') : show(v)}</td>
-                <td className="rel">{t ? relative(invite, t) : k === 'protocol' ? ({ 6: 'TCP', 17: 'UDP', 132: 'SCTP' } as Record<number, string>)[v as number] ?? '' : ''}</td>
+                <td className="rel">
+                  {t
+                    ? relative(invite, t)
+                    : k === 'protocol'
+                      ? (({ 6: 'TCP', 17: 'UDP', 132: 'SCTP' } as Record<number, string>)[v as number] ?? '')
+                      : ''}
+                </td>
               </tr>
             );
           })}
@@ -91,9 +98,13 @@ export function Details({ row, data }: { row: CallRow; data: CallData }) {
           <tr data-field="exportCause">
             <th>exported because</th>
             <td>
-              {{ bye: 'BYE answered (or unanswered for 32 s)', final: 'final response ended the setup', idle: 'idle timeout', evicted: 'table of open calls full', end: 'end of input' }[
-                row.exportCause
-              ] ?? row.exportCause}
+              {{
+                bye: 'BYE answered (or unanswered for 32 s)',
+                final: 'final response ended the setup',
+                idle: 'idle timeout',
+                evicted: 'table of open calls full',
+                end: 'end of input',
+              }[row.exportCause] ?? row.exportCause}
             </td>
             <td className="rel">{isoTimestamp(timestampOfText(String(Math.floor(row.exportedAt))), ' ')}</td>
           </tr>

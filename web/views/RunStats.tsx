@@ -1,19 +1,17 @@
 // The run's statistics (SPEC §6): files, totals, the tracker's counts, and every reason a frame
 // or message was not decoded — zeros included — so a user can tell why a call is missing.
 
-import type { RunSummary } from './engine-client.ts';
-import { COUNTERS, PROBLEM_COUNTERS } from '../shared/engine.ts';
-import { bytesText, rateText, secondsText } from './util.ts';
+import type { FileResult, RunSummary } from '../worker-protocol.ts';
+import { COUNTER_INFO, PROBLEM_COUNTERS } from '../../shared/core-abi.ts';
+import { bytesText, rateText, secondsText } from '../format.ts';
 
 const SUMMARY_COUNTERS = new Set(['frames', 'sipFrames', 'sipMessages', 'rtpFrames', 'otherFrames']);
 
-export function fileProblem(f: RunSummary['files'][number]): string | null {
+export function fileProblem(f: FileResult): string | null {
   if (f.readError) return f.readError;
   if (f.message) return `${f.message} (at byte ${f.offset})`;
   return null;
 }
-
-type FileResult = RunSummary['files'][number];
 
 /**
  * How much of a file was read: all of it, or up to where reading stopped (a damaged record, a cut
@@ -34,8 +32,8 @@ export function RunStats({ summary, sizes }: { summary: RunSummary; sizes?: read
   const bytes = summary.files.reduce((n, f) => n + f.bytesRead, 0);
   const methods = Object.entries(t.methods ?? {});
   const causes = Object.entries(t.exportCauses ?? {}).filter(([, n]) => n > 0);
-  const problems = COUNTERS.filter(([k]) => PROBLEM_COUNTERS.has(k));
-  const info = COUNTERS.filter(([k]) => !PROBLEM_COUNTERS.has(k) && !SUMMARY_COUNTERS.has(k));
+  const problems = COUNTER_INFO.filter(([k]) => PROBLEM_COUNTERS.has(k));
+  const info = COUNTER_INFO.filter(([k]) => !PROBLEM_COUNTERS.has(k) && !SUMMARY_COUNTERS.has(k));
   const L = summary.ladders;
 
   return (
@@ -52,7 +50,10 @@ export function RunStats({ summary, sizes }: { summary: RunSummary; sizes?: read
                 <tr key={i} data-testid="file-status" className={p ? 'bad' : ''}>
                   <th>{f.name}</th>
                   <td className="nowrap">{readText(f, size)}</td>
-                  <td>{done}{f.warning ? ` — warning: ${f.warning}` : ''}</td>
+                  <td>
+                    {done}
+                    {f.warning ? ` — warning: ${f.warning}` : ''}
+                  </td>
                 </tr>
               );
             })}
@@ -68,23 +69,67 @@ export function RunStats({ summary, sizes }: { summary: RunSummary; sizes?: read
         <h3>Totals</h3>
         <table>
           <tbody>
-            <tr><th>frames read</th><td>{c.frames ?? 0}</td></tr>
-            <tr><th>frames carrying SIP</th><td>{c.sipFrames ?? 0}</td></tr>
-            <tr><th>SIP messages</th><td>{c.sipMessages ?? 0}</td></tr>
-            <tr><th>RTP frames to SDP endpoints</th><td>{c.rtpFrames ?? 0}</td></tr>
-            <tr><th>other traffic (decoded, not SIP)</th><td>{c.otherFrames ?? 0}</td></tr>
-            <tr><th>records</th><td data-testid="stat-records">{summary.records} ({t.calls ?? 0} calls{t.dialogs ? `, ${t.dialogs} other dialogs` : ''})</td></tr>
-            <tr><th>retransmissions / duplicates</th><td>{t.retransmissions ?? 0} / {t.duplicates ?? 0}</td></tr>
-            <tr><th>SIP messages without Call-ID/CSeq (not tracked)</th><td>{t.malformed ?? 0}</td></tr>
-            <tr><th>messages of non-INVITE dialogs</th><td>{t.otherMessages ?? 0}</td></tr>
-            <tr><th>late messages of exported calls</th><td>{t.lateMessages ?? 0}</td></tr>
-            <tr><th>calls exported early (table full)</th><td>{t.evicted ?? 0}</td></tr>
-            <tr><th>non-INVITE dialogs (Call-IDs)</th><td>{methods.length ? methods.map(([m, n]) => `${m} ${n}`).join(', ') : '—'}</td></tr>
-            <tr><th>export causes</th><td>{causes.length ? causes.map(([m, n]) => `${m} ${n}`).join(', ') : '—'}</td></tr>
+            <tr>
+              <th>frames read</th>
+              <td>{c.frames ?? 0}</td>
+            </tr>
+            <tr>
+              <th>frames carrying SIP</th>
+              <td>{c.sipFrames ?? 0}</td>
+            </tr>
+            <tr>
+              <th>SIP messages</th>
+              <td>{c.sipMessages ?? 0}</td>
+            </tr>
+            <tr>
+              <th>RTP frames to SDP endpoints</th>
+              <td>{c.rtpFrames ?? 0}</td>
+            </tr>
+            <tr>
+              <th>other traffic (decoded, not SIP)</th>
+              <td>{c.otherFrames ?? 0}</td>
+            </tr>
+            <tr>
+              <th>records</th>
+              <td data-testid="stat-records">
+                {summary.records} ({t.calls ?? 0} calls{t.dialogs ? `, ${t.dialogs} other dialogs` : ''})
+              </td>
+            </tr>
+            <tr>
+              <th>retransmissions / duplicates</th>
+              <td>
+                {t.retransmissions ?? 0} / {t.duplicates ?? 0}
+              </td>
+            </tr>
+            <tr>
+              <th>SIP messages without Call-ID/CSeq (not tracked)</th>
+              <td>{t.malformed ?? 0}</td>
+            </tr>
+            <tr>
+              <th>messages of non-INVITE dialogs</th>
+              <td>{t.otherMessages ?? 0}</td>
+            </tr>
+            <tr>
+              <th>late messages of exported calls</th>
+              <td>{t.lateMessages ?? 0}</td>
+            </tr>
+            <tr>
+              <th>calls exported early (table full)</th>
+              <td>{t.evicted ?? 0}</td>
+            </tr>
+            <tr>
+              <th>non-INVITE dialogs (Call-IDs)</th>
+              <td>{methods.length ? methods.map(([m, n]) => `${m} ${n}`).join(', ') : '—'}</td>
+            </tr>
+            <tr>
+              <th>export causes</th>
+              <td>{causes.length ? causes.map(([m, n]) => `${m} ${n}`).join(', ') : '—'}</td>
+            </tr>
             <tr>
               <th>ladders kept</th>
               <td>
-                {L.kept} calls ({bytesText(L.bytes)} of at most {Math.round(L.budget / 2 ** 20)} MiB){L.dropped ? `; not kept for ${L.dropped} calls (limit reached)` : ''}
+                {L.kept} calls ({bytesText(L.bytes)} of at most {Math.round(L.budget / 2 ** 20)} MiB)
+                {L.dropped ? `; not kept for ${L.dropped} calls (limit reached)` : ''}
               </td>
             </tr>
           </tbody>
@@ -94,8 +139,8 @@ export function RunStats({ summary, sizes }: { summary: RunSummary; sizes?: read
         <h3>Not decoded</h3>
         <p className="note">
           Why a call may be missing: every frame or message that was not fully decoded is counted here by reason. A call whose INVITE is
-          lost (truncated frame, fragment never completed, TCP gap, malformed SIP) has no record; REGISTER, OPTIONS and other
-          non-INVITE dialogs are records only with “all dialogs”.
+          lost (truncated frame, fragment never completed, TCP gap, malformed SIP) has no record; REGISTER, OPTIONS and other non-INVITE
+          dialogs are records only with “all dialogs”.
         </p>
         <table>
           <tbody>

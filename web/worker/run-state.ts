@@ -4,55 +4,18 @@
 // (byte-sink.ts), its ladder to the ladder store, and a small row for the page's list.
 // No DOM, no worker API: it runs in Node too (tests, profiling).
 
-import type { CallRecord } from '../shared/calls.ts';
-import { CSV_EOL, csvHeader, csvLine, dumpHeader, dumpLine, jsonLine } from '../shared/format.ts';
-import { DEFAULT_TEMPLATE, isoTimestamp, type TimestampFormat } from '../shared/fields.ts';
-import { FlowEncoder } from '../shared/ipfix.ts';
-import { ExportFileBuilder, captureExportTime } from '../shared/export-file.ts';
+import type { CallRecord } from '../../shared/record.ts';
+import { CSV_EOL, csvHeader, csvLine, dumpHeader, dumpLine, jsonLine } from '../../shared/format.ts';
+import { DEFAULT_TEMPLATE } from '../../shared/fields.ts';
+import { isoTimestamp, type TimestampFormat } from '../../shared/time.ts';
+import { FlowEncoder } from '../../shared/ipfix.ts';
+import { ExportFileBuilder, captureExportTime } from '../../shared/export-file.ts';
+import type { CallRow, DownloadKind, RunOptions } from '../worker-protocol.ts';
 import { ByteSink, NumberList } from './byte-sink.ts';
 import { LadderStore, DEFAULT_LADDER_BUDGET } from './ladder-store.ts';
 
-export type DownloadKind = 'dump' | 'ipfix' | 'v9' | 'jsonl' | 'csv';
-
-export interface RunStateOptions {
-  /** --timestamp-format 0|1|2 (dump and CSV) */
-  timestampFormat?: TimestampFormat;
-  /** bytes of ladders kept in this run (default 256 MiB) */
-  ladderBudget?: number;
-}
-
-/** What the call list needs of a record, and nothing more. */
-export interface CallRow {
-  /** record number in the run (0-based; the line of the JSONL/CSV/dump downloads) */
-  i: number;
-  callId: string;
-  from: string;
-  to: string;
-  state: string;
-  /** SIP_INVITE_TIME (else the first message), epoch seconds */
-  start: number;
-  /** the same as UTC text with milliseconds */
-  startText: string;
-  setup: number | null;
-  duration: number | null;
-  code: number;
-  cause: number;
-  codecs: string;
-  messages: number;
-  retransmissions: number;
-  duplicates: number;
-  uac: string;
-  uas: string;
-  /** caller → callee signalling addresses */
-  src: string;
-  dst: string;
-  transport: number;
-  exportCause: string;
-  exportedAt: number;
-  rtpPackets: number;
-  /** the ladder of this call was kept */
-  ladder: boolean;
-}
+/** The options of a run that shape its outputs (the rest go to the tracker). */
+export type RunStateOptions = Pick<RunOptions, 'timestampFormat' | 'ladderBudget'>;
 
 /** Everything a finished or running run keeps for the page. */
 export class RunState {
@@ -144,4 +107,3 @@ function rowOf(i: number, r: CallRecord, ladder: boolean): CallRow {
     ladder,
   };
 }
-

@@ -2,25 +2,9 @@
 // (see byte-sink.ts), up to a budget: beyond it a call's ladder is not kept and the page says so.
 // One call's ladder is stored as [u32 length of the JSON][JSON of the entries][their bytes…].
 
-import type { LadderEntry } from '../shared/calls.ts';
+import type { LadderEntry } from '../../shared/record.ts';
+import type { LadderData, LadderStoreStats } from '../worker-protocol.ts';
 import { ByteSink, NumberList } from './byte-sink.ts';
-
-/** A ladder entry as it crosses to the page: the bytes as their own Uint8Array. */
-export type LadderEntryData = LadderEntry;
-
-export type LadderData =
-  | { kept: true; entries: LadderEntryData[]; /** messages left out (a call beyond MAX_MESSAGES) */ omitted: number }
-  | { kept: false; reason: string };
-
-export interface LadderStoreStats {
-  /** calls whose ladder is kept */
-  kept: number;
-  /** calls whose ladder was not kept (budget reached) */
-  dropped: number;
-  /** bytes stored */
-  bytes: number;
-  budget: number;
-}
 
 /** Messages kept per call at most (a long-lived dialog with thousands of OPTIONS). */
 export const MAX_MESSAGES = 5000;
@@ -56,16 +40,49 @@ type Row = [
 
 function rowOf(e: LadderEntry): Row {
   return [
-    e.frame, e.fileIndex, e.fileOffset, e.ts.sec, e.ts.nsec, e.ts.digits, e.src, e.sport, e.dst, e.dport, e.transport, e.label,
-    e.isRequest ? 1 : 0, e.cseq, e.cseqMethod, e.retransmission ? 1 : 0, e.duplicate ? 1 : 0, e.sdp, e.fromCaller ? 1 : 0, e.raw.length,
+    e.frame,
+    e.fileIndex,
+    e.fileOffset,
+    e.ts.sec,
+    e.ts.nsec,
+    e.ts.digits,
+    e.src,
+    e.sport,
+    e.dst,
+    e.dport,
+    e.transport,
+    e.label,
+    e.isRequest ? 1 : 0,
+    e.cseq,
+    e.cseqMethod,
+    e.retransmission ? 1 : 0,
+    e.duplicate ? 1 : 0,
+    e.sdp,
+    e.fromCaller ? 1 : 0,
+    e.raw.length,
   ];
 }
 
 function entryOf(r: Row, raw: Uint8Array): LadderEntry {
   return {
-    frame: r[0], fileIndex: r[1], fileOffset: r[2], ts: { sec: r[3], nsec: r[4], digits: r[5] }, src: r[6], sport: r[7], dst: r[8], dport: r[9],
-    transport: r[10], label: r[11], isRequest: r[12] === 1, cseq: r[13], cseqMethod: r[14], retransmission: r[15] === 1, duplicate: r[16] === 1,
-    sdp: r[17], fromCaller: r[18] === 1, raw,
+    frame: r[0],
+    fileIndex: r[1],
+    fileOffset: r[2],
+    ts: { sec: r[3], nsec: r[4], digits: r[5] },
+    src: r[6],
+    sport: r[7],
+    dst: r[8],
+    dport: r[9],
+    transport: r[10],
+    label: r[11],
+    isRequest: r[12] === 1,
+    cseq: r[13],
+    cseqMethod: r[14],
+    retransmission: r[15] === 1,
+    duplicate: r[16] === 1,
+    sdp: r[17],
+    fromCaller: r[18] === 1,
+    raw,
   };
 }
 

@@ -6,7 +6,7 @@
 // string is escaped; colours and fonts are explicit so the file looks the same outside the page
 // (generic font families only).
 
-import { arrowCaption, arrowTime, ladderDate, printable, type Arrow, type LadderModel, type TimeMode } from '../shared/ladder.ts';
+import { arrowCaption, arrowTime, ladderDate, printable, type Arrow, type LadderModel, type TimeMode } from '../../shared/ladder.ts';
 
 export interface SvgOptions {
   time: TimeMode;
@@ -193,7 +193,10 @@ export function ladderPieces(L: LadderLayout, selected: number | null = null): L
     head.push(`<line x1="${cx}" y1="38" x2="${cx}" y2="${headH}" stroke="#9ca3af" stroke-width="1" stroke-dasharray="4 4"/>`);
     head.push(`<rect x="${cx - bw / 2}" y="8" width="${bw}" height="28" rx="6" fill="#f3f4f6" stroke="#9ca3af"/>`);
     head.push(`<text x="${cx}" y="26" text-anchor="middle" font-family="${mono}" font-size="12" fill="#111827">${xml(L.labels[i])}</text>`);
-    if (p.role) head.push(`<text x="${cx}" y="${headH - 6}" text-anchor="middle" font-size="11" fill="#6b7280" stroke="#ffffff" stroke-width="3" paint-order="stroke">${p.role}</text>`);
+    if (p.role)
+      head.push(
+        `<text x="${cx}" y="${headH - 6}" text-anchor="middle" font-size="11" fill="#6b7280" stroke="#ffffff" stroke-width="3" paint-order="stroke">${p.role}</text>`,
+      );
     head.push('</g>');
   });
 
@@ -218,7 +221,11 @@ export function ladderPieces(L: LadderLayout, selected: number | null = null): L
     const dash = marked ? ' stroke-dasharray="6 4"' : '';
     const x1 = columnX(L, a.from);
     const x2 = columnX(L, a.to);
-    const tip = [L.fullCaptions[k], L.fullSdps[k], `frame ${a.frame} · ${a.transport.toUpperCase()} · CSeq ${a.cseq} ${a.cseqMethod} — click for the message`].filter((t) => t !== '');
+    const tip = [
+      L.fullCaptions[k],
+      L.fullSdps[k],
+      `frame ${a.frame} · ${a.transport.toUpperCase()} · CSeq ${a.cseq} ${a.cseqMethod} — click for the message`,
+    ].filter((t) => t !== '');
     body.push(
       `<g class="arrow${sel ? ' selected' : ''}" data-testid="ladder-arrow" data-index="${k}" data-label="${xml(a.label)}" data-from="${a.from}" data-to="${a.to}" data-frame="${a.frame}" data-time="${xml(L.times[k])}"` +
         `${marked ? ` data-mark="${a.retransmission ? 'retransmission' : 'duplicate'}"` : ''} style="cursor:pointer">`,
@@ -238,7 +245,8 @@ export function ladderPieces(L: LadderLayout, selected: number | null = null): L
       body.push(`<polygon points="${x2},${y} ${x2 - dir * 10},${y - 4.5} ${x2 - dir * 10},${y + 4.5}" fill="${color}"/>`);
       const mid = (x1 + x2) / 2;
       body.push(`<text x="${mid}" y="${y - 6}" text-anchor="middle" fill="${color}" font-weight="600">${xml(L.captions[k])}</text>`);
-      if (L.sdps[k]) body.push(`<text x="${mid}" y="${y + 15}" text-anchor="middle" font-size="11" fill="#4b5563">${xml(L.sdps[k])}</text>`);
+      if (L.sdps[k])
+        body.push(`<text x="${mid}" y="${y + 15}" text-anchor="middle" font-size="11" fill="#4b5563">${xml(L.sdps[k])}</text>`);
     }
     body.push('</g>');
   });
@@ -269,7 +277,9 @@ export function ladderSvg(model: LadderModel, opts: SvgOptions): string {
   );
   o.push(`<rect x="0" y="0" width="${width}" height="${height}" fill="#ffffff"/>`);
   title.forEach((t, k) => {
-    o.push(`<text x="12" y="${22 + k * 18}" font-size="${k === 0 ? 14 : 12}" font-weight="${k === 0 ? 600 : 400}" fill="#111827">${xml(t)}</text>`);
+    o.push(
+      `<text x="12" y="${22 + k * 18}" font-size="${k === 0 ? 14 : 12}" font-weight="${k === 0 ? 600 : 400}" fill="#111827">${xml(t)}</text>`,
+    );
   });
   o.push(`<g class="corner" transform="translate(0 ${titleH})">`, p.corner, '</g>');
   o.push(`<g class="head" transform="translate(${L.gutterW} ${titleH})">`, p.head, '</g>');

@@ -1,107 +1,34 @@
-// The Web Worker that owns the engine: the UI thread never parses. Files are read as streams
-// (Blob.stream(), gzip through DecompressionStream), chunk by chunk, never whole, and fed to the same WASM core and call tracker as the Node
-// CLI. Every finished record goes at once to the outputs the page can download — JSON Lines,
-// CSV, the dump file, the .ipfix and NetFlow v9 files — built by the same shared functions as
-// `sipscope read` (so the bytes are the same), and kept in Blob storage (byte-sink.ts) so the
-// heap stays bounded. The page gets a small row per call for its list, progress ~10 times a
-// second, and on request one call's JSON record and ladder.
+// The Web Worker that owns the engine: the UI thread never parses. It implements EngineApi of
+// ../worker-protocol.ts. Files are read as streams (file-input.ts), chunk by chunk, never whole,
+// and fed to the same WASM core and call tracker as the Node CLI. Every finished record goes at
+// once to the outputs the page can download (run-state.ts), kept in Blob storage so the heap stays
+// bounded. The page gets a small row per call for its list, progress ~10 times a second, and on
+// request one call's JSON record and ladder.
 //
 // The comlink API is exposed before the WASM is loaded: a worker whose startup waits for a
 // module (top-level await) misses the first message.
 
 import * as Comlink from 'comlink';
-import wasmUrl from '../build/core.wasm?url';
-import { Engine, type FileStatus } from '../shared/engine.ts';
-import { Analyzer, type RunStats } from '../shared/analyzer.ts';
-import type { TrackerOptions } from '../shared/calls.ts';
-import { jsonLine } from '../shared/format.ts';
-import type { TimestampFormat } from '../shared/fields.ts';
-import type { LadderData, LadderStoreStats } from './ladder-store.ts';
-import { RunState, type CallRow, type DownloadKind } from './run-state.ts';
-
-export type { LadderData, LadderStoreStats, CallRow, DownloadKind };
-
-// ---------------------------------------------------------------- types shared with the page
-
-export interface AnalyzeOptions {
-  allDialogs?: boolean;
-  idleTimeout?: number;
-}
-
-export interface Progress {
-  /** index of the file being read */
-  file: number;
-  /** bytes of that file read so far (compressed bytes for gzip) */
-  bytes: number;
-  /** records finished so far in this run */
-  records: number;
-}
-
-export interface FileResult extends FileStatus {
-  name: string;
-  /** bytes of the file itself (compressed size for gzip) */
-  bytesRead: number;
-  /** the file could not be read or inflated */
-  readError: string | null;
-}
-
-export interface AnalyzeResult {
-  jsonl: string;
-  fileStatus: FileResult[];
-  stats: RunStats;
-}
-
-/** Options of a run in the page: the same meaning as the CLI options of the same name. */
-export interface RunOptions {
-  /** --all-dialogs */
-  allDialogs?: boolean;
-  /** --idle-timeout SEC */
-  idleTimeout?: number;
-  /** --established-timeout SEC */
-  establishedTimeout?: number;
-  /** --timestamp-format 0|1|2 (dump and CSV) */
-  timestampFormat?: TimestampFormat;
-  /** bytes of ladders kept in this run (default 256 MiB) */
-  ladderBudget?: number;
-}
-
-export interface RunUpdate {
-  runId: number;
-  /** file being read, its bytes read so far, and bytes of all files read so far */
-  file: number;
-  fileBytes: number;
-  bytes: number;
-  records: number;
-  /** rows of the records finished since the previous update */
-  rows: CallRow[];
-}
-
-export interface RunSummary {
-  runId: number;
-  files: FileResult[];
-  stats: RunStats;
-  records: number;
-  /** the rows not yet sent in an update */
-  rows: CallRow[];
-  cancelled: boolean;
-  /** the run stopped on an error (the records before it are kept) */
-  error: string | null;
-  ladders: LadderStoreStats;
-  /** bytes of each download */
-  sizes: Record<DownloadKind, number>;
-  /** ms from the start of the run to the first record, and to the end */
-  firstRecordMs: number | null;
-  elapsedMs: number;
-  /** ms of it the engine spent parsing (and the tracker and outputs working); the rest is reading */
-  parseMs: number;
-  options: RunOptions;
-}
-
-export interface CallData {
-  /** the record's JSON line (the same text as in the JSONL download) */
-  json: string;
-  ladder: LadderData;
-}
+import wasmUrl from '../../build/core.wasm?url';
+import { Engine } from '../../shared/engine.ts';
+import { Analyzer, type RunStats } from '../../shared/analyzer.ts';
+import type { TrackerOptions } from '../../shared/tracker/api.ts';
+import { jsonLine } from '../../shared/format.ts';
+import type {
+  AnalyzeOptions,
+  AnalyzeResult,
+  CallData,
+  CallRow,
+  DownloadKind,
+  EngineApi,
+  FileResult,
+  Progress,
+  RunOptions,
+  RunSummary,
+  RunUpdate,
+} from '../worker-protocol.ts';
+import { feedFile } from './file-input.ts';
+import { RunState } from './run-state.ts';
 
 const PROGRESS_INTERVAL_MS = 100; // at most ~10 progress messages a second
 
@@ -129,82 +56,7 @@ function core(): Promise<WebAssembly.Module> {
   return compiled;
 }
 
-// ---------------------------------------------------------------- input
-
-const isGzip = async (file: Blob): Promise<boolean> => {
-  if (file.size < 2) return false;
-  const head = new Uint8Array(await file.slice(0, 2).arrayBuffer());
-  return head[0] === 0x1f && head[1] === 0x8b;
-};
-
-/**
- * A read or inflate failure as one clear line. Chromium's DecompressionStream stops at the end of
- * the first gzip member: a multi-member gzip (`cat a.gz b.gz`, bgzip) or bytes after the
- * compressed data end the file there (Node's zlib reads every member).
- */
-function readProblem(err: unknown, gzip: boolean): string {
-  const msg = err instanceof Error ? err.message : String(err);
-  if (!gzip) return /could not be read|NotReadable/i.test(msg) ? `the file could not be read (${msg})` : msg;
-  if (/junk found/i.test(msg))
-    return 'gzip: data after the end of the first compressed stream (multi-member gzip or trailing bytes are not read in the browser); reading of this file stopped there';
-  if (/truncated/i.test(msg)) return 'gzip: the compressed file is truncated';
-  return `gzip: ${msg}`;
-}
-
-interface FeedHooks {
-  /** after each chunk: file index, bytes of that file read so far */
-  onChunk(file: number, fileBytes: number): void;
-  stopped(): boolean;
-  /** ms the engine spent on a chunk */
-  parsed(ms: number): void;
-}
-
-/** Feed one file into the engine as a stream (Blob.stream() reads ahead while the core parses;
- *  ~1 GB/s in Chromium, twice what File.slice() reads with one request in flight); gzip is
- *  inflated on the way. */
-async function feedFile(engine: Engine, file: File, index: number, hooks: FeedHooks): Promise<FileResult> {
-  let bytesRead = 0;
-  let readError: string | null = null;
-  let gzip = false;
-  engine.beginFile(index);
-  try {
-    gzip = await isGzip(file);
-    let source: ReadableStream<Uint8Array>;
-    if (gzip) {
-      const raw = file.stream().pipeThrough(
-        new TransformStream<Uint8Array, Uint8Array>({
-          transform(chunk, ctl) {
-            bytesRead += chunk.byteLength;
-            ctl.enqueue(chunk);
-          },
-        }),
-      );
-      source = raw.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
-    } else source = file.stream();
-    const reader = source.getReader();
-    try {
-      while (true) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        if (!gzip) bytesRead += value.byteLength;
-        const t = performance.now();
-        engine.feed(value);
-        hooks.parsed(performance.now() - t);
-        hooks.onChunk(index, bytesRead);
-        if (hooks.stopped()) {
-          await reader.cancel().catch(() => {});
-          break;
-        }
-      }
-    } finally {
-      reader.releaseLock();
-    }
-  } catch (err) {
-    readError = readProblem(err, gzip);
-  }
-  const status = engine.endFile();
-  return { ...status, name: file.name, bytesRead, readError };
-}
+// ---------------------------------------------------------------- tracker options of a run
 
 function trackerOptions(o: RunOptions & AnalyzeOptions, keepMessages: boolean): Partial<TrackerOptions> {
   const t: Partial<TrackerOptions> = {};
@@ -381,8 +233,7 @@ function download(runId: number, kind: DownloadKind): Blob {
   return sink.blob();
 }
 
-const api = { analyze, run, cancel, call, download };
-export type EngineApi = typeof api;
+const api: EngineApi = { analyze, run, cancel, call, download };
 
 Comlink.expose(api);
 // start compiling now that messages are handled; the first run waits for it

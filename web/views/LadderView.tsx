@@ -5,17 +5,20 @@
 // ladder as SVG or text for download.
 
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
-import type { CallData, CallRow } from './engine-client.ts';
-import { arrowName, ladderModel, ladderText, endpointText, type TimeMode } from '../shared/ladder.ts';
-import { isoTimestamp } from '../shared/fields.ts';
+import type { CallData, CallRow } from '../worker-protocol.ts';
+import type { LadderPrefs } from '../state/page-state.ts';
+import { arrowName, ladderModel, ladderText, endpointText, type TimeMode } from '../../shared/ladder.ts';
+import { isoTimestamp } from '../../shared/time.ts';
 import { COLORS, arrowSpan, ladderLayout, ladderPieces, ladderSvg, pieceSvg } from './ladder-svg.ts';
-import { safeName, saveBlob } from './util.ts';
+import { safeName, saveBlob } from '../save-file.ts';
 
 const utf8 = new TextDecoder('utf-8');
 
 /** Control characters other than CR/LF/TAB shown as `\xHH` so the raw text is safe to read. */
 function rawText(b: Uint8Array): string {
-  return utf8.decode(b).replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+  return utf8
+    .decode(b)
+    .replace(/[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]/g, (c) => '\\x' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
 }
 
 interface Parsed {
@@ -27,13 +30,9 @@ interface Parsed {
 export function rtpLines(p: Parsed, rtpPackets: number): string[] {
   if (!p.rtpSrc && !p.rtpDst) return ['RTP (from SDP): no media endpoints'];
   const codecs = p.codecs ? ` · codecs ${p.codecs}` : '';
-  return [`RTP (from SDP): caller ${p.rtpSrc ?? '(no SDP)'} <-> callee ${p.rtpDst ?? '(no SDP answer)'}${codecs} · ${rtpPackets} RTP packets counted`];
-}
-
-/** How the user likes the ladder drawn; kept by the page across calls. */
-export interface LadderPrefs {
-  merge: boolean;
-  time: TimeMode;
+  return [
+    `RTP (from SDP): caller ${p.rtpSrc ?? '(no SDP)'} <-> callee ${p.rtpDst ?? '(no SDP answer)'}${codecs} · ${rtpPackets} RTP packets counted`,
+  ];
 }
 
 export interface LadderViewProps {
@@ -59,12 +58,19 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
 
   const parsed = useMemo<Parsed>(() => {
     const j = JSON.parse(data.json) as Record<string, unknown>;
-    return { rtpSrc: (j.rtpSrc as string | null) ?? null, rtpDst: (j.rtpDst as string | null) ?? null, codecs: (j.SIP_RTP_CODECS as string | null) ?? null };
+    return {
+      rtpSrc: (j.rtpSrc as string | null) ?? null,
+      rtpDst: (j.rtpDst as string | null) ?? null,
+      codecs: (j.SIP_RTP_CODECS as string | null) ?? null,
+    };
   }, [data.json]);
 
   const entries = data.ladder.kept ? data.ladder.entries : null;
   const model = useMemo(() => (entries ? ladderModel(entries, { mergeByIp: merge }) : null), [entries, merge]);
-  const title = useMemo(() => [`Call-ID: ${row.callId}`, `${row.from}  →  ${row.to}  ·  ${row.state}${row.code ? ` ${row.code}` : ''}`], [row]);
+  const title = useMemo(
+    () => [`Call-ID: ${row.callId}`, `${row.from}  →  ${row.to}  ·  ${row.state}${row.code ? ` ${row.code}` : ''}`],
+    [row],
+  );
   const footer = useMemo(() => rtpLines(parsed, row.rtpPackets), [parsed, row.rtpPackets]);
   const layout = useMemo(() => (model ? ladderLayout(model, time) : null), [model, time]);
   // drawn without the selection, which is a class on the row (no redraw on every ↑ ↓)
@@ -138,7 +144,13 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
     <div className="ladder-pane">
       <div className="toolbar">
         <label>
-          <input type="checkbox" checked={merge} onChange={(e) => onPrefs({ ...prefs, merge: e.currentTarget.checked })} data-testid="merge-ip" /> one column per IP
+          <input
+            type="checkbox"
+            checked={merge}
+            onChange={(e) => onPrefs({ ...prefs, merge: e.currentTarget.checked })}
+            data-testid="merge-ip"
+          />{' '}
+          one column per IP
         </label>
         <label>
           time{' '}
@@ -149,8 +161,9 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
           </select>
         </label>
         <span className="legend">
-          <i style={{ background: COLORS.request }} /> request <i style={{ background: COLORS.provisional }} /> 1xx <i style={{ background: COLORS.success }} /> 2xx{' '}
-          <i style={{ background: COLORS.failure }} /> ≥300 <i className="dashed" /> retransmission
+          <i style={{ background: COLORS.request }} /> request <i style={{ background: COLORS.provisional }} /> 1xx{' '}
+          <i style={{ background: COLORS.success }} /> 2xx <i style={{ background: COLORS.failure }} /> ≥300 <i className="dashed" />{' '}
+          retransmission
         </span>
         {data.ladder.omitted > 0 && <span className="note">{data.ladder.omitted} later messages not kept</span>}
         <span className="spacer" />
@@ -211,12 +224,20 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
             <>
               <div className="raw-bar">
                 <div className="raw-head" data-testid="raw-head">
-                  <b>{arrowName(arrow)}</b> · frame {sel.frame} · {sel.transport.toUpperCase()} {endpointText(sel.src, sel.sport)} → {endpointText(sel.dst, sel.dport)}
+                  <b>{arrowName(arrow)}</b> · frame {sel.frame} · {sel.transport.toUpperCase()} {endpointText(sel.src, sel.sport)} →{' '}
+                  {endpointText(sel.dst, sel.dport)}
                   <br />
                   {isoTimestamp(sel.ts, ' ')} · {sel.raw.length} bytes
                   {sel.retransmission ? ' · retransmission' : sel.duplicate ? ' · duplicate' : ''}
                 </div>
-                <button type="button" className="raw-close" data-testid="raw-close" aria-label="Close the message" title="Close (Esc)" onClick={close}>
+                <button
+                  type="button"
+                  className="raw-close"
+                  data-testid="raw-close"
+                  aria-label="Close the message"
+                  title="Close (Esc)"
+                  onClick={close}
+                >
                   ×
                 </button>
               </div>

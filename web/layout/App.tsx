@@ -1,0 +1,69 @@
+// The page frame: load captures (drop anywhere, or choose files), watch them being read, browse
+// the calls, open a call's ladder and details, read the run's statistics, download the outputs.
+// State and actions come from the store (state/use-page.ts); this file only lays the page out.
+
+import { useState, type DragEvent } from 'react';
+import { usePage } from '../state/use-page.ts';
+import { DropZone, FileInput } from '../views/DropZone.tsx';
+import { OptionsPanel } from '../views/OptionsPanel.tsx';
+import { Downloads } from '../views/Downloads.tsx';
+import { StatusBar } from '../views/StatusBar.tsx';
+import { Problems } from '../views/Problems.tsx';
+import { DetailPane, ListPane } from './Panes.tsx';
+
+export function App() {
+  const page = usePage();
+  const { state, actions } = page;
+  const { run, options } = state;
+  // files are dragged over the page (drop targets light up)
+  const [over, setOver] = useState(false);
+
+  const onDragOver = (e: DragEvent) => {
+    e.preventDefault();
+    e.dataTransfer.dropEffect = 'copy';
+    if (!over) setOver(true);
+  };
+  const onDragLeave = (e: DragEvent) => {
+    if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setOver(false);
+  };
+  const onDrop = (e: DragEvent) => {
+    e.preventDefault();
+    setOver(false);
+    void actions.start(e.dataTransfer.files, options);
+  };
+
+  const idle = run.phase === 'idle';
+  const running = run.phase === 'running';
+
+  return (
+    <div className={over ? 'app dragging' : 'app'} onDragOver={onDragOver} onDragLeave={onDragLeave} onDrop={onDrop}>
+      <FileInput onFiles={(files) => void actions.start(files, options)} />
+      <header className="top">
+        <h1>
+          sipscope <small>SIP calls from packet captures</small>
+        </h1>
+        {!idle && <DropZone landing={false} over={over} />}
+        <OptionsPanel
+          options={options}
+          usedOptions={state.usedOptions}
+          canReanalyze={run.files.length > 0 && !running}
+          onChange={actions.setOptions}
+          onReanalyze={() => void actions.start(run.files, options)}
+        />
+        <Downloads enabled={run.phase === 'done' && run.summary !== null} onDownload={(kind, ext) => void actions.download(kind, ext)} />
+      </header>
+
+      <StatusBar run={run} doneRuns={state.doneRuns} onCancel={actions.cancel} />
+      <Problems run={run} downloadError={state.downloadError} />
+
+      {idle ? (
+        <DropZone landing over={over} />
+      ) : (
+        <main className="panes">
+          <ListPane page={page} />
+          <DetailPane page={page} />
+        </main>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,112 @@
+// The two panes under the header once a capture is loaded: the call list (left) and the tabs of
+// the selected call and the run (right). They pick which view shows and wire it to the store.
+
+import type { ReactNode } from 'react';
+import type { Page } from '../state/use-page.ts';
+import type { Tab } from '../state/page-state.ts';
+import { CallList } from '../views/CallList.tsx';
+import { ListTools } from '../views/ListTools.tsx';
+import { LadderView } from '../views/LadderView.tsx';
+import { Details } from '../views/Details.tsx';
+import { RunStats } from '../views/RunStats.tsx';
+
+const TABS: [Tab, string][] = [
+  ['ladder', 'Ladder'],
+  ['details', 'Call details'],
+  ['stats', 'Run statistics'],
+];
+
+export function ListPane({ page }: { page: Page }) {
+  const { state, actions, view, total, calls } = page;
+  const { run } = state;
+  const empty =
+    run.phase === 'running'
+      ? 'Calls appear here as they end…'
+      : total === 0
+        ? run.phase === 'error'
+          ? 'No calls: the analysis failed.'
+          : 'No calls in this capture. See “Run statistics” for what was read and what was not decoded.'
+        : 'No call matches the filter.';
+  return (
+    <section className="list-pane">
+      <ListTools
+        query={state.query}
+        stateFilter={state.stateFilter}
+        onQuery={actions.setQuery}
+        onStateFilter={actions.setStateFilter}
+        total={total}
+        calls={calls}
+        shown={view.length}
+      />
+      <CallList
+        rows={view}
+        total={total}
+        selected={state.selected}
+        onSelect={actions.select}
+        onOpen={actions.open}
+        sort={state.sort}
+        onSort={actions.sortBy}
+        empty={empty}
+      />
+    </section>
+  );
+}
+
+export function DetailPane({ page }: { page: Page }) {
+  const { state, actions, selectedRow } = page;
+  const { tab, run, callData } = state;
+  let body: ReactNode;
+  if (tab === 'stats') {
+    body = run.summary ? (
+      <RunStats summary={run.summary} sizes={run.files.map((f) => f.size)} />
+    ) : (
+      <p className="note">
+        {run.phase === 'running' ? 'The statistics are shown when the input is read.' : 'No statistics: the analysis did not finish.'}
+      </p>
+    );
+  } else if (selectedRow === null) {
+    body = <p className="note">Select a call (click, or ↑ ↓ in the list; Enter opens its ladder).</p>;
+  } else if (callData === null || callData.i !== selectedRow.i || (!callData.data && !callData.error)) {
+    body = <p className="note">Loading call…</p>;
+  } else if (callData.error || !callData.data) {
+    body = <p className="error">{callData.error}</p>;
+  } else if (tab === 'ladder') {
+    body = (
+      <LadderView
+        row={selectedRow}
+        data={callData.data}
+        focusToken={state.focusLadder}
+        prefs={state.ladderPrefs}
+        onPrefs={actions.setLadderPrefs}
+      />
+    );
+  } else {
+    body = <Details row={selectedRow} data={callData.data} />;
+  }
+
+  return (
+    <section className="detail-pane">
+      <div className="tabs" role="tablist">
+        {TABS.map(([t, label]) => (
+          <button
+            key={t}
+            type="button"
+            role="tab"
+            aria-selected={tab === t}
+            className={tab === t ? 'tab active' : 'tab'}
+            data-testid={`tab-${t}`}
+            onClick={() => actions.setTab(t)}
+          >
+            {label}
+          </button>
+        ))}
+        {selectedRow && tab !== 'stats' && (
+          <span className="tab-title" title={selectedRow.callId}>
+            #{selectedRow.i + 1} {selectedRow.callId}
+          </span>
+        )}
+      </div>
+      <div className="tab-body">{body}</div>
+    </section>
+  );
+}

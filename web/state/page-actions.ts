@@ -1,0 +1,134 @@
+// What the user can do, as functions the views call: read files (a new run replaces the one
+// shown), cancel, download an output, fetch a call, and the plain state changes. Everything that
+// talks to the worker is here, not in the views; results go into the reducer (page-state.ts).
+
+import type { Dispatch } from 'react';
+import { cancelRun, fetchCall, fetchDownload, startRun } from '../engine-client.ts';
+import type { DownloadKind, RunOptions } from '../worker-protocol.ts';
+import { baseName, saveBlob } from '../save-file.ts';
+import type { SortKey } from './call-sort.ts';
+import type { RowBuffer } from './call-rows.ts';
+import type { Action, LadderPrefs, PageState, Tab } from './page-state.ts';
+
+export interface PageActions {
+  /** Read files as one capture with these options; nothing happens for an empty list. */
+  start(files: FileList | File[] | null | undefined, options: RunOptions): Promise<void>;
+  cancel(): void;
+  /** Save one of the run's outputs as `<capture name>.<ext>`. */
+  download(kind: DownloadKind, ext: string): Promise<void>;
+  /** Fetch a call's record and ladder (after a short pause, so ↑ ↓ through the list stays light); returns a canceller. */
+  loadCall(runId: number, i: number): () => void;
+  select(i: number): void;
+  open(i: number): void;
+  setTab(tab: Tab): void;
+  sortBy(key: SortKey): void;
+  setQuery(query: string): void;
+  setStateFilter(state: string): void;
+  setOptions(patch: Partial<RunOptions>): void;
+  setLadderPrefs(prefs: LadderPrefs): void;
+}
+
+const ROW_REDRAW_MS = 200; // the list redraws at most ~5 times a second while reading
+const CALL_FETCH_DELAY_MS = 40;
+
+const message = (err: unknown): string => (err instanceof Error ? err.message : String(err));
+
+export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, latest: () => PageState): PageActions {
+  let seq = 0; // the page's run number: updates of a replaced run are dropped
+  let lastBump = 0;
+  let bumpTimer: number | null = null;
+
+  /** New rows: redraw now (`force`), or at most every ROW_REDRAW_MS. */
+  const bumpRows = (force: boolean): void => {
+    const t = performance.now();
+    if (bumpTimer !== null) {
+      if (!force) return;
+      clearTimeout(bumpTimer);
+      bumpTimer = null;
+    }
+    if (force || t - lastBump >= ROW_REDRAW_MS) {
+      lastBump = t;
+      dispatch({ type: 'rows-changed' });
+    } else {
+      bumpTimer = window.setTimeout(
+        () => {
+          bumpTimer = null;
+          lastBump = performance.now();
+          dispatch({ type: 'rows-changed' });
+        },
+        ROW_REDRAW_MS - (t - lastBump),
+      );
+    }
+  };
+
+  return {
+    async start(list, options) {
+      const files = list ? Array.from(list) : [];
+      if (files.length === 0) return;
+      const id = ++seq;
+      rows.clear();
+      dispatch({ type: 'run-started', files, options, startedAt: performance.now() });
+      bumpRows(true);
+      try {
+        const summary = await startRun(files, options, (u) => {
+          if (seq !== id) return;
+          if (u.rows.length) {
+            rows.add(u.rows);
+            bumpRows(false);
+          }
+          dispatch({ type: 'run-progress', update: u, hasRows: u.rows.length > 0, at: performance.now() });
+        });
+        if (seq !== id) return;
+        rows.add(summary.rows);
+        dispatch({ type: 'run-done', summary, at: performance.now() });
+        bumpRows(true);
+      } catch (err) {
+        if (seq !== id) return;
+        dispatch({ type: 'run-failed', error: message(err) });
+        bumpRows(true);
+      } finally {
+        if (seq === id) dispatch({ type: 'run-ended', run: id });
+      }
+    },
+
+    cancel() {
+      dispatch({ type: 'cancel-requested' });
+      void cancelRun();
+    },
+
+    async download(kind, ext) {
+      const { workerRunId, files } = latest().run;
+      if (workerRunId === null) return;
+      dispatch({ type: 'download-error', error: null });
+      try {
+        const blob = await fetchDownload(workerRunId, kind);
+        saveBlob(blob, `${baseName(files)}.${ext}`);
+      } catch (err) {
+        dispatch({ type: 'download-error', error: `download failed: ${message(err)}` });
+      }
+    },
+
+    loadCall(runId, i) {
+      let live = true;
+      const t = window.setTimeout(() => {
+        fetchCall(runId, i).then(
+          (data) => live && dispatch({ type: 'call-loaded', call: { runId, i, data, error: null } }),
+          (err) => live && dispatch({ type: 'call-loaded', call: { runId, i, data: null, error: message(err) } }),
+        );
+      }, CALL_FETCH_DELAY_MS);
+      return () => {
+        live = false;
+        clearTimeout(t);
+      };
+    },
+
+    select: (i) => dispatch({ type: 'select', i }),
+    open: (i) => dispatch({ type: 'open', i }),
+    setTab: (tab) => dispatch({ type: 'tab', tab }),
+    sortBy: (key) => dispatch({ type: 'sort', key }),
+    setQuery: (query) => dispatch({ type: 'query', query }),
+    setStateFilter: (state) => dispatch({ type: 'state-filter', state }),
+    setOptions: (patch) => dispatch({ type: 'options', patch }),
+    setLadderPrefs: (prefs) => dispatch({ type: 'ladder-prefs', prefs }),
+  };
+}

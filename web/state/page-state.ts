@@ -1,0 +1,195 @@
+// The page's state as one reducer with typed actions: the run being shown, the options being
+// edited, the selection, the tab, the list's sort and filters, the ladder's drawing options.
+// Pure (times come in the actions): React may call it twice. The rows themselves are not here:
+// they live in a RowBuffer (call-rows.ts), and `rowsVersion` says when the list must redraw.
+
+import type { TimeMode } from '../../shared/ladder.ts';
+import type { CallData, RunOptions, RunSummary, RunUpdate } from '../worker-protocol.ts';
+import type { Sort, SortKey } from './call-sort.ts';
+
+export type Phase = 'idle' | 'running' | 'done' | 'error';
+export type Tab = 'ladder' | 'details' | 'stats';
+
+/** The run the page shows, as the page sees it. */
+export interface RunView {
+  phase: Phase;
+  files: File[];
+  totalBytes: number;
+  bytes: number;
+  file: number;
+  records: number;
+  startedAt: number;
+  /** page-side: ms from the start to the first row shown, and to the end */
+  firstRowMs: number | null;
+  doneMs: number | null;
+  summary: RunSummary | null;
+  error: string | null;
+  workerRunId: number | null;
+  cancelling: boolean;
+}
+
+/** The selected call's record and ladder as fetched from the worker (or why not). */
+export interface CallView {
+  runId: number;
+  i: number;
+  data: CallData | null;
+  error: string | null;
+}
+
+/** How the user likes the ladder drawn; kept across calls (the ladder view is remounted on each). */
+export interface LadderPrefs {
+  merge: boolean;
+  time: TimeMode;
+}
+
+export interface PageState {
+  run: RunView;
+  /** number of the last run that ended (tests wait on it through the status line) */
+  doneRuns: number;
+  /** the options being edited, and those of the run shown */
+  options: RunOptions;
+  usedOptions: RunOptions;
+  /** bumped when the list must redraw from the row buffer */
+  rowsVersion: number;
+  selected: number | null;
+  callData: CallView | null;
+  tab: Tab;
+  /** bumped to move the keyboard focus into the ladder (Enter or double-click on a row) */
+  focusLadder: number;
+  ladderPrefs: LadderPrefs;
+  sort: Sort;
+  query: string;
+  stateFilter: string;
+  downloadError: string | null;
+}
+
+export const IDLE_RUN: RunView = {
+  phase: 'idle',
+  files: [],
+  totalBytes: 0,
+  bytes: 0,
+  file: 0,
+  records: 0,
+  startedAt: 0,
+  firstRowMs: null,
+  doneMs: null,
+  summary: null,
+  error: null,
+  workerRunId: null,
+  cancelling: false,
+};
+
+export const INITIAL_STATE: PageState = {
+  run: IDLE_RUN,
+  doneRuns: 0,
+  options: {},
+  usedOptions: {},
+  rowsVersion: 0,
+  selected: null,
+  callData: null,
+  tab: 'ladder',
+  focusLadder: 0,
+  ladderPrefs: { merge: false, time: 'absolute' },
+  sort: { key: 'start', dir: 1 },
+  query: '',
+  stateFilter: '',
+  downloadError: null,
+};
+
+export type Action =
+  | { type: 'run-started'; files: File[]; options: RunOptions; startedAt: number }
+  /** `at`: performance.now() when the update arrived */
+  | { type: 'run-progress'; update: Omit<RunUpdate, 'rows'>; hasRows: boolean; at: number }
+  | { type: 'run-done'; summary: RunSummary; at: number }
+  | { type: 'run-failed'; error: string }
+  | { type: 'run-ended'; run: number }
+  | { type: 'cancel-requested' }
+  | { type: 'rows-changed' }
+  | { type: 'select'; i: number | null }
+  /** select a call and show its ladder, with the keyboard focus in it */
+  | { type: 'open'; i: number }
+  | { type: 'call-loaded'; call: CallView }
+  | { type: 'tab'; tab: Tab }
+  /** the same column again reverses the order */
+  | { type: 'sort'; key: SortKey }
+  | { type: 'query'; query: string }
+  | { type: 'state-filter'; state: string }
+  | { type: 'options'; patch: Partial<RunOptions> }
+  | { type: 'ladder-prefs'; prefs: LadderPrefs }
+  | { type: 'download-error'; error: string | null };
+
+export function pageReducer(s: PageState, a: Action): PageState {
+  switch (a.type) {
+    case 'run-started':
+      return {
+        ...s,
+        selected: null,
+        callData: null,
+        downloadError: null,
+        usedOptions: a.options,
+        run: { ...IDLE_RUN, phase: 'running', files: a.files, totalBytes: a.files.reduce((n, f) => n + f.size, 0), startedAt: a.startedAt },
+      };
+    case 'run-progress': {
+      const r = s.run;
+      const u = a.update;
+      return {
+        ...s,
+        run: {
+          ...r,
+          bytes: u.bytes,
+          file: u.file,
+          records: u.records,
+          workerRunId: u.runId,
+          firstRowMs: r.firstRowMs ?? (a.hasRows ? a.at - r.startedAt : null),
+        },
+      };
+    }
+    case 'run-done': {
+      const r = s.run;
+      const sum = a.summary;
+      return {
+        ...s,
+        run: {
+          ...r,
+          phase: 'done',
+          summary: sum,
+          bytes: sum.files.reduce((n, f) => n + f.bytesRead, 0),
+          records: sum.records,
+          workerRunId: sum.runId,
+          error: sum.error,
+          cancelling: false,
+          firstRowMs: r.firstRowMs ?? (sum.records ? a.at - r.startedAt : null),
+          doneMs: a.at - r.startedAt,
+        },
+      };
+    }
+    case 'run-failed':
+      return { ...s, run: { ...s.run, phase: 'error', error: a.error, cancelling: false } };
+    case 'run-ended':
+      return { ...s, doneRuns: a.run };
+    case 'cancel-requested':
+      return { ...s, run: { ...s.run, cancelling: true } };
+    case 'rows-changed':
+      return { ...s, rowsVersion: s.rowsVersion + 1 };
+    case 'select':
+      return a.i === s.selected ? s : { ...s, selected: a.i };
+    case 'open':
+      return { ...s, selected: a.i, tab: 'ladder', focusLadder: s.focusLadder + 1 };
+    case 'call-loaded':
+      return { ...s, callData: a.call };
+    case 'tab':
+      return a.tab === s.tab ? s : { ...s, tab: a.tab };
+    case 'sort':
+      return { ...s, sort: s.sort.key === a.key ? { key: a.key, dir: s.sort.dir === 1 ? -1 : 1 } : { key: a.key, dir: 1 } };
+    case 'query':
+      return { ...s, query: a.query };
+    case 'state-filter':
+      return { ...s, stateFilter: a.state };
+    case 'options':
+      return { ...s, options: { ...s.options, ...a.patch } };
+    case 'ladder-prefs':
+      return { ...s, ladderPrefs: a.prefs };
+    case 'download-error':
+      return { ...s, downloadError: a.error };
+  }
+}

@@ -1,0 +1,47 @@
+// Above the call list: the text filter, the state filter, and how many records, calls and shown
+// rows there are.
+
+const STATES = ['CALL_COMPLETED', 'CALL_IN_PROGRESS', 'CALL_STARTED', 'CALL_CANCELED', 'CALL_ERROR', 'REGISTER', 'UNKNOWN'];
+
+export interface ListToolsProps {
+  query: string;
+  stateFilter: string;
+  onQuery(query: string): void;
+  onStateFilter(state: string): void;
+  /** records, calls among them, rows shown */
+  total: number;
+  calls: number;
+  shown: number;
+}
+
+export function ListTools({ query, stateFilter, onQuery, onStateFilter, total, calls, shown }: ListToolsProps) {
+  return (
+    <div className="list-tools">
+      <input
+        type="search"
+        placeholder="Filter: Call-ID, from, to, user agent"
+        value={query}
+        onChange={(e) => onQuery(e.currentTarget.value)}
+        data-testid="filter"
+        aria-label="Filter calls"
+      />
+      <select value={stateFilter} onChange={(e) => onStateFilter(e.currentTarget.value)} data-testid="state-filter" aria-label="State">
+        <option value="">all states</option>
+        {STATES.map((s) => (
+          <option key={s} value={s}>
+            {s}
+          </option>
+        ))}
+      </select>
+      <span className="count">
+        <b data-testid="call-count">{total}</b>{' '}
+        {calls === total ? (total === 1 ? 'call' : 'calls') : `records (${calls} ${calls === 1 ? 'call' : 'calls'})`}
+        {shown !== total ? (
+          <>
+            , <span data-testid="shown-count">{shown}</span> shown
+          </>
+        ) : null}
+      </span>
+    </div>
+  );
+}

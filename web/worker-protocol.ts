@@ -1,0 +1,168 @@
+// The protocol between the page and its engine worker (comlink): the API the worker exposes and
+// every type that crosses between the two. The worker (worker/engine-worker.ts) implements
+// EngineApi, the page reaches it through engine-client.ts; both import these types from here only.
+// Type-only: importing this module pulls no code into either bundle.
+
+import type { FileStatus } from '../shared/engine.ts';
+import type { RunStats } from '../shared/analyzer.ts';
+import type { LadderEntry } from '../shared/record.ts';
+import type { TimestampFormat } from '../shared/time.ts';
+
+// ---------------------------------------------------------------- the API
+
+/**
+ * What the worker exposes. Callbacks passed in are comlink proxies (Comlink.proxy) and are
+ * released by the worker when the call ends; results are structured-cloned (a call's ladder bytes
+ * are transferred).
+ */
+export interface EngineApi {
+  /** Analyse files as one capture (in the given order): JSON Lines, for tests and scripting. */
+  analyze(files: File[], opts?: AnalyzeOptions, onProgress?: (p: Progress) => void): Promise<AnalyzeResult>;
+  /**
+   * The page's run: rows and progress go to `onUpdate` (~10 a second; the first rows at once), the
+   * summary (with the rows not yet sent) comes back when the input is done or cancelled. A new run
+   * cancels the one before.
+   */
+  run(files: File[], options: RunOptions, onUpdate?: (u: RunUpdate) => void): Promise<RunSummary>;
+  /** Stop reading the current run; the calls still open are exported, as at the end of a file. */
+  cancel(): void;
+  /** One call of a run: its JSON record and its ladder (fails once a newer run has started). */
+  call(runId: number, i: number): Promise<CallData>;
+  /** A download: the bytes `sipscope read` writes for the same capture and options. */
+  download(runId: number, kind: DownloadKind): Blob;
+}
+
+// ---------------------------------------------------------------- analyze()
+
+export interface AnalyzeOptions {
+  allDialogs?: boolean;
+  idleTimeout?: number;
+}
+
+export interface Progress {
+  /** index of the file being read */
+  file: number;
+  /** bytes of that file read so far (compressed bytes for gzip) */
+  bytes: number;
+  /** records finished so far in this run */
+  records: number;
+}
+
+export interface FileResult extends FileStatus {
+  name: string;
+  /** bytes of the file itself (compressed size for gzip) */
+  bytesRead: number;
+  /** the file could not be read or inflated */
+  readError: string | null;
+}
+
+export interface AnalyzeResult {
+  jsonl: string;
+  fileStatus: FileResult[];
+  stats: RunStats;
+}
+
+// ---------------------------------------------------------------- run() and what follows it
+
+/** Options of a run in the page: the same meaning as the CLI options of the same name. */
+export interface RunOptions {
+  /** --all-dialogs */
+  allDialogs?: boolean;
+  /** --idle-timeout SEC */
+  idleTimeout?: number;
+  /** --established-timeout SEC */
+  establishedTimeout?: number;
+  /** --timestamp-format 0|1|2 (dump and CSV) */
+  timestampFormat?: TimestampFormat;
+  /** bytes of ladders kept in this run (default 256 MiB) */
+  ladderBudget?: number;
+}
+
+/** The files a run offers for download (the same bytes as the CLI's outputs). */
+export type DownloadKind = 'dump' | 'ipfix' | 'v9' | 'jsonl' | 'csv';
+
+/** What the call list needs of a record, and nothing more. */
+export interface CallRow {
+  /** record number in the run (0-based; the line of the JSONL/CSV/dump downloads) */
+  i: number;
+  callId: string;
+  from: string;
+  to: string;
+  state: string;
+  /** SIP_INVITE_TIME (else the first message), epoch seconds */
+  start: number;
+  /** the same as UTC text with milliseconds */
+  startText: string;
+  setup: number | null;
+  duration: number | null;
+  code: number;
+  cause: number;
+  codecs: string;
+  messages: number;
+  retransmissions: number;
+  duplicates: number;
+  uac: string;
+  uas: string;
+  /** caller → callee signalling addresses */
+  src: string;
+  dst: string;
+  transport: number;
+  exportCause: string;
+  exportedAt: number;
+  rtpPackets: number;
+  /** the ladder of this call was kept */
+  ladder: boolean;
+}
+
+export interface RunUpdate {
+  runId: number;
+  /** file being read, its bytes read so far, and bytes of all files read so far */
+  file: number;
+  fileBytes: number;
+  bytes: number;
+  records: number;
+  /** rows of the records finished since the previous update */
+  rows: CallRow[];
+}
+
+export interface LadderStoreStats {
+  /** calls whose ladder is kept */
+  kept: number;
+  /** calls whose ladder was not kept (budget reached) */
+  dropped: number;
+  /** bytes stored */
+  bytes: number;
+  budget: number;
+}
+
+export interface RunSummary {
+  runId: number;
+  files: FileResult[];
+  stats: RunStats;
+  records: number;
+  /** the rows not yet sent in an update */
+  rows: CallRow[];
+  cancelled: boolean;
+  /** the run stopped on an error (the records before it are kept) */
+  error: string | null;
+  ladders: LadderStoreStats;
+  /** bytes of each download */
+  sizes: Record<DownloadKind, number>;
+  /** ms from the start of the run to the first record, and to the end */
+  firstRecordMs: number | null;
+  elapsedMs: number;
+  /** ms of it the engine spent parsing (and the tracker and outputs working); the rest is reading */
+  parseMs: number;
+  options: RunOptions;
+}
+
+/** A call's ladder as it crosses to the page (each entry's bytes as their own Uint8Array), or why it was not kept. */
+export type LadderData =
+  | { kept: true; entries: LadderEntry[] /** messages left out (a call beyond MAX_MESSAGES, worker/ladder-store.ts) */; omitted: number }
+  | { kept: false; reason: string };
+
+export interface CallData {
+  /** the record's JSON line (the same text as in the JSONL download) */
+  json: string;
+  ladder: LadderData;
+}
