@@ -191,7 +191,6 @@ const T0 = 1_767_261_600;
 
 let dir = '';
 let sampleBytes: Uint8Array;
-let sampleJsonl = ''; // stdout of `read samples/sample.pcap --format jsonl`
 const p = (name: string) => join(dir, name);
 
 beforeAll(() => {
@@ -218,7 +217,6 @@ describe('output formats', () => {
     const r = await run(['read', SAMPLE, '--format', 'jsonl']);
     expect(r.stderr).not.toMatch(/^\s+at /m);
     expect(r.code).toBe(0);
-    sampleJsonl = r.stdout;
     const recs = jsonl(r.stdout);
     expect(recs).toHaveLength(6);
     expect(recs.map((x) => x.SIP_CALL_STATE).sort()).toEqual([

@@ -36,6 +36,7 @@ export function App() {
   const running = run.phase === 'running';
 
   return (
+    // biome-ignore lint/a11y/noStaticElementInteractions: the whole page is a drop target; the file input is the keyboard way in
     <div className={over ? 'app dragging' : 'app'} onDragOver={onDragOver} onDragLeave={onDragLeave} onDrop={onDrop}>
       <FileInput onFiles={(files) => void actions.start(files, options)} />
       <header className="top">

@@ -51,6 +51,7 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
   const bodyRow = useRef<HTMLDivElement>(null);
   const gutter = useRef<HTMLDivElement>(null);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: another call (row.i) starts with no message selected
   useEffect(() => setSelected(null), [row.i]);
   useEffect(() => {
     if (focusToken > 0) diagram.current?.focus();
@@ -86,6 +87,7 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
   }, [layout]);
 
   // mark the selected row, then bring it into view below the header and right of the gutter
+  // biome-ignore lint/correctness/useExhaustiveDependencies: new pieces are new DOM: mark the row again
   useLayoutEffect(() => {
     const el = diagram.current;
     if (!el || !layout) return;
@@ -201,11 +203,15 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
         >
           <div className="lg">
             <div className="lg-headrow" ref={headRow} data-testid="ladder-head">
+              {/* biome-ignore lint/security/noDangerouslySetInnerHtml: SVG from ladder-svg.ts, where every text from the capture is escaped */}
               <div className="lg-corner" dangerouslySetInnerHTML={{ __html: pieces.corner }} />
+              {/* biome-ignore lint/security/noDangerouslySetInnerHtml: as above */}
               <div className="lg-head" dangerouslySetInnerHTML={{ __html: pieces.head }} />
             </div>
             <div className="lg-bodyrow" ref={bodyRow}>
+              {/* biome-ignore lint/security/noDangerouslySetInnerHtml: as above */}
               <div className="lg-gutter" ref={gutter} data-testid="ladder-gutter" dangerouslySetInnerHTML={{ __html: pieces.gutter }} />
+              {/* biome-ignore lint/security/noDangerouslySetInnerHtml: as above */}
               <div className="lg-body" dangerouslySetInnerHTML={{ __html: pieces.body }} />
             </div>
           </div>

@@ -23,6 +23,7 @@ export function Problems({ run, downloadError }: { run: RunView; downloadError: 
   return (
     <ul className="problems" data-testid="problems" role="alert">
       {problems.map((p, k) => (
+        // biome-ignore lint/suspicious/noArrayIndexKey: the list only grows at its end
         <li key={k} className="error">
           {p}
         </li>

@@ -47,6 +47,7 @@ export function RunStats({ summary, sizes }: { summary: RunSummary; sizes?: read
               const size = Math.max(sizes?.[i] ?? f.bytesRead, f.bytesRead);
               const done = p ?? (f.bytesRead < size ? (summary.cancelled ? 'cancelled here' : 'not read to the end') : 'read completely');
               return (
+                // biome-ignore lint/suspicious/noArrayIndexKey: one row per input file, in input order (names may repeat)
                 <tr key={i} data-testid="file-status" className={p ? 'bad' : ''}>
                   <th>{f.name}</th>
                   <td className="nowrap">{readText(f, size)}</td>
