@@ -1,6 +1,6 @@
 // The contract between the WASM core and its TypeScript host, in one place: the event layout,
 // the ids the events carry, the run counters, file errors and the core's limits. The host's side,
-// shared/core-abi.ts, is generated from this file (`npm run build:abi`, scripts/gen-abi.ts),
+// shared/engine/core-abi.ts, is generated from this file (`npm run build:abi`, scripts/gen-abi.ts),
 // together with the signatures of the functions index.ts exports; a unit test fails when the
 // two differ.
 //

@@ -6,7 +6,7 @@ import { readSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
-import type { Engine, FileStatus } from '../shared/engine.ts';
+import type { Engine, FileStatus } from '../shared/engine/engine.ts';
 
 export interface FileResult extends FileStatus {
   path: string;

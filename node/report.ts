@@ -1,7 +1,7 @@
 // The end-of-run statistics (SPEC §6): totals, then every reason a frame or message was not
 // fully decoded, so a user can tell why a call is missing.
 
-import { COUNTER_INFO, PROBLEM_COUNTERS } from '../shared/core-abi.ts';
+import { COUNTER_INFO, PROBLEM_COUNTERS } from '../shared/engine/core-abi.ts';
 import type { RunStats } from '../shared/analyzer.ts';
 
 export function statsReport(s: RunStats, records: number, seconds: number): string {

@@ -6,14 +6,14 @@ import { UsageError, type Parsed } from './args.ts';
 import { LineWriter } from './line-writer.ts';
 import { RecordOutputs } from './record-outputs.ts';
 import { parseCollector } from './export/ipfix-transports.ts';
-import { FlowEncoder, type ExportFormat } from '../shared/ipfix.ts';
+import { FlowEncoder, type ExportFormat } from '../shared/output/ipfix.ts';
 import { ExportHost } from './export/host.ts';
 import type { ExportConfig } from './export/protocol.ts';
-import type { Engine } from '../shared/engine.ts';
+import type { Engine } from '../shared/engine/engine.ts';
 import type { CallRecord } from '../shared/record.ts';
 import type { TrackerOptions } from '../shared/tracker/api.ts';
-import { CSV_EOL, jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/format.ts';
-import { DEFAULT_TEMPLATE, parseTemplate, type FieldDef } from '../shared/fields.ts';
+import { CSV_EOL, jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/output/format.ts';
+import { DEFAULT_TEMPLATE, parseTemplate, type FieldDef } from '../shared/output/fields.ts';
 import type { TimestampFormat } from '../shared/time.ts';
 
 type Opts = Parsed['opts'];

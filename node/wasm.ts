@@ -3,7 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { Engine } from '../shared/engine.ts';
+import { Engine } from '../shared/engine/engine.ts';
 
 let compiled: Promise<WebAssembly.Module> | null = null;
 

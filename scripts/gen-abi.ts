@@ -1,8 +1,8 @@
-// Writes shared/core-abi.ts, the host's side of the WASM contract, from assembly/abi.ts (the
+// Writes shared/engine/core-abi.ts, the host's side of the WASM contract, from assembly/abi.ts (the
 // constants) and assembly/index.ts (the exported functions). `npm run build:abi` runs it; a unit
 // test runs generateAbi() and fails when the checked-in file differs.
 //
-//   node --import tsx scripts/gen-abi.ts           rewrite shared/core-abi.ts
+//   node --import tsx scripts/gen-abi.ts           rewrite shared/engine/core-abi.ts
 //   node --import tsx scripts/gen-abi.ts --check   exit 1 when it is out of date
 
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,7 +13,7 @@ import ts from 'typescript';
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export const ABI_SOURCE = join(root, 'assembly', 'abi.ts');
 export const CORE_SOURCE = join(root, 'assembly', 'index.ts');
-export const ABI_OUTPUT = join(root, 'shared', 'core-abi.ts');
+export const ABI_OUTPUT = join(root, 'shared', 'engine', 'core-abi.ts');
 
 interface Constant {
   name: string;
@@ -184,7 +184,7 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const text = generateAbi();
   if (process.argv.includes('--check')) {
     if (readFileSync(ABI_OUTPUT, 'utf8') !== text) {
-      console.error('shared/core-abi.ts is out of date: run npm run build:abi');
+      console.error('shared/engine/core-abi.ts is out of date: run npm run build:abi');
       process.exit(1);
     }
   } else {

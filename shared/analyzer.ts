@@ -2,7 +2,7 @@
 // media through the engine's RTP counters, and capture time drives expiry. Node and the browser
 // both use this, so the same bytes give the same records.
 
-import type { Engine, EngineStats } from './engine.ts';
+import type { Engine, EngineStats } from './engine/engine.ts';
 import { CallTracker } from './tracker/tracker.ts';
 import type { CallRecord } from './record.ts';
 import type { TrackerOptions, TrackerStats } from './tracker/api.ts';

@@ -16,7 +16,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { recordsOf } from './helpers/engine.ts';
 import { startStaticServer, type StaticServer } from './helpers/static-server.ts';
 import { CHROMIUM, CSP, buildSite, dropFile, launchChromium, withTimeout } from './helpers/chromium.ts';
-import { jsonLine } from '../shared/format.ts';
+import { jsonLine } from '../shared/output/format.ts';
 import type { FileResult } from '../node/input.ts';
 import type { RunStats } from '../shared/analyzer.ts';
 import type { AnalyzeResult } from '../web/worker-protocol.ts';

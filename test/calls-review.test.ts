@@ -1,6 +1,6 @@
 // Review tests: tracker behaviour checked against SPEC §1–§3 and §5.3 (and DECISIONS.md).
 import { describe, expect, it } from 'vitest';
-import { jsonLine } from '../shared/format.ts';
+import { jsonLine } from '../shared/output/format.ts';
 import { CallTracker } from '../shared/tracker/tracker.ts';
 import type { CallRecord } from '../shared/record.ts';
 import type { TrackerOptions } from '../shared/tracker/api.ts';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { jsonLine } from '../shared/format.ts';
+import { jsonLine } from '../shared/output/format.ts';
 import { CallTracker } from '../shared/tracker/tracker.ts';
 import { partyOf, q850Cause } from '../shared/header-values.ts';
 import type { CallRecord } from '../shared/record.ts';

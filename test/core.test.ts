@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import * as cw from './capture-writer.ts';
 import { decode, type Decoded } from './helpers/engine.ts';
 import { createEngine } from '../node/wasm.ts';
-import type { EngineStats } from '../shared/engine.ts';
-import { FILE_ERRORS, PROBLEM_COUNTERS } from '../shared/core-abi.ts';
+import type { EngineStats } from '../shared/engine/engine.ts';
+import { FILE_ERRORS, PROBLEM_COUNTERS } from '../shared/engine/core-abi.ts';
 import type { Sdp, SipMessage } from '../shared/events.ts';
 
 // ---------------------------------------------------------------- fixtures on disk

@@ -6,8 +6,8 @@ import * as path from 'node:path';
 import { CallTracker } from '../shared/tracker/tracker.ts';
 import type { CallRecord } from '../shared/record.ts';
 import type { Timestamp } from '../shared/time.ts';
-import { parseTemplate } from '../shared/fields.ts';
-import { dumpLine } from '../shared/format.ts';
+import { parseTemplate } from '../shared/output/fields.ts';
+import { dumpLine } from '../shared/output/format.ts';
 import {
   DumpRouter,
   dumpFileText,
@@ -17,7 +17,7 @@ import {
   planDumpFiles,
   type DumpFile,
   type DumpLayoutOptions,
-} from '../shared/dump.ts';
+} from '../shared/output/dump.ts';
 import { DumpError, DumpWriter, splitExecCmd, type DumpFs, type DumpWriterOptions } from '../node/export/dump-dir.ts';
 import { Scenario, alice, bob } from './sip-messages.ts';
 

@@ -13,7 +13,7 @@ import {
   fieldByName,
   parseTemplate,
   sipField,
-} from '../shared/fields.ts';
+} from '../shared/output/fields.ts';
 import { formatTimestamp, isoTimestamp, timestampDiffText } from '../shared/time.ts';
 import type { CallRecord } from '../shared/record.ts';
 

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { CallRecord } from '../shared/record.ts';
 import type { Timestamp } from '../shared/time.ts';
-import { parseTemplate } from '../shared/fields.ts';
-import { csvHeader, csvLine, dumpHeader, dumpLine, escapeDumpValue, jsonLine, tableHeader, tableLine } from '../shared/format.ts';
+import { parseTemplate } from '../shared/output/fields.ts';
+import { csvHeader, csvLine, dumpHeader, dumpLine, escapeDumpValue, jsonLine, tableHeader, tableLine } from '../shared/output/format.ts';
 
 const t = (sec: number, nsec: number, digits = 6): Timestamp => ({ sec, nsec, digits });
 

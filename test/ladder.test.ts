@@ -1,4 +1,4 @@
-// shared/ladder.ts: participants and arrows of a call's messages, the time gutter, the short SDP
+// shared/output/ladder.ts: participants and arrows of a call's messages, the time gutter, the short SDP
 // summary and the text ladder (the browser's SVG view and "ladder as text" download use these);
 // web/views/ladder-svg.ts: the one layout the page's pieces and the SVG download are drawn from.
 
@@ -15,7 +15,7 @@ import {
   printable,
   shortSdp,
   type LadderMessage,
-} from '../shared/ladder.ts';
+} from '../shared/output/ladder.ts';
 import { columnX, ladderLayout, ladderPieces, ladderSvg } from '../web/views/ladder-svg.ts';
 
 const SAMPLE = join(resolve(dirname(fileURLToPath(import.meta.url)), '..'), 'samples', 'sample.pcap');

@@ -23,8 +23,8 @@ import { CHROMIUM, CSP, HeapProbe, buildSite, dropFile, launchChromium, withTime
 import { recordsOf } from './helpers/engine.ts';
 import { prng } from './capture-writer.ts';
 import { generateCapture, type CaptureSummary } from '../bench/make-capture.ts';
-import { PROBLEM_COUNTERS } from '../shared/core-abi.ts';
-import { ladderModel, ladderText } from '../shared/ladder.ts';
+import { PROBLEM_COUNTERS } from '../shared/engine/core-abi.ts';
+import { ladderModel, ladderText } from '../shared/output/ladder.ts';
 import type { CallRecord } from '../shared/record.ts';
 import { sortRows, type SortKey } from '../web/state/call-sort.ts';
 import type { CallRow } from '../web/worker-protocol.ts';

@@ -3,7 +3,7 @@
 // EngineApi, the page reaches it through engine-client.ts; both import these types from here only.
 // Type-only: importing this module pulls no code into either bundle.
 
-import type { FileStatus } from '../shared/engine.ts';
+import type { FileStatus } from '../shared/engine/engine.ts';
 import type { RunStats } from '../shared/analyzer.ts';
 import type { LadderEntry } from '../shared/record.ts';
 import type { TimestampFormat } from '../shared/time.ts';

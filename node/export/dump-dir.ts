@@ -1,7 +1,7 @@
 // Dump files on disk (SPEC §5.2): DIR/YYYY/MM/DD/HH/MM.sip (or DIR/YYYYMMDDHHMM.sip), each
 // written as NAME.temp and renamed to NAME once complete, so a reader never sees a partial file.
 //
-// Which record goes to which file is decided by shared/dump.ts (DumpRouter), the same rules the
+// Which record goes to which file is decided by shared/output/dump.ts (DumpRouter), the same rules the
 // browser's download uses; this file only does the I/O. Lines are buffered and written in
 // batches by one serial queue of file operations; write() never waits per record, and only
 // returns a promise when the queue is behind (back-pressure).
@@ -28,8 +28,8 @@ import { spawn } from 'node:child_process';
 import * as fsp from 'node:fs/promises';
 import * as path from 'node:path';
 import type { CallRecord } from '../../shared/record.ts';
-import { DumpRouter, TEMP_SUFFIX, dumpRelPath, type DumpFile } from '../../shared/dump.ts';
-import type { FieldDef } from '../../shared/fields.ts';
+import { DumpRouter, TEMP_SUFFIX, dumpRelPath, type DumpFile } from '../../shared/output/dump.ts';
+import type { FieldDef } from '../../shared/output/fields.ts';
 import type { TimestampFormat } from '../../shared/time.ts';
 
 /** The file handle operations the writer uses (a subset of fs/promises' FileHandle). */

@@ -1,14 +1,14 @@
 // IPFIX / NetFlow v9 transports: UDP and TCP collectors and .ipfix files (RFC 5655).
-// The encoder (shared/ipfix.ts) makes the bytes; this file decides when templates go out, keeps
+// The encoder (shared/output/ipfix.ts) makes the bytes; this file decides when templates go out, keeps
 // a bounded queue while a TCP collector is away, and counts every record it could not deliver.
 
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, isIP, type Socket as TcpSocket } from 'node:net';
 import { open, type FileHandle } from 'node:fs/promises';
-import { FlowEncoder, type ExportFormat } from '../../shared/ipfix.ts';
-import { ExportFileBuilder, captureExportTime } from '../../shared/export-file.ts';
+import { FlowEncoder, type ExportFormat } from '../../shared/output/ipfix.ts';
+import { ExportFileBuilder, captureExportTime } from '../../shared/output/export-file.ts';
 import type { CallRecord } from '../../shared/record.ts';
-import type { FieldDef } from '../../shared/fields.ts';
+import type { FieldDef } from '../../shared/output/fields.ts';
 
 export interface CollectorUrl {
   transport: 'udp' | 'tcp';

@@ -5,7 +5,7 @@
 
 import type { CallRecord } from '../../shared/record.ts';
 import type { Timestamp } from '../../shared/time.ts';
-import { SIP_FIELDS } from '../../shared/fields.ts';
+import { SIP_FIELDS } from '../../shared/output/fields.ts';
 
 type Wire = (string | number)[];
 

@@ -7,7 +7,7 @@ import { DumpWriter, DumpError } from './dump-dir.ts';
 import { collectorExporter, fileExporter, type Exporter, type ExporterOptions } from './ipfix-transports.ts';
 import type { ExportConfig } from './protocol.ts';
 import type { CallRecord } from '../../shared/record.ts';
-import { DEFAULT_TEMPLATE, parseTemplate } from '../../shared/fields.ts';
+import { DEFAULT_TEMPLATE, parseTemplate } from '../../shared/output/fields.ts';
 
 export class ExportOutputs {
   /** set when the dump directory failed: the run must stop */

@@ -4,7 +4,7 @@
 import type { Sdp, SipMessage, Transport } from '../events.ts';
 import type { ExportCause, LadderEntry } from '../record.ts';
 import type { Timestamp } from '../time.ts';
-import { sipField } from '../fields.ts';
+import { sipField } from '../output/fields.ts';
 import { eqIgnoreCase, hasIgnoreCase, q850Cause, splitList, utf8Length } from '../header-values.ts';
 import { isIpLiteral, isRtpProto, isUnspecified, payloadName, stripTtl } from '../sdp-values.ts';
 import type { MediaHooks } from './api.ts';

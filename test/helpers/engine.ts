@@ -3,7 +3,7 @@
 import { createEngine } from '../../node/wasm.ts';
 import { feedFile, type FileResult } from '../../node/input.ts';
 import type { SipMessage } from '../../shared/events.ts';
-import type { EngineStats } from '../../shared/engine.ts';
+import type { EngineStats } from '../../shared/engine/engine.ts';
 import { Analyzer, type RunStats } from '../../shared/analyzer.ts';
 import type { CallRecord } from '../../shared/record.ts';
 import type { TrackerOptions } from '../../shared/tracker/api.ts';

@@ -1,5 +1,5 @@
 // A small collector-side parser for IPFIX (RFC 7011) and NetFlow v9 (RFC 3954) messages, written
-// independently of shared/ipfix.ts so tests can check what the encoder writes. It knows nothing of
+// independently of shared/output/ipfix.ts so tests can check what the encoder writes. It knows nothing of
 // the field table: templates come from the messages themselves.
 
 export interface FieldSpec {

@@ -3,7 +3,7 @@
 // Pure (times come in the actions): React may call it twice. The rows themselves are not here:
 // they live in a RowBuffer (call-rows.ts), and `rowsVersion` says when the list must redraw.
 
-import type { TimeMode } from '../../shared/ladder.ts';
+import type { TimeMode } from '../../shared/output/ladder.ts';
 import type { CallData, RunOptions, RunSummary, RunUpdate } from '../worker-protocol.ts';
 import type { Sort, SortKey } from './call-sort.ts';
 

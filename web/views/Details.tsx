@@ -3,7 +3,7 @@
 
 import { useMemo } from 'react';
 import type { CallData, CallRow } from '../worker-protocol.ts';
-import { SIP_FIELDS } from '../../shared/fields.ts';
+import { SIP_FIELDS } from '../../shared/output/fields.ts';
 import { isoTimestamp, timestampDiffText } from '../../shared/time.ts';
 import type { Timestamp } from '../../shared/time.ts';
 import { Q850, jsonNumberText, timestampOfText } from '../format.ts';

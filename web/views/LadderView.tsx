@@ -7,7 +7,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { CallData, CallRow } from '../worker-protocol.ts';
 import type { LadderPrefs } from '../state/page-state.ts';
-import { arrowName, ladderModel, ladderText, endpointText, type TimeMode } from '../../shared/ladder.ts';
+import { arrowName, ladderModel, ladderText, endpointText, type TimeMode } from '../../shared/output/ladder.ts';
 import { isoTimestamp } from '../../shared/time.ts';
 import { COLORS, arrowSpan, ladderLayout, ladderPieces, ladderSvg, pieceSvg } from './ladder-svg.ts';
 import { safeName, saveBlob } from '../save-file.ts';

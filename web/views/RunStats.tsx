@@ -2,7 +2,7 @@
 // or message was not decoded — zeros included — so a user can tell why a call is missing.
 
 import type { FileResult, RunSummary } from '../worker-protocol.ts';
-import { COUNTER_INFO, PROBLEM_COUNTERS } from '../../shared/core-abi.ts';
+import { COUNTER_INFO, PROBLEM_COUNTERS } from '../../shared/engine/core-abi.ts';
 import { bytesText, rateText, secondsText } from '../format.ts';
 
 const SUMMARY_COUNTERS = new Set(['frames', 'sipFrames', 'sipMessages', 'rtpFrames', 'otherFrames']);

@@ -1,4 +1,4 @@
-// The ladder model (shared/ladder.ts) laid out once (ladderLayout) and drawn in four pieces: the
+// The ladder model (shared/output/ladder.ts) laid out once (ladderLayout) and drawn in four pieces: the
 // corner above the time gutter, the participant header, the time gutter and the arrows. The page
 // shows each piece in its own <svg> so the header and the gutter can stay in view while the arrows
 // scroll (click handling by data-index); the "ladder as SVG" download is the same pieces put
@@ -6,7 +6,7 @@
 // string is escaped; colours and fonts are explicit so the file looks the same outside the page
 // (generic font families only).
 
-import { arrowCaption, arrowTime, ladderDate, printable, type Arrow, type LadderModel, type TimeMode } from '../../shared/ladder.ts';
+import { arrowCaption, arrowTime, ladderDate, printable, type Arrow, type LadderModel, type TimeMode } from '../../shared/output/ladder.ts';
 
 export interface SvgOptions {
   time: TimeMode;

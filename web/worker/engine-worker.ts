@@ -10,10 +10,10 @@
 
 import * as Comlink from 'comlink';
 import wasmUrl from '../../build/core.wasm?url';
-import { Engine } from '../../shared/engine.ts';
+import { Engine } from '../../shared/engine/engine.ts';
 import { Analyzer, type RunStats } from '../../shared/analyzer.ts';
 import type { TrackerOptions } from '../../shared/tracker/api.ts';
-import { jsonLine } from '../../shared/format.ts';
+import { jsonLine } from '../../shared/output/format.ts';
 import type {
   AnalyzeOptions,
   AnalyzeResult,

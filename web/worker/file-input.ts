@@ -2,7 +2,7 @@
 // parses (~1 GB/s in Chromium, twice what File.slice() reads with one request in flight), chunk by
 // chunk, never whole; gzip (detected by content) is inflated on the way by DecompressionStream.
 
-import type { Engine } from '../../shared/engine.ts';
+import type { Engine } from '../../shared/engine/engine.ts';
 import type { FileResult } from '../worker-protocol.ts';
 
 const isGzip = async (file: Blob): Promise<boolean> => {

@@ -5,11 +5,11 @@
 // No DOM, no worker API: it runs in Node too (tests, profiling).
 
 import type { CallRecord } from '../../shared/record.ts';
-import { CSV_EOL, csvHeader, csvLine, dumpHeader, dumpLine, jsonLine } from '../../shared/format.ts';
-import { DEFAULT_TEMPLATE } from '../../shared/fields.ts';
+import { CSV_EOL, csvHeader, csvLine, dumpHeader, dumpLine, jsonLine } from '../../shared/output/format.ts';
+import { DEFAULT_TEMPLATE } from '../../shared/output/fields.ts';
 import { isoTimestamp, type TimestampFormat } from '../../shared/time.ts';
-import { FlowEncoder } from '../../shared/ipfix.ts';
-import { ExportFileBuilder, captureExportTime } from '../../shared/export-file.ts';
+import { FlowEncoder } from '../../shared/output/ipfix.ts';
+import { ExportFileBuilder, captureExportTime } from '../../shared/output/export-file.ts';
 import type { CallRow, DownloadKind, RunOptions } from '../worker-protocol.ts';
 import { ByteSink, NumberList } from './byte-sink.ts';
 import { LadderStore, DEFAULT_LADDER_BUDGET } from './ladder-store.ts';

@@ -1,14 +1,14 @@
-// The WASM contract: shared/core-abi.ts is what scripts/gen-abi.ts makes of assembly/abi.ts, and
+// The WASM contract: shared/engine/core-abi.ts is what scripts/gen-abi.ts makes of assembly/abi.ts, and
 // the generator refuses a contract that would be read wrongly.
 
 import { readFileSync } from 'node:fs';
 import { expect, test } from 'vitest';
 import { ABI_OUTPUT, ABI_SOURCE, generateAbi } from '../../../scripts/gen-abi.ts';
-import { COUNTER_INFO, COUNTERS, EV_HEAD, EV_N_WATCH, PROBLEM_COUNTERS } from '../../../shared/core-abi.ts';
+import { COUNTER_INFO, COUNTERS, EV_HEAD, EV_N_WATCH, PROBLEM_COUNTERS } from '../../../shared/engine/core-abi.ts';
 
 const abi = readFileSync(ABI_SOURCE, 'utf8');
 
-test('shared/core-abi.ts is up to date with assembly/abi.ts (npm run build:abi)', () => {
+test('shared/engine/core-abi.ts is up to date with assembly/abi.ts (npm run build:abi)', () => {
   expect(readFileSync(ABI_OUTPUT, 'utf8')).toBe(generateAbi());
 });
 

@@ -1,8 +1,8 @@
 // The one table of field facts (SPEC §2, §4, §5). Every output — dump, CSV, JSON, IPFIX/v9 —
 // reads ids, lengths and formatting from here; nothing else lists them.
 
-import { formatTimestamp, type Timestamp, type TimestampFormat } from './time.ts';
-import type { CallRecord, FlowInfo } from './record.ts';
+import { formatTimestamp, type Timestamp, type TimestampFormat } from '../time.ts';
+import type { CallRecord, FlowInfo } from '../record.ts';
 
 /** ntop's IANA private enterprise number. */
 export const NTOP_PEN = 35632;

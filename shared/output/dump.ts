@@ -3,9 +3,9 @@
 // split records the same way and produce the same bytes. Paths come from the time only, never
 // from SIP data. No Node imports: this runs in browsers too.
 
-import type { CallRecord } from './record.ts';
+import type { CallRecord } from '../record.ts';
 import { DEFAULT_TEMPLATE, type FieldDef } from './fields.ts';
-import { isoTimestamp, type TimestampFormat } from './time.ts';
+import { isoTimestamp, type TimestampFormat } from '../time.ts';
 import { dumpHeader, dumpLine, type LineOptions } from './format.ts';
 
 /** `--max-log-lines` default: record lines per file (the header line is not counted). */

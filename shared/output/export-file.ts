@@ -8,7 +8,7 @@
 // gets one template-only message (so collectors can read it), stamped with the time given to end().
 // Which records share a message depends only on the records, never on how they were handed in.
 
-import type { CallRecord } from './record.ts';
+import type { CallRecord } from '../record.ts';
 import type { FlowEncoder } from './ipfix.ts';
 
 /** Export time of a record in file (capture-clock) mode: the whole second of its capture export time. */

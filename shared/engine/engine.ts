@@ -2,9 +2,9 @@
 // SipMessage objects, and exposes the run counters and the RTP watch list.
 // Runs in Node and in browsers: the host supplies the compiled module.
 
-import type { SipMessage, Sdp, SdpMedia, Transport } from './events.ts';
-import { formatIp16, parseIp16 } from './addr.ts';
-import { parseCseq, tagOf } from './header-values.ts';
+import type { SipMessage, Sdp, SdpMedia, Transport } from '../events.ts';
+import { formatIp16, parseIp16 } from '../addr.ts';
+import { parseCseq, tagOf } from '../header-values.ts';
 import {
   B_BYTES,
   B_RTP_BYTES,
@@ -100,7 +100,7 @@ export class Engine {
   private constructor(core: CoreExports) {
     this.core = core;
     // a core built from another abi.ts would be read with the wrong layout
-    if (core.counterCount() !== COUNTERS) throw new Error('build/core.wasm does not match shared/core-abi.ts: run npm run build');
+    if (core.counterCount() !== COUNTERS) throw new Error('build/core.wasm does not match shared/engine/core-abi.ts: run npm run build');
     core.init();
     this.views();
   }

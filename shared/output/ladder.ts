@@ -3,10 +3,10 @@
 // UTC time, time since the first message, or time since the previous one. The browser's SVG view
 // and the text ladder below are both drawn from this model. Pure: no DOM, no Node.
 
-import type { LadderEntry } from './record.ts';
-import type { Timestamp } from './time.ts';
-import type { Transport } from './events.ts';
-import { isoTimestamp, timestampDiffText } from './time.ts';
+import type { LadderEntry } from '../record.ts';
+import type { Timestamp } from '../time.ts';
+import type { Transport } from '../events.ts';
+import { isoTimestamp, timestampDiffText } from '../time.ts';
 
 /** What the ladder needs of a message (a LadderEntry without its bytes will do). */
 export type LadderMessage = Pick<

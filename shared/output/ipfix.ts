@@ -17,7 +17,7 @@
 // - IPFIX sets are not padded (RFC 7011 allows, never requires it); v9 flowsets are padded to 4.
 // - Flow fields passed in `sipFields` are skipped: every record already carries its flow fields.
 
-import type { CallRecord } from './record.ts';
+import type { CallRecord } from '../record.ts';
 import {
   DEFAULT_TEMPLATE_ID_V4,
   DEFAULT_TEMPLATE_ID_V6,
@@ -27,7 +27,7 @@ import {
   exportFields,
   type FieldDef,
 } from './fields.ts';
-import { parseIp16 } from './addr.ts';
+import { parseIp16 } from '../addr.ts';
 
 export type ExportFormat = 'ipfix' | 'v9';
 

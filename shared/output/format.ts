@@ -2,10 +2,10 @@
 // Every value's text comes from the field table; this file only joins, escapes and quotes.
 // Lines are returned without a line terminator.
 
-import type { Timestamp } from './time.ts';
-import type { CallRecord } from './record.ts';
+import type { Timestamp } from '../time.ts';
+import type { CallRecord } from '../record.ts';
 import { DEFAULT_TEMPLATE, SIP_FIELDS, flowJson, type FieldDef } from './fields.ts';
-import { compareTimestamps, isoTimestamp, timestampDiffText, type TimestampFormat } from './time.ts';
+import { compareTimestamps, isoTimestamp, timestampDiffText, type TimestampFormat } from '../time.ts';
 
 export interface LineOptions {
   /** 0 epoch seconds, 1 epoch with fraction (default), 2 ISO 8601 UTC */
