@@ -14,8 +14,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_CAPTURES, generateCapture, type CaptureOptions } from './make-capture.ts';
-import { startStaticServer } from '../test/helpers/static-server.ts';
-import { CSP, CHROMIUM, HeapProbe, buildSite, launchChromium, withTimeout } from '../test/helpers/chromium.ts';
+import { startStaticServer } from '../test/support/static-server.ts';
+import { CSP, CHROMIUM, HeapProbe, buildSite, launchChromium, withTimeout } from '../test/support/chromium.ts';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);

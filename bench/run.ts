@@ -34,7 +34,7 @@ import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { BENCH_CAPTURES, GENERATOR_VERSION, generateCapture, type CaptureOptions, type CaptureSummary } from './make-capture.ts';
 import { createSocket } from 'node:dgram';
-import { FlowParser } from '../test/helpers/ipfix-parse.ts';
+import { FlowParser } from '../test/support/ipfix-parse.ts';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -885,7 +885,7 @@ interface LiveRate {
  * or SIPp (the load generator shares the machine) cannot keep up. Ports 28600-28620.
  */
 async function liveBench(): Promise<void> {
-  const { writeLoadFiles } = await import('../test/helpers/live.ts');
+  const { writeLoadFiles } = await import('../test/support/live.ts');
   const rates = (() => {
     const i = argv.indexOf('--live-rates');
     return i < 0

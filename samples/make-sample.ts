@@ -5,7 +5,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sipMessage, sdpBody, rtp, udpPacketV4, udpPacketV6, TcpFlow, writePcap, type Packet } from '../test/capture-writer.ts';
+import { sipMessage, sdpBody, rtp, udpPacketV4, udpPacketV6, TcpFlow, writePcap, type Packet } from '../test/support/capture-writer.ts';
 
 const T0 = 1_767_261_600; // 2026-01-01 10:00:00 UTC
 

@@ -4,13 +4,11 @@
 // Also the SIPp scenarios and the short RTP pcap of the live tests and of the bench's live run.
 
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { rtp, udpPacketV4, writePcap } from './capture-writer.ts';
+import { parseJsonl } from './jsonl.ts';
+import { BIN, repoRoot } from './paths.ts';
 import { startBg, stopBg, waitExit, waitFor, type Bg } from './procs.ts';
-import { rtp, udpPacketV4, writePcap } from '../capture-writer.ts';
-
-export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
-export const BIN = join(repoRoot, 'bin', 'sipscope.js');
 
 export interface Live {
   bg: Bg;
@@ -60,16 +58,6 @@ export function rssKiB(pid: number): number | null {
   } catch {
     return null;
   }
-}
-
-export function parseJsonl(text: string): Record<string, any>[] {
-  const end = text.lastIndexOf('\n');
-  if (end < 0) return [];
-  return text
-    .slice(0, end)
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .map((l) => JSON.parse(l) as Record<string, any>);
 }
 
 /**

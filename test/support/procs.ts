@@ -97,7 +97,7 @@ export function startBg(name: string, cmd: string, args: string[], opts: StartOp
 export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Wait until the process exits, at most `ms`; true when it did. */
-export async function waitExit(bg: Bg, ms: number): Promise<boolean> {
+export async function waitExit(bg: Pick<Bg, 'done' | 'exited'>, ms: number): Promise<boolean> {
   if (bg.done) return true;
   let timer: NodeJS.Timeout | undefined;
   const r = await Promise.race([bg.exited.then(() => true), new Promise<boolean>((res) => (timer = setTimeout(() => res(false), ms)))]);

@@ -1,8 +1,8 @@
 // Builds complete SipMessage events (with raw bytes and a parsed SDP) from short descriptions,
 // so tracker and output tests can play call flows without captures.
 
-import type { Sdp, SdpMedia, SipMessage, Transport } from '../shared/events.ts';
-import type { Timestamp } from '../shared/time.ts';
+import type { Sdp, SdpMedia, SipMessage, Transport } from '../../shared/events.ts';
+import type { Timestamp } from '../../shared/time.ts';
 
 /** Exact capture time from "sec.fraction" text (or a number of seconds, rounded to the digits). */
 export function ts(t: number | string, digits = 6): Timestamp {

@@ -6,42 +6,31 @@
 // error. Skipped with a message when /usr/bin/chromium is missing, unless CI=true.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
-import { recordsOf } from './helpers/engine.ts';
-import { startStaticServer, type StaticServer } from './helpers/static-server.ts';
-import { CHROMIUM, CSP, buildSite, dropFile, launchChromium, withTimeout } from './helpers/chromium.ts';
-import { jsonLine } from '../shared/output/format.ts';
-import type { FileResult } from '../node/input.ts';
-import type { RunStats } from '../shared/analyzer.ts';
-import type { AnalyzeResult } from '../web/worker-protocol.ts';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SAMPLE = join(repoRoot, 'samples', 'sample.pcap');
-const CORPUS = resolve(repoRoot, '..', 'shared', 'corpus', 'public');
-const isCI = process.env.CI === 'true';
-const haveChromium = existsSync(CHROMIUM);
-const corpusFiles = existsSync(CORPUS)
-  ? readdirSync(CORPUS)
-      .filter((f) => /\.(pcap|pcapng|cap)(\.gz)?$/.test(f))
-      .sort()
-  : [];
+import { recordsOf } from '../support/engine.ts';
+import { startStaticServer, type StaticServer } from '../support/static-server.ts';
+import { CHROMIUM, CSP, buildSite, dropFile, launchChromium, withTimeout } from '../support/chromium.ts';
+import { CORPUS, repoRoot, SAMPLE } from '../support/paths.ts';
+import { tempDir } from '../support/temp.ts';
+import { corpusGate, isCI, toolGate } from '../support/tools/exec.ts';
+import { jsonLine } from '../../shared/output/format.ts';
+import type { FileResult } from '../../node/input.ts';
+import type { RunStats } from '../../shared/analyzer.ts';
+import type { AnalyzeResult } from '../../web/worker-protocol.ts';
 
 const STEP_MS = 20_000; // every wait in the page
 
 // ---------------------------------------------------------------- gates
 
-if (!haveChromium && !isCI)
-  console.warn(`[browser] skipped: ${CHROMIUM} not found (apt install chromium; set CI=true to make this a failure)`);
-test.runIf(!haveChromium && isCI)('chromium is installed under CI', () => {
-  throw new Error(`${CHROMIUM} not found`);
-});
-if (corpusFiles.length === 0 && !isCI) console.warn(`[browser] public corpus cases skipped: ${CORPUS} not found`);
+const chromium = toolGate([CHROMIUM], 'browser');
+const haveChromium = chromium.missing.length === 0;
+test.runIf(chromium.mustFail)('chromium is installed under CI', () => chromium.assertAvailable());
+const corpus = corpusGate('browser: public corpus cases');
+const corpusFiles = corpus.files;
 test.runIf(haveChromium && corpusFiles.length === 0 && isCI)('the public corpus is present under CI', () => {
   throw new Error(`corpus missing: ${CORPUS}`);
 });
@@ -71,7 +60,7 @@ async function nodeRun(paths: string[]): Promise<NodeRun> {
 // ---------------------------------------------------------------- the browser side
 
 describe.skipIf(!haveChromium)('web app in Chromium', () => {
-  let tmp = '';
+  const tmp = tempDir('browser');
   let server: StaticServer | null = null;
   let context: BrowserContext | null = null;
   let page: Page;
@@ -84,18 +73,16 @@ describe.skipIf(!haveChromium)('web app in Chromium', () => {
   beforeAll(async () => {
     const t0 = performance.now();
     if (!existsSync(join(repoRoot, 'build', 'core.wasm'))) throw new Error('build/core.wasm is missing: run `npm run build:wasm`');
-    tmp = await mkdtemp(join(tmpdir(), 'sipscope-browser-'));
-
-    const site = join(tmp, 'site');
+    const site = tmp.file('site');
     await buildSite(repoRoot, site, 30_000);
     const t1 = performance.now();
     expect(readFileSync(join(site, 'index.html'), 'utf8')).toContain(`content="${CSP}"`);
 
-    gzPath = join(tmp, 'sample.pcap.gz');
+    gzPath = tmp.file('sample.pcap.gz');
     await writeFile(gzPath, gzipSync(readFileSync(SAMPLE)));
 
     server = await startStaticServer(site, { prefix: '/some/path/', headers: { 'Content-Security-Policy': CSP } });
-    context = await launchChromium(join(tmp, 'profile'));
+    context = await launchChromium(tmp.file('profile'));
     context.setDefaultTimeout(STEP_MS);
     context.on('request', (r) => requests.push(r.url()));
     page = context.pages()[0] ?? (await context.newPage());
@@ -119,7 +106,6 @@ describe.skipIf(!haveChromium)('web app in Chromium', () => {
       if (context) await withTimeout(context.close(), 15_000, 'closing chromium').catch((e) => console.warn(String(e)));
     } finally {
       if (server) await withTimeout(server.close(), 5_000, 'closing the server').catch((e) => console.warn(String(e)));
-      if (tmp) await rm(tmp, { recursive: true, force: true, maxRetries: 3 });
       if (timings.length) console.info(`[browser] ${timings.join('; ')}`);
     }
   }, 30_000);
@@ -267,7 +253,7 @@ describe.skipIf(!haveChromium)('web app in Chromium', () => {
   test('a multi-member gzip: Node reads it all, the browser reports where it stopped', async () => {
     const sample = readFileSync(SAMPLE);
     const cut = 24 + 1000; // anywhere: members are byte ranges of the capture
-    const multi = join(tmp, 'two-members.pcap.gz');
+    const multi = tmp.file('two-members.pcap.gz');
     await writeFile(multi, Buffer.concat([gzipSync(sample.subarray(0, cut)), gzipSync(sample.subarray(cut))]));
     const node = await nodeRun([multi]);
     expect(node.jsonl).toBe((await nodeRun([SAMPLE])).jsonl);

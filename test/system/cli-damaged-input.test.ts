@@ -4,18 +4,25 @@
 // exit 0 or 1 (no signal, no stack trace), standard output made of complete JSON lines only, and
 // a one-line message naming each file that is not fine.
 
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
-import { LINKTYPE, TcpFlow, concat, prng, sdpBody, text, udpPacketV4, writePcap, writePcapng, type Packet } from './capture-writer.ts';
+import {
+  LINKTYPE,
+  TcpFlow,
+  concat,
+  prng,
+  sdpBody,
+  text,
+  udpPacketV4,
+  writePcap,
+  writePcapng,
+  type Packet,
+} from '../support/capture-writer.ts';
+import { runCli } from '../support/cli.ts';
+import { SAMPLE } from '../support/paths.ts';
+import { tempDir } from '../support/temp.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(repoRoot, 'bin', 'sipscope.js');
-const SAMPLE = join(repoRoot, 'samples', 'sample.pcap');
 const LIMIT_MS = 20_000;
 const SAMPLE_CALL_IDS = new Set([
   'a84b4c76e66710@192.0.2.10',
@@ -37,33 +44,13 @@ interface RunResult {
   timedOut: boolean;
 }
 
-/** `node bin/sipscope.js read --format jsonl ...files`, killed after LIMIT_MS and always in finally. */
+/** `node bin/sipscope.js read --format jsonl ...files`, killed after LIMIT_MS. */
 async function read(files: string[], extra: string[] = []): Promise<RunResult> {
   const args = ['read', '--format', 'jsonl', '--no-progress', ...extra, ...files];
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    let timedOut = false;
-    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res, rej) => {
-      child.once('error', rej);
-      child.once('close', (code, signal) => res({ code, signal }));
-    });
-    timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, LIMIT_MS);
-    const { code, signal } = await closed;
-    // output must be valid UTF-8 (bad bytes in SIP become U+FFFD, never pass through)
-    const stdout = new TextDecoder('utf-8', { fatal: true }).decode(Buffer.concat(out));
-    return { args, code, signal, stdout, stderr: Buffer.concat(err).toString('utf8'), timedOut };
-  } finally {
-    clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
+  const r = await runCli(args, { timeoutMs: LIMIT_MS });
+  // output must be valid UTF-8 (bad bytes in SIP become U+FFFD, never pass through)
+  const stdout = new TextDecoder('utf-8', { fatal: true }).decode(r.stdoutBytes);
+  return { args, code: r.code, signal: r.signal, stdout, stderr: r.stderr, timedOut: r.timedOut };
 }
 
 /** Runs tasks with at most n at a time, results in order. */
@@ -263,22 +250,12 @@ const baseHeaders = (callId: string | null, cseq: string | null): [string, Part]
 
 // ---------------------------------------------------------------- fixtures
 
-let dir = '';
+const dir = tempDir('damaged');
 let sample: Uint8Array;
-const p = (name: string) => join(dir, name);
-const save = (name: string, data: Uint8Array): string => {
-  const f = p(name);
-  writeFileSync(f, data);
-  return f;
-};
+const save = (name: string, data: Uint8Array): string => dir.write(name, data);
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sipscope-damaged-'));
   sample = new Uint8Array(readFileSync(SAMPLE));
-});
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('damaged captures', () => {

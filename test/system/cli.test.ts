@@ -2,75 +2,20 @@
 // process, with argument arrays (no shell). Output formats, files and standard input, several
 // files as one capture, timeouts, usage errors, missing files and SIGINT on a slow pipe.
 
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { beforeAll, describe, expect, test } from 'vitest';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { buildSample } from '../samples/make-sample.ts';
-import { concat, sdpBody, sipMessage, udpPacketV4, writePcap, type Packet } from './capture-writer.ts';
+import { buildSample } from '../../samples/make-sample.ts';
+import { concat, sdpBody, sipMessage, udpPacketV4, writePcap, type Packet } from '../support/capture-writer.ts';
+import { runCli as run, type CliResult } from '../support/cli.ts';
+import { jsonl } from '../support/jsonl.ts';
+import { BIN, repoRoot, SAMPLE } from '../support/paths.ts';
+import { tempDir } from '../support/temp.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(repoRoot, 'bin', 'sipscope.js');
-const SAMPLE = join(repoRoot, 'samples', 'sample.pcap');
-const RUN_TIMEOUT_MS = 20_000;
-
-// ---------------------------------------------------------------- running the CLI
-
-interface RunResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  timedOut: boolean;
-}
-
-interface RunOptions {
-  /** bytes written to the child's standard input, then closed (default: stdin closed at once) */
-  stdin?: Uint8Array;
-  timeoutMs?: number;
-}
-
-/** Runs `node bin/sipscope.js ...args`; the child is killed on timeout and always in finally. */
-async function run(args: string[], opts: RunOptions = {}): Promise<RunResult> {
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: repoRoot, stdio: ['pipe', 'pipe', 'pipe'] });
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    child.stdout.on('data', (d: Buffer) => out.push(d));
-    child.stderr.on('data', (d: Buffer) => err.push(d));
-    child.stdin.on('error', () => {}); // the child may exit before reading everything
-    let timedOut = false;
-    const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((res, rej) => {
-      child.once('error', rej);
-      child.once('close', (code, signal) => res({ code, signal }));
-    });
-    timer = setTimeout(() => {
-      timedOut = true;
-      child.kill('SIGKILL');
-    }, opts.timeoutMs ?? RUN_TIMEOUT_MS);
-    if (opts.stdin) child.stdin.end(Buffer.from(opts.stdin));
-    else child.stdin.end();
-    const { code, signal } = await closed;
-    return { code, signal, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8'), timedOut };
-  } finally {
-    clearTimeout(timer);
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  }
-}
-
-/** Every line of a JSON Lines output, parsed; the text must end with a complete line. */
-function jsonl(stdout: string): Record<string, any>[] {
-  if (stdout === '') return [];
-  expect(stdout.endsWith('\n'), 'output ends with a complete line').toBe(true);
-  return stdout
-    .slice(0, -1)
-    .split('\n')
-    .map((l) => JSON.parse(l) as Record<string, any>);
-}
+/** What a run of the CLI gives (the SIGINT runs below drive the child themselves). */
+type RunResult = Pick<CliResult, 'code' | 'signal' | 'stdout' | 'stderr' | 'timedOut'>;
 
 function lines(s: string): string[] {
   return s.split('\n').filter((l) => l.trim() !== '');
@@ -189,17 +134,12 @@ const T0 = 1_767_261_600;
 
 // ---------------------------------------------------------------- tests
 
-let dir = '';
+const dir = tempDir('cli');
 let sampleBytes: Uint8Array;
-const p = (name: string) => join(dir, name);
+const p = (name: string) => dir.file(name);
 
 beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'sipscope-cli-'));
   sampleBytes = new Uint8Array(readFileSync(SAMPLE));
-});
-
-afterAll(() => {
-  if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
 describe('the shipped sample', () => {
@@ -395,7 +335,7 @@ describe('--out', () => {
   });
 
   test('an unwritable path: exit 1 and one clear line', async () => {
-    const out = join(dir, 'no-such-dir', 'x.jsonl');
+    const out = dir.file('no-such-dir', 'x.jsonl');
     const r = await run(['read', SAMPLE, '--out', out]);
     expect(r.code).toBe(1);
     expect(r.stdout).toBe('');
@@ -505,7 +445,7 @@ describe('inputs', () => {
   );
 
   test('a missing file: exit 1, the message names it, the other files are still read', async () => {
-    const missing = join(dir, 'does-not-exist.pcap');
+    const missing = dir.file('does-not-exist.pcap');
     const r = await run(['read', missing, SAMPLE, '--format', 'jsonl']);
     expect(r.code).toBe(1);
     const msg = lines(r.stderr).filter((l) => l.includes(missing));

@@ -4,23 +4,17 @@
 // error, not a crash. Skipped with a message when the corpus or tshark is missing, unless CI=true.
 
 import { describe, expect, test } from 'vitest';
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { isCI, toolGate } from './tools/exec.ts';
-import { tsharkSipMessages, tsharkTimeWithDigits, type TsharkSip } from './tools/tshark.ts';
-import { recordsOf } from './helpers/engine.ts';
-import type { CallRecord } from '../shared/record.ts';
-import { formatTimestamp } from '../shared/time.ts';
+import { join } from 'node:path';
+import { corpusGate, toolGate } from '../support/tools/exec.ts';
+import { tsharkSipMessages, tsharkTimeWithDigits, type TsharkSip } from '../support/tools/tshark.ts';
+import { recordsOf } from '../support/engine.ts';
+import { CORPUS } from '../support/paths.ts';
+import type { CallRecord } from '../../shared/record.ts';
+import { formatTimestamp } from '../../shared/time.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CORPUS = resolve(repoRoot, '..', 'shared', 'corpus', 'public');
-const haveCorpus = existsSync(CORPUS);
-const files = haveCorpus
-  ? readdirSync(CORPUS)
-      .filter((f) => /\.(pcap|pcapng|cap)(\.gz)?$/.test(f))
-      .sort()
-  : [];
+const corpus = corpusGate('corpus');
+const haveCorpus = corpus.present;
+const files = corpus.files;
 
 /** tshark cannot read these (sipscope reads what it can and says what is wrong). */
 const UNREADABLE_BY_TSHARK = new Set(['pkts-cool.pcap']);
@@ -31,10 +25,7 @@ const TSHARK_BLIND = new Set(['hepwireshark-hep.pcap']);
 
 const gate = toolGate(['tshark'], 'corpus');
 test.runIf(gate.mustFail)('tshark is installed', () => gate.assertAvailable());
-test.runIf(!haveCorpus && isCI)('the public corpus is present under CI', () => {
-  throw new Error(`corpus missing: ${CORPUS}`);
-});
-if (!haveCorpus && !isCI) console.warn(`[corpus] skipped: ${CORPUS} not found (set CI=true to make this a failure)`);
+test.runIf(corpus.mustFail)('the public corpus is present under CI', () => corpus.assertAvailable());
 
 describe.skipIf(!haveCorpus || gate.missing.length > 0)('public corpus: calls as Wireshark sees them', () => {
   test('the corpus has captures', () => {

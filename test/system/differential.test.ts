@@ -1,6 +1,6 @@
 // THE differential test: the engine's SIP messages against tshark's, one to one.
 //
-// 1. Real traffic: the five SIPp flows of test/tools/sipp.ts, recorded once on loopback. Every
+// 1. Real traffic: the five SIPp flows of test/support/tools/sipp.ts, recorded once on loopback. Every
 //    SIP message must match on frame number, Call-ID, method or status, CSeq number and method,
 //    capture time (exact decimal string with the capture's digits), addresses, ports, transport.
 // 2. The public corpus (../shared/corpus/public, read-only, never copied): per file, the multiset
@@ -10,22 +10,19 @@
 // Missing tools / corpus: skipped with a printed reason, unless CI=true (then failing).
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { existsSync, mkdtempSync, openSync, readSync, closeSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { SipMessage } from '../shared/events.ts';
-import { isCI, toolGate } from './tools/exec.ts';
-import { ALL_FLOWS, FLOWS, flowOfCallId, recordFlowsDetailed } from './tools/sipp.ts';
-import { tsharkSipMessages, tsharkTimeWithDigits, type TsharkSip } from './tools/tshark.ts';
-
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const CORPUS_DIR = resolve(repoRoot, '..', 'shared', 'corpus', 'public');
+import { openSync, readSync, closeSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SipMessage } from '../../shared/events.ts';
+import { CORPUS as CORPUS_DIR } from '../support/paths.ts';
+import { tempDir } from '../support/temp.ts';
+import { corpusGate, toolGate } from '../support/tools/exec.ts';
+import { ALL_FLOWS, FLOWS, flowOfCallId, recordFlowsDetailed } from '../support/tools/sipp.ts';
+import { tsharkSipMessages, tsharkTimeWithDigits, type TsharkSip } from '../support/tools/tshark.ts';
 
 type MessagesOf = (paths: string[]) => Promise<SipMessage[]>;
 
 async function loadEngine(): Promise<MessagesOf> {
-  const mod = (await import('./helpers/engine.ts')) as { messagesOf: MessagesOf };
+  const mod = (await import('../support/engine.ts')) as { messagesOf: MessagesOf };
   return mod.messagesOf;
 }
 
@@ -198,15 +195,14 @@ const flowGate = toolGate(['tshark', 'sipp', 'tcpdump'], 'differential.test (SIP
 test.runIf(flowGate.mustFail)('tools for the recorded flows are installed (CI)', () => flowGate.assertAvailable());
 
 describe.skipIf(flowGate.missing.length > 0)('engine vs tshark: recorded SIPp flows', () => {
-  let dir = '';
+  const dir = tempDir('differential');
   let pcap = '';
   let digits = 6;
   let shark: TsharkSip[] = [];
   let engine: SipMessage[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sipscope-differential-'));
-    const rec = await recordFlowsDetailed(dir, ALL_FLOWS);
+    const rec = await recordFlowsDetailed(dir.path, ALL_FLOWS);
     pcap = rec.pcap;
     console.info(`[differential] recorded ${ALL_FLOWS.length} flows in ${rec.totalMs} ms`);
     digits = captureDigits(pcap);
@@ -214,10 +210,6 @@ describe.skipIf(flowGate.missing.length > 0)('engine vs tshark: recorded SIPp fl
     const messagesOf = await loadEngine();
     engine = await messagesOf([pcap]);
   }, 90_000);
-
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
 
   test('tshark sees every flow (sanity)', () => {
     const expected = ALL_FLOWS.reduce((n, f) => n + FLOWS[f].messages.length, 0);
@@ -294,20 +286,12 @@ const EXCLUDED_FRAME_RULES: ReadonlyArray<{ name: string; test: (m: TsharkSip) =
   { name: 'SIP quoted in an ICMP error', test: (m) => m.inIcmpError },
 ];
 
-const corpusExists = existsSync(CORPUS_DIR);
-const corpusFiles = corpusExists
-  ? readdirSync(CORPUS_DIR)
-      .filter((f) => /\.(pcap|pcapng|cap)(\.gz)?$/i.test(f))
-      .sort()
-  : [];
+const corpus = corpusGate('differential.test (corpus)');
+const corpusExists = corpus.present;
+const corpusFiles = corpus.files;
 const corpusTsharkGate = toolGate(['tshark'], 'differential.test (corpus)');
 
-if (!corpusExists && !isCI)
-  console.warn(`[differential.test (corpus)] skipped: no corpus at ${CORPUS_DIR} (set CI=true to make this a failure)`);
-
-test.runIf(!corpusExists && isCI)('public corpus is present (CI)', () => {
-  throw new Error(`public corpus not found at ${CORPUS_DIR} (required when CI=true)`);
-});
+test.runIf(corpus.mustFail)('public corpus is present (CI)', () => corpus.assertAvailable());
 test.runIf(corpusExists && corpusTsharkGate.mustFail)('tshark is installed for the corpus (CI)', () => corpusTsharkGate.assertAvailable());
 
 interface CorpusLine {

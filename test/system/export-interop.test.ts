@@ -3,26 +3,26 @@
 // nfcapd see, value for value against the JSON Lines of the same run. Also: byte-identical output
 // on two runs, collectors that are down or die mid-run, SIGINT during a dump, an IPv6 collector.
 //
-// Every process is started through test/helpers/procs.ts and ended in finally/afterAll; every wait
+// Every process is started through test/support/procs.ts or cli.ts and ended in finally/afterAll; every wait
 // has a timeout. Loopback only, ports 27000–27999.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { run, toolGate, toolPath } from './tools/exec.ts';
-import { sleep, startBg, stopAll, stopBg, tail, waitExit, waitFor, type Bg } from './helpers/procs.ts';
-import { FlowParser, str } from './helpers/ipfix-parse.ts';
-import { udpPacketV4, writePcap, type Packet } from './capture-writer.ts';
-import { generateCapture } from '../bench/make-capture.ts';
+import { createReadStream, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { runCli, type CliResult } from '../support/cli.ts';
+import { udpPacketV4, writePcap, type Packet } from '../support/capture-writer.ts';
+import { FlowParser, str } from '../support/ipfix-parse.ts';
+import { jsonl } from '../support/jsonl.ts';
+import { BIN, repoRoot, SAMPLE } from '../support/paths.ts';
+import { sleep, startBg, stopAll, stopBg, tail, waitExit, waitFor, type Bg } from '../support/procs.ts';
+import { DEFAULT_DUMP_HEADER as DUMP_HEADER } from '../support/records.ts';
+import { tempDir } from '../support/temp.ts';
+import { run, toolGate, toolPath } from '../support/tools/exec.ts';
+import { generateCapture } from '../../bench/make-capture.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const BIN = join(repoRoot, 'bin', 'sipscope.js');
-const SAMPLE = join(repoRoot, 'samples', 'sample.pcap');
 const TZ_ENV = { ...process.env, TZ: 'UTC', LC_ALL: 'C' };
 
 // ports of this file (27000–27999), one per use so a slow close never collides with the next test
@@ -39,65 +39,31 @@ const PORT = {
   tcpKillSmallQueue: 27123,
 } as const;
 
-/** SPEC §5.2: the default dump template's header line. */
-const DUMP_HEADER =
-  'SIP_CALL_ID|SIP_CALLING_PARTY|SIP_CALLED_PARTY|SIP_RTP_CODECS|SIP_INVITE_TIME|SIP_TRYING_TIME|SIP_RINGING_TIME|SIP_INVITE_OK_TIME|' +
-  'SIP_INVITE_FAILURE_TIME|SIP_BYE_TIME|SIP_BYE_OK_TIME|SIP_CANCEL_TIME|SIP_CANCEL_OK_TIME|SIP_RTP_IPV4_SRC_ADDR|SIP_RTP_L4_SRC_PORT|' +
-  'SIP_RTP_IPV4_DST_ADDR|SIP_RTP_L4_DST_PORT|SIP_RESPONSE_CODE|SIP_REASON_CAUSE|SIP_UAC|SIP_UAS|SIP_C_IP|SIP_CALL_STATE';
-
 const tsharkGate = toolGate(['tshark'], 'export: tshark', { capture: true });
 const ipfixDumpGate = toolGate(['ipfixDump'], 'export: ipfixDump');
 const nfGate = toolGate(['nfcapd', 'nfdump'], 'export: nfcapd');
 
-let work = '';
+const work = tempDir('export');
 let many = ''; // sip-only capture with MANY_CALLS calls
 const MANY_CALLS = 1000;
 
 beforeAll(() => {
-  work = mkdtempSync(join(tmpdir(), 'sipscope-export-'));
-  many = join(work, 'many.pcap');
+  many = work.file('many.pcap');
   generateCapture({ kind: 'sip-only', path: many, calls: MANY_CALLS, seed: 7 });
 });
 
 afterAll(async () => {
   await stopAll();
-  if (work) rmSync(work, { recursive: true, force: true });
 });
 
 // ---------------------------------------------------------------- the CLI
 
-interface CliResult {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  stdout: string;
-  stderr: string;
-  ms: number;
-}
-
 /** `node bin/sipscope.js read …`; fails the test when it does not end within timeoutMs. */
 async function sipscope(args: string[], timeoutMs = 30_000): Promise<CliResult> {
-  const t0 = Date.now();
-  const bg = startBg('sipscope', process.execPath, [BIN, 'read', ...args], { cwd: repoRoot, env: TZ_ENV });
-  try {
-    if (!(await waitExit(bg, timeoutMs))) {
-      throw new Error(`sipscope ${args.join(' ')} did not end within ${timeoutMs} ms\n${tail(bg.stderr())}`);
-    }
-    return { code: bg.code, signal: bg.signal, stdout: bg.stdout(), stderr: bg.stderr(), ms: Date.now() - t0 };
-  } finally {
-    await stopBg(bg, 'SIGKILL', 2000);
-  }
+  return runCli(['read', ...args], { env: TZ_ENV, timeoutMs, throwOnTimeout: true });
 }
 
 type JRec = Record<string, any>;
-
-function jsonl(stdout: string): JRec[] {
-  if (stdout === '') return [];
-  expect(stdout.endsWith('\n'), 'JSON Lines output ends with a complete line').toBe(true);
-  return stdout
-    .slice(0, -1)
-    .split('\n')
-    .map((l) => JSON.parse(l) as JRec);
-}
 
 interface ExportSummary {
   target: string;
@@ -510,7 +476,7 @@ describe('tshark decodes what a collector receives', () => {
     const hostInUrl = c.host.includes(':') ? `[${c.host}]` : c.host;
     const url = `${c.transport}://${hostInUrl}:${c.port}`;
     test.skipIf(tsharkGate.missing.length > 0)(`${c.format} over ${c.transport} to ${hostInUrl}: every record, every field`, async () => {
-      const file = join(work, `cap-${c.transport}-${c.format}-${c.port}.pcap`);
+      const file = work.file(`cap-${c.transport}-${c.format}-${c.port}.pcap`);
       const sink = c.transport === 'tcp' ? new TcpSink() : null;
       const udpSink = c.transport === 'udp' ? new UdpSink() : null;
       let cap: Capture | null = null;
@@ -651,7 +617,7 @@ describe('ipfixDump reads --ipfix-file', () => {
       [SAMPLE, 'sample'],
       [many, `${MANY_CALLS} calls`],
     ] as const) {
-      const f = join(work, `dump-${label.replace(/\W/g, '')}.ipfix`);
+      const f = work.file(`dump-${label.replace(/\W/g, '')}.ipfix`);
       const r = await sipscope([capture, '--ipfix-file', f, '--format', 'jsonl']);
       expect(r.code, r.stderr).toBe(0);
       const records = jsonl(r.stdout);
@@ -689,7 +655,7 @@ describe('ipfixDump reads --ipfix-file', () => {
       });
 
       // with element definitions: every SIP field as its type
-      const xml = join(work, 'ntop-sip.xml');
+      const xml = work.file('ntop-sip.xml');
       writeFileSync(xml, ntopElementXml());
       const typed = await run(toolPath('ipfixDump'), ['--in', f, '-e', xml], { timeoutMs: 30_000, env: TZ_ENV });
       expect(typed.stderr.trim(), `${label}: ipfixDump -e stderr`).toBe('');
@@ -732,7 +698,7 @@ describe('ipfixDump reads --ipfix-file', () => {
   });
 
   test.runIf(process.platform === 'linux')('--ipfix-file on a named pipe: the program reading it gets the whole file', async () => {
-    const fifo = join(work, 'export.fifo');
+    const fifo = work.file('export.fifo');
     expect(spawnSync('mkfifo', [fifo]).status).toBe(0);
     const got = new Promise<Buffer>((resolve, reject) => {
       const chunks: Buffer[] = [];
@@ -741,7 +707,7 @@ describe('ipfixDump reads --ipfix-file', () => {
         .on('end', () => resolve(Buffer.concat(chunks)))
         .on('error', reject);
     });
-    const plain = join(work, 'export-plain.ipfix');
+    const plain = work.file('export-plain.ipfix');
     const r1 = await sipscope([SAMPLE, '--format', 'none', '-q', '--ipfix-file', fifo]);
     const r2 = await sipscope([SAMPLE, '--format', 'none', '-q', '--ipfix-file', plain]);
     expect([r1.code, r2.code], r1.stderr + r2.stderr).toEqual([0, 0]);
@@ -749,7 +715,7 @@ describe('ipfixDump reads --ipfix-file', () => {
   });
 
   test.skipIf(tsharkGate.missing.length > 0)('tshark reads the .ipfix messages as UDP/4739 payloads', async () => {
-    const f = join(work, 'wrapped.ipfix');
+    const f = work.file('wrapped.ipfix');
     const r = await sipscope([SAMPLE, '--ipfix-file', f, '--observation-domain', '31', '--format', 'jsonl']);
     expect(r.code, r.stderr).toBe(0);
     const msgs = ipfixMessages(readFileSync(f));
@@ -761,7 +727,7 @@ describe('ipfixDump reads --ipfix-file', () => {
       ts: 1_767_261_700 + i / 1000,
       data: udpPacketV4('192.0.2.1', 40000, '192.0.2.2', 4739, new Uint8Array(m)),
     }));
-    const pcap = join(work, 'wrapped.pcap');
+    const pcap = work.file('wrapped.pcap');
     writeFileSync(pcap, writePcap(packets));
     const pdus = await tsharkCflow(pcap, null); // 4739 is IPFIX to tshark by default
     checkCflowStream(pdus, jsonl(r.stdout), { format: 'ipfix', domain: 31, label: '.ipfix in UDP/4739' });
@@ -774,7 +740,7 @@ describe('nfcapd receives IPFIX and v9 without sequence errors', () => {
   test.runIf(nfGate.mustFail)('nfcapd and nfdump are available', () => nfGate.assertAvailable());
 
   test.skipIf(nfGate.missing.length > 0)(`${MANY_CALLS} calls, IPFIX and v9, template refresh every 7 messages`, async () => {
-    const dir = join(work, 'nfcapd');
+    const dir = work.file('nfcapd');
     mkdirSync(dir, { recursive: true });
     const nf = startBg(
       'nfcapd',
@@ -842,7 +808,7 @@ describe('reproducible output', () => {
   test('the same captures give byte-identical .ipfix (IPFIX and v9) files and dump trees', async () => {
     const outs: { ipfix: Buffer; v9: Buffer; dumpDir: string }[] = [];
     for (const i of [1, 2]) {
-      const base = join(work, `repro-${i}`);
+      const base = work.file(`repro-${i}`);
       mkdirSync(base, { recursive: true });
       const r1 = await sipscope([
         many,
@@ -1024,7 +990,7 @@ describe('dump files as capture time goes on', () => {
       ...callPackets('minute-0@x', t0 + 10),
       { ts: t0 + 75, data: udpPacketV4('192.0.2.1', 9, '192.0.2.2', 9, new Uint8Array(8)) },
     ]);
-    const dump = join(work, 'pipe-dump');
+    const dump = work.file('pipe-dump');
     const bg = startBg('sipscope', process.execPath, [BIN, 'read', '-', '--dump-dir', dump, '--format', 'none', '-q'], {
       cwd: repoRoot,
       env: TZ_ENV,
@@ -1061,10 +1027,10 @@ describe('messages of several records', () => {
         ...callPackets('alone@x', t0 + 30),
       ];
       pkts.sort((a, b) => (a.ts as number) - (b.ts as number));
-      const pcap = join(work, 'pack.pcap');
+      const pcap = work.file('pack.pcap');
       writeFileSync(pcap, writePcap(pkts));
       for (const mtu of ['1400', '9000']) {
-        const file = join(work, `pack-${mtu}.ipfix`);
+        const file = work.file(`pack-${mtu}.ipfix`);
         const r = await sipscope([pcap, '--format', 'jsonl', '--ipfix-file', file, '--mtu', mtu]);
         expect(r.code, r.stderr).toBe(0);
         expect(jsonl(r.stdout)).toHaveLength(21);
@@ -1082,11 +1048,11 @@ describe('messages of several records', () => {
 
 describe('dump directory and SIGINT', () => {
   test('SIGINT mid-run: exit 130 quickly, only complete .sip files', async () => {
-    const big = join(work, 'big.pcap');
+    const big = work.file('big.pcap');
     const calls = 30_000;
     const info = generateCapture({ kind: 'sip-only', path: big, calls, seed: 11 });
     expect(info.bytes).toBeGreaterThan(50 * 1024 * 1024);
-    const dump = join(work, 'sigint-dump');
+    const dump = work.file('sigint-dump');
     const bg = startBg('sipscope', process.execPath, [BIN, 'read', big, '--dump-dir', dump, '--format', 'none'], {
       cwd: repoRoot,
       env: TZ_ENV,

@@ -7,20 +7,17 @@
 //   node --import tsx test/system/golden.ts --write DIR     keep the outputs themselves in DIR
 //                                                            (run on two commits, then diff)
 
-import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { basename, dirname, join, resolve } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
+import { basename, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { generateCapture, GENERATOR_VERSION } from '../../bench/make-capture.ts';
+import { runCli } from '../support/cli.ts';
+import { CORPUS, repoRoot, SAMPLE } from '../support/paths.ts';
 
-const pexec = promisify(execFile);
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export { CORPUS };
 export const GOLDEN_FILE = join(repoRoot, 'test', 'system', 'golden-outputs.json');
-export const CORPUS = resolve(repoRoot, '..', 'shared', 'corpus', 'public');
-const CLI = join(repoRoot, 'bin', 'sipscope.js');
 
 /** The generated inputs: small enough for a test, large enough to hit timers, TCP and RTP. */
 const GENERATED = [
@@ -36,7 +33,7 @@ export interface Golden {
 
 /** Every input: [name shown in the golden file, path]. Generated captures go to workDir. */
 export function goldenInputs(workDir: string): Array<[string, string]> {
-  const inputs: Array<[string, string]> = [['sample.pcap', join(repoRoot, 'samples', 'sample.pcap')]];
+  const inputs: Array<[string, string]> = [['sample.pcap', SAMPLE]];
   for (const g of GENERATED) {
     const path = join(workDir, g.name);
     if (!existsSync(path)) generateCapture({ ...g.opts, path });
@@ -51,15 +48,10 @@ export function goldenInputs(workDir: string): Array<[string, string]> {
 }
 
 async function cli(args: string[]): Promise<string> {
-  try {
-    const r = await pexec(process.execPath, [CLI, ...args], { maxBuffer: 1 << 28, encoding: 'utf8' });
-    return r.stderr;
-  } catch (e) {
-    // exit 1 (a damaged input) still writes every output; anything else is a failure
-    const err = e as { code?: number; stderr?: string };
-    if (err.code === 1) return err.stderr ?? '';
-    throw e;
-  }
+  const r = await runCli(args, { timeoutMs: null });
+  // exit 1 (a damaged input) still writes every output; anything else is a failure
+  if (r.code === 0 || r.code === 1) return r.stderr;
+  throw new Error(`sipscope ${args.join(' ')}: exit ${r.code ?? r.signal}\n${r.stderr.slice(0, 2000)}`);
 }
 
 /** All outputs of one input, as bytes, by output name. */

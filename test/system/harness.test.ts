@@ -4,13 +4,11 @@
 // Needs tshark, sipp (package sip-tester) and tcpdump with permission to capture on lo.
 // Missing tools: skipped with a printed reason, unless CI=true (then the suite fails).
 
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { toolGate } from './tools/exec.ts';
-import { ALL_FLOWS, FLOWS, flowOfCallId, recordFlowsDetailed, type FlowName, type Recording } from './tools/sipp.ts';
-import { tsharkCalls, tsharkCount, tsharkSipMessages, tsharkTimeWithDigits, type TsharkSip } from './tools/tshark.ts';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { tempDir } from '../support/temp.ts';
+import { toolGate } from '../support/tools/exec.ts';
+import { ALL_FLOWS, FLOWS, flowOfCallId, recordFlowsDetailed, type FlowName, type Recording } from '../support/tools/sipp.ts';
+import { tsharkCalls, tsharkCount, tsharkSipMessages, tsharkTimeWithDigits, type TsharkSip } from '../support/tools/tshark.ts';
 
 const gate = toolGate(['tshark', 'sipp', 'tcpdump'], 'harness.test', { capture: true });
 const tsharkGate = toolGate(['tshark'], 'harness.test (tshark only)');
@@ -80,18 +78,11 @@ function sipText(startLine: string, callId: string, cseq: string): string {
 }
 
 describe.skipIf(tsharkGate.missing.length > 0)('tshark reader (crafted capture)', () => {
-  let dir = '';
-  beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sipscope-harness-crafted-'));
-  });
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  const dir = tempDir('harness-crafted');
 
   test('several SIP messages in one TCP segment come out one per message, in order', async () => {
-    const file = join(dir, 'multi.pcap');
-    writeFileSync(
-      file,
+    const file = dir.write(
+      'multi.pcap',
       tcpPcap([
         sipText('SIP/2.0 200 OK', 'first@harness', '7 INVITE') +
           sipText('BYE sip:b@10.0.0.2 SIP/2.0', 'second@harness', '8 BYE') +
@@ -127,22 +118,17 @@ describe.skipIf(tsharkGate.missing.length > 0)('tshark reader (crafted capture)'
 });
 
 describe.skipIf(gate.missing.length > 0)('SIPp flows recorded on loopback, read back by tshark', () => {
-  let dir = '';
+  const dir = tempDir('harness');
   let rec: Recording;
   let msgs: TsharkSip[] = [];
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'sipscope-harness-'));
-    rec = await recordFlowsDetailed(dir, ALL_FLOWS);
+    rec = await recordFlowsDetailed(dir.path, ALL_FLOWS);
     console.info(
       `[harness] recorded ${ALL_FLOWS.length} flows in ${rec.totalMs} ms (${rec.perFlow.map((p) => `${p.flow} ${p.ms} ms`).join(', ')}); ${rec.tcpdumpStats.replace(/\n/g, ', ')}`,
     );
     msgs = await tsharkSipMessages(rec.pcap, { extraFields: ['sip.Reason'] });
   }, 60_000);
-
-  afterAll(() => {
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
 
   const ofFlow = (f: FlowName): TsharkSip[] => msgs.filter((m) => flowOfCallId(m.callId) === f);
 

@@ -12,28 +12,19 @@
 //   raw calls with dump + collector 28050-28053, collector 28060
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { mkdtempSync, rmSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { toolGate, toolPath, run } from './tools/exec.ts';
-import { ALL_FLOWS, SCENARIO_DIR, flowOfCallId, flowSpecs, recordFlowsDetailed } from './tools/sipp.ts';
-import { tsharkCalls } from './tools/tshark.ts';
-import { sleep, startBg, stopAll, stopBg, waitExit, waitFor, type Bg } from './helpers/procs.ts';
-import {
-  BIN,
-  findTcpdump,
-  killLive,
-  parseJsonl,
-  repoRoot,
-  rssKiB,
-  startLive,
-  stopLive,
-  writeLoadFiles,
-  type Live,
-} from './helpers/live.ts';
-import { captureFilter, FRAGMENTS_FILTER } from '../node/live.ts';
+import { runCli } from '../support/cli.ts';
+import { parseJsonl } from '../support/jsonl.ts';
+import { findTcpdump, killLive, rssKiB, startLive, stopLive, writeLoadFiles, type Live } from '../support/live.ts';
+import { sleep, startBg, stopAll, stopBg, waitExit, waitFor, type Bg } from '../support/procs.ts';
+import { tempDir } from '../support/temp.ts';
+import { toolGate, toolPath, run } from '../support/tools/exec.ts';
+import { ALL_FLOWS, SCENARIO_DIR, flowOfCallId, flowSpecs, recordFlowsDetailed } from '../support/tools/sipp.ts';
+import { tsharkCalls } from '../support/tools/tshark.ts';
+import { captureFilter, FRAGMENTS_FILTER } from '../../node/live.ts';
 
 const gate = toolGate(['tcpdump', 'sipp', 'tshark'], 'live', { capture: true });
 
@@ -41,7 +32,7 @@ const FLOW_PORTS = { sip: 28000, media: 28100 };
 const FLOW_FILTER = `(udp or tcp) and (portrange 28000-28009 or portrange 28100-28179)`;
 const LOAD_FILTER = 'udp and (portrange 28010-28013 or portrange 28200-28239)';
 
-let dir = '';
+const tmp = tempDir('live');
 const lives = new Set<Live>();
 const bgs = new Set<Bg>();
 
@@ -51,7 +42,7 @@ async function live(args: string[]): Promise<Live> {
   return l;
 }
 
-function sipp(name: string, args: string[], cwd = dir): Bg {
+function sipp(name: string, args: string[], cwd = tmp.path): Bg {
   const b = startBg(name, toolPath('sipp'), args, { cwd });
   bgs.add(b);
   return b;
@@ -146,20 +137,6 @@ const byCallId = (rs: Record<string, any>[]) => new Map(rs.map((r) => [r.SIP_CAL
 test.runIf(gate.mustFail)('tools for the live tests are installed (CI)', () => gate.assertAvailable());
 
 describe('capture filter', () => {
-  test('a filter on ports gets every IP fragment added (add), a warning (warn), or nothing (off)', () => {
-    expect(captureFilter('udp port 5060', 'add').filter).toBe(`(udp port 5060) or ${FRAGMENTS_FILTER}`);
-    expect(FRAGMENTS_FILTER).toBe('(ip[6:2] & 0x1fff != 0) or (ip6 and ip6[6] == 44)');
-    expect(captureFilter('udp portrange 5060-5070', 'warn')).toMatchObject({
-      filter: 'udp portrange 5060-5070',
-      warning: expect.stringMatching(/fragments/),
-    });
-    expect(captureFilter('udp port 5060', 'off')).toEqual({ filter: 'udp port 5060', warning: null });
-    expect(captureFilter('udp[2:2] = 5060', 'add').filter).toContain(FRAGMENTS_FILTER);
-    // hosts and protocols keep fragments (addresses and protocol are in every fragment)
-    expect(captureFilter('host 192.0.2.1 and udp', 'add')).toEqual({ filter: 'host 192.0.2.1 and udp', warning: null });
-    expect(captureFilter(undefined, 'add')).toEqual({ filter: null, warning: null });
-  });
-
   test.skipIf(gate.missing.includes('tcpdump') || gate.missing.includes('tcpdump-capture-permission'))(
     'tcpdump compiles the rewritten filter on Ethernet and on Linux cooked (any)',
     async () => {
@@ -175,22 +152,20 @@ describe('capture filter', () => {
 
 describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + SIPp)', () => {
   beforeAll(() => {
-    dir = mkdtempSync(join(tmpdir(), 'sipscope-live-'));
-    writeLoadFiles(dir);
+    writeLoadFiles(tmp.path);
   });
 
   afterAll(async () => {
     for (const l of lives) await killLive(l);
     for (const b of bgs) await stopBg(b, 'SIGKILL', 2000);
     await stopAll();
-    if (dir && existsSync(dir)) rmSync(dir, { recursive: true, force: true });
   });
 
   test('five SIPp flows: live records equal `read` of a pcap recorded at the same time', { timeout: 90_000 }, async () => {
     const l = await live(['-i', 'lo', '-f', FLOW_FILTER, '--format', 'jsonl', '--status-interval', '0']);
     expect(l.tcpdumpPid, 'tcpdump runs under sipscope').not.toBeNull();
     expect(l.bg.stderr()).toContain(`filter: (${FLOW_FILTER}) or ${FRAGMENTS_FILTER}`);
-    const rec = await recordFlowsDetailed(join(dir, 'flows'), ALL_FLOWS, { portBase: FLOW_PORTS, timeoutMs: 60_000 });
+    const rec = await recordFlowsDetailed(tmp.file('flows'), ALL_FLOWS, { portBase: FLOW_PORTS, timeoutMs: 60_000 });
     await sleep(300);
     await stopLive(l, 'SIGINT');
     expect(l.bg.code, l.bg.stderr()).toBe(0);
@@ -200,7 +175,8 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
     // (fragments of other programs' traffic on lo pass both filters: keep the calls of our flows)
     const ours = (rs: Record<string, any>[]) => rs.filter((r) => flowOfCallId(r.SIP_CALL_ID) !== null);
     const liveRecs = ours(l.records());
-    const read = await run(process.execPath, [BIN, 'read', rec.pcap, '--format', 'jsonl', '-q'], { cwd: repoRoot, timeoutMs: 30_000 });
+    const read = await runCli(['read', rec.pcap, '--format', 'jsonl', '-q'], { timeoutMs: 30_000, throwOnTimeout: true });
+    expect(read.code, read.stderr).toBe(0);
     const readRecs = ours(parseJsonl(read.stdout));
     expect(readRecs.length).toBe(ALL_FLOWS.length);
     // tshark, independently: one INVITE Call-ID per flow
@@ -265,7 +241,7 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
     await sleep(300);
     const uac = sipp('sipp caller (hold)', [
       '-sf',
-      join(dir, 'uac-hold.xml'),
+      tmp.file('uac-hold.xml'),
       '127.0.0.1:28030',
       '-p',
       '28031',
@@ -305,7 +281,7 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
     const got: Buffer[] = [];
     collector.on('message', (d) => got.push(d));
     await new Promise<void>((res) => collector.bind(28060, '127.0.0.1', () => res()));
-    const dump = join(dir, 'live-dump');
+    const dump = tmp.file('live-dump');
     const l = await live([
       '-i',
       'lo',
@@ -419,17 +395,14 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
   test('errors say what to do in one line: no such interface, bad filter, no tcpdump, no capture permission', {
     timeout: 30_000,
   }, async () => {
-    const cli = (args: string[], wrapper: string[] = []) => {
-      const cmd = [...wrapper, process.execPath, BIN, 'live', ...args];
-      return run(cmd[0], cmd.slice(1), { cwd: repoRoot, allowFail: true, timeoutMs: 15_000 });
-    };
+    const cli = (args: string[], wrapper: string[] = []) => runCli(['live', ...args], { wrapper, timeoutMs: 15_000, throwOnTimeout: true });
     let r = await cli(['-i', 'nosuch28', '--format', 'jsonl']);
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sipscope: tcpdump: cannot capture on "nosuch28": .*tcpdump -D/)]);
     r = await cli(['-i', 'lo', '-f', 'udp portx 5']);
     expect(r.code).toBe(2);
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^sipscope: tcpdump rejected the capture filter/)]);
-    r = await cli(['-i', 'lo', '--tcpdump', join(dir, 'no-tcpdump-here')]);
+    r = await cli(['-i', 'lo', '--tcpdump', tmp.file('no-tcpdump-here')]);
     expect(r.code).toBe(1);
     expect(r.stderr.trim()).toMatch(/^sipscope: tcpdump not found .*--tcpdump PATH$/);
     r = await cli(['-i', 'lo', 'extra.pcap']);
@@ -473,7 +446,7 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
       '-rtp_echo',
       ...common,
     ]);
-    const uasNoBye = sipp('sipp callee (no BYE)', ['-sf', join(dir, 'uas-nobye.xml'), '-p', '28012', '-mp', '28220', ...common]);
+    const uasNoBye = sipp('sipp callee (no BYE)', ['-sf', tmp.file('uas-nobye.xml'), '-p', '28012', '-mp', '28220', ...common]);
     const rss: { t: number; kib: number }[] = [];
     const t0 = Date.now();
     const sampler = setInterval(() => {
@@ -484,7 +457,7 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
       await sleep(500);
       const uac = sipp('sipp caller (load)', [
         '-sf',
-        join(dir, 'uac-load.xml'),
+        tmp.file('uac-load.xml'),
         '127.0.0.1:28010',
         '-p',
         '28011',
@@ -503,7 +476,7 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
       // 500 calls that never hang up, alongside: 25 calls/s for 20 s
       const uacNoBye = sipp('sipp caller (no BYE)', [
         '-sf',
-        join(dir, 'uac-nobye.xml'),
+        tmp.file('uac-nobye.xml'),
         '127.0.0.1:28012',
         '-p',
         '28013',
@@ -561,7 +534,7 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
       // SIPp itself may give up calls on a busy 2-core machine (it did for 96 of 6000 once: its
       // own retransmission timers); sipscope still has a record for each of them (above), so
       // the load only has to be real, and SIPp's reasons are printed for whoever looks
-      if (ok < created) console.log(`[live load] SIPp's own errors (${created - ok} calls):\n${sippErrors(dir, 'uac-load')}`);
+      if (ok < created) console.log(`[live load] SIPp's own errors (${created - ok} calls):\n${sippErrors(tmp.path, 'uac-load')}`);
       expect(ok).toBeGreaterThanOrEqual(created * 0.95);
       expect(noBye().length).toBe(okNoBye);
       expect(okNoBye).toBe(500);

@@ -9,9 +9,9 @@
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { have, isCI, run, toolPath } from './tools/exec.ts';
-import { stopAll, waitFor } from './helpers/procs.ts';
-import { killLive, startLive, stopLive, type Live } from './helpers/live.ts';
+import { have, isCI, run, toolPath } from '../support/tools/exec.ts';
+import { stopAll, waitFor } from '../support/procs.ts';
+import { killLive, startLive, stopLive, type Live } from '../support/live.ts';
 
 const tag = String(process.pid % 100000);
 const NS_A = `sipscope-a-${tag}`;

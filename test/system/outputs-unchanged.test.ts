@@ -2,21 +2,20 @@
 // generated captures and the public corpus matches golden-outputs.json digest for digest. A
 // change of behaviour updates the golden file in the same commit (test/system/golden.ts --update).
 
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, expect, test } from 'vitest';
+import { existsSync, readFileSync } from 'node:fs';
+import { expect, test } from 'vitest';
 import { GENERATOR_VERSION } from '../../bench/make-capture.ts';
+import { isCI } from '../support/tools/exec.ts';
+import { tempDir } from '../support/temp.ts';
 import { computeGolden, CORPUS, GOLDEN_FILE, type Golden } from './golden.ts';
 
-const work = mkdtempSync(join(tmpdir(), 'sipscope-golden-'));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+const work = tempDir('golden');
 
 test('every output is byte-identical to the golden digests', { timeout: 300_000 }, async () => {
   const golden = JSON.parse(readFileSync(GOLDEN_FILE, 'utf8')) as Golden;
   expect(golden.generatorVersion, 'bench/make-capture.ts changed its bytes: run golden.ts --update').toBe(GENERATOR_VERSION);
-  const now = await computeGolden(work);
-  if (process.env.CI === 'true' || existsSync(CORPUS)) {
+  const now = await computeGolden(work.path);
+  if (isCI || existsSync(CORPUS)) {
     expect(Object.keys(now.outputs).filter((n) => n.startsWith('corpus/')).length).toBeGreaterThan(40);
   }
   const changed: string[] = [];

@@ -10,158 +10,54 @@
 // missing, unless CI=true.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { execFile } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { copyFileSync, existsSync, readFileSync, statSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
-import { startStaticServer, type StaticServer } from './helpers/static-server.ts';
-import { CHROMIUM, CSP, HeapProbe, buildSite, dropFile, launchChromium, withTimeout } from './helpers/chromium.ts';
-import { recordsOf } from './helpers/engine.ts';
-import { prng } from './capture-writer.ts';
-import { generateCapture, type CaptureSummary } from '../bench/make-capture.ts';
-import { PROBLEM_COUNTERS } from '../shared/engine/core-abi.ts';
-import { ladderModel, ladderText } from '../shared/output/ladder.ts';
-import type { CallRecord } from '../shared/record.ts';
-import { sortRows, type SortKey } from '../web/state/call-sort.ts';
-import type { CallRow } from '../web/worker-protocol.ts';
+import { startStaticServer, type StaticServer } from '../support/static-server.ts';
+import { CHROMIUM, CSP, HeapProbe, buildSite, dropFile, launchChromium, withTimeout } from '../support/chromium.ts';
+import { recordsOf } from '../support/engine.ts';
+import { prng } from '../support/capture-writer.ts';
+import { cliDownloads, type Downloads } from '../support/downloads.ts';
+import { CORPUS, repoRoot, SAMPLE } from '../support/paths.ts';
+import { tempDir } from '../support/temp.ts';
+import { toolGate } from '../support/tools/exec.ts';
+import { generateCapture, type CaptureSummary } from '../../bench/make-capture.ts';
+import { PROBLEM_COUNTERS } from '../../shared/engine/core-abi.ts';
+import { ladderModel, ladderText } from '../../shared/output/ladder.ts';
+import type { CallRecord } from '../../shared/record.ts';
 
-const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const SAMPLE = join(repoRoot, 'samples', 'sample.pcap');
 const SCREENSHOT = join(repoRoot, 'docs', 'screenshot.png');
 /** a call through a B2BUA: four endpoints (public corpus, when present) */
-const FOUR_ENDPOINTS = resolve(repoRoot, '..', 'shared', 'corpus', 'public', 'heplify-sip_tcp_websocket.pcap');
-const isCI = process.env.CI === 'true';
-const haveChromium = existsSync(CHROMIUM);
+const FOUR_ENDPOINTS = join(CORPUS, 'heplify-sip_tcp_websocket.pcap');
+const chromium = toolGate([CHROMIUM], 'web-ui');
+const haveChromium = chromium.missing.length === 0;
 const STEP_MS = 20_000; // every wait in the page
 const BIG_MS = 180_000; // the generated 256 MiB capture
 const MiB = 2 ** 20;
 
-if (!haveChromium && !isCI)
-  console.warn(`[web-ui] skipped: ${CHROMIUM} not found (apt install chromium; set CI=true to make this a failure)`);
-test.runIf(!haveChromium && isCI)('chromium is installed under CI', () => {
-  throw new Error(`${CHROMIUM} not found`);
-});
+test.runIf(chromium.mustFail)('chromium is installed under CI', () => chromium.assertAvailable());
 
 // ---------------------------------------------------------------- the CLI's outputs
 
-/** `sipscope read` from the source tree (the code the site is built from); resolves with its exit code. */
-function cli(args: string[]): Promise<{ code: number; stderr: string }> {
-  return new Promise((ok, fail) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', join(repoRoot, 'node', 'cli.ts'), 'read', ...args],
-      { cwd: repoRoot, timeout: 60_000, maxBuffer: 64 * MiB },
-      (err, _stdout, stderr) => {
-        if (err && typeof (err as NodeJS.ErrnoException & { code?: unknown }).code !== 'number') return fail(err);
-        ok({ code: err ? Number((err as { code?: number }).code) : 0, stderr: String(stderr) });
-      },
-    );
-  });
+/** `sipscope read`'s five outputs for the file and options, in `dir`; both runs must exit 0. */
+async function cliOutputs(dir: string, file: string, extra: string[]): Promise<Downloads> {
+  const { out, runs } = await cliDownloads(dir, [file], extra);
+  for (const r of runs) expect(r.code, r.stderr).toBe(0);
+  return out;
 }
-
-interface CliOutputs {
-  dump: Buffer;
-  ipfix: Buffer;
-  v9: Buffer;
-  jsonl: Buffer;
-  csv: Buffer;
-}
-
-async function cliOutputs(dir: string, file: string, extra: string[]): Promise<CliOutputs> {
-  mkdirSync(dir, { recursive: true });
-  const p = (n: string) => join(dir, n);
-  const a = await cli([
-    file,
-    ...extra,
-    '-q',
-    '--no-progress',
-    '--format',
-    'jsonl',
-    '--out',
-    p('out.jsonl'),
-    '--dump-file',
-    p('out.sip'),
-    '--ipfix-file',
-    p('out.ipfix'),
-  ]);
-  const b = await cli([
-    file,
-    ...extra,
-    '-q',
-    '--no-progress',
-    '--format',
-    'csv',
-    '--out',
-    p('out.csv'),
-    '--ipfix-file',
-    p('out.v9'),
-    '--export-format',
-    'v9',
-  ]);
-  expect(a.code, a.stderr).toBe(0);
-  expect(b.code, b.stderr).toBe(0);
-  return {
-    dump: readFileSync(p('out.sip')),
-    ipfix: readFileSync(p('out.ipfix')),
-    v9: readFileSync(p('out.v9')),
-    jsonl: readFileSync(p('out.jsonl')),
-    csv: readFileSync(p('out.csv')),
-  };
-}
-
-// ---------------------------------------------------------------- the list's order
-
-describe('call list order', () => {
-  const row = (i: number, v: Partial<CallRow>): CallRow =>
-    ({
-      i,
-      callId: `c${i}`,
-      from: 'a',
-      to: 'b',
-      state: 'CALL_COMPLETED',
-      start: i,
-      setup: 1,
-      duration: 1,
-      code: 200,
-      cause: 16,
-      codecs: 'PCMU',
-      messages: 5,
-      ...v,
-    }) as CallRow;
-  const rows = () => [
-    row(0, { setup: null, duration: null, code: 0, cause: 0, codecs: '' }),
-    row(1, { setup: 0.5, duration: 30, code: 486, cause: 17 }),
-    row(2, { setup: null, duration: null, code: 0, cause: 0, codecs: '' }),
-    row(3, { setup: 2, duration: 5, code: 200, cause: 16, codecs: 'G729' }),
-  ];
-  const order = (key: SortKey, dir: 1 | -1) => sortRows(rows(), { key, dir }).map((r) => r.i);
-
-  test.each([
-    ['setup', [1, 3, 0, 2], [3, 1, 0, 2]],
-    ['duration', [3, 1, 0, 2], [1, 3, 0, 2]],
-    ['code', [3, 1, 0, 2], [1, 3, 0, 2]],
-    ['cause', [3, 1, 0, 2], [1, 3, 0, 2]],
-    ['codecs', [3, 1, 0, 2], [1, 3, 0, 2]],
-  ] as const)('%s: rows without a value last, ascending and descending', (key, asc, desc) => {
-    expect(order(key, 1)).toEqual(asc);
-    expect(order(key, -1)).toEqual(desc);
-  });
-});
 
 // ---------------------------------------------------------------- the session
 
 describe.skipIf(!haveChromium)('web UI in Chromium', () => {
-  let tmp = '';
+  const tmp = tempDir('web-ui');
   let server: StaticServer | null = null;
   let context: BrowserContext | null = null;
   let page: Page;
   let records: CallRecord[] = [];
   let withLadders: CallRecord[] = [];
-  let expected: CliOutputs;
+  let expected: Downloads;
   let big: CaptureSummary | null = null;
   const requests: string[] = [];
   const pageErrors: string[] = [];
@@ -183,11 +79,10 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
 
   beforeAll(async () => {
     if (!existsSync(join(repoRoot, 'build', 'core.wasm'))) throw new Error('build/core.wasm is missing: run `npm run build:wasm`');
-    tmp = await mkdtemp(join(tmpdir(), 'sipscope-web-ui-'));
-    const site = join(tmp, 'site');
+    const site = tmp.file('site');
     const [, cliOut, recs, recsL] = await Promise.all([
       buildSite(repoRoot, site),
-      cliOutputs(join(tmp, 'cli-default'), SAMPLE, []),
+      cliOutputs(tmp.file('cli-default'), SAMPLE, []),
       recordsOf([SAMPLE]),
       recordsOf([SAMPLE], { keepMessages: true }),
     ]);
@@ -195,7 +90,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     records = recs.records;
     withLadders = recsL.records;
     server = await startStaticServer(site, { prefix: '/sipscope/', headers: { 'Content-Security-Policy': CSP } });
-    context = await launchChromium(join(tmp, 'profile'));
+    context = await launchChromium(tmp.file('profile'));
     context.setDefaultTimeout(STEP_MS);
     context.on('request', (r) => requests.push(r.url()));
     page = context.pages()[0] ?? (await context.newPage());
@@ -209,7 +104,6 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
       if (context) await withTimeout(context.close(), 20_000, 'closing chromium').catch((e) => console.warn(String(e)));
     } finally {
       if (server) await withTimeout(server.close(), 5_000, 'closing the server').catch((e) => console.warn(String(e)));
-      if (tmp) await rm(tmp, { recursive: true, force: true, maxRetries: 3 });
       if (report.length) console.info(`[web-ui] ${report.join('\n[web-ui] ')}`);
     }
   }, 40_000);
@@ -768,7 +662,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     await openLadder(call.SIP_CALL_ID);
     await page.click('[data-testid="ladder-arrow"][data-index="5"]'); // 183 with SDP
     await page.mouse.move(5, 5);
-    const shot = join(tmp, 'screenshot.png');
+    const shot = tmp.file('screenshot.png');
     await page.screenshot({ path: shot });
     // written into the repository when missing or asked for (UPDATE_SCREENSHOT=1)
     if (!existsSync(SCREENSHOT) || process.env.UPDATE_SCREENSHOT === '1') copyFileSync(shot, SCREENSHOT);
@@ -788,7 +682,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
   });
 
   test('options: --all-dialogs --timestamp-format 2, the same bytes as the CLI with them', async () => {
-    const withOpts = await cliOutputs(join(tmp, 'cli-options'), SAMPLE, [
+    const withOpts = await cliOutputs(tmp.file('cli-options'), SAMPLE, [
       '--all-dialogs',
       '--timestamp-format',
       '2',
@@ -857,7 +751,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
       ['cut.pcap.gz', gzipSync(sample).subarray(0, 2000), /cut\.pcap\.gz: gzip: /],
     ];
     for (const [name, bytes, message] of files) {
-      const path = join(tmp, name);
+      const path = tmp.file(name);
       await writeFile(path, bytes);
       const { records: nodeRecords } = await recordsOf([path]);
       expect(await load([path]), name).toBe('done');
@@ -876,7 +770,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     }
     // a good file and a bad one, as one capture: the calls of the good one, the message of the other
     const before = await doneRuns();
-    await page.setInputFiles('[data-testid="file-input"]', [SAMPLE, join(tmp, 'notes.txt')]);
+    await page.setInputFiles('[data-testid="file-input"]', [SAMPLE, tmp.file('notes.txt')]);
     expect(await finished(before)).toBe('done');
     expect(await callCount()).toBe(6);
     expect(await page.textContent('[data-testid="problems"]')).toMatch(/notes\.txt: not a pcap/);
@@ -887,7 +781,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
   // ---------------------------------------------------------------- a large capture
 
   test('a 256 MiB capture: the first call shows before the end, the heap stays bounded', { timeout: BIG_MS + 60_000 }, async () => {
-    const path = join(tmp, 'voip-256MiB.pcap');
+    const path = tmp.file('voip-256MiB.pcap');
     const t0 = performance.now();
     big = generateCapture({ kind: 'voip', path, seed: 11, targetBytes: 256 * MiB, concurrent: 150 });
     report.push(
@@ -935,7 +829,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
 
   test('cancel stops reading; the calls read so far are kept', { timeout: BIG_MS }, async () => {
     expect(big).not.toBeNull();
-    const path = join(tmp, 'voip-256MiB.pcap');
+    const path = tmp.file('voip-256MiB.pcap');
     // click Cancel as soon as reading has begun (the progress bar has moved)
     await page.evaluate(() => {
       const mo = new MutationObserver(() => {

@@ -4,9 +4,10 @@
 // skipped and the reason is printed; under CI=true it fails. Commands are always run with
 // argument arrays (execFile/spawn), never through a shell.
 
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, statSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { execFile, spawnSync } from 'node:child_process';
+import { CORPUS, corpusCaptures } from '../paths.ts';
 
 export const isCI = process.env.CI === 'true';
 
@@ -120,6 +121,38 @@ export function toolGate(tools: string[], label: string, opts: { capture?: boole
     mustFail,
     assertAvailable() {
       if (missing.length) throw new Error(`[${label}] ${reason} (required when CI=true)`);
+    },
+  };
+}
+
+export interface CorpusGate {
+  /** the corpus folder exists */
+  present: boolean;
+  /** its capture files, sorted ([] when absent) */
+  files: string[];
+  /** true when the dependent tests must be skipped (absent and not CI) */
+  skip: boolean;
+  /** true when the dependent tests must fail (absent and CI=true) */
+  mustFail: boolean;
+  /** throws when the corpus is absent (use in a test under CI) */
+  assertAvailable(): void;
+}
+
+/**
+ * The public corpus (../shared/corpus/public) as a gate, like toolGate: when it is absent the
+ * dependent tests are skipped with a printed reason, or fail under CI=true.
+ */
+export function corpusGate(label: string): CorpusGate {
+  const present = existsSync(CORPUS);
+  const skip = !present && !isCI;
+  if (skip) console.warn(`[${label}] skipped: no public corpus at ${CORPUS} (set CI=true to make this a failure)`);
+  return {
+    present,
+    files: corpusCaptures(),
+    skip,
+    mustFail: !present && isCI,
+    assertAvailable() {
+      if (!present) throw new Error(`[${label}] public corpus not found at ${CORPUS} (required when CI=true)`);
     },
   };
 }

@@ -13,6 +13,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sleep, tail, waitExit } from '../procs.ts';
 import { toolPath } from './exec.ts';
 
 export type FlowName = 'answered-rtp' | 'busy-q850' | 'cancel' | 'tcp' | 'ipv6';
@@ -37,7 +38,7 @@ export interface FlowSpec {
   callerPort: number;
   calleeMediaPort: number;
   callerMediaPort: number;
-  uasScenario: string; // file name in test/sipp/
+  uasScenario: string; // file name in test/support/sipp/
   uacScenario: string;
   /** the caller plays pcap/g711a.pcap to the callee, which echoes it back (-rtp_echo) */
   rtp: boolean;
@@ -261,19 +262,6 @@ function outputOf(c: Child): string {
   return c.output.join('');
 }
 
-function sleep(ms: number): Promise<void> {
-  return new Promise((r) => setTimeout(r, ms));
-}
-
-/** Wait for the child to exit, at most `ms`; true when it exited. */
-async function waitExit(c: Child, ms: number): Promise<boolean> {
-  if (c.done) return true;
-  let timer: NodeJS.Timeout | undefined;
-  const r = await Promise.race([c.exited.then(() => true), new Promise<boolean>((res) => (timer = setTimeout(() => res(false), ms)))]);
-  clearTimeout(timer);
-  return r;
-}
-
 /** Kill one child by its pid (SIGKILL unless told otherwise) and wait (bounded) for it to go. */
 async function stop(c: Child, signal: NodeJS.Signals = 'SIGKILL', graceMs = 3000): Promise<void> {
   if (c.done) return;
@@ -321,18 +309,10 @@ async function waitBound(c: Child, port: number, transport: 'udp' | 'tcp', ipVer
   const deadline = Date.now() + ms;
   for (let i = 0; i < 1000 && Date.now() < deadline; i++) {
     if (portBound(port, transport, ipVersion)) return;
-    if (c.done) throw new Error(`${c.name} exited (code ${c.code}) before listening on ${port}:\n${tail(outputOf(c))}`);
+    if (c.done) throw new Error(`${c.name} exited (code ${c.code}) before listening on ${port}:\n${tail(outputOf(c), 40)}`);
     await sleep(20);
   }
-  throw new Error(`${c.name} did not listen on ${transport} port ${port} within ${ms} ms:\n${tail(outputOf(c))}`);
-}
-
-function tail(s: string, lines = 40): string {
-  return s
-    .split('\n')
-    .filter((l) => l.trim() !== '')
-    .slice(-lines)
-    .join('\n');
+  throw new Error(`${c.name} did not listen on ${transport} port ${port} within ${ms} ms:\n${tail(outputOf(c), 40)}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -387,13 +367,13 @@ async function runFlow(flow: FlowSpec, cwd: string, live: Set<Child>, deadline: 
     try {
       // the caller ends the call; SIPp's own -timeout 20 is the inner bound
       const uacDone = await waitExit(uac, Math.min(25_000, Math.max(0, deadline - Date.now())));
-      if (!uacDone) throw new Error(`${uac.name} did not finish in time:\n${tail(outputOf(uac))}`);
+      if (!uacDone) throw new Error(`${uac.name} did not finish in time:\n${tail(outputOf(uac), 40)}`);
       const uasDone = await waitExit(uas, Math.min(5000, Math.max(0, deadline - Date.now())));
-      if (!uasDone) throw new Error(`${uas.name} did not finish after the caller:\n${tail(outputOf(uas))}`);
+      if (!uasDone) throw new Error(`${uas.name} did not finish after the caller:\n${tail(outputOf(uas), 40)}`);
       for (const c of [uac, uas]) {
         if (c.code !== 0)
           throw new Error(
-            `${c.name} failed (exit ${c.code}${c.signal ? `, ${c.signal}` : ''}): ${c.proc.spawnargs.join(' ')}\n${tail(outputOf(c))}`,
+            `${c.name} failed (exit ${c.code}${c.signal ? `, ${c.signal}` : ''}): ${c.proc.spawnargs.join(' ')}\n${tail(outputOf(c), 40)}`,
           );
       }
     } finally {
@@ -446,8 +426,8 @@ export async function recordFlowsDetailed(dir: string, flows: readonly FlowName[
   try {
     // tcpdump prints "listening on lo, ..." once the capture is active
     for (let i = 0; i < 500 && !/listening on/.test(outputOf(tcpdump)); i++) {
-      if (tcpdump.done) throw new Error(`tcpdump exited (code ${tcpdump.code}):\n${tail(outputOf(tcpdump))}`);
-      if (Date.now() > t0 + 5000) throw new Error(`tcpdump did not start listening within 5 s:\n${tail(outputOf(tcpdump))}`);
+      if (tcpdump.done) throw new Error(`tcpdump exited (code ${tcpdump.code}):\n${tail(outputOf(tcpdump), 40)}`);
+      if (Date.now() > t0 + 5000) throw new Error(`tcpdump did not start listening within 5 s:\n${tail(outputOf(tcpdump), 40)}`);
       await sleep(10);
     }
     if (!/listening on/.test(outputOf(tcpdump))) throw new Error('tcpdump did not start listening');

@@ -1,85 +1,19 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// The dump directory writer (node/export/dump-dir.ts): files per minute, nested or flat,
+// rotation, .temp files renamed when done, --sip-exec-cmd, and write errors.
+
+import { describe, expect, it } from 'vitest';
 import * as fs from 'node:fs/promises';
 import type { Dirent } from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { CallTracker } from '../shared/tracker/tracker.ts';
-import type { CallRecord } from '../shared/record.ts';
-import type { Timestamp } from '../shared/time.ts';
-import { parseTemplate } from '../shared/output/fields.ts';
-import { dumpLine } from '../shared/output/format.ts';
-import {
-  DumpRouter,
-  dumpFileText,
-  dumpRelDir,
-  dumpRelPath,
-  minuteOf,
-  planDumpFiles,
-  type DumpFile,
-  type DumpLayoutOptions,
-} from '../shared/output/dump.ts';
-import { DumpError, DumpWriter, splitExecCmd, type DumpFs, type DumpWriterOptions } from '../node/export/dump-dir.ts';
-import { Scenario, alice, bob } from './sip-messages.ts';
-
-const DEFAULT_HEADER =
-  'SIP_CALL_ID|SIP_CALLING_PARTY|SIP_CALLED_PARTY|SIP_RTP_CODECS|SIP_INVITE_TIME|SIP_TRYING_TIME|SIP_RINGING_TIME|SIP_INVITE_OK_TIME|SIP_INVITE_FAILURE_TIME|SIP_BYE_TIME|SIP_BYE_OK_TIME|SIP_CANCEL_TIME|SIP_CANCEL_OK_TIME|SIP_RTP_IPV4_SRC_ADDR|SIP_RTP_L4_SRC_PORT|SIP_RTP_IPV4_DST_ADDR|SIP_RTP_L4_DST_PORT|SIP_RESPONSE_CODE|SIP_REASON_CAUSE|SIP_UAC|SIP_UAS|SIP_C_IP|SIP_CALL_STATE';
-
-const utc = (y: number, mo: number, d: number, h: number, mi: number, s = 0) => Date.UTC(y, mo - 1, d, h, mi, s) / 1000;
-const t = (sec: number, nsec: number, digits = 6): Timestamp => ({ sec, nsec, digits });
-
-/** A complete record exported at `at` (capture seconds), its times a few seconds before. */
-function rec(id: string, at: number, over: Partial<CallRecord> = {}): CallRecord {
-  const s = Math.floor(at) - 5;
-  return {
-    SIP_CALL_ID: id,
-    SIP_CALLING_PARTY: '"Alice" <sip:alice@example.com>',
-    SIP_CALLED_PARTY: 'sip:bob@example.net',
-    SIP_RTP_CODECS: 'PCMA',
-    SIP_INVITE_TIME: t(s, 123_456_000),
-    SIP_TRYING_TIME: null,
-    SIP_RINGING_TIME: t(s + 1, 5_000),
-    SIP_INVITE_OK_TIME: t(s + 2, 500_000_000),
-    SIP_INVITE_FAILURE_TIME: null,
-    SIP_BYE_TIME: t(s + 4, 0),
-    SIP_BYE_OK_TIME: null,
-    SIP_CANCEL_TIME: null,
-    SIP_CANCEL_OK_TIME: null,
-    SIP_RTP_IPV4_SRC_ADDR: '10.0.0.1',
-    SIP_RTP_L4_SRC_PORT: 4000,
-    SIP_RTP_IPV4_DST_ADDR: '10.0.0.2',
-    SIP_RTP_L4_DST_PORT: 5000,
-    SIP_RESPONSE_CODE: 200,
-    SIP_REASON_CAUSE: 0,
-    SIP_UAC: 'PhoneA/1.0',
-    SIP_UAS: 'PhoneB/2.0',
-    SIP_C_IP: '10.0.0.1',
-    SIP_CALL_STATE: 'CALL_COMPLETED',
-    flow: {
-      ipVersion: 4,
-      src: '10.0.0.1',
-      dst: '10.0.0.2',
-      sport: 5060,
-      dport: 5060,
-      protocol: 17,
-      start: t(s, 123_456_000),
-      end: t(s + 4, 0),
-      packets: 6,
-      bytes: 3000,
-    },
-    rtpSrc: '10.0.0.1:4000',
-    rtpDst: '10.0.0.2:5000',
-    reason: null,
-    messages: 6,
-    retransmissions: 0,
-    duplicates: 0,
-    durationSec: 1.5,
-    setupSec: 0.876549,
-    exportCause: 'bye',
-    exportedAt: at,
-    rtpPackets: 0,
-    ...over,
-  };
-}
+import { CallTracker } from '../../../shared/tracker/tracker.ts';
+import type { CallRecord } from '../../../shared/record.ts';
+import { parseTemplate } from '../../../shared/output/fields.ts';
+import { dumpFileText, dumpRelPath, planDumpFiles, type DumpLayoutOptions } from '../../../shared/output/dump.ts';
+import { DumpError, DumpWriter, splitExecCmd, type DumpFs, type DumpWriterOptions } from '../../../node/export/dump-dir.ts';
+import { Scenario, alice, bob } from '../../support/sip-messages.ts';
+import { DEFAULT_DUMP_HEADER, dumpRecord as rec, utc } from '../../support/records.ts';
+import { sleep } from '../../support/procs.ts';
+import { tempDir } from '../../support/temp.ts';
 
 /** Records over several minutes, hours, days, a year end and a leap day (UTC). */
 function spread(): CallRecord[] {
@@ -120,16 +54,9 @@ async function readTree(root: string): Promise<Map<string, string>> {
   return m;
 }
 
-let tmp: string;
+const tmp = tempDir('dump');
 let n = 0;
-const newDir = () => path.join(tmp, `d${++n}`);
-
-beforeAll(async () => {
-  tmp = await fs.mkdtemp(path.join(os.tmpdir(), 'sipscope-dump-'));
-});
-afterAll(async () => {
-  await fs.rm(tmp, { recursive: true, force: true });
-});
+const newDir = () => tmp.file(`d${++n}`);
 
 async function writeAll(dir: string, records: CallRecord[], opts: DumpWriterOptions): Promise<DumpWriter> {
   const w = await DumpWriter.open(dir, opts);
@@ -140,104 +67,6 @@ async function writeAll(dir: string, records: CallRecord[], opts: DumpWriterOpti
   await w.close();
   return w;
 }
-
-// ---------------------------------------------------------------- pure rules
-
-describe('dump file names', () => {
-  it('nested and flat paths, UTC, rotation', () => {
-    const s = utc(2023, 11, 14, 22, 13, 20.5);
-    expect(minuteOf(s)).toBe(utc(2023, 11, 14, 22, 13));
-    expect(dumpRelPath(s, true, 0)).toBe('2023/11/14/22/13.sip');
-    expect(dumpRelPath(s, true, 2)).toBe('2023/11/14/22/13-2.sip');
-    expect(dumpRelPath(s, false, 0)).toBe('202311142213.sip');
-    expect(dumpRelPath(s, false, 1)).toBe('202311142213-1.sip');
-    expect(dumpRelDir(s, true)).toBe('2023/11/14/22');
-    expect(dumpRelDir(s, false)).toBe('');
-    expect(dumpRelPath(utc(2024, 1, 1, 0, 0) - 0.001, true)).toBe('2023/12/31/23/59.sip');
-    expect(dumpRelPath(utc(2024, 1, 1, 0, 0), true)).toBe('2024/01/01/00/00.sip');
-    expect(dumpRelPath(utc(2024, 2, 29, 9, 5, 59.9), false)).toBe('202402290905.sip');
-    expect(dumpRelPath(0, true)).toBe('1970/01/01/00/00.sip');
-    expect(() => minuteOf(-1)).toThrow(RangeError);
-    expect(() => minuteOf(NaN)).toThrow(RangeError);
-    expect(() => dumpRelPath(s, true, 1.5)).toThrow(RangeError);
-  });
-
-  it('dumpFileText: header, one line per record, escaping, \\n line ends', () => {
-    const r = rec('a|b\\c\r\nd', utc(2024, 1, 1, 0, 0), { SIP_UAC: 'UA\r\n|x', SIP_CALL_STATE: 'CALL_COMPLETED' });
-    const text = dumpFileText([r, rec('two', utc(2024, 1, 1, 0, 0))]);
-    const lines = text.split('\n');
-    expect(lines).toHaveLength(4);
-    expect(lines[3]).toBe('');
-    expect(lines[0]).toBe(DEFAULT_HEADER);
-    expect(lines[1].split('|')).toHaveLength(23);
-    expect(lines[1].startsWith('a\\x7Cb\\x5Cc\\x0D\\x0Ad|"Alice" <sip:alice@example.com>|')).toBe(true);
-    expect(lines[1]).toContain('|UA\\x0D\\x0A\\x7Cx|PhoneB/2.0|');
-    expect(lines[1]).toBe(dumpLine(r));
-    expect(lines[2].startsWith('two|')).toBe(true);
-    expect(dumpFileText([])).toBe(DEFAULT_HEADER + '\n');
-  });
-
-  it('timestamp formats 0/1/2 and a custom separator', () => {
-    const at = utc(2023, 11, 14, 22, 13, 30);
-    const r = rec('x;y', at);
-    const template = parseTemplate('%SIP_CALL_ID %SIP_INVITE_TIME %SIP_TRYING_TIME %SIP_CALL_STATE');
-    const inv = Math.floor(at) - 5;
-    expect(dumpFileText([r], { template, timestampFormat: 0 })).toBe(
-      `SIP_CALL_ID|SIP_INVITE_TIME|SIP_TRYING_TIME|SIP_CALL_STATE\nx;y|${inv}||CALL_COMPLETED\n`,
-    );
-    expect(dumpFileText([r], { template, timestampFormat: 1 })).toBe(
-      `SIP_CALL_ID|SIP_INVITE_TIME|SIP_TRYING_TIME|SIP_CALL_STATE\nx;y|${inv}.123456||CALL_COMPLETED\n`,
-    );
-    expect(dumpFileText([r], { template, timestampFormat: 2 })).toBe(
-      'SIP_CALL_ID|SIP_INVITE_TIME|SIP_TRYING_TIME|SIP_CALL_STATE\nx;y|2023-11-14T22:13:25.123456Z||CALL_COMPLETED\n',
-    );
-    expect(dumpFileText([r], { template, timestampFormat: 0, separator: ';' })).toBe(
-      `SIP_CALL_ID;SIP_INVITE_TIME;SIP_TRYING_TIME;SIP_CALL_STATE\nx\\x3By;${inv};;CALL_COMPLETED\n`,
-    );
-    expect(() => dumpFileText([r], { separator: '' })).toThrow(RangeError);
-  });
-
-  it('router: late records go into the open file; rotation; directory completion', () => {
-    const events: string[] = [];
-    const router = new DumpRouter(
-      {
-        open: (f: DumpFile) => events.push(`open ${f.relPath}`),
-        line: (_f, l) => events.push(`line ${l}`),
-        finish: (f) => events.push(`finish ${f.relPath} ${f.lines}`),
-        dirDone: (d) => events.push(`dir ${d}`),
-      },
-      { nested: true, maxLines: 2, template: parseTemplate('SIP_CALL_ID') },
-    );
-    const m = utc(2024, 1, 1, 0, 59);
-    router.add(rec('a', m + 1));
-    router.add(rec('late', m - 3600)); // earlier minute and hour: into the open file
-    router.add(rec('b', m + 59)); // same minute, file full: rotation 1
-    router.tick(m + 30); // not a later minute: nothing
-    router.add(rec('c', m + 60)); // next minute, next hour: 00/59-1 finished, dir 00 complete
-    router.tick(m + 125); // minute over
-    router.add(rec('late2', m)); // earlier than the current minute 01:01: goes there
-    router.end();
-    expect(events).toEqual([
-      'open 2024/01/01/00/59.sip',
-      'line a',
-      'line late',
-      'finish 2024/01/01/00/59.sip 2',
-      'open 2024/01/01/00/59-1.sip',
-      'line b',
-      'finish 2024/01/01/00/59-1.sip 1',
-      'dir 2024/01/01/00',
-      'open 2024/01/01/01/00.sip',
-      'line c',
-      'finish 2024/01/01/01/00.sip 1',
-      'open 2024/01/01/01/01.sip',
-      'line late2',
-      'finish 2024/01/01/01/01.sip 1',
-      'dir 2024/01/01/01',
-    ]);
-  });
-});
-
-// ---------------------------------------------------------------- the writer
 
 describe('DumpWriter: layout and contents', () => {
   it('nested: one file per minute, header + one line per record, no .temp left', async () => {
@@ -258,7 +87,7 @@ describe('DumpWriter: layout and contents', () => {
     expect(tree.get('2023/12/31/23/59.sip')).toBe(dumpFileText(records.slice(2, 4)));
     expect(tree.get('2024/01/01/00/00.sip')).toBe(dumpFileText(records.slice(4, 6)));
     expect(tree.get('2024/03/01/00/00.sip')).toBe(dumpFileText(records.slice(9)));
-    for (const text of tree.values()) expect(text.startsWith(DEFAULT_HEADER + '\n')).toBe(true);
+    for (const text of tree.values()) expect(text.startsWith(DEFAULT_DUMP_HEADER + '\n')).toBe(true);
     const plan = planDumpFiles(records, { nested: true });
     expect(new Map(plan.map((p) => [p.relPath, p.text]))).toEqual(tree);
     const st = w.stats;
@@ -298,7 +127,7 @@ describe('DumpWriter: layout and contents', () => {
     expect(tree.get('2024/05/06/07/08-1.sip')).toBe(dumpFileText(records.slice(3, 6)));
     expect(tree.get('2024/05/06/07/08-2.sip')).toBe(dumpFileText(records.slice(6, 7)));
     expect(tree.get('2024/05/06/07/09.sip')).toBe(dumpFileText(records.slice(7)));
-    for (const text of tree.values()) expect(text.split('\n')[0]).toBe(DEFAULT_HEADER);
+    for (const text of tree.values()) expect(text.split('\n')[0]).toBe(DEFAULT_DUMP_HEADER);
   });
 
   it('records of an earlier minute go into the open file', async () => {
@@ -473,7 +302,7 @@ describe('DumpWriter: layout and contents', () => {
     for (let i = 0; i < records.length; i++) {
       const p = w.write(records[i]);
       if (p) await p;
-      if (i % 25 === 0) await new Promise((r) => setTimeout(r, 1));
+      if (i % 25 === 0) await sleep(1);
     }
     await w.close();
     done = true;
@@ -558,7 +387,7 @@ describe('DumpWriter: --sip-exec-cmd', () => {
 
 describe('DumpWriter: errors', () => {
   it('a dump dir under a regular file cannot be created', async () => {
-    const f = path.join(tmp, 'regular-file');
+    const f = tmp.file('regular-file');
     await fs.writeFile(f, 'x');
     const err = await DumpWriter.open(path.join(f, 'dump'), { nested: true }).catch((e) => e);
     expect(err).toBeInstanceOf(DumpError);

@@ -1,23 +1,12 @@
 // Review tests: tracker behaviour checked against SPEC §1–§3 and §5.3 (and DECISIONS.md).
 import { describe, expect, it } from 'vitest';
-import { jsonLine } from '../shared/output/format.ts';
-import { CallTracker } from '../shared/tracker/tracker.ts';
-import type { CallRecord } from '../shared/record.ts';
-import type { TrackerOptions } from '../shared/tracker/api.ts';
-import type { SipMessage } from '../shared/events.ts';
-import { Scenario, alice, bob, ts, type SdpDesc } from './sip-messages.ts';
+import { jsonLine } from '../../../shared/output/format.ts';
+import type { SipMessage } from '../../../shared/events.ts';
+import { Scenario, alice, bob, ts, type SdpDesc } from '../../support/sip-messages.ts';
+import { tracker } from '../../support/tracker.ts';
 
 const T0 = 1_700_000_000;
 const at = (off: number) => ts(T0 + off);
-
-function tracker(opts: Partial<TrackerOptions> = {}) {
-  const recs: CallRecord[] = [];
-  const tr = new CallTracker(opts, (r) => recs.push(r));
-  const feed = (...ms: SipMessage[]) => {
-    for (const m of ms) tr.onMessage(m);
-  };
-  return { tr, recs, feed };
-}
 
 const offerA: SdpDesc = { ip: '10.0.0.1', media: [{ port: 4000, pts: [0, 8, 101], rtpmap: { 101: 'telephone-event/8000' } }] };
 const answerB: SdpDesc = { ip: '10.0.0.2', media: [{ port: 5000, pts: [8, 101], rtpmap: { 101: 'telephone-event/8000' } }] };

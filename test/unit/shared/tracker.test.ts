@@ -1,23 +1,18 @@
+// The call tracker (shared/tracker/): dialogs and their roles, failures, auth and cancel, forks
+// and re-INVITEs, retransmissions, SDP rules, timeouts and eviction, determinism, non-INVITE
+// dialogs and bad input; and the header helpers it uses (shared/header-values.ts).
+
 import { describe, expect, it } from 'vitest';
-import { jsonLine } from '../shared/output/format.ts';
-import { CallTracker } from '../shared/tracker/tracker.ts';
-import { partyOf, q850Cause } from '../shared/header-values.ts';
-import type { CallRecord } from '../shared/record.ts';
-import type { MediaHooks, TrackerOptions } from '../shared/tracker/api.ts';
-import type { SipMessage } from '../shared/events.ts';
-import { Scenario, alice, bob, sipMessage, ts, type Endpoint, type SdpDesc } from './sip-messages.ts';
+import { jsonLine } from '../../../shared/output/format.ts';
+import { CallTracker } from '../../../shared/tracker/tracker.ts';
+import { partyOf, q850Cause } from '../../../shared/header-values.ts';
+import type { MediaHooks } from '../../../shared/tracker/api.ts';
+import type { SipMessage } from '../../../shared/events.ts';
+import { Scenario, alice, bob, sipMessage, ts, type Endpoint, type SdpDesc } from '../../support/sip-messages.ts';
+import { tracker } from '../../support/tracker.ts';
 
 const T0 = 1_700_000_000;
 const at = (off: number) => ts(T0 + off);
-
-function tracker(opts: Partial<TrackerOptions> = {}, media?: MediaHooks) {
-  const recs: CallRecord[] = [];
-  const tr = new CallTracker(opts, (r) => recs.push(r), media);
-  const feed = (...ms: SipMessage[]) => {
-    for (const m of ms) tr.onMessage(m);
-  };
-  return { tr, recs, feed };
-}
 
 const offerA: SdpDesc = {
   ip: '10.0.0.1',

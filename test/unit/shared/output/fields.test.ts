@@ -1,3 +1,6 @@
+// The field table (shared/output/fields.ts): ids, lengths, the default template, template
+// parsing, and each field's text, JSON and wire values.
+
 import { describe, expect, it } from 'vitest';
 import {
   ALL_FIELDS,
@@ -13,17 +16,14 @@ import {
   fieldByName,
   parseTemplate,
   sipField,
-} from '../shared/output/fields.ts';
-import { formatTimestamp, isoTimestamp, timestampDiffText } from '../shared/time.ts';
-import type { CallRecord } from '../shared/record.ts';
-
-const DEFAULT_LINE =
-  'SIP_CALL_ID|SIP_CALLING_PARTY|SIP_CALLED_PARTY|SIP_RTP_CODECS|SIP_INVITE_TIME|SIP_TRYING_TIME|SIP_RINGING_TIME|SIP_INVITE_OK_TIME|SIP_INVITE_FAILURE_TIME|SIP_BYE_TIME|SIP_BYE_OK_TIME|SIP_CANCEL_TIME|SIP_CANCEL_OK_TIME|SIP_RTP_IPV4_SRC_ADDR|SIP_RTP_L4_SRC_PORT|SIP_RTP_IPV4_DST_ADDR|SIP_RTP_L4_DST_PORT|SIP_RESPONSE_CODE|SIP_REASON_CAUSE|SIP_UAC|SIP_UAS|SIP_C_IP|SIP_CALL_STATE';
+} from '../../../../shared/output/fields.ts';
+import type { CallRecord } from '../../../../shared/record.ts';
+import { DEFAULT_DUMP_HEADER } from '../../../support/records.ts';
 
 describe('field table', () => {
   it('has the 23 SIP fields in the default dump order', () => {
     expect(SIP_FIELDS).toHaveLength(23);
-    expect(SIP_FIELDS.map((f) => f.name).join('|')).toBe(DEFAULT_LINE);
+    expect(SIP_FIELDS.map((f) => f.name).join('|')).toBe(DEFAULT_DUMP_HEADER);
     expect(DEFAULT_TEMPLATE).toBe(SIP_FIELDS);
   });
 
@@ -98,7 +98,7 @@ describe('parseTemplate', () => {
   it('reads nProbe style and plain lists', () => {
     expect(parseTemplate('%SIP_CALL_ID %SIP_CALL_STATE').map((f) => f.name)).toEqual(['SIP_CALL_ID', 'SIP_CALL_STATE']);
     expect(parseTemplate('SIP_CALL_ID, sip_uac ,SIP_UAS').map((f) => f.name)).toEqual(['SIP_CALL_ID', 'SIP_UAC', 'SIP_UAS']);
-    expect(parseTemplate(DEFAULT_LINE)).toEqual([...SIP_FIELDS]);
+    expect(parseTemplate(DEFAULT_DUMP_HEADER)).toEqual([...SIP_FIELDS]);
   });
 
   it('SIP_FAILURE_CODE is SIP_RESPONSE_CODE; nProbe names of flow fields work', () => {
@@ -109,34 +109,6 @@ describe('parseTemplate', () => {
   it('rejects unknown names and empty templates', () => {
     expect(() => parseTemplate('%SIP_CALL_ID %NOPE')).toThrow(/NOPE/);
     expect(() => parseTemplate('  ')).toThrow();
-  });
-});
-
-describe('timestamps', () => {
-  const t6 = { sec: 1_700_000_000, nsec: 123_456_000, digits: 6 };
-  const t9 = { sec: 1_700_000_000, nsec: 123_456_789, digits: 9 };
-
-  it('formats 0, 1, 2 with the capture digits', () => {
-    expect(formatTimestamp(t6, 0)).toBe('1700000000');
-    expect(formatTimestamp(t6, 1)).toBe('1700000000.123456');
-    expect(formatTimestamp(t6, 2)).toBe('2023-11-14T22:13:20.123456Z');
-    expect(formatTimestamp(t9, 1)).toBe('1700000000.123456789');
-    expect(formatTimestamp(t9, 2)).toBe('2023-11-14T22:13:20.123456789Z');
-    expect(formatTimestamp({ sec: 5, nsec: 7000, digits: 6 }, 1)).toBe('5.000007');
-    expect(isoTimestamp(t6, ' ', 3)).toBe('2023-11-14 22:13:20.123Z');
-  });
-
-  it('ISO dates agree with Date over many years', () => {
-    for (let s = -86400 * 400; s < 4_200_000_000; s += 86_399 * 37 + 13) {
-      const iso = formatTimestamp({ sec: s, nsec: 0, digits: 0 }, 2);
-      expect(iso).toBe(new Date(s * 1000).toISOString().replace('.000Z', 'Z'));
-    }
-  });
-
-  it('differences are exact, with borrow and sign', () => {
-    expect(timestampDiffText({ sec: 10, nsec: 900_000_000, digits: 6 }, { sec: 12, nsec: 100_000_000, digits: 6 })).toBe('1.200000');
-    expect(timestampDiffText({ sec: 12, nsec: 100_000_000, digits: 6 }, { sec: 10, nsec: 900_000_000, digits: 6 })).toBe('-1.200000');
-    expect(timestampDiffText({ sec: 1, nsec: 1, digits: 9 }, { sec: 1, nsec: 2, digits: 9 })).toBe('0.000000001');
   });
 });
 

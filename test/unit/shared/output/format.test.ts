@@ -1,10 +1,20 @@
-import { describe, expect, it } from 'vitest';
-import type { CallRecord } from '../shared/record.ts';
-import type { Timestamp } from '../shared/time.ts';
-import { parseTemplate } from '../shared/output/fields.ts';
-import { csvHeader, csvLine, dumpHeader, dumpLine, escapeDumpValue, jsonLine, tableHeader, tableLine } from '../shared/output/format.ts';
+// The text formats of a record (shared/output/format.ts): JSON Lines, dump lines, CSV and the
+// terminal table.
 
-const t = (sec: number, nsec: number, digits = 6): Timestamp => ({ sec, nsec, digits });
+import { describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../../../shared/record.ts';
+import { parseTemplate } from '../../../../shared/output/fields.ts';
+import {
+  csvHeader,
+  csvLine,
+  dumpHeader,
+  dumpLine,
+  escapeDumpValue,
+  jsonLine,
+  tableHeader,
+  tableLine,
+} from '../../../../shared/output/format.ts';
+import { DEFAULT_DUMP_HEADER, timestamp as t } from '../../../support/records.ts';
 
 function record(over: Partial<CallRecord> = {}): CallRecord {
   return {
@@ -132,9 +142,7 @@ describe('jsonLine', () => {
 
 describe('dump lines', () => {
   it('header and line with the default template, escaping and empty absent values', () => {
-    expect(dumpHeader()).toBe(
-      'SIP_CALL_ID|SIP_CALLING_PARTY|SIP_CALLED_PARTY|SIP_RTP_CODECS|SIP_INVITE_TIME|SIP_TRYING_TIME|SIP_RINGING_TIME|SIP_INVITE_OK_TIME|SIP_INVITE_FAILURE_TIME|SIP_BYE_TIME|SIP_BYE_OK_TIME|SIP_CANCEL_TIME|SIP_CANCEL_OK_TIME|SIP_RTP_IPV4_SRC_ADDR|SIP_RTP_L4_SRC_PORT|SIP_RTP_IPV4_DST_ADDR|SIP_RTP_L4_DST_PORT|SIP_RESPONSE_CODE|SIP_REASON_CAUSE|SIP_UAC|SIP_UAS|SIP_C_IP|SIP_CALL_STATE',
-    );
+    expect(dumpHeader()).toBe(DEFAULT_DUMP_HEADER);
     expect(dumpLine(record())).toBe(
       'id\\x7C1\\x5Cx|"Alice" <sip:alice@example.com>|sip:bob@x|PCMA;G729|1700000000.123456||1700000001.000005|' +
         '1700000002.500000||1700000062.500000||||10.0.0.1|4000||5000|200|16|Phone\\x0AA||10.0.0.1,2001:db8::2|CALL_COMPLETED',

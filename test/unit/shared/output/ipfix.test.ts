@@ -1,19 +1,15 @@
-// IPFIX (RFC 7011) / NetFlow v9 (RFC 3954) encoder: hand-computed bytes, an independent parser
-// (test/helpers/ipfix-parse.ts) for round trips, and tshark's CFLOW dissector when installed.
+// IPFIX (RFC 7011) / NetFlow v9 (RFC 3954) encoder: hand-computed bytes, and an independent
+// parser (test/support/ipfix-parse.ts) for round trips. tshark's reading of the same messages is
+// test/system/ipfix-tshark.test.ts.
 
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { FlowEncoder, type ExportFormat } from '../shared/output/ipfix.ts';
-import { CallTracker } from '../shared/tracker/tracker.ts';
-import type { CallRecord, FlowInfo } from '../shared/record.ts';
-import { ALL_FIELDS, SIP_FIELDS, exportFields, fieldByName, sipField, type FieldDef } from '../shared/output/fields.ts';
-import { parseIp16 } from '../shared/addr.ts';
-import { Scenario, alice, bob, ts } from './sip-messages.ts';
-import { udpPacketV4, writePcap } from './capture-writer.ts';
-import { FlowParser, hexOf, ipv4, str, uint, type FieldSpec, type ParsedMessage } from './helpers/ipfix-parse.ts';
+import { FlowEncoder, type ExportFormat } from '../../../../shared/output/ipfix.ts';
+import type { CallRecord, FlowInfo } from '../../../../shared/record.ts';
+import { ALL_FIELDS, SIP_FIELDS, exportFields, fieldByName, sipField, type FieldDef } from '../../../../shared/output/fields.ts';
+import { parseIp16 } from '../../../../shared/addr.ts';
+import { ts } from '../../../support/sip-messages.ts';
+import { trackedCall as trackedCallAt } from '../../../support/tracker.ts';
+import { FlowParser, hexOf, ipv4, str, uint, type FieldSpec, type ParsedMessage } from '../../../support/ipfix-parse.ts';
 
 // ---------------------------------------------------------------- helpers
 
@@ -218,28 +214,8 @@ function decodeRecords(format: ExportFormat, msgs: Uint8Array[]): { tid: number;
   return out;
 }
 
-/** A realistic call through the tracker: INVITE/100/180/200/ACK/BYE/200. */
-function trackedCall(callId = 'a84b4c76e66710@pc33.example.com'): CallRecord {
-  const recs: CallRecord[] = [];
-  const tr = new CallTracker({}, (r) => recs.push(r));
-  const s = new Scenario(callId, alice, bob);
-  const offer = { ip: '10.0.0.1', media: [{ port: 4000, pts: [0, 8, 101], rtpmap: { 101: 'telephone-event/8000' } }] };
-  const answer = { ip: '10.0.0.2', media: [{ port: 5000, pts: [8] }] };
-  for (const m of [
-    s.req('INVITE', T + 0.1, { sdp: offer }),
-    s.res(100, T + 0.2),
-    s.res(180, T + 1),
-    s.res(200, T + 3, { sdp: answer }),
-    s.req('ACK', T + 3.1),
-    s.req('BYE', T + 10, { reasons: ['Q.850;cause=16'] }),
-    s.res(200, T + 10.1, { method: 'BYE' }),
-  ]) {
-    tr.onMessage(m);
-  }
-  tr.finish();
-  expect(recs).toHaveLength(1);
-  return recs[0];
-}
+/** A realistic call through the tracker (test/support/tracker.ts), from capture time T. */
+const trackedCall = (callId?: string): CallRecord => trackedCallAt(T, callId);
 
 // ---------------------------------------------------------------- templates
 
@@ -668,101 +644,6 @@ describe('round trip of a tracked call', () => {
       expect(v.packetDeltaCount).toBe(7);
       expect(out[1].tid).toBe(258);
       expect(out[1].values.sourceIPv6Address).toBe('fe800000000000000000000000000001');
-    });
-  }
-});
-
-// ---------------------------------------------------------------- tshark
-
-describe('tshark decodes the messages', () => {
-  let tshark: string | null = null;
-  try {
-    tshark = execFileSync('which', ['tshark'], { encoding: 'utf8' }).trim() || null;
-  } catch {
-    tshark = null;
-  }
-  if (!tshark) {
-    if (process.env.CI === 'true') it('tshark is installed (required on CI)', () => expect(tshark).not.toBeNull());
-    else console.warn('tshark not installed: skipping the tshark checks of the IPFIX/v9 encoder');
-  }
-
-  const NAMES = [
-    ['SIP_CALL_ID', 'cflow.pie.ntop.sip_call_id'],
-    ['SIP_CALLING_PARTY', 'cflow.pie.ntop.sip_calling_party'],
-    ['SIP_CALLED_PARTY', 'cflow.pie.ntop.sip_called_party'],
-    ['SIP_RTP_CODECS', 'cflow.pie.ntop.sip_rtp_codecs'],
-    ['SIP_INVITE_TIME', 'cflow.pie.ntop.sip_invite_time'],
-    ['SIP_TRYING_TIME', 'cflow.pie.ntop.sip_trying_time'],
-    ['SIP_RINGING_TIME', 'cflow.pie.ntop.sip_ringing_time'],
-    ['SIP_INVITE_OK_TIME', 'cflow.pie.ntop.sip_ok_time'],
-    ['SIP_INVITE_FAILURE_TIME', 'cflow.pie.ntop.sip_invite_failure_time'],
-    ['SIP_BYE_TIME', 'cflow.pie.ntop.sip_bye_time'],
-    ['SIP_BYE_OK_TIME', 'cflow.pie.ntop.sip_bye_ok_time'],
-    ['SIP_CANCEL_TIME', 'cflow.pie.ntop.sip_cancel_time'],
-    ['SIP_CANCEL_OK_TIME', 'cflow.pie.ntop.sip_cancel_ok_time'],
-    ['SIP_RTP_IPV4_SRC_ADDR', 'cflow.pie.ntop.sip_rtp_ipv4_src_addr'],
-    ['SIP_RTP_L4_SRC_PORT', 'cflow.pie.ntop.sip_rtp_l4_src_port'],
-    ['SIP_RTP_IPV4_DST_ADDR', 'cflow.pie.ntop.sip_rtp_ipv4_dst_addr'],
-    ['SIP_RTP_L4_DST_PORT', 'cflow.pie.ntop.sip_rtp_l4_dst_port'],
-    ['SIP_RESPONSE_CODE', 'cflow.pie.ntop.sip_response_code'],
-    ['SIP_REASON_CAUSE', 'cflow.pie.ntop.sip_reason_cause'],
-    ['SIP_C_IP', 'cflow.pie.ntop.sip_c_ip'],
-    ['SIP_CALL_STATE', 'cflow.pie.ntop.sip_call_state'],
-  ] as const;
-
-  /** tshark's text for one record value. */
-  function tsharkText(name: string, r: CallRecord): string {
-    const f = sipField(name);
-    const v = f.wire(r);
-    if (f.type === 'time') {
-      // e.g. "Nov 14, 2023 22:13:23.000000000 UTC"
-      return new Date(Number(v) * 1000).toISOString();
-    }
-    return String(v);
-  }
-
-  function normalize(name: string, s: string): string {
-    if (sipField(name).type !== 'time') return s;
-    const t = Date.parse(s.replace(/\.\d+ UTC$/, ' UTC'));
-    return new Date(t).toISOString();
-  }
-
-  for (const format of ['ipfix', 'v9'] as const) {
-    it.skipIf(!tshark)(`${format}: cflow.pie.ntop.sip_* equal the record`, () => {
-      const r = trackedCall();
-      const rr = { ...trackedCall('second-call@example.com'), SIP_CALL_STATE: 'CALL_CANCELED' as const, SIP_UAC: 'Zoiper ü' };
-      const enc = new FlowEncoder({ format });
-      const msgs = [enc.templateMessage(T + 20), ...enc.encode([r], T + 21, false), ...enc.encode([rr], T + 22, false)];
-      const port = format === 'ipfix' ? 4739 : 2055;
-      const pcap = writePcap(msgs.map((m, i) => ({ ts: T + 20 + i, data: udpPacketV4('192.0.2.50', 40000, '192.0.2.60', port, m) })));
-      const dir = mkdtempSync(join(tmpdir(), 'sipscope-ipfix-'));
-      try {
-        const file = join(dir, `${format}.pcap`);
-        writeFileSync(file, pcap);
-        const extra = format === 'ipfix' ? 'cflow.enterprise_private_entry' : 'cflow.unknown_field_type';
-        const args = ['-r', file, '-Y', 'cflow.pie.ntop.sip_call_id', '-T', 'fields', '-E', 'separator=\t', '-E', 'aggregator=\x01'];
-        for (const [, fname] of NAMES) args.push('-e', fname);
-        args.push('-e', extra, '-e', 'cflow.sequence', '-e', 'cflow.packets', '-e', 'cflow.octets');
-        const out = execFileSync(tshark as string, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
-        const lines = out.split('\n').filter((l) => l !== '');
-        expect(lines).toHaveLength(2);
-        for (const [i, record] of [r, rr].entries()) {
-          const cols = lines[i].split('\t');
-          NAMES.forEach(([name], k) => {
-            expect(normalize(name, cols[k]), name).toBe(tsharkText(name, record));
-          });
-          // SIP_UAC / SIP_UAS have no name in tshark 4.0: raw bytes, hex
-          const raw = cols[NAMES.length]
-            .split('\x01')
-            .map((h) => str(Uint8Array.from(h.replace(/:/g, '').match(/../g) ?? [], (x) => parseInt(x, 16))));
-          expect(raw).toEqual([record.SIP_UAC, record.SIP_UAS]);
-          expect(Number(cols[NAMES.length + 1])).toBe(format === 'ipfix' ? i : i + 1);
-          expect(Number(cols[NAMES.length + 2])).toBe(record.flow.packets);
-          expect(Number(cols[NAMES.length + 3])).toBe(record.flow.bytes);
-        }
-      } finally {
-        rmSync(dir, { recursive: true, force: true });
-      }
     });
   }
 });

@@ -1,0 +1,343 @@
+// The core's SIP and SDP scan: header forms (compact, odd case, folded, bare LF), Reason headers,
+// long and malformed messages, what is not SIP, and the SDP sections, connections and codecs.
+
+import { describe, expect, test } from 'vitest';
+import * as cw from '../../support/capture-writer.ts';
+import {
+  run,
+  A4,
+  B4,
+  B6T,
+  pcap,
+  req,
+  reqFields,
+  SDP,
+  SDP_PARSED,
+  expectMsg,
+  expectCounters,
+  udp4,
+  eth,
+  tcpPcap,
+} from '../../support/core-fixtures.ts';
+import type { Sdp, SipMessage } from '../../../shared/events.ts';
+import type { Decoded } from '../../support/engine.ts';
+
+// ================================================================= SIP text
+
+describe('SIP text', () => {
+  async function one(payload: string, sport = 5060, dport = 5060): Promise<Decoded> {
+    return run(pcap([eth(udp4(A4, sport, B4, dport, payload))]));
+  }
+
+  test('compact header forms (i, f, t, l, c, v, m)', async () => {
+    const msg =
+      'INVITE sip:bob@example.com SIP/2.0\r\n' +
+      'v: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-c\r\n' +
+      'f: <sip:alice@example.com>;tag=cf1\r\n' +
+      't: Bob <sip:bob@example.com>\r\n' +
+      'i: compact@host\r\n' +
+      'CSeq: 7 INVITE\r\n' +
+      'm: <sip:alice@192.0.2.1>\r\n' +
+      'c: application/sdp\r\n' +
+      `l: ${cw.text(SDP).length}\r\n` +
+      '\r\n' +
+      SDP;
+    const { messages, stats } = await one(msg + 'trailing bytes beyond l:');
+    expect(messages).toHaveLength(1);
+    expectMsg(
+      messages[0],
+      {
+        method: 'INVITE',
+        cseq: 7,
+        cseqMethod: 'INVITE',
+        callId: 'compact@host',
+        from: '<sip:alice@example.com>;tag=cf1',
+        fromTag: 'cf1',
+        to: 'Bob <sip:bob@example.com>',
+        toTag: '',
+        contentType: 'application/sdp',
+        sdp: SDP_PARSED,
+      },
+      msg,
+    );
+    expectCounters(stats, { sipMessages: 1, sipBodyShort: 0, sipMalformed: 0 });
+  });
+
+  test('header names in odd case, spaces before the colon', async () => {
+    const msg =
+      'SIP/2.0 486 Busy Here\r\n' +
+      'VIA: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-x\r\n' +
+      'fROM: <sip:alice@example.com>;TAG=Odd1\r\n' +
+      'tO  : <sip:bob@example.com>;tag=odd2\r\n' +
+      'cALL-iD: odd-case@host\r\n' +
+      'cseq: 3 INVITE\r\n' +
+      'sErVeR: Odd Server 1.0\r\n' +
+      'USER-AGENT: Odd UA\r\n' +
+      'REASON: Q.850;cause=17\r\n' +
+      'content-LENGTH: 0\r\n' +
+      '\r\n';
+    const { messages } = await one(msg);
+    expectMsg(
+      messages[0],
+      {
+        isRequest: false,
+        status: 486,
+        reasonPhrase: 'Busy Here',
+        callId: 'odd-case@host',
+        fromTag: 'Odd1',
+        toTag: 'odd2',
+        cseq: 3,
+        cseqMethod: 'INVITE',
+        server: 'Odd Server 1.0',
+        userAgent: 'Odd UA',
+        reasonHeaders: ['Q.850;cause=17'],
+        contentType: null,
+        sdp: null,
+      },
+      msg,
+    );
+  });
+
+  test('folded header lines', async () => {
+    const msg =
+      'BYE sip:bob@example.com SIP/2.0\r\n' +
+      'Via: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-f\r\n' +
+      'From: "Alice Smith"\r\n <sip:alice@example.com>\r\n\t;tag=fold1\r\n' +
+      'To: <sip:bob@example.com>;tag=fold2\r\n' +
+      'Call-ID: folded@host\r\n' +
+      'CSeq:\r\n 9 BYE\r\n' +
+      'Reason: SIP;cause=200;\r\n  text="Call completed elsewhere"\r\n' +
+      'User-Agent: Folded\r\n   Agent/1\r\n' +
+      'Content-Length: 0\r\n\r\n';
+    const { messages, stats } = await one(msg);
+    expectMsg(
+      messages[0],
+      {
+        method: 'BYE',
+        from: '"Alice Smith" <sip:alice@example.com> ;tag=fold1',
+        fromTag: 'fold1',
+        toTag: 'fold2',
+        callId: 'folded@host',
+        cseq: 9,
+        cseqMethod: 'BYE',
+        reasonHeaders: ['SIP;cause=200; text="Call completed elsewhere"'],
+        userAgent: 'Folded Agent/1',
+      },
+      msg,
+    );
+    expectCounters(stats, { sipMessages: 1, sipMalformed: 0 });
+  });
+
+  test('bare LF line ends (headers and SDP)', async () => {
+    const sdp =
+      'v=0\no=- 1 1 IN IP4 192.0.2.1\ns=-\nc=IN IP4 192.0.2.1\nt=0 0\nm=audio 40000 RTP/AVP 0 8 101\na=rtpmap:0 PCMU/8000\na=rtpmap:8 PCMA/8000\na=rtpmap:101 telephone-event/8000\n';
+    const msg =
+      'INVITE sip:bob@example.com SIP/2.0\nVia: SIP/2.0/UDP 192.0.2.1;branch=z9hG4bK-lf\nFrom: <sip:alice@example.com>;tag=lf1\n' +
+      `To: <sip:bob@example.com>\nCall-ID: lf@host\nCSeq: 5 INVITE\nContent-Type: application/sdp\nContent-Length: ${sdp.length}\n\n` +
+      sdp;
+    const { messages, stats } = await one(msg);
+    expect(messages).toHaveLength(1);
+    expectMsg(
+      messages[0],
+      {
+        method: 'INVITE',
+        requestUri: 'sip:bob@example.com',
+        callId: 'lf@host',
+        fromTag: 'lf1',
+        cseq: 5,
+        cseqMethod: 'INVITE',
+        sdp: SDP_PARSED,
+      },
+      msg,
+    );
+    expectCounters(stats, { sipMalformed: 0, sipBodyShort: 0 });
+  });
+
+  test('several Reason headers and a comma list in one', async () => {
+    const msg = req('BYE', 'reasons', {
+      cseq: 2,
+      extra: [
+        ['Reason', 'Q.850;cause=16;text="Normal call clearing"'],
+        ['Reason', 'SIP;cause=200;text="Call completed, elsewhere", Q.850;cause=26'],
+        ['reason', 'RELEASE_CAUSE;cause=1'],
+      ],
+    });
+    const { messages } = await one(msg);
+    expectMsg(
+      messages[0],
+      {
+        ...reqFields('BYE', 'reasons', { cseq: 2 }),
+        // each header as written, a comma list kept whole; compact or any case of the name
+        reasonHeaders: [
+          'Q.850;cause=16;text="Normal call clearing"',
+          'SIP;cause=200;text="Call completed, elsewhere", Q.850;cause=26',
+          'RELEASE_CAUSE;cause=1',
+        ],
+      },
+      msg,
+    );
+  });
+
+  test('a 3 KB Request-URI', async () => {
+    const uri = `sip:${'u'.repeat(3000)}@example.com;transport=udp`;
+    const msg = req('INVITE', 'long-uri', { uri, body: SDP });
+    const { messages } = await one(msg);
+    expect(messages).toHaveLength(1);
+    expectMsg(messages[0], { ...reqFields('INVITE', 'long-uri', { uri, body: SDP }), sdp: SDP_PARSED }, msg);
+    expect(messages[0].requestUri.length).toBe(uri.length);
+  });
+
+  test('no blank line after the headers: reported, counted sipMalformed', async () => {
+    const msg = 'OPTIONS sip:bob@example.com SIP/2.0\r\nCall-ID: noblank@host\r\nCSeq: 4 OPTIONS\r\nFrom: <sip:a@b>;tag=nb\r\n';
+    const { messages, stats } = await one(msg);
+    expect(messages).toHaveLength(1);
+    expectMsg(messages[0], { method: 'OPTIONS', callId: 'noblank@host', cseq: 4, cseqMethod: 'OPTIONS', fromTag: 'nb', sdp: null }, msg);
+    expectCounters(stats, { sipMessages: 1, sipMalformed: 1, sipBodyShort: 0 });
+  });
+
+  test('Content-Length larger than the datagram: reported whole, counted sipBodyShort', async () => {
+    const msg = req('MESSAGE', 'short', { body: 'hello', ctype: 'text/plain' }).replace('Content-Length: 5', 'Content-Length: 500');
+    expect(msg).toContain('Content-Length: 500');
+    const { messages, stats } = await one(msg);
+    expect(messages).toHaveLength(1);
+    expectMsg(messages[0], { ...reqFields('MESSAGE', 'short', { body: 'hello', ctype: 'text/plain' }) }, msg);
+    expectCounters(stats, { sipMessages: 1, sipBodyShort: 1, sipMalformed: 0 });
+  });
+
+  test('a UTF-8 display name: raw bytes exact', async () => {
+    const msg = req('MESSAGE', 'utf8', { body: 'Grüße, 世界\r\n', ctype: 'text/plain; charset=utf-8', extra: [['Subject', 'Zoë']] });
+    const { messages } = await one(msg);
+    expectMsg(messages[0], { ...reqFields('MESSAGE', 'utf8', { body: 'x', ctype: 'text/plain; charset=utf-8' }) }, msg);
+    expect(messages[0].raw).toEqual(cw.text(msg));
+  });
+
+  test('a non-SIP UDP payload starting with letters is not reported', async () => {
+    const { messages, stats } = await run(
+      pcap([
+        eth(udp4(A4, 5060, B4, 5060, 'Hello there, this is not SIP at all\r\n\r\n')),
+        eth(udp4(A4, 5060, B4, 5060, 'NOTIFY sip:x@y HTTP/1.1\r\n\r\n')),
+        eth(udp4(A4, 5060, B4, 5060, 'SIP/2.0 2xx Odd\r\n\r\n')),
+      ]),
+    );
+    expect(messages).toEqual([]);
+    expectCounters(stats, { frames: 3, sipMessages: 0, sipFrames: 0, otherFrames: 3 });
+  });
+
+  test('HTTP on port 5060 over TCP is not reported', async () => {
+    const flow = new cw.TcpFlow({ ip: A4, port: 50999 }, { ip: B4, port: 5060 });
+    const segs = [
+      ...flow.handshake(),
+      flow.send('c2s', 'GET /index.html HTTP/1.1\r\nHost: b.example.com\r\nUser-Agent: curl/8\r\n\r\n'),
+      flow.send('s2c', 'HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: 13\r\n\r\n<html></html>'),
+      flow.send('c2s', 'POST /x HTTP/1.1\r\nContent-Length: 0\r\n\r\n'),
+    ];
+    const { messages, stats } = await run(tcpPcap(segs));
+    expect(messages).toEqual([]);
+    expectCounters(stats, { tcpStreams: 0, sipMessages: 0, sipFrames: 0 });
+  });
+
+  test('SIP on unusual ports (UDP 40000, TCP 40001)', async () => {
+    const a = req('OPTIONS', 'port-udp');
+    const b = req('OPTIONS', 'port-tcp');
+    const flow = new cw.TcpFlow({ ip: A4, port: 40001 }, { ip: B4, port: 40001 });
+    const { messages } = await run(pcap([eth(udp4(A4, 40000, B4, 40002, a)), flow.send('c2s', b).frame()]));
+    expect(messages).toHaveLength(2);
+    expectMsg(messages[0], { transport: 'udp', sport: 40000, dport: 40002, ...reqFields('OPTIONS', 'port-udp') }, a);
+    expectMsg(messages[1], { transport: 'tcp', sport: 40001, dport: 40001, ...reqFields('OPTIONS', 'port-tcp') }, b);
+  });
+
+  test('a UDP CRLF keep-alive is counted', async () => {
+    const { messages, stats } = await run(pcap([eth(udp4(A4, 5060, B4, 5060, '\r\n\r\n'))]));
+    expect(messages).toEqual([]);
+    expectCounters(stats, { keepalives: 1, sipMessages: 0 });
+  });
+});
+
+// ================================================================= SDP
+
+describe('SDP', () => {
+  async function sdpOf(body: string, ctype = 'application/sdp'): Promise<SipMessage> {
+    const msg = req('INVITE', 'sdp', { body, ctype });
+    const { messages } = await run(pcap([eth(udp4(A4, 5060, B4, 5060, msg))]));
+    expect(messages).toHaveLength(1);
+    expectMsg(messages[0], { callId: 'sdp@sipscope.test', contentType: ctype }, msg);
+    return messages[0];
+  }
+
+  test('session-level and media-level c= (with /ttl removed), IPv6 c=, audio + video + image with rtpmap per section', async () => {
+    const body =
+      'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n' +
+      'c=IN IP4 224.2.1.1/127\r\n' +
+      't=0 0\r\n' +
+      'm=audio 49170 RTP/AVP 0 8 97\r\n' +
+      'a=rtpmap:0 PCMU/8000\r\n' +
+      'a=rtpmap:97 opus/48000/2\r\n' +
+      'm=video 51372/2 RTP/AVPF 31 96\r\n' +
+      'c=IN IP6 2001:db8::20\r\n' +
+      'a=rtpmap:96 H264/90000\r\n' +
+      'a=rtpmap:0 notaudio/1\r\n' +
+      'm=image 6000 udptl t38\r\n' +
+      'c=IN IP4 233.252.0.1/64/3\r\n';
+    const m = await sdpOf(body);
+    expect(m.sdp).toEqual({
+      connection: '224.2.1.1',
+      connections: ['224.2.1.1', '2001:db8::20', '233.252.0.1'],
+      media: [
+        {
+          media: 'audio',
+          port: 49170,
+          proto: 'RTP/AVP',
+          formats: ['0', '8', '97'],
+          rtpmap: new Map([
+            ['0', 'PCMU'],
+            ['97', 'opus'],
+          ]),
+          connection: null,
+        },
+        {
+          media: 'video',
+          port: 51372,
+          proto: 'RTP/AVPF',
+          formats: ['31', '96'],
+          rtpmap: new Map([
+            ['96', 'H264'],
+            ['0', 'notaudio'],
+          ]),
+          connection: '2001:db8::20',
+        },
+        { media: 'image', port: 6000, proto: 'udptl', formats: ['t38'], rtpmap: new Map(), connection: '233.252.0.1' },
+      ],
+    } satisfies Sdp);
+  });
+
+  test('IPv6 session-level c= only', async () => {
+    const body = cw.sdpBody({ sessionC: B6T, media: [{ port: 7078, formats: [9], rtpmap: { 9: 'G722/8000' } }] });
+    const m = await sdpOf(body);
+    expect(m.sdp).toEqual({
+      connection: B6T,
+      connections: [B6T],
+      media: [{ media: 'audio', port: 7078, proto: 'RTP/AVP', formats: ['9'], rtpmap: new Map([['9', 'G722']]), connection: null }],
+    });
+  });
+
+  test('multipart/mixed body with an application/sdp part (not the first part)', async () => {
+    const body =
+      '--b1-xyz\r\n' +
+      'Content-Type: application/isup;version=itu-t92+\r\n' +
+      'Content-Disposition: signal;handling=optional\r\n' +
+      '\r\n' +
+      'c=IN IP4 9.9.9.9\r\nm=audio 1 RTP/AVP 0\r\n' +
+      '\r\n--b1-xyz\r\n' +
+      'Content-Type: application/sdp\r\n' +
+      '\r\n' +
+      SDP +
+      '\r\n--b1-xyz--\r\n';
+    const m = await sdpOf(body, 'multipart/mixed;boundary="b1-xyz"');
+    expect(m.sdp).toEqual(SDP_PARSED);
+  });
+
+  test('a text/plain body that looks like SDP is not parsed', async () => {
+    const m = await sdpOf(SDP, 'text/plain');
+    expect(m.sdp).toBeNull();
+  });
+});
