@@ -9,9 +9,9 @@ export default defineConfig({
     reporters: ['default'],
     projects: [
       {
-        // in-process tests of one source folder: files run in parallel
+        // in-process tests of one source folder: files run in parallel, one worker per core
         extends: true,
-        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], sequence: { groupOrder: 0 } },
+        test: { name: 'unit', include: ['test/unit/**/*.test.ts'], maxWorkers: '100%', sequence: { groupOrder: 0 } },
       },
       {
         // the whole program and real tools, after the unit tests. SIPp/tcpdump tests use fixed
