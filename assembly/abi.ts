@@ -125,7 +125,14 @@ export const C_HEP: i32 = 33; // hep — SIP messages from HEP encapsulation
 export const C_KEEPALIVE: i32 = 34; // keepalives — keep-alives
 /** a safety net, never expected */
 export const C_EVENT_OVERFLOW: i32 = 35; // problem eventOverflow — messages dropped: event buffer full
-export const COUNTERS: i32 = 36;
+/** version not 2, or CSRC, extension or padding lengths beyond the packet */
+export const C_RTP_BAD: i32 = 36; // problem rtpInvalid — invalid RTP headers at media endpoints
+export const C_RTP_STREAMS: i32 = 37; // rtpStreams — RTP streams analysed
+export const C_STREAM_TABLE_FULL: i32 = 38; // problem streamTableFull — RTP streams not analysed: table full
+/** more SSRCs or sources at one endpoint than any call has */
+export const C_STREAM_CAP: i32 = 39; // problem streamsPerEndpoint — RTP streams not analysed: too many at one endpoint
+export const C_RTCP: i32 = 40; // rtcpPackets — RTCP packets at media endpoints
+export const COUNTERS: i32 = 41;
 
 // ---- Byte totals (f64 each at bytesPtr(): they pass 4 GiB) ----------------------------------
 
@@ -179,3 +186,53 @@ export const MAX_IP_DATAGRAM: u32 = 65535 + 40;
 export const MAX_MEDIA: u32 = 1 << 18;
 /** Capture seconds between sweeps of idle TCP streams and stale fragments. */
 export const SWEEP_EVERY_SEC: u32 = 5;
+
+// ---- RTP streams (rtp.ts): one entry per (source, destination, SSRC) at a watched endpoint ------
+// The host reads an entry at mediaStreamPtr(s) when the call is exported. Times are epoch
+// seconds + nanoseconds; ms figures are f64.
+
+export const ST_SRC: u32 = 0; // 16 bytes, IPv4 as ::ffff:a.b.c.d
+export const ST_DST: u32 = 16; // 16 bytes
+export const ST_SPORT: u32 = 32; // u16
+export const ST_DPORT: u32 = 34; // u16
+export const ST_SSRC: u32 = 36; // u32
+export const ST_FIRST_SEC: u32 = 40; // u32 first packet
+export const ST_FIRST_NSEC: u32 = 44; // u32
+export const ST_LAST_SEC: u32 = 48; // u32 last packet
+export const ST_LAST_NSEC: u32 = 52; // u32
+export const ST_PACKETS: u32 = 56; // u32 every packet, duplicates included
+export const ST_FIRST_EXT: u32 = 60; // u32 extended sequence number of the first packet
+export const ST_MAX_EXT: u32 = 64; // u32 extended highest sequence number
+export const ST_DUPLICATES: u32 = 68; // u32 sequence number already received
+export const ST_OUT_OF_ORDER: u32 = 72; // u32 below the highest, not a duplicate
+export const ST_PT: u32 = 76; // u8 first payload type that is not telephone-event or comfort noise; 255 none
+export const ST_LAST_PT: u32 = 77; // u8 payload type of the previous packet
+export const ST_MARKERS: u32 = 78; // u16 packets with the marker bit (saturates)
+export const ST_CLOCK: u32 = 80; // u32 clock rate of ST_PT (0 unknown)
+export const ST_FIRST_TS: u32 = 84; // u32 RTP timestamp of the first packet
+export const ST_BYTES: u32 = 88; // f64 UDP payload bytes
+export const ST_JITTER_MS: u32 = 96; // f64 interarrival jitter after the last packet
+export const ST_MEAN_JITTER_MS: u32 = 104; // f64
+export const ST_MAX_JITTER_MS: u32 = 112; // f64
+export const ST_MAX_DELTA_MS: u32 = 120; // f64 largest arrival gap (first, marker, comfort-noise packets excluded)
+export const ST_MAX_DELTA_AT: u32 = 128; // f64 epoch seconds of the packet that ended that gap
+export const ST_PREV_MS: u32 = 136; // f64 arrival of the previous in-order packet, ms after the first
+export const ST_LAST_NOMINAL_MS: u32 = 144; // f64 RTP time of the previous timed packet, ms after the first
+export const ST_DTMF_LEN: u32 = 152; // u32 RFC 4733 events (characters at ST_DTMF)
+export const ST_DTMF_TS: u32 = 156; // u32 RTP timestamp of the last event
+export const ST_DTMF: u32 = 160; // DTMF_MAX bytes, one ASCII character per event
+export const ST_PTS: u32 = 192; // 16 bytes: bit n set when payload type n was seen
+export const ST_NEXT: u32 = 208; // i32 next stream of the same endpoint, -1 at the end
+export const ST_REVERSE: u32 = 212; // i32 the reverse endpoint this stream opened, -1 none
+export const ST_SEEN: u32 = 216; // SEQ_WINDOW bits: sequence numbers received, by extended number mod SEQ_WINDOW
+export const ST_SIZE: u32 = 344;
+
+/** RFC 4733 events kept per stream. */
+export const DTMF_MAX: u32 = 32;
+/** Sequence numbers remembered per stream for the duplicate check. */
+export const SEQ_WINDOW: u32 = 1024;
+/** RTP streams analysed at once, and per watched endpoint (random traffic cannot fill the table). */
+export const MAX_STREAMS: u32 = 1 << 15;
+export const MAX_STREAMS_PER_ENDPOINT: u32 = 32;
+/** Dynamic payload types remembered per endpoint from its SDP's a=rtpmap lines. */
+export const PT_MAP_SIZE: u32 = 8;

@@ -42,7 +42,7 @@ import * as ctx from './ctx';
 import { count, addBytes } from './stats';
 import { startLine, scanHeaders, hdrEnd, contentLength, ctypeOff, ctypeLen, nHdr, hdrEntries } from './sip';
 import { scanBody, nSdp, sdpEntries } from './sdp';
-import { watchSdp, nWatch, watchIds } from './media';
+import { watchSdp, nWatch, watchIds } from './sdp-watch';
 
 export let evBuf: usize = 0;
 export let evLen: u32 = 0;

@@ -26,6 +26,7 @@ import {
   MAX_RECORD,
   MAX_IFACES,
   SWEEP_EVERY_SEC,
+  ST_NEXT,
 } from './abi';
 import { rd32, rd16 } from './mem';
 import * as ctx from './ctx';
@@ -34,7 +35,9 @@ import { initArena } from './arena';
 import { initSip } from './sip';
 import { initSdp } from './sdp';
 import { initEvents, clearEvents, emitTick, evBuf, evLen } from './events';
-import * as media from './media';
+import * as endpoints from './endpoints';
+import * as rtp from './rtp';
+import { initSdpWatch } from './sdp-watch';
 import { initFrag, sweepFrags } from './frag';
 import { initTcp, sweepTcp } from './tcp';
 import { initSctp } from './sctp';
@@ -85,8 +88,9 @@ export function init(): void {
   initSip();
   initSdp();
   initEvents();
-  media.initMedia();
-  media.initSdpWatch();
+  endpoints.initEndpoints();
+  initSdpWatch();
+  rtp.initRtp();
   initFrag();
   initTcp();
   initSctp();
@@ -200,22 +204,33 @@ export function nowNsec(): u32 {
 // ---- media endpoints (the tracker's RTP watch list) ---------------------------------------
 
 export function mediaKey(): usize {
-  return media.keyBuf;
+  return endpoints.keyBuf;
 }
 export function mediaWatch(port: u32): i32 {
-  return media.watch(port);
+  return endpoints.watch(port);
 }
 export function mediaUnwatch(id: i32): void {
-  media.unwatch(id);
+  rtp.release(id);
 }
 export function mediaPackets(id: i32): u32 {
-  return media.packets(id);
+  return endpoints.packets(id);
 }
 export function mediaLastSec(id: i32): u32 {
-  return media.lastSec(id);
+  return endpoints.lastSec(id);
 }
 export function mediaLastNsec(id: i32): u32 {
-  return media.lastNsec(id);
+  return endpoints.lastNsec(id);
+}
+/** The RTP streams seen at endpoint id (and at the reverse entries it opened), first packet first:
+ *  a stream index, then mediaNextStream(s) until -1; mediaStreamPtr(s) is its entry (abi.ts ST_*). */
+export function mediaFirstStream(id: i32): i32 {
+  return endpoints.firstStream(id);
+}
+export function mediaNextStream(s: i32): i32 {
+  return s < 0 ? -1 : load<i32>(rtp.streamPtr(s) + ST_NEXT);
+}
+export function mediaStreamPtr(s: i32): usize {
+  return rtp.streamPtr(s);
 }
 
 // ---- the loop -----------------------------------------------------------------------------

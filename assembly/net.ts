@@ -13,14 +13,16 @@ import {
   C_HEP,
   C_KEEPALIVE,
   MAX_DEPTH,
+  B_RTP_BYTES,
 } from './abi';
 import { u8at, be16, be32, le32, eq } from './mem';
 import * as ctx from './ctx';
 import { note } from './ctx';
-import { count } from './stats';
+import { addBytes, count } from './stats';
 import { startLine } from './sip';
 import { emitSip } from './events';
-import { countMedia } from './media';
+import * as endpoints from './endpoints';
+import { mediaPacket } from './rtp';
 import { fragment, freeDatagram, doneBuf, doneLen, doneCap } from './frag';
 import { sctp } from './sctp';
 import { segment } from './tcp';
@@ -275,7 +277,9 @@ function udp(p: usize, len: u32, depth: i32): void {
     }
     if (c0 == 72 && plen > 8 && eq(pl, 'HEP3')) return hep3(pl, plen);
   }
-  if (countMedia(dport, plen)) {
+  const media = endpoints.find(ctx.ipDst, dport);
+  if (media >= 0 && mediaPacket(media, pl, plen, sport, dport)) {
+    addBytes(B_RTP_BYTES, plen);
     ctx.markMedia();
     return;
   }

@@ -63,3 +63,40 @@ export interface SipMessage {
   /** the whole message as captured (start line, headers, body) */
   raw: Uint8Array;
 }
+
+/** One RTP stream (source, destination, SSRC) at a watched media endpoint, as the core analysed
+ *  it (SPEC §8; rules in assembly/rtp.ts). */
+export interface RtpStream {
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  ssrc: number;
+  first: Timestamp;
+  last: Timestamp;
+  /** every packet, duplicates included */
+  packets: number;
+  /** UDP payload bytes */
+  bytes: number;
+  /** extended highest sequence number − first + 1 (RFC 3550 A.3) */
+  expected: number;
+  /** expected − packets: duplicates make it smaller, it can be negative */
+  lost: number;
+  duplicates: number;
+  outOfOrder: number;
+  /** first payload type that is not telephone-event or comfort noise, null when none */
+  payloadType: number | null;
+  /** its clock rate, 0 when unknown */
+  clockRate: number;
+  /** every payload type seen, ascending */
+  payloadTypes: number[];
+  markers: number;
+  jitterMs: number;
+  meanJitterMs: number;
+  maxJitterMs: number;
+  maxDeltaMs: number;
+  /** capture seconds of the packet that ended the largest gap, 0 when none */
+  maxDeltaAt: number;
+  /** RFC 4733 events, one character each */
+  dtmf: string;
+}

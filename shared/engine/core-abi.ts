@@ -119,7 +119,16 @@ export const C_KEEPALIVE = 34; // keepalives — keep-alives
 
 /** a safety net, never expected */
 export const C_EVENT_OVERFLOW = 35; // problem eventOverflow — messages dropped: event buffer full
-export const COUNTERS = 36;
+
+/** version not 2, or CSRC, extension or padding lengths beyond the packet */
+export const C_RTP_BAD = 36; // problem rtpInvalid — invalid RTP headers at media endpoints
+export const C_RTP_STREAMS = 37; // rtpStreams — RTP streams analysed
+export const C_STREAM_TABLE_FULL = 38; // problem streamTableFull — RTP streams not analysed: table full
+
+/** more SSRCs or sources at one endpoint than any call has */
+export const C_STREAM_CAP = 39; // problem streamsPerEndpoint — RTP streams not analysed: too many at one endpoint
+export const C_RTCP = 40; // rtcpPackets — RTCP packets at media endpoints
+export const COUNTERS = 41;
 export const B_BYTES = 0; // bytes — bytes of frame data read
 export const B_SIP_BYTES = 1; // sipBytes — bytes of SIP messages
 export const B_RTP_BYTES = 2; // rtpBytes — bytes of RTP frames to SDP media endpoints
@@ -178,6 +187,54 @@ export const MAX_MEDIA = 262144;
 
 /** Capture seconds between sweeps of idle TCP streams and stale fragments. */
 export const SWEEP_EVERY_SEC = 5;
+export const ST_SRC = 0; // 16 bytes, IPv4 as ::ffff:a.b.c.d
+export const ST_DST = 16; // 16 bytes
+export const ST_SPORT = 32; // u16
+export const ST_DPORT = 34; // u16
+export const ST_SSRC = 36; // u32
+export const ST_FIRST_SEC = 40; // u32 first packet
+export const ST_FIRST_NSEC = 44; // u32
+export const ST_LAST_SEC = 48; // u32 last packet
+export const ST_LAST_NSEC = 52; // u32
+export const ST_PACKETS = 56; // u32 every packet, duplicates included
+export const ST_FIRST_EXT = 60; // u32 extended sequence number of the first packet
+export const ST_MAX_EXT = 64; // u32 extended highest sequence number
+export const ST_DUPLICATES = 68; // u32 sequence number already received
+export const ST_OUT_OF_ORDER = 72; // u32 below the highest, not a duplicate
+export const ST_PT = 76; // u8 first payload type that is not telephone-event or comfort noise; 255 none
+export const ST_LAST_PT = 77; // u8 payload type of the previous packet
+export const ST_MARKERS = 78; // u16 packets with the marker bit (saturates)
+export const ST_CLOCK = 80; // u32 clock rate of ST_PT (0 unknown)
+export const ST_FIRST_TS = 84; // u32 RTP timestamp of the first packet
+export const ST_BYTES = 88; // f64 UDP payload bytes
+export const ST_JITTER_MS = 96; // f64 interarrival jitter after the last packet
+export const ST_MEAN_JITTER_MS = 104; // f64
+export const ST_MAX_JITTER_MS = 112; // f64
+export const ST_MAX_DELTA_MS = 120; // f64 largest arrival gap (first, marker, comfort-noise packets excluded)
+export const ST_MAX_DELTA_AT = 128; // f64 epoch seconds of the packet that ended that gap
+export const ST_PREV_MS = 136; // f64 arrival of the previous in-order packet, ms after the first
+export const ST_LAST_NOMINAL_MS = 144; // f64 RTP time of the previous timed packet, ms after the first
+export const ST_DTMF_LEN = 152; // u32 RFC 4733 events (characters at ST_DTMF)
+export const ST_DTMF_TS = 156; // u32 RTP timestamp of the last event
+export const ST_DTMF = 160; // DTMF_MAX bytes, one ASCII character per event
+export const ST_PTS = 192; // 16 bytes: bit n set when payload type n was seen
+export const ST_NEXT = 208; // i32 next stream of the same endpoint, -1 at the end
+export const ST_REVERSE = 212; // i32 the reverse endpoint this stream opened, -1 none
+export const ST_SEEN = 216; // SEQ_WINDOW bits: sequence numbers received, by extended number mod SEQ_WINDOW
+export const ST_SIZE = 344;
+
+/** RFC 4733 events kept per stream. */
+export const DTMF_MAX = 32;
+
+/** Sequence numbers remembered per stream for the duplicate check. */
+export const SEQ_WINDOW = 1024;
+
+/** RTP streams analysed at once, and per watched endpoint (random traffic cannot fill the table). */
+export const MAX_STREAMS = 32768;
+export const MAX_STREAMS_PER_ENDPOINT = 32;
+
+/** Dynamic payload types remembered per endpoint from its SDP's a=rtpmap lines. */
+export const PT_MAP_SIZE = 8;
 
 /** Run counters in id order: [jsName, what a user reads]. */
 export const COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [
@@ -217,10 +274,15 @@ export const COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [
   ['hep', 'SIP messages from HEP encapsulation'],
   ['keepalives', 'keep-alives'],
   ['eventOverflow', 'messages dropped: event buffer full'],
+  ['rtpInvalid', 'invalid RTP headers at media endpoints'],
+  ['rtpStreams', 'RTP streams analysed'],
+  ['streamTableFull', 'RTP streams not analysed: table full'],
+  ['streamsPerEndpoint', 'RTP streams not analysed: too many at one endpoint'],
+  ['rtcpPackets', 'RTCP packets at media endpoints'],
 ];
 
 /** Counters that mean a frame or message was not fully decoded, for reports. */
-export const PROBLEM_COUNTERS: ReadonlySet<string> = new Set(['unknownLinktype', 'truncated', 'badIp', 'badL4', 'fragIncomplete', 'fragBad', 'fragTableFull', 'tcpGaps', 'tcpTableFull', 'sipTooLarge', 'sipMalformed', 'sipBodyShort', 'tunnelTooDeep', 'sctpPartial', 'badRecords', 'oversizedRecords', 'truncatedFiles', 'memoryExhausted', 'mediaTableFull', 'eventOverflow']);
+export const PROBLEM_COUNTERS: ReadonlySet<string> = new Set(['unknownLinktype', 'truncated', 'badIp', 'badL4', 'fragIncomplete', 'fragBad', 'fragTableFull', 'tcpGaps', 'tcpTableFull', 'sipTooLarge', 'sipMalformed', 'sipBodyShort', 'tunnelTooDeep', 'sctpPartial', 'badRecords', 'oversizedRecords', 'truncatedFiles', 'memoryExhausted', 'mediaTableFull', 'eventOverflow', 'rtpInvalid', 'streamTableFull', 'streamsPerEndpoint']);
 
 /** Byte totals in id order: [jsName, what a user reads]. */
 export const BYTE_COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [
@@ -271,5 +333,8 @@ export interface CoreExports {
   mediaPackets(id: number): number;
   mediaLastSec(id: number): number;
   mediaLastNsec(id: number): number;
+  mediaFirstStream(id: number): number;
+  mediaNextStream(s: number): number;
+  mediaStreamPtr(s: number): number;
   run(): number;
 }

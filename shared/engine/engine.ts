@@ -2,7 +2,7 @@
 // SipMessage objects, and exposes the run counters and the RTP watch list.
 // Runs in Node and in browsers: the host supplies the compiled module.
 
-import type { SipMessage, Sdp, SdpMedia, Transport } from '../events.ts';
+import type { RtpStream, SipMessage, Sdp, SdpMedia, Transport } from '../events.ts';
 import { formatIp16, parseIp16 } from '../addr.ts';
 import { parseCseq, tagOf } from '../header-values.ts';
 import {
@@ -54,6 +54,32 @@ import {
   T_WS,
   W_MIXED_ORDER,
   type CoreExports,
+  ST_BYTES,
+  ST_CLOCK,
+  ST_DPORT,
+  ST_DST,
+  ST_DTMF,
+  ST_DTMF_LEN,
+  ST_DUPLICATES,
+  ST_FIRST_EXT,
+  ST_FIRST_NSEC,
+  ST_FIRST_SEC,
+  ST_JITTER_MS,
+  ST_LAST_NSEC,
+  ST_LAST_SEC,
+  ST_MARKERS,
+  ST_MAX_DELTA_AT,
+  ST_MAX_DELTA_MS,
+  ST_MAX_EXT,
+  ST_MAX_JITTER_MS,
+  ST_MEAN_JITTER_MS,
+  ST_OUT_OF_ORDER,
+  ST_PACKETS,
+  ST_PT,
+  ST_PTS,
+  ST_SPORT,
+  ST_SRC,
+  ST_SSRC,
 } from './core-abi.ts';
 
 export interface EngineStats {
@@ -92,6 +118,8 @@ export class Engine {
    *  a Map keyed by numbers above 2^31 was a tenth of the message decoding) */
   private v4Keys = new Float64Array(V4_CACHE).fill(-1);
   private v4Text: string[] = new Array<string>(V4_CACHE).fill('');
+  /** fraction digits of the capture's clock (the latest message's), for stream times */
+  private digits = 6;
   /** called for every SIP message, in capture order */
   onMessage: (m: SipMessage) => void = () => {};
   /** called when capture time passes a new second (in frame order, independent of chunking) */
@@ -219,6 +247,51 @@ export class Engine {
   }
   packets(id: number): number {
     return id < 0 ? 0 : this.core.mediaPackets(id);
+  }
+
+  /** The RTP streams seen at endpoint id, in order of first packet (read at export). */
+  streams(id: number): RtpStream[] {
+    const out: RtpStream[] = [];
+    if (id < 0) return out;
+    this.views();
+    const dv = this.dv;
+    for (let s = this.core.mediaFirstStream(id); s >= 0; s = this.core.mediaNextStream(s)) {
+      const q = this.core.mediaStreamPtr(s);
+      const packets = dv.getUint32(q + ST_PACKETS, true);
+      const expected = dv.getUint32(q + ST_MAX_EXT, true) - dv.getUint32(q + ST_FIRST_EXT, true) + 1;
+      const pt = this.u8[q + ST_PT];
+      const pts: number[] = [];
+      for (let i = 0; i < 128; i++) if (this.u8[q + ST_PTS + (i >> 3)] & (1 << (i & 7))) pts.push(i);
+      let dtmf = '';
+      const nd = dv.getUint32(q + ST_DTMF_LEN, true);
+      for (let i = 0; i < nd; i++) dtmf += String.fromCharCode(this.u8[q + ST_DTMF + i]);
+      out.push({
+        src: this.ipText(q + ST_SRC),
+        sport: dv.getUint16(q + ST_SPORT, true),
+        dst: this.ipText(q + ST_DST),
+        dport: dv.getUint16(q + ST_DPORT, true),
+        ssrc: dv.getUint32(q + ST_SSRC, true),
+        first: { sec: dv.getUint32(q + ST_FIRST_SEC, true), nsec: dv.getUint32(q + ST_FIRST_NSEC, true), digits: this.digits },
+        last: { sec: dv.getUint32(q + ST_LAST_SEC, true), nsec: dv.getUint32(q + ST_LAST_NSEC, true), digits: this.digits },
+        packets,
+        bytes: dv.getFloat64(q + ST_BYTES, true),
+        expected,
+        lost: expected - packets,
+        duplicates: dv.getUint32(q + ST_DUPLICATES, true),
+        outOfOrder: dv.getUint32(q + ST_OUT_OF_ORDER, true),
+        payloadType: pt === 255 ? null : pt,
+        clockRate: dv.getUint32(q + ST_CLOCK, true),
+        payloadTypes: pts,
+        markers: dv.getUint16(q + ST_MARKERS, true),
+        jitterMs: dv.getFloat64(q + ST_JITTER_MS, true),
+        meanJitterMs: dv.getFloat64(q + ST_MEAN_JITTER_MS, true),
+        maxJitterMs: dv.getFloat64(q + ST_MAX_JITTER_MS, true),
+        maxDeltaMs: dv.getFloat64(q + ST_MAX_DELTA_MS, true),
+        maxDeltaAt: dv.getFloat64(q + ST_MAX_DELTA_AT, true),
+        dtmf,
+      });
+    }
+    return out;
   }
 
   private drain(): void {
@@ -375,11 +448,12 @@ export class Engine {
     const [cseq, cseqMethod] = parseCseq(cseqText);
     const sdp = nSdp > 0 ? buildSdp(dv, entries + nHdr * EV_ENTRY_SIZE, nSdp, slice) : null;
     const ipv = u8[e + EV_IP_VERSION] === 6 ? 6 : 4;
+    this.digits = u8[e + EV_TS_DIGITS];
     return {
       frame: dv.getUint32(e + EV_FRAME, true),
       fileIndex: dv.getUint16(e + EV_FILE_INDEX, true),
       fileOffset: dv.getFloat64(e + EV_FILE_OFFSET, true),
-      ts: { sec: dv.getUint32(e + EV_TS_SEC, true), nsec: dv.getUint32(e + EV_TS_NSEC, true), digits: u8[e + EV_TS_DIGITS] },
+      ts: { sec: dv.getUint32(e + EV_TS_SEC, true), nsec: dv.getUint32(e + EV_TS_NSEC, true), digits: this.digits },
       ipVersion: ipv,
       src: this.ipText(e + EV_SRC),
       dst: this.ipText(e + EV_DST),

@@ -1,108 +1,13 @@
-// RTP media endpoints the call tracker learned from SDP. RTP never produces events: each UDP
-// datagram sent to a watched (address, port) is counted here, and the tracker reads the
-// counters (packets, last capture time) for its idle rule.
+// Endpoints straight from SDP: the core watches an SDP's RTP endpoints the moment it reports the
+// message, so RTP that follows in the same input chunk is analysed before JS sees the event. The
+// event lists these watches; the host releases them once the tracker has taken its own (see
+// Engine.decode). Each endpoint learns the dynamic payload types its section maps (a=rtpmap), for
+// the clock rate of its streams and to know telephone-event.
 
-import { C_MEDIA_TABLE_FULL, B_RTP_BYTES, MAX_MEDIA } from './abi';
-import { Table, hash16, same16 } from './table';
-import * as ctx from './ctx';
-import { count, addBytes } from './stats';
-import { ieq, findByte } from './mem';
+import { EV_ENTRY_SIZE, S_C, S_M, S_RTPMAP } from './abi';
+import * as endpoints from './endpoints';
+import { findByte, ieq } from './mem';
 import { ifind } from './sdp';
-
-// entry: ip[16] port u32 refs u32 packets u32 lastSec u32 lastNsec u32 bytesLo u32 = 40 bytes
-const ENTRY: u32 = 40;
-
-let table: Table = changetype<Table>(0);
-let entries: usize = 0;
-export let keyBuf: usize = 0; // JS writes the 16-byte address here before watch()
-
-export function initMedia(): void {
-  table = new Table(MAX_MEDIA);
-  entries = heap.alloc(<usize>MAX_MEDIA * ENTRY);
-  keyBuf = heap.alloc(16);
-}
-
-function entry(e: i32): usize {
-  return entries + <usize>e * ENTRY;
-}
-
-function find(ip: usize, port: u32, h: u32): i32 {
-  let s = table.start(h);
-  while (true) {
-    const e = table.at(s);
-    if (e < 0) return -1;
-    const p = entry(e);
-    if (load<u32>(p + 16) == port && same16(p, ip)) return e;
-    s = table.next(s);
-  }
-}
-
-/** Watch keyBuf:port; returns an id (shared by every watcher of the same endpoint) or -1. */
-export function watch(port: u32): i32 {
-  const h = hash16(keyBuf, port);
-  let e = find(keyBuf, port, h);
-  if (e >= 0) {
-    const p = entry(e);
-    store<u32>(p + 20, load<u32>(p + 20) + 1);
-    return e;
-  }
-  e = table.insert(h);
-  if (e < 0) {
-    count(C_MEDIA_TABLE_FULL);
-    return -1;
-  }
-  const p = entry(e);
-  memory.copy(p, keyBuf, 16);
-  store<u32>(p + 16, port);
-  store<u32>(p + 20, 1);
-  store<u32>(p + 24, 0);
-  store<u32>(p + 28, 0);
-  store<u32>(p + 32, 0);
-  store<u32>(p + 36, 0);
-  return e;
-}
-
-export function unwatch(e: i32): void {
-  if (e < 0 || <u32>e >= MAX_MEDIA) return;
-  const p = entry(e);
-  const refs = load<u32>(p + 20);
-  if (refs == 0) return;
-  if (refs > 1) {
-    store<u32>(p + 20, refs - 1);
-    return;
-  }
-  store<u32>(p + 20, 0);
-  table.remove(e);
-}
-
-export function packets(e: i32): u32 {
-  return e < 0 || <u32>e >= MAX_MEDIA ? 0 : load<u32>(entry(e) + 24);
-}
-export function lastSec(e: i32): u32 {
-  return e < 0 || <u32>e >= MAX_MEDIA ? 0 : load<u32>(entry(e) + 28);
-}
-export function lastNsec(e: i32): u32 {
-  return e < 0 || <u32>e >= MAX_MEDIA ? 0 : load<u32>(entry(e) + 32);
-}
-
-/** Count a UDP datagram to ctx.ipDst:dport if that endpoint is watched. */
-export function countMedia(dport: u32, len: u32): bool {
-  if (table.used == 0) return false;
-  const h = hash16(ctx.ipDst, dport);
-  const e = find(ctx.ipDst, dport, h);
-  if (e < 0) return false;
-  const p = entry(e);
-  store<u32>(p + 24, load<u32>(p + 24) + 1);
-  store<u32>(p + 28, ctx.tsSec);
-  store<u32>(p + 32, ctx.tsNsec);
-  addBytes(B_RTP_BYTES, len);
-  return true;
-}
-
-// ---- endpoints straight from SDP ------------------------------------------------------------
-// The core watches an SDP's RTP endpoints the moment it reports the message, so RTP that follows
-// in the same input chunk is counted before JS sees the event. The event lists these watches;
-// the host releases them once the tracker has taken its own (see Engine.decode).
 
 const MAX_WATCH: u32 = 16;
 export let nWatch: u32 = 0;
@@ -125,17 +30,21 @@ export function watchSdp(base: usize, entries: usize, n: u32): void {
   let isRtp = false;
   let mc: usize = 0;
   let mcLen: u32 = 0;
+  let section: u32 = 0; // entry index of the section's m= line
   for (let i: u32 = 0; i <= n; i++) {
-    const type = i < n ? load<u32>(entries + <usize>i * 12) : 109;
-    if (type == 109) {
+    const type = i < n ? load<u32>(entries + <usize>i * EV_ENTRY_SIZE) : S_M;
+    if (type == S_M) {
       // an m= line closes the previous media section
       if (inMedia && isRtp && port != 0) {
-        if (mcLen != 0) watchText(mc, mcLen, port);
-        else if (sessCLen != 0) watchText(sessC, sessCLen, port);
+        let id: i32 = -1;
+        if (mcLen != 0) id = watchText(mc, mcLen, port);
+        else if (sessCLen != 0) id = watchText(sessC, sessCLen, port);
+        if (id >= 0) mapPayloads(id, base, entries, section + 1, i);
       }
       if (i == n) break;
-      const v = base + load<u32>(entries + <usize>i * 12 + 4);
-      const len = load<u32>(entries + <usize>i * 12 + 8);
+      section = i;
+      const v = base + load<u32>(entries + <usize>i * EV_ENTRY_SIZE + 4);
+      const len = load<u32>(entries + <usize>i * EV_ENTRY_SIZE + 8);
       inMedia = true;
       mcLen = 0;
       port = 0;
@@ -157,9 +66,9 @@ export function watchSdp(base: usize, entries: usize, n: u32): void {
       let k = j;
       while (k < len && load<u8>(v + k) != 32) k++;
       isRtp = kindOk && ifind(v + j, k - j, 0, 'rtp') >= 0;
-    } else if (type == 99) {
-      const v = base + load<u32>(entries + <usize>i * 12 + 4);
-      const len = load<u32>(entries + <usize>i * 12 + 8);
+    } else if (type == S_C) {
+      const v = base + load<u32>(entries + <usize>i * EV_ENTRY_SIZE + 4);
+      const len = load<u32>(entries + <usize>i * EV_ENTRY_SIZE + 8);
       if (inMedia) {
         mc = v;
         mcLen = len;
@@ -171,9 +80,9 @@ export function watchSdp(base: usize, entries: usize, n: u32): void {
   }
 }
 
-/** "IN IP4 addr[/ttl]" or "IN IP6 addr" -> watch addr:port. */
-function watchText(v: usize, len: u32, port: u32): void {
-  if (nWatch >= MAX_WATCH) return;
+/** "IN IP4 addr[/ttl]" or "IN IP6 addr" -> watch addr:port; the watch id, or -1. */
+function watchText(v: usize, len: u32, port: u32): i32 {
+  if (nWatch >= MAX_WATCH) return -1;
   let j: u32 = 0;
   for (let f = 0; f < 2; f++) {
     while (j < len && load<u8>(v + j) != 32) j++;
@@ -181,15 +90,43 @@ function watchText(v: usize, len: u32, port: u32): void {
   }
   let e = j;
   while (e < len && load<u8>(v + e) != 47 && load<u8>(v + e) != 32) e++;
-  if (!parseAddr(v + j, e - j, addrBuf)) return;
+  if (!parseAddr(v + j, e - j, addrBuf)) return -1;
   // unspecified (hold) addresses receive nothing
   if (load<u64>(addrBuf) == 0 && (load<u64>(addrBuf + 8) == 0 || (load<u32>(addrBuf + 8) == 0xffff0000 && load<u32>(addrBuf + 12) == 0)))
-    return;
-  memory.copy(keyBuf, addrBuf, 16);
-  const id = watch(port);
+    return -1;
+  const id = endpoints.watchAt(addrBuf, port);
   if (id >= 0) {
     store<i32>(watchIds + ((<usize>nWatch) << 2), id);
     nWatch++;
+  }
+  return id;
+}
+
+/** a=rtpmap:PT name/rate[/channels] lines in entries [from, to) -> the endpoint's payload map. */
+function mapPayloads(id: i32, base: usize, entries: usize, from: u32, to: u32): void {
+  for (let i = from; i < to; i++) {
+    const q = entries + <usize>i * EV_ENTRY_SIZE;
+    if (load<u32>(q) != S_RTPMAP) continue;
+    const v = base + load<u32>(q + 4);
+    const len = load<u32>(q + 8);
+    let j: u32 = 0;
+    let pt: u32 = 0;
+    while (j < len && load<u8>(v + j) >= 48 && load<u8>(v + j) <= 57 && pt < 128) {
+      pt = pt * 10 + (<u32>load<u8>(v + j) - 48);
+      j++;
+    }
+    if (j == 0 || pt < 96 || pt > 127) continue; // static types have fixed clocks
+    while (j < len && (load<u8>(v + j) == 32 || load<u8>(v + j) == 9)) j++;
+    const name = j;
+    while (j < len && load<u8>(v + j) != 47) j++;
+    const event = j - name >= 15 && ieq(v + name, 'telephone-event', 15);
+    let rate: u32 = 0;
+    if (j < len) j++;
+    while (j < len && load<u8>(v + j) >= 48 && load<u8>(v + j) <= 57 && rate < 0x1000000) {
+      rate = rate * 10 + (<u32>load<u8>(v + j) - 48);
+      j++;
+    }
+    endpoints.mapPayload(id, pt, rate < 0x1000000 ? rate : 0, event);
   }
 }
 

@@ -1,0 +1,222 @@
+// Media endpoints: the (address, port) pairs an SDP announced, watched for RTP. Each entry keeps
+// how many watchers hold it, the packets and last time seen (the tracker's idle rule), the
+// payload types its SDP mapped (clock rates, telephone-event), and the head of its list of RTP
+// streams (rtp.ts). A reverse entry is the source of a stream seen at an announced endpoint,
+// watched for the other direction of symmetric RTP (a NATed phone receives where it sends from).
+
+import { C_MEDIA_TABLE_FULL, MAX_MEDIA, PT_MAP_SIZE } from './abi';
+import { Table, hash16, same16 } from './table';
+import * as ctx from './ctx';
+import { count } from './stats';
+
+// entry: ip[16] port refs packets lastSec lastNsec firstStream streams flags peer[16] peerPort
+//        owner lastStream ptMap[PT_MAP_SIZE] (u32 each: pt << 25 | event << 24 | clock rate)
+const O_PORT: usize = 16;
+const O_REFS: usize = 20;
+const O_PACKETS: usize = 24;
+const O_LAST_SEC: usize = 28;
+const O_LAST_NSEC: usize = 32;
+const O_FIRST_STREAM: usize = 36;
+const O_STREAMS: usize = 40;
+const O_FLAGS: usize = 44;
+const O_PEER: usize = 48;
+const O_PEER_PORT: usize = 64;
+const O_OWNER: usize = 68;
+const O_LAST_STREAM: usize = 72;
+const O_PT_MAP: usize = 76;
+const ENTRY: usize = O_PT_MAP + <usize>PT_MAP_SIZE * 4;
+
+/** Entry flag: a reverse entry (matched only from its peer, owned by the endpoint it answers). */
+const F_REVERSE: u32 = 1;
+export const PT_EVENT: u32 = 1 << 24;
+
+let table: Table = changetype<Table>(0);
+let entries: usize = 0;
+export let keyBuf: usize = 0; // JS writes the 16-byte address here before watch()
+
+export function initEndpoints(): void {
+  table = new Table(MAX_MEDIA);
+  entries = heap.alloc(<usize>MAX_MEDIA * ENTRY);
+  keyBuf = heap.alloc(16);
+}
+
+function entry(e: i32): usize {
+  return entries + <usize>e * ENTRY;
+}
+
+function valid(e: i32): bool {
+  return e >= 0 && <u32>e < MAX_MEDIA && load<u32>(entry(e) + O_REFS) != 0;
+}
+
+export function find(ip: usize, port: u32): i32 {
+  if (table.used == 0) return -1;
+  const h = hash16(ip, port);
+  let s = table.start(h);
+  while (true) {
+    const e = table.at(s);
+    if (e < 0) return -1;
+    const p = entry(e);
+    if (load<u32>(p + O_PORT) == port && same16(p, ip)) return e;
+    s = table.next(s);
+  }
+}
+
+function add(ip: usize, port: u32): i32 {
+  const e = table.insert(hash16(ip, port));
+  if (e < 0) {
+    count(C_MEDIA_TABLE_FULL);
+    return -1;
+  }
+  const p = entry(e);
+  memory.copy(p, ip, 16);
+  memory.fill(p + O_PORT, 0, ENTRY - O_PORT);
+  store<u32>(p + O_PORT, port);
+  store<u32>(p + O_REFS, 1);
+  store<i32>(p + O_FIRST_STREAM, -1);
+  store<i32>(p + O_OWNER, -1);
+  store<i32>(p + O_LAST_STREAM, -1);
+  return e;
+}
+
+/** Watch ip:port (16-byte address at ip); returns an id (shared by every watcher) or -1. A
+ *  reverse entry at the same place becomes an announced endpoint of its own. */
+export function watchAt(ip: usize, port: u32): i32 {
+  const e = find(ip, port);
+  if (e >= 0) {
+    const p = entry(e);
+    if (load<u32>(p + O_FLAGS) & F_REVERSE) {
+      store<u32>(p + O_FLAGS, 0);
+      store<i32>(p + O_OWNER, -1);
+      return e; // its owner's reference is dropped when the owner goes (release() checks the flag)
+    }
+    store<u32>(p + O_REFS, load<u32>(p + O_REFS) + 1);
+    return e;
+  }
+  return add(ip, port);
+}
+
+/** Watch keyBuf:port (the host's way in). */
+export function watch(port: u32): i32 {
+  return watchAt(keyBuf, port);
+}
+
+/** A reverse entry for ip:port, matched only from peer:peerPort and owned by `owner`; -1 when
+ *  the place is watched already or the table is full. */
+export function addReverse(ip: usize, port: u32, peer: usize, peerPort: u32, owner: i32): i32 {
+  if (find(ip, port) >= 0) return -1;
+  const e = add(ip, port);
+  if (e < 0) return -1;
+  const p = entry(e);
+  store<u32>(p + O_FLAGS, F_REVERSE);
+  memory.copy(p + O_PEER, peer, 16);
+  store<u32>(p + O_PEER_PORT, peerPort);
+  store<i32>(p + O_OWNER, owner);
+  copyPtMap(entry(owner), p);
+  return e;
+}
+
+/** Drop one reference; true when it was the last (the entry is gone). */
+export function unref(e: i32): bool {
+  if (!valid(e)) return false;
+  const p = entry(e);
+  const refs = load<u32>(p + O_REFS);
+  if (refs > 1) {
+    store<u32>(p + O_REFS, refs - 1);
+    return false;
+  }
+  store<u32>(p + O_REFS, 0);
+  table.remove(e);
+  return true;
+}
+
+export function refs(e: i32): u32 {
+  return valid(e) ? load<u32>(entry(e) + O_REFS) : 0;
+}
+
+/** The reverse entry e, if it still answers `owner` (and was not announced since). */
+export function isReverseOf(e: i32, owner: i32): bool {
+  return valid(e) && (load<u32>(entry(e) + O_FLAGS) & F_REVERSE) != 0 && load<i32>(entry(e) + O_OWNER) == owner;
+}
+
+/** For a reverse entry, the endpoint whose streams it feeds; for an announced one, itself. */
+export function streamOwner(e: i32): i32 {
+  const p = entry(e);
+  return load<u32>(p + O_FLAGS) & F_REVERSE ? load<i32>(p + O_OWNER) : e;
+}
+
+/** A reverse entry takes packets from its peer only. */
+export function acceptsFrom(e: i32, src: usize, sport: u32): bool {
+  const p = entry(e);
+  if ((load<u32>(p + O_FLAGS) & F_REVERSE) == 0) return true;
+  return load<u32>(p + O_PEER_PORT) == sport && same16(p + O_PEER, src);
+}
+
+export function notePacket(e: i32): void {
+  const p = entry(e);
+  store<u32>(p + O_PACKETS, load<u32>(p + O_PACKETS) + 1);
+  store<u32>(p + O_LAST_SEC, ctx.tsSec);
+  store<u32>(p + O_LAST_NSEC, ctx.tsNsec);
+}
+
+export function packets(e: i32): u32 {
+  return valid(e) ? load<u32>(entry(e) + O_PACKETS) : 0;
+}
+export function lastSec(e: i32): u32 {
+  return valid(e) ? load<u32>(entry(e) + O_LAST_SEC) : 0;
+}
+export function lastNsec(e: i32): u32 {
+  return valid(e) ? load<u32>(entry(e) + O_LAST_NSEC) : 0;
+}
+
+// ---- the streams list (kept by rtp.ts) -------------------------------------------------------
+
+/** The stream the last packet here went to (a hint: rtp.ts checks its key). */
+export function lastStream(e: i32): i32 {
+  return load<i32>(entry(e) + O_LAST_STREAM);
+}
+export function setLastStream(e: i32, s: i32): void {
+  store<i32>(entry(e) + O_LAST_STREAM, s);
+}
+
+export function firstStream(e: i32): i32 {
+  return valid(e) ? load<i32>(entry(e) + O_FIRST_STREAM) : -1;
+}
+export function setFirstStream(e: i32, s: i32): void {
+  store<i32>(entry(e) + O_FIRST_STREAM, s);
+}
+export function streamCount(e: i32): u32 {
+  return load<u32>(entry(e) + O_STREAMS);
+}
+export function setStreamCount(e: i32, n: u32): void {
+  store<u32>(entry(e) + O_STREAMS, n);
+}
+
+// ---- payload types announced for the endpoint ------------------------------------------------
+
+/** Map a dynamic payload type (from a=rtpmap) to its clock rate, or mark it telephone-event. */
+export function mapPayload(e: i32, pt: u32, rate: u32, event: bool): void {
+  const p = entry(e) + O_PT_MAP;
+  const v = (pt << 25) | (event ? PT_EVENT : 0) | (rate & 0xffffff);
+  for (let i: usize = 0; i < <usize>PT_MAP_SIZE; i++) {
+    const cur = load<u32>(p + (i << 2));
+    if (cur == 0 || cur >> 25 == pt) {
+      store<u32>(p + (i << 2), v);
+      return;
+    }
+  }
+}
+
+/** The mapping of pt for endpoint e (PT_EVENT | rate), 0 when its SDP did not map it. */
+export function payloadOf(e: i32, pt: u32): u32 {
+  const p = entry(e) + O_PT_MAP;
+  for (let i: usize = 0; i < <usize>PT_MAP_SIZE; i++) {
+    const cur = load<u32>(p + (i << 2));
+    if (cur == 0) return 0;
+    if (cur >> 25 == pt) return cur & 0x1ffffff;
+  }
+  return 0;
+}
+
+function copyPtMap(from: usize, to: usize): void {
+  memory.copy(to + O_PT_MAP, from + O_PT_MAP, <usize>PT_MAP_SIZE * 4);
+}
