@@ -67,10 +67,12 @@ export const H_CONTENT_TYPE: u32 = 8;
 export const H_CONTENT_LENGTH: u32 = 9;
 export const H_FOLDED: u32 = 0x100;
 
-/** SDP entry ids: the line's letter (c=, m=, and r for a=rtpmap:). */
+/** SDP entry ids: the line's letter (c=, m=, r for a=rtpmap:, and a for the attributes media
+ *  needs: sendrecv, sendonly, recvonly, inactive, rtcp-mux, rtcp:PORT). */
 export const S_C: u32 = 99;
 export const S_M: u32 = 109;
 export const S_RTPMAP: u32 = 114;
+export const S_ATTR: u32 = 97;
 
 // ---- Run counters (u32 each at countersPtr(), fewer than 64: a frame's reasons are a bit mask) --
 

@@ -1,7 +1,7 @@
-// SDP line scan: reports the c=, m= and a=rtpmap: lines of the SDP part of a body, in order,
-// as (type, offset, length) of the value. JS rebuilds the media sections from the order.
+// SDP line scan: reports the c=, m=, a=rtpmap: lines and the direction and RTCP attributes of
+// the SDP part of a body, in order, as (type, offset, length) of the value. JS rebuilds the media sections from the order.
 
-import { S_C, S_M, S_RTPMAP, MAX_SDP_ENTRIES } from './abi';
+import { S_ATTR, S_C, S_M, S_RTPMAP, MAX_SDP_ENTRIES } from './abi';
 import { u8at, lower, ieq, findLF } from './mem';
 
 export let nSdp: u32 = 0;
@@ -31,6 +31,13 @@ function add(type: u32, off: u32, len: u32): void {
   nSdp++;
 }
 
+/** The attributes of a media section's direction and RTCP (RFC 4566 §6, RFC 3605, RFC 5761). */
+function mediaAttribute(a: usize, n: u32): bool {
+  if (n == 8)
+    return ieq(a, 'sendrecv', 8) || ieq(a, 'sendonly', 8) || ieq(a, 'recvonly', 8) || ieq(a, 'inactive', 8) || ieq(a, 'rtcp-mux', 8);
+  return n > 5 && ieq(a, 'rtcp:', 5);
+}
+
 /** Scan SDP lines in [base+off, base+off+len); entry offsets are relative to base. */
 function scanLines(base: usize, off: u32, len: u32): void {
   let pos = off;
@@ -43,8 +50,11 @@ function scanLines(base: usize, off: u32, len: u32): void {
       const t = u8at(base + pos);
       if (t == S_C || t == S_M) {
         add(t, pos + 2, stop - pos - 2);
-      } else if (t == 97 && stop >= pos + 9 && ieq(base + pos + 2, 'rtpmap:', 7)) {
-        add(S_RTPMAP, pos + 9, stop - pos - 9);
+      } else if (t == S_ATTR) {
+        const n = stop - pos - 2;
+        const a = base + pos + 2;
+        if (n >= 7 && ieq(a, 'rtpmap:', 7)) add(S_RTPMAP, pos + 9, n - 7);
+        else if (mediaAttribute(a, n)) add(S_ATTR, pos + 2, n);
       }
     }
     pos = lf + 1;

@@ -13,13 +13,23 @@ export interface SdpMedia {
   formats: string[]; // payload types / formats in line order
   rtpmap: Map<string, string>; // payload type -> encoding name (as written)
   connection: string | null; // media-level c= address (no /ttl), else null
+  /** a=sendrecv/sendonly/recvonly/inactive of the section, else null (the session's applies) */
+  direction: SdpDirection | null;
+  /** a=rtcp: port (RFC 3605), else null (RTP port + 1) */
+  rtcpPort: number | null;
+  /** a=rtcp-mux (RFC 5761): RTCP on the RTP port */
+  rtcpMux: boolean;
 }
+
+export type SdpDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 
 export interface Sdp {
   connection: string | null; // session-level c= address (no /ttl)
   /** every c= address of the body (session and media level) in order, without /ttl */
   connections: string[];
   media: SdpMedia[];
+  /** session-level direction attribute, else null (sendrecv) */
+  direction: SdpDirection | null;
 }
 
 export interface SipMessage {
@@ -99,4 +109,6 @@ export interface RtpStream {
   maxDeltaAt: number;
   /** RFC 4733 events, one character each */
   dtmf: string;
+  /** RTP time of the last timed packet after the first, ms (0 when the clock is unknown) */
+  rtpTimeMs: number;
 }

@@ -89,5 +89,49 @@ export interface CallRecord {
   exportedAt: number;
   /** RTP packets the core counted to this call's SDP endpoints (0 without MediaHooks) */
   rtpPackets: number;
+  /** the RTP streams of the call, in order of first packet (SPEC §8) */
+  media: MediaStream[];
+  /** what went wrong with the media, in SPEC §8 order; [] when all is well */
+  verdicts: Verdict[];
   ladder?: LadderEntry[];
+}
+
+export type Verdict =
+  | 'no-rtp'
+  | 'one-way'
+  | 'rtp-stopped'
+  | 'rtp-gap'
+  | 'high-loss'
+  | 'high-jitter'
+  | 'low-mos'
+  | 'unexpected-payload'
+  | 'nat';
+
+export type MediaDirection = 'caller-to-callee' | 'callee-to-caller' | 'unknown';
+
+/** One RTP stream of a call (SPEC §8, JSON `media[]`). */
+export interface MediaStream {
+  src: string; // "ip:port", IPv6 "[addr]:port"
+  dst: string;
+  ssrc: number;
+  direction: MediaDirection;
+  payloadType: number | null;
+  codec: string | null;
+  clockRate: number | null;
+  start: Timestamp;
+  end: Timestamp;
+  packets: number;
+  bytes: number;
+  expected: number;
+  lost: number;
+  lostPct: number;
+  duplicates: number;
+  outOfOrder: number;
+  maxDeltaMs: number;
+  jitterMs: number;
+  meanJitterMs: number;
+  maxJitterMs: number;
+  rFactor: number;
+  mos: number;
+  dtmf: string;
 }

@@ -79,6 +79,8 @@ export function unpackRecords(a: Wire): CallRecord[] {
     r.durationSec = null;
     r.setupSec = null;
     r.rtpPackets = 0;
+    r.media = [];
+    r.verdicts = [];
     out.push(r as unknown as CallRecord);
   }
   return out;

@@ -49,10 +49,11 @@ export const H_CONTENT_TYPE = 8;
 export const H_CONTENT_LENGTH = 9;
 export const H_FOLDED = 256;
 
-/** SDP entry ids: the line's letter (c=, m=, and r for a=rtpmap:). */
+/** SDP entry ids: the line's letter (c=, m=, r for a=rtpmap:, and a for the attributes media  needs: sendrecv, sendonly, recvonly, inactive, rtcp-mux, rtcp:PORT). */
 export const S_C = 99;
 export const S_M = 109;
 export const S_RTPMAP = 114;
+export const S_ATTR = 97;
 export const C_FRAMES = 0; // frames — frames read
 export const C_SIP_FRAMES = 1; // sipFrames — frames carrying SIP
 export const C_SIP_MESSAGES = 2; // sipMessages — SIP messages

@@ -2,7 +2,7 @@
 // SipMessage objects, and exposes the run counters and the RTP watch list.
 // Runs in Node and in browsers: the host supplies the compiled module.
 
-import type { RtpStream, SipMessage, Sdp, SdpMedia, Transport } from '../events.ts';
+import type { RtpStream, SipMessage, Sdp, SdpDirection, SdpMedia, Transport } from '../events.ts';
 import { formatIp16, parseIp16 } from '../addr.ts';
 import { parseCseq, tagOf } from '../header-values.ts';
 import {
@@ -80,6 +80,8 @@ import {
   ST_SPORT,
   ST_SRC,
   ST_SSRC,
+  S_ATTR,
+  ST_LAST_NOMINAL_MS,
 } from './core-abi.ts';
 
 export interface EngineStats {
@@ -289,6 +291,7 @@ export class Engine {
         maxDeltaMs: dv.getFloat64(q + ST_MAX_DELTA_MS, true),
         maxDeltaAt: dv.getFloat64(q + ST_MAX_DELTA_AT, true),
         dtmf,
+        rtpTimeMs: dv.getFloat64(q + ST_LAST_NOMINAL_MS, true),
       });
     }
     return out;
@@ -497,7 +500,7 @@ function words(v: string): string[] {
 }
 
 function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: number) => string): Sdp {
-  const sdp: Sdp = { connection: null, connections: [], media: [] };
+  const sdp: Sdp = { connection: null, connections: [], media: [], direction: null };
   let cur: SdpMedia | null = null;
   for (let i = 0; i < n; i++) {
     const q = p + i * EV_ENTRY_SIZE;
@@ -524,12 +527,24 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
         formats: parts.slice(3),
         rtpmap: new Map(),
         connection: null,
+        direction: null,
+        rtcpPort: null,
+        rtcpMux: false,
       };
       sdp.media.push(cur);
     } else if (type === S_RTPMAP && cur) {
       // a=rtpmap:pt name/rate[/channels]
       const m = /^(\S+)\s+([^/\s]+)/.exec(v);
       if (m && !cur.rtpmap.has(m[1])) cur.rtpmap.set(m[1], m[2]);
+    } else if (type === S_ATTR) {
+      const a = v.toLowerCase();
+      if (a === 'rtcp-mux') {
+        if (cur) cur.rtcpMux = true;
+      } else if (a.startsWith('rtcp:')) {
+        const port = Number.parseInt(a.slice(5), 10);
+        if (cur && port > 0 && port < 65536) cur.rtcpPort = port;
+      } else if (cur) cur.direction = a as SdpDirection;
+      else sdp.direction = a as SdpDirection;
     }
   }
   return sdp;

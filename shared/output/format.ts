@@ -3,9 +3,9 @@
 // Lines are returned without a line terminator.
 
 import type { Timestamp } from '../time.ts';
-import type { CallRecord } from '../record.ts';
+import type { CallRecord, MediaStream } from '../record.ts';
 import { DEFAULT_TEMPLATE, SIP_FIELDS, flowJson, type FieldDef } from './fields.ts';
-import { compareTimestamps, isoTimestamp, timestampDiffText, type TimestampFormat } from '../time.ts';
+import { compareTimestamps, formatTimestamp, isoTimestamp, timestampDiffText, type TimestampFormat } from '../time.ts';
 
 export interface LineOptions {
   /** 0 epoch seconds, 1 epoch with fraction (default), 2 ISO 8601 UTC */
@@ -16,6 +16,7 @@ export interface LineOptions {
 
 // ---------------------------------------------------------------- JSON Lines
 
+const jsonString = (s: string): string => JSON.stringify(s);
 const jsonOrNull = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
 
 function earliest(a: Timestamp | null, b: Timestamp | null): Timestamp | null {
@@ -40,7 +41,23 @@ export function jsonLine(r: CallRecord): string {
   s += `,"messages":${r.messages},"retransmissions":${r.retransmissions}`;
   s += `,"durationSec":${secondsText(r.durationSec, r.SIP_INVITE_OK_TIME, r.SIP_BYE_TIME)}`;
   s += `,"setupSec":${secondsText(r.setupSec, r.SIP_INVITE_TIME, earliest(r.SIP_RINGING_TIME, r.SIP_INVITE_OK_TIME))}`;
-  return s + '}';
+  s += ',"media":[';
+  for (let i = 0; i < r.media.length; i++) s += (i > 0 ? ',' : '') + mediaJson(r.media[i]);
+  s += '],"verdicts":[';
+  for (let i = 0; i < r.verdicts.length; i++) s += (i > 0 ? ',"' : '"') + r.verdicts[i] + '"';
+  return s + ']}';
+}
+
+/** One stream of `media[]` (SPEC §8), keys in the SPEC's order. */
+function mediaJson(m: MediaStream): string {
+  return (
+    `{"src":${jsonString(m.src)},"dst":${jsonString(m.dst)},"ssrc":"0x${m.ssrc.toString(16).padStart(8, '0')}"` +
+    `,"direction":"${m.direction}","payloadType":${m.payloadType},"codec":${jsonOrNull(m.codec)},"clockRate":${m.clockRate}` +
+    `,"start":${formatTimestamp(m.start, 1)},"end":${formatTimestamp(m.end, 1)},"packets":${m.packets},"bytes":${m.bytes}` +
+    `,"expected":${m.expected},"lost":${m.lost},"lostPct":${m.lostPct},"duplicates":${m.duplicates},"outOfOrder":${m.outOfOrder}` +
+    `,"maxDeltaMs":${m.maxDeltaMs},"jitterMs":${m.jitterMs},"meanJitterMs":${m.meanJitterMs},"maxJitterMs":${m.maxJitterMs}` +
+    `,"rFactor":${m.rFactor},"mos":${m.mos},"dtmf":${jsonString(m.dtmf)}}`
+  );
 }
 
 // ---------------------------------------------------------------- CSV (RFC 4180)

@@ -1,6 +1,7 @@
 // What the call tracker takes and gives besides records: its options, the media hooks the
 // engine offers it, and its statistics.
 
+import type { RtpStream } from '../events.ts';
 import type { ExportCause } from '../record.ts';
 
 export interface TrackerOptions {
@@ -31,6 +32,8 @@ export interface MediaHooks {
   /** capture seconds of the last RTP packet sent to that endpoint, 0 if none */
   lastSeen(id: number): number;
   packets(id: number): number;
+  /** the RTP streams analysed at that endpoint, in order of first packet */
+  streams(id: number): RtpStream[];
 }
 
 export interface TrackerStats {

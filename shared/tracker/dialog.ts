@@ -1,7 +1,7 @@
 // One dialog as the tracker holds it while it is open: its timers' links, what its messages
 // said so far (times, parties, SDP, causes, user agents) and its signalling flow.
 
-import type { Sdp, SipMessage, Transport } from '../events.ts';
+import type { Sdp, SdpDirection, SdpMedia, SipMessage, Transport } from '../events.ts';
 import type { ExportCause, LadderEntry } from '../record.ts';
 import type { Timestamp } from '../time.ts';
 import { sipField } from '../output/fields.ts';
@@ -12,6 +12,21 @@ import type { Sig } from './retransmissions.ts';
 import { W_NONE, type ActivityList, type Listed } from './timers.ts';
 
 const C_IP_MAX = sipField('SIP_C_IP').maxLength;
+
+/** Media directions put on hold by an SDP (Dialog.held). */
+export const HELD_UP = 1; // caller → callee
+export const HELD_DOWN = 2; // callee → caller
+
+/** A media endpoint an SDP of the dialog announced, watched in the core. */
+export interface Announced {
+  addr: string;
+  port: number;
+  id: number;
+  /** announced by the caller (it receives there) */
+  fromCaller: boolean;
+  /** the announcing section's payload types → encoding names */
+  rtpmap: Map<string, string>;
+}
 
 function protocolNumber(t: Transport): number {
   return t === 'udp' ? 17 : t === 'sctp' ? 132 : 6; // WebSocket runs over TCP
@@ -92,7 +107,11 @@ export class Dialog implements Listed<Dialog> {
 
   sigs: Sig[] = [];
   /** SDP endpoints registered with MediaHooks */
-  media: { addr: string; port: number; id: number }[] | null = null;
+  media: Announced[] | null = null;
+  /** payload types the dialog's SDPs offered for RTP (SPEC §8 unexpected-payload) */
+  offered: string[] = [];
+  /** directions an SDP put on hold at some point: HELD_UP (caller → callee), HELD_DOWN */
+  held = 0;
   ladder: LadderEntry[] | null = null;
 
   constructor(
@@ -170,18 +189,23 @@ export class Dialog implements Listed<Dialog> {
           this.rtpDstPort = md.port;
         }
       }
-      if (
-        rtp &&
-        md.port !== 0 &&
-        addr !== null &&
-        hooks !== undefined &&
-        (audio || eqIgnoreCase(md.media, 'video')) &&
-        isIpLiteral(addr) &&
-        !isUnspecified(addr)
-      ) {
-        this.watch(hooks, addr, md.port);
+      if (!rtp || !(audio || eqIgnoreCase(md.media, 'video'))) continue;
+      for (const pt of md.formats) if (!this.offered.includes(pt)) this.offered.push(pt);
+      if (audio)
+        this.noteHold(md.direction ?? sdp.direction ?? 'sendrecv', md.port === 0 || addr === null || isUnspecified(addr), fromCaller);
+      if (md.port !== 0 && addr !== null && hooks !== undefined && isIpLiteral(addr) && !isUnspecified(addr)) {
+        this.watch(hooks, addr, md.port, fromCaller, md);
       }
     }
+  }
+
+  /** An SDP of one side that stops a direction: it will not send (recvonly, inactive) or not
+   *  receive (sendonly, inactive, no address or port). */
+  private noteHold(dir: SdpDirection, nowhere: boolean, fromCaller: boolean): void {
+    const wontSend = dir === 'recvonly' || dir === 'inactive';
+    const wontReceive = nowhere || dir === 'sendonly' || dir === 'inactive';
+    if (wontSend) this.held |= fromCaller ? HELD_UP : HELD_DOWN;
+    if (wontReceive) this.held |= fromCaller ? HELD_DOWN : HELD_UP;
   }
 
   addCip(a: string): void {
@@ -196,11 +220,16 @@ export class Dialog implements Listed<Dialog> {
     this.cipBytes += add;
   }
 
-  watch(hooks: MediaHooks, addr: string, port: number): void {
+  watch(hooks: MediaHooks, addr: string, port: number, fromCaller: boolean, md: SdpMedia): void {
     if (this.media === null) this.media = [];
     const w = this.media;
-    for (let i = 0; i < w.length; i++) if (w[i].port === port && w[i].addr === addr) return;
-    w.push({ addr, port, id: hooks.watch(addr, port) });
+    for (let i = 0; i < w.length; i++) {
+      if (w[i].port === port && w[i].addr === addr) {
+        w[i].rtpmap = md.rtpmap; // a later SDP may map its payload types anew
+        return;
+      }
+    }
+    w.push({ addr, port, id: hooks.watch(addr, port), fromCaller, rtpmap: md.rtpmap });
   }
 
   rtpLast(hooks: MediaHooks | undefined): number {

@@ -1,6 +1,6 @@
 // Turning a dialog into its record (SPEC §2–§5): the call state, the cause and the fields.
 
-import type { CallRecord, CallState, ExportCause } from '../record.ts';
+import type { CallRecord, CallState, ExportCause, MediaStream, Verdict } from '../record.ts';
 import { compareTimestamps, timestampDiff, type Timestamp } from '../time.ts';
 import { endpoint, IPV4 } from '../sdp-values.ts';
 import type { Dialog } from './dialog.ts';
@@ -14,7 +14,14 @@ export function stateOf(d: Dialog): CallState {
   return 'CALL_STARTED';
 }
 
-export function toRecord(d: Dialog, cause: ExportCause, at: number, rtpPackets: number): CallRecord {
+export function toRecord(
+  d: Dialog,
+  cause: ExportCause,
+  at: number,
+  rtpPackets: number,
+  media: MediaStream[],
+  verdicts: Verdict[],
+): CallRecord {
   // the first Q.850 cause in message order; `reason` is the header it came from
   const fromFinal = d.causeFinal !== 0 && (d.causeBC === 0 || d.causeFinalOrder < d.causeBCOrder);
   const reasonCause = fromFinal ? d.causeFinal : d.causeBC;
@@ -71,6 +78,8 @@ export function toRecord(d: Dialog, cause: ExportCause, at: number, rtpPackets: 
     exportCause: cause,
     exportedAt: at,
     rtpPackets,
+    media,
+    verdicts,
   };
   if (d.ladder !== null) r.ladder = d.ladder;
   return r;

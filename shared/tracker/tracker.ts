@@ -13,6 +13,7 @@ import { Dialog } from './dialog.ts';
 import { CountedDialogs, Tombs, type Tomb } from './late-messages.ts';
 import { DUPLICATE, NEW, RETRANSMISSION, Retransmissions } from './retransmissions.ts';
 import { ActivityList, W_BYE, W_FINAL, W_NONE, WINDOW, WindowHeap } from './timers.ts';
+import { mediaOf } from './media.ts';
 import { toRecord } from './to-record.ts';
 
 function byFirstThenId(a: Dialog, b: Dialog): number {
@@ -407,6 +408,7 @@ export class CallTracker {
     d.list?.remove(d);
     d.windowGen++;
     d.windowKind = W_NONE;
+    const { media, verdicts } = mediaOf(d, this.media);
     let rtpPackets = 0;
     if (d.media !== null && this.media !== undefined) {
       for (const w of d.media) {
@@ -419,7 +421,7 @@ export class CallTracker {
     this.tombs.add(tomb);
     this.st.exported++;
     this.causes[cause]++;
-    this.onRecord(toRecord(d, cause, at, rtpPackets));
+    this.onRecord(toRecord(d, cause, at, rtpPackets, media, verdicts));
     // a pending window entry may still point at this dialog for up to 32 s: let go of its bulk
     d.ladder = null;
     d.sigs = [];

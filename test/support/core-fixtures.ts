@@ -160,14 +160,31 @@ export const SDP_PARSED: Sdp = {
         ['101', 'telephone-event'],
       ]),
       connection: null,
+      direction: null,
+      rtcpPort: null,
+      rtcpMux: false,
     },
   ],
+  direction: null,
 };
 export const SDP_B = cw.sdpBody({ sessionC: B4, media: [{ port: 50000, formats: [0], rtpmap: { 0: 'PCMU/8000' } }] });
 export const SDP_B_PARSED: Sdp = {
   connection: B4,
   connections: [B4],
-  media: [{ media: 'audio', port: 50000, proto: 'RTP/AVP', formats: ['0'], rtpmap: new Map([['0', 'PCMU']]), connection: null }],
+  media: [
+    {
+      media: 'audio',
+      port: 50000,
+      proto: 'RTP/AVP',
+      formats: ['0'],
+      rtpmap: new Map([['0', 'PCMU']]),
+      connection: null,
+      direction: null,
+      rtcpPort: null,
+      rtcpMux: false,
+    },
+  ],
+  direction: null,
 };
 
 // ---------------------------------------------------------------- assertions

@@ -65,6 +65,8 @@ export function dumpRecord(id: string, at: number, over: Partial<CallRecord> = {
     exportCause: 'bye',
     exportedAt: at,
     rtpPackets: 0,
+    media: [],
+    verdicts: [],
     ...over,
   };
 }

@@ -30,6 +30,9 @@ export interface RtpPlan {
   jitterMs?: number;
   /** extra delay of one packet, ms: [index, ms] */
   delay?: Iterable<[number, number]>;
+  /** the sender pauses before this index for pauseMs (its RTP clock runs on; no marker) */
+  pauseAt?: number;
+  pauseMs?: number;
   seed?: number;
   payloadBytes?: number;
   /** RFC 4733 events: [first sender index, digit code, packets] — sent instead of audio */
@@ -61,7 +64,7 @@ export function plannedStream(p: RtpPlan): PlannedStream {
   // arrival times first: a swapped packet arrives 0.5 ms after its successor
   const times: number[] = [];
   for (let i = 0; i < p.count; i++) {
-    let t = p.start + i * ptime + (delay.get(i) ?? 0) / 1000;
+    let t = p.start + i * ptime + (delay.get(i) ?? 0) / 1000 + (p.pauseAt !== undefined && i >= p.pauseAt ? (p.pauseMs ?? 0) / 1000 : 0);
     if (p.jitterMs) t += ((rnd() * 2 - 1) * p.jitterMs) / 1000;
     times.push(t);
   }
@@ -72,7 +75,8 @@ export function plannedStream(p: RtpPlan): PlannedStream {
   let eventTs = 0;
   for (let i = 0; i < p.count; i++) {
     const seq = ((p.firstSeq ?? 1000) + i) & 0xffff;
-    const ts = ((p.firstTs ?? 160_000) + i * step) >>> 0;
+    const paused = p.pauseAt !== undefined && i >= p.pauseAt ? Math.round(((p.pauseMs ?? 0) * clock) / 1000) : 0;
+    const ts = ((p.firstTs ?? 160_000) + i * step + paused) >>> 0;
     const ev = events.get(i);
     let payload: Uint8Array;
     let pt = p.pt ?? 0;

@@ -79,11 +79,21 @@ export function buildSdp(d: SdpDesc): { text: string; sdp: Sdp } {
       lines.push(`a=rtpmap:${pt} ${v}`);
       rtpmap.set(pt, v.split('/')[0]);
     }
-    media.push({ media: m.media ?? 'audio', port: m.port, proto, formats, rtpmap, connection: m.ip ? fix(m.ip) : null });
+    media.push({
+      media: m.media ?? 'audio',
+      port: m.port,
+      proto,
+      formats,
+      rtpmap,
+      connection: m.ip ? fix(m.ip) : null,
+      direction: null,
+      rtcpPort: null,
+      rtcpMux: false,
+    });
   }
   return {
     text: lines.join('\r\n') + '\r\n',
-    sdp: { connection: d.ip ? fix(d.ip) : null, connections, media },
+    sdp: { connection: d.ip ? fix(d.ip) : null, connections, media, direction: null },
   };
 }
 

@@ -90,12 +90,14 @@ export async function outputsOf(input: string, dir: string): Promise<Record<stri
     '-q',
     '--no-progress',
   ]);
-  // the statistics without run time and the output folder
+  // the statistics without run time, the output folder and where the input lies
   writeFileSync(
     p('stats.txt'),
     stats
       .split(dir)
       .join('OUT')
+      .split(input)
+      .join('INPUT')
       .replace(/\b\d+(\.\d+)? ?(s|ms|MB\/s|MiB\/s)\b/g, 'T'),
   );
   const out: Record<string, Buffer> = {};

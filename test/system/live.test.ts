@@ -121,6 +121,11 @@ function withoutTimes(r: Record<string, any>): Record<string, any> {
   const o: Record<string, any> = {};
   for (const [k, v] of Object.entries(r)) if (!TIME_KEY.test(k)) o[k] = v;
   o.flow = { ...r.flow, start: 0, end: 0 };
+  // a stream's times, and what arrival times make of it, differ with the capture's own stamps
+  o.media = (r.media ?? []).map((m: Record<string, unknown>) => {
+    const { start, end, maxDeltaMs, jitterMs, meanJitterMs, maxJitterMs, rFactor, mos, ...rest } = m;
+    return rest;
+  });
   return o;
 }
 

@@ -264,6 +264,19 @@ describe('SDP', () => {
     return messages[0];
   }
 
+  test('direction and RTCP attributes: session level, media level, rtcp:PORT, rtcp-mux', async () => {
+    const body =
+      'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\na=sendonly\r\n' +
+      'm=audio 4000 RTP/AVP 0\r\na=rtcp:4005\r\n' +
+      'm=audio 4002 RTP/AVP 8\r\na=Inactive\r\na=rtcp-mux\r\na=rtcp-fb:* nack\r\n';
+    const m = await sdpOf(body);
+    expect(m.sdp?.direction).toBe('sendonly');
+    expect(m.sdp?.media.map((x) => [x.port, x.direction, x.rtcpPort, x.rtcpMux])).toEqual([
+      [4000, null, 4005, false],
+      [4002, 'inactive', null, true],
+    ]);
+  });
+
   test('session-level and media-level c= (with /ttl removed), IPv6 c=, audio + video + image with rtpmap per section', async () => {
     const body =
       'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n' +
@@ -293,6 +306,9 @@ describe('SDP', () => {
             ['97', 'opus'],
           ]),
           connection: null,
+          direction: null,
+          rtcpPort: null,
+          rtcpMux: false,
         },
         {
           media: 'video',
@@ -304,9 +320,23 @@ describe('SDP', () => {
             ['0', 'notaudio'],
           ]),
           connection: '2001:db8::20',
+          direction: null,
+          rtcpPort: null,
+          rtcpMux: false,
         },
-        { media: 'image', port: 6000, proto: 'udptl', formats: ['t38'], rtpmap: new Map(), connection: '233.252.0.1' },
+        {
+          media: 'image',
+          port: 6000,
+          proto: 'udptl',
+          formats: ['t38'],
+          rtpmap: new Map(),
+          connection: '233.252.0.1',
+          direction: null,
+          rtcpPort: null,
+          rtcpMux: false,
+        },
       ],
+      direction: null,
     } satisfies Sdp);
   });
 
@@ -316,7 +346,20 @@ describe('SDP', () => {
     expect(m.sdp).toEqual({
       connection: B6T,
       connections: [B6T],
-      media: [{ media: 'audio', port: 7078, proto: 'RTP/AVP', formats: ['9'], rtpmap: new Map([['9', 'G722']]), connection: null }],
+      media: [
+        {
+          media: 'audio',
+          port: 7078,
+          proto: 'RTP/AVP',
+          formats: ['9'],
+          rtpmap: new Map([['9', 'G722']]),
+          connection: null,
+          direction: null,
+          rtcpPort: null,
+          rtcpMux: false,
+        },
+      ],
+      direction: null,
     });
   });
 

@@ -2,6 +2,7 @@
 // and re-INVITEs, retransmissions, SDP rules, timeouts and eviction, determinism, non-INVITE
 // dialogs and bad input; and the header helpers it uses (shared/header-values.ts).
 
+import type { RtpStream } from '../../../shared/events.ts';
 import { describe, expect, it } from 'vitest';
 import { jsonLine } from '../../../shared/output/format.ts';
 import { CallTracker } from '../../../shared/tracker/tracker.ts';
@@ -54,6 +55,9 @@ class FakeMedia implements MediaHooks {
   }
   packets(id: number): number {
     return this.pkts.get(this.watched.get(id) as string) ?? 0;
+  }
+  streams(): RtpStream[] {
+    return [];
   }
 }
 

@@ -64,6 +64,8 @@ function record(over: Partial<CallRecord> = {}): CallRecord {
     exportCause: 'bye',
     exportedAt: 1_700_000_062.6,
     rtpPackets: 0,
+    media: [],
+    verdicts: [],
     ...over,
   };
 }
@@ -81,7 +83,7 @@ describe('jsonLine', () => {
         '"flow":{"ipVersion":4,"src":"10.0.0.1","dst":"10.0.0.2","sport":5060,"dport":5060,"protocol":17,' +
         '"start":1700000000.123456,"end":1700000062.600000,"packets":7,"bytes":4000},' +
         '"rtpSrc":"10.0.0.1:4000","rtpDst":"[2001:db8::2]:5000","reason":"Q.850;cause=16",' +
-        '"messages":7,"retransmissions":1,"durationSec":60.000000,"setupSec":0.876549}',
+        '"messages":7,"retransmissions":1,"durationSec":60.000000,"setupSec":0.876549,"media":[],"verdicts":[]}',
     );
   });
 
@@ -101,7 +103,7 @@ describe('jsonLine', () => {
     expect(line).toContain('"SIP_INVITE_TIME":1700000000.123456789,');
     expect(line).toContain('"SIP_INVITE_OK_TIME":1700000001.000000001,');
     expect(line).toContain('"rtpSrc":null,"rtpDst":null,"reason":null,');
-    expect(line).toContain('"durationSec":null,"setupSec":0.876543212}');
+    expect(line).toContain('"durationSec":null,"setupSec":0.876543212,"media":[],"verdicts":[]}');
     const o = JSON.parse(line);
     expect(Object.keys(o)).toEqual([
       'SIP_CALL_ID',
@@ -135,8 +137,46 @@ describe('jsonLine', () => {
       'retransmissions',
       'durationSec',
       'setupSec',
+      'media',
+      'verdicts',
     ]);
     expect(o.SIP_UAC).toBe('Phone\nA');
+  });
+
+  it('writes media[] in the SPEC §8 key order, SSRC as 0x%08x, and the verdicts', () => {
+    const m = {
+      src: '10.0.0.1:4000',
+      dst: '[2001:db8::2]:5000',
+      ssrc: 0xbeef,
+      direction: 'caller-to-callee' as const,
+      payloadType: 8,
+      codec: 'PCMA',
+      clockRate: 8000,
+      start: t(1_700_000_003, 20_000_000),
+      end: t(1_700_000_060, 0),
+      packets: 2850,
+      bytes: 490_200,
+      expected: 2860,
+      lost: 10,
+      lostPct: 0.35,
+      duplicates: 0,
+      outOfOrder: 1,
+      maxDeltaMs: 60.5,
+      jitterMs: 1.25,
+      meanJitterMs: 0.9,
+      maxJitterMs: 3.75,
+      rFactor: 91.12,
+      mos: 4.37,
+      dtmf: '12#',
+    };
+    const line = jsonLine(record({ media: [m], verdicts: ['one-way', 'nat'] }));
+    expect(line).toContain(
+      ',"media":[{"src":"10.0.0.1:4000","dst":"[2001:db8::2]:5000","ssrc":"0x0000beef","direction":"caller-to-callee",' +
+        '"payloadType":8,"codec":"PCMA","clockRate":8000,"start":1700000003.020000,"end":1700000060.000000,"packets":2850,' +
+        '"bytes":490200,"expected":2860,"lost":10,"lostPct":0.35,"duplicates":0,"outOfOrder":1,"maxDeltaMs":60.5,"jitterMs":1.25,' +
+        '"meanJitterMs":0.9,"maxJitterMs":3.75,"rFactor":91.12,"mos":4.37,"dtmf":"12#"}],"verdicts":["one-way","nat"]}',
+    );
+    expect(JSON.parse(line).media[0].ssrc).toBe('0x0000beef');
   });
 });
 

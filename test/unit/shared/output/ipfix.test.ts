@@ -73,6 +73,8 @@ function rec(o: RecordInit = {}): CallRecord {
     exportCause: 'end',
     exportedAt: T + 12,
     rtpPackets: 0,
+    media: [],
+    verdicts: [],
     ...rest,
     flow: {
       ipVersion: 4,
