@@ -193,46 +193,50 @@ export const SWEEP_EVERY_SEC: u32 = 5;
 // The host reads an entry at mediaStreamPtr(s) when the call is exported. Times are epoch
 // seconds + nanoseconds; ms figures are f64.
 
+// Every packet touches the first two cache lines only (the table is 64-byte aligned): the
+// lookup key, times, counts and sequence window in the first, the jitter state in the second.
+// What new streams, rare packets and the host alone touch comes after.
 export const ST_SRC: u32 = 0; // 16 bytes, IPv4 as ::ffff:a.b.c.d
-export const ST_DST: u32 = 16; // 16 bytes
-export const ST_SPORT: u32 = 32; // u16
-export const ST_DPORT: u32 = 34; // u16
-export const ST_SSRC: u32 = 36; // u32
-export const ST_FIRST_SEC: u32 = 40; // u32 first packet
-export const ST_FIRST_NSEC: u32 = 44; // u32
-export const ST_LAST_SEC: u32 = 48; // u32 last packet
-export const ST_LAST_NSEC: u32 = 52; // u32
-export const ST_PACKETS: u32 = 56; // u32 every packet, duplicates included
-export const ST_FIRST_EXT: u32 = 60; // u32 extended sequence number of the first packet
-export const ST_MAX_EXT: u32 = 64; // u32 extended highest sequence number
-export const ST_DUPLICATES: u32 = 68; // u32 sequence number already received
-export const ST_OUT_OF_ORDER: u32 = 72; // u32 below the highest, not a duplicate
-export const ST_PT: u32 = 76; // u8 first payload type that is not telephone-event or comfort noise; 255 none
-export const ST_LAST_PT: u32 = 77; // u8 payload type of the previous packet
-export const ST_MARKERS: u32 = 78; // u16 packets with the marker bit (saturates)
-export const ST_CLOCK: u32 = 80; // u32 clock rate of ST_PT (0 unknown)
-export const ST_FIRST_TS: u32 = 84; // u32 RTP timestamp of the first packet
-export const ST_BYTES: u32 = 88; // f64 UDP payload bytes
-export const ST_JITTER_MS: u32 = 96; // f64 interarrival jitter after the last packet
-export const ST_MEAN_JITTER_MS: u32 = 104; // f64
-export const ST_MAX_JITTER_MS: u32 = 112; // f64
-export const ST_MAX_DELTA_MS: u32 = 120; // f64 largest arrival gap (first, marker, comfort-noise packets excluded)
-export const ST_MAX_DELTA_AT: u32 = 128; // f64 epoch seconds of the packet that ended that gap
-export const ST_PREV_MS: u32 = 136; // f64 arrival of the previous in-order packet, ms after the first
-export const ST_LAST_NOMINAL_MS: u32 = 144; // f64 RTP time of the previous timed packet, ms after the first
-export const ST_DTMF_LEN: u32 = 152; // u32 RFC 4733 events (characters at ST_DTMF)
-export const ST_DTMF_TS: u32 = 156; // u32 RTP timestamp of the last event
-export const ST_DTMF: u32 = 160; // DTMF_MAX bytes, one ASCII character per event
+export const ST_SSRC: u32 = 16; // u32
+export const ST_SPORT: u32 = 20; // u16
+export const ST_DPORT: u32 = 22; // u16
+export const ST_LAST_SEC: u32 = 24; // u32 last packet
+export const ST_LAST_NSEC: u32 = 28; // u32
+export const ST_PACKETS: u32 = 32; // u32 every packet, duplicates included
+export const ST_MAX_EXT: u32 = 36; // u32 extended highest sequence number
+export const ST_FIRST_TS: u32 = 40; // u32 RTP timestamp of the first packet
+export const ST_FIRST_SEC: u32 = 44; // u32 first packet
+export const ST_FIRST_NSEC: u32 = 48; // u32
+export const ST_PT: u32 = 52; // u8 first payload type that is not telephone-event or comfort noise; 255 none
+export const ST_LAST_PT: u32 = 53; // u8 payload type of the previous packet
+export const ST_MARKERS: u32 = 54; // u16 packets with the marker bit (saturates)
+export const ST_BYTES: u32 = 56; // u32 UDP payload bytes, modulo 2^32 (ST_BYTES_HIGH counts the wraps); 60–63 free
+export const ST_PREV_MS: u32 = 64; // f64 arrival of the previous in-order packet, ms after the first
+export const ST_JITTER_MS: u32 = 72; // f64 interarrival jitter after the last packet
+export const ST_LAST_NOMINAL_MS: u32 = 80; // f64 RTP time of the previous timed packet, ms after the first
+export const ST_JITTER_SUM: u32 = 88; // f64 Wireshark's mean jitter × (packets − 1): the mean without a division per packet
+export const ST_MAX_DELTA_MS: u32 = 96; // f64 largest arrival gap (first, marker, comfort-noise packets excluded)
+export const ST_MAX_JITTER_MS: u32 = 104; // f64
+export const ST_SEEN: u32 = 112; // SEQ_WINDOW bits: sequence numbers received, by extended number mod SEQ_WINDOW
+export const ST_DST: u32 = 128; // 16 bytes
+export const ST_FIRST_EXT: u32 = 144; // u32 extended sequence number of the first packet
+export const ST_OUT_OF_ORDER: u32 = 148; // u32 below the highest, not a duplicate
+export const ST_DUPLICATES: u32 = 152; // u32 sequence number already received
+export const ST_CLOCK: u32 = 156; // u32 clock rate of ST_PT (0 unknown)
+export const ST_DTMF_LEN: u32 = 160; // u32 RFC 4733 events (characters at ST_DTMF)
+export const ST_DTMF_TS: u32 = 164; // u32 RTP timestamp of the last event
+export const ST_NEXT: u32 = 168; // i32 next stream of the same endpoint, -1 at the end
+export const ST_REVERSE: u32 = 172; // i32 the reverse endpoint this stream opened, -1 none
+export const ST_MAX_DELTA_AT: u32 = 176; // f64 epoch seconds of the packet that ended the largest gap
+export const ST_BYTES_HIGH: u32 = 184; // u32 times ST_BYTES wrapped
 export const ST_PTS: u32 = 192; // 16 bytes: bit n set when payload type n was seen
-export const ST_NEXT: u32 = 208; // i32 next stream of the same endpoint, -1 at the end
-export const ST_REVERSE: u32 = 212; // i32 the reverse endpoint this stream opened, -1 none
-export const ST_SEEN: u32 = 216; // SEQ_WINDOW bits: sequence numbers received, by extended number mod SEQ_WINDOW
-export const ST_SIZE: u32 = 344;
+export const ST_DTMF: u32 = 208; // DTMF_MAX bytes, one ASCII character per event
+export const ST_SIZE: u32 = 256; // four cache lines
 
 /** RFC 4733 events kept per stream. */
 export const DTMF_MAX: u32 = 32;
-/** Sequence numbers remembered per stream for the duplicate check. */
-export const SEQ_WINDOW: u32 = 1024;
+/** Sequence numbers remembered per stream for the duplicate check (2.5 s of 20 ms packets). */
+export const SEQ_WINDOW: u32 = 128;
 /** RTP streams analysed at once, and per watched endpoint (random traffic cannot fill the table). */
 export const MAX_STREAMS: u32 = 1 << 15;
 export const MAX_STREAMS_PER_ENDPOINT: u32 = 32;

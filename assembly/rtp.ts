@@ -39,7 +39,8 @@ import {
   ST_MAX_DELTA_MS,
   ST_MAX_EXT,
   ST_MAX_JITTER_MS,
-  ST_MEAN_JITTER_MS,
+  ST_JITTER_SUM,
+  ST_BYTES_HIGH,
   ST_NEXT,
   ST_OUT_OF_ORDER,
   ST_PACKETS,
@@ -68,7 +69,8 @@ let streams: usize = 0;
 
 export function initRtp(): void {
   table = new Table(MAX_STREAMS);
-  streams = heap.alloc(<usize>MAX_STREAMS * ST_SIZE);
+  // aligned, so an entry's hot fields share two cache lines
+  streams = (heap.alloc(<usize>MAX_STREAMS * ST_SIZE + 64) + 63) & ~(<usize>63);
 }
 
 export function streamPtr(s: i32): usize {
@@ -133,13 +135,18 @@ export function mediaPacket(e: i32, p: usize, len: u32, sport: u32, dport: u32):
   const owner = endpoints.streamOwner(e);
   // most packets continue the stream of the packet before them at this endpoint
   let s = endpoints.lastStream(e);
-  if (s < 0 || !isStream(streamPtr(s), ssrc, sport, dport)) {
+  if (s < 0 || !sameSource(streamPtr(s), ssrc, sport)) {
     s = streamFor(owner, e, ssrc, sport, dport);
     if (s < 0) return true;
     endpoints.setLastStream(e, s);
   }
   analyse(streamPtr(s), owner, p, len, hdr, pad);
   return true;
+}
+
+/** The hint of endpoint e names a stream to e: only the source and SSRC need checking. */
+function sameSource(q: usize, ssrc: u32, sport: u32): bool {
+  return load<u32>(q + ST_SSRC) == ssrc && load<u16>(q + ST_SPORT) == <u16>sport && same16(q + ST_SRC, ctx.ipSrc);
 }
 
 function isStream(q: usize, ssrc: u32, sport: u32, dport: u32): bool {
@@ -225,9 +232,9 @@ function analyse(q: usize, owner: i32, p: usize, len: u32, hdr: u32, pad: u32): 
   store<u32>(q + ST_LAST_SEC, ctx.tsSec);
   store<u32>(q + ST_LAST_NSEC, ctx.tsNsec);
   store<u32>(q + ST_PACKETS, n + 1);
-  store<f64>(q + ST_BYTES, load<f64>(q + ST_BYTES) + <f64>len);
-  const pts = q + ST_PTS + (pt >> 3);
-  store<u8>(pts, load<u8>(pts) | ((<u8>1) << (<u8>(pt & 7))));
+  const bytes = load<u32>(q + ST_BYTES);
+  store<u32>(q + ST_BYTES, bytes + len);
+  if (bytes + len < bytes) store<u32>(q + ST_BYTES_HIGH, load<u32>(q + ST_BYTES_HIGH) + 1);
   if (marker) {
     const m = load<u16>(q + ST_MARKERS);
     if (m < 0xffff) store<u16>(q + ST_MARKERS, m + 1);
@@ -238,7 +245,12 @@ function analyse(q: usize, owner: i32, p: usize, len: u32, hdr: u32, pad: u32): 
   }
   if (event) dtmf(q, p + hdr, len - hdr - pad, ts);
   const prevPt = <u32>load<u8>(q + ST_LAST_PT);
-  store<u8>(q + ST_LAST_PT, <u8>pt);
+  if (pt != prevPt) {
+    // the payload types seen: written when the type changes, not for every packet
+    store<u8>(q + ST_LAST_PT, <u8>pt);
+    const pts = q + ST_PTS + (pt >> 3);
+    store<u8>(pts, load<u8>(pts) | ((<u8>1) << (<u8>(pt & 7))));
+  }
 
   if (n == 0) {
     store<u32>(q + ST_FIRST_SEC, ctx.tsSec);
@@ -252,33 +264,45 @@ function analyse(q: usize, owner: i32, p: usize, len: u32, hdr: u32, pad: u32): 
   sequence(q, seq);
 
   // arrival and RTP time, in ms after the stream's first packet
+  // (multiplications: a division per packet is measurable at a million packets a second)
   const now =
-    <f64>(<i64>ctx.tsSec - <i64>load<u32>(q + ST_FIRST_SEC)) * 1000 + <f64>(<i64>ctx.tsNsec - <i64>load<u32>(q + ST_FIRST_NSEC)) / 1e6;
+    <f64>(<i32>(ctx.tsSec - load<u32>(q + ST_FIRST_SEC))) * 1000 + <f64>(<i32>ctx.tsNsec - <i32>load<u32>(q + ST_FIRST_NSEC)) * 1e-6;
   const tsDiff = ts - load<u32>(q + ST_FIRST_TS);
-  if (tsDiff >= 0x80000000) return; // stamped before the first packet: no delta, no jitter
+  const khz = rate / 1000;
+  // Wireshark's running mean is mean·n_prev + J over n: kept as that sum (ST_JITTER_SUM), so a
+  // packet that does not count only rescales it by n / n_prev
+  const counted = tsDiff < 0x80000000 && !marker && !cn && !isComfortNoise(prevPt);
+  if (tsDiff >= 0x80000000) {
+    // stamped before the first packet: no delta, no jitter
+    rescale(q, n, false, 0);
+    return;
+  }
   const prev = load<f64>(q + ST_PREV_MS);
   const delta = now - prev;
   let jitter = load<f64>(q + ST_JITTER_MS);
-  const khz = rate / 1000;
   if (khz != 0) {
     const nominal = <f64>tsDiff / <f64>khz;
     const d = Math.abs(now - (prev + (nominal - load<f64>(q + ST_LAST_NOMINAL_MS))));
-    jitter = (jitter * 15 + d) / 16;
+    jitter = (jitter * 15 + d) * 0.0625; // / 16, exactly
     store<f64>(q + ST_JITTER_MS, jitter);
     store<f64>(q + ST_LAST_NOMINAL_MS, nominal);
   }
-  if (!marker && !cn && !isComfortNoise(prevPt)) {
+  if (counted) {
     if (delta > load<f64>(q + ST_MAX_DELTA_MS)) {
       store<f64>(q + ST_MAX_DELTA_MS, delta);
       store<f64>(q + ST_MAX_DELTA_AT, <f64>ctx.tsSec + <f64>ctx.tsNsec / 1e9);
     }
-    if (khz != 0) {
-      if (jitter > load<f64>(q + ST_MAX_JITTER_MS)) store<f64>(q + ST_MAX_JITTER_MS, jitter);
-      // Wireshark's running mean: weighted by every earlier packet of the stream
-      store<f64>(q + ST_MEAN_JITTER_MS, (load<f64>(q + ST_MEAN_JITTER_MS) * <f64>(n - 1) + jitter) / <f64>n);
-    }
+    if (khz != 0 && jitter > load<f64>(q + ST_MAX_JITTER_MS)) store<f64>(q + ST_MAX_JITTER_MS, jitter);
   }
+  rescale(q, n, counted && khz != 0, jitter);
   store<f64>(q + ST_PREV_MS, now);
+}
+
+/** Packet n (0-based) updated the mean with j, or (not counted) left it as it was. */
+function rescale(q: usize, n: u32, counted: bool, j: f64): void {
+  const sum = load<f64>(q + ST_JITTER_SUM);
+  if (counted) store<f64>(q + ST_JITTER_SUM, sum + j);
+  else if (n > 1 && sum != 0) store<f64>(q + ST_JITTER_SUM, (sum * <f64>n) / <f64>(n - 1));
 }
 
 /** RFC 3550 A.1: extend the sequence number, tell duplicates and reordered packets apart. */

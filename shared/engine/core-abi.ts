@@ -189,46 +189,47 @@ export const MAX_MEDIA = 262144;
 /** Capture seconds between sweeps of idle TCP streams and stale fragments. */
 export const SWEEP_EVERY_SEC = 5;
 export const ST_SRC = 0; // 16 bytes, IPv4 as ::ffff:a.b.c.d
-export const ST_DST = 16; // 16 bytes
-export const ST_SPORT = 32; // u16
-export const ST_DPORT = 34; // u16
-export const ST_SSRC = 36; // u32
-export const ST_FIRST_SEC = 40; // u32 first packet
-export const ST_FIRST_NSEC = 44; // u32
-export const ST_LAST_SEC = 48; // u32 last packet
-export const ST_LAST_NSEC = 52; // u32
-export const ST_PACKETS = 56; // u32 every packet, duplicates included
-export const ST_FIRST_EXT = 60; // u32 extended sequence number of the first packet
-export const ST_MAX_EXT = 64; // u32 extended highest sequence number
-export const ST_DUPLICATES = 68; // u32 sequence number already received
-export const ST_OUT_OF_ORDER = 72; // u32 below the highest, not a duplicate
-export const ST_PT = 76; // u8 first payload type that is not telephone-event or comfort noise; 255 none
-export const ST_LAST_PT = 77; // u8 payload type of the previous packet
-export const ST_MARKERS = 78; // u16 packets with the marker bit (saturates)
-export const ST_CLOCK = 80; // u32 clock rate of ST_PT (0 unknown)
-export const ST_FIRST_TS = 84; // u32 RTP timestamp of the first packet
-export const ST_BYTES = 88; // f64 UDP payload bytes
-export const ST_JITTER_MS = 96; // f64 interarrival jitter after the last packet
-export const ST_MEAN_JITTER_MS = 104; // f64
-export const ST_MAX_JITTER_MS = 112; // f64
-export const ST_MAX_DELTA_MS = 120; // f64 largest arrival gap (first, marker, comfort-noise packets excluded)
-export const ST_MAX_DELTA_AT = 128; // f64 epoch seconds of the packet that ended that gap
-export const ST_PREV_MS = 136; // f64 arrival of the previous in-order packet, ms after the first
-export const ST_LAST_NOMINAL_MS = 144; // f64 RTP time of the previous timed packet, ms after the first
-export const ST_DTMF_LEN = 152; // u32 RFC 4733 events (characters at ST_DTMF)
-export const ST_DTMF_TS = 156; // u32 RTP timestamp of the last event
-export const ST_DTMF = 160; // DTMF_MAX bytes, one ASCII character per event
+export const ST_SSRC = 16; // u32
+export const ST_SPORT = 20; // u16
+export const ST_DPORT = 22; // u16
+export const ST_LAST_SEC = 24; // u32 last packet
+export const ST_LAST_NSEC = 28; // u32
+export const ST_PACKETS = 32; // u32 every packet, duplicates included
+export const ST_MAX_EXT = 36; // u32 extended highest sequence number
+export const ST_FIRST_TS = 40; // u32 RTP timestamp of the first packet
+export const ST_FIRST_SEC = 44; // u32 first packet
+export const ST_FIRST_NSEC = 48; // u32
+export const ST_PT = 52; // u8 first payload type that is not telephone-event or comfort noise; 255 none
+export const ST_LAST_PT = 53; // u8 payload type of the previous packet
+export const ST_MARKERS = 54; // u16 packets with the marker bit (saturates)
+export const ST_BYTES = 56; // u32 UDP payload bytes, modulo 2^32 (ST_BYTES_HIGH counts the wraps); 60–63 free
+export const ST_PREV_MS = 64; // f64 arrival of the previous in-order packet, ms after the first
+export const ST_JITTER_MS = 72; // f64 interarrival jitter after the last packet
+export const ST_LAST_NOMINAL_MS = 80; // f64 RTP time of the previous timed packet, ms after the first
+export const ST_JITTER_SUM = 88; // f64 Wireshark's mean jitter × (packets − 1): the mean without a division per packet
+export const ST_MAX_DELTA_MS = 96; // f64 largest arrival gap (first, marker, comfort-noise packets excluded)
+export const ST_MAX_JITTER_MS = 104; // f64
+export const ST_SEEN = 112; // SEQ_WINDOW bits: sequence numbers received, by extended number mod SEQ_WINDOW
+export const ST_DST = 128; // 16 bytes
+export const ST_FIRST_EXT = 144; // u32 extended sequence number of the first packet
+export const ST_OUT_OF_ORDER = 148; // u32 below the highest, not a duplicate
+export const ST_DUPLICATES = 152; // u32 sequence number already received
+export const ST_CLOCK = 156; // u32 clock rate of ST_PT (0 unknown)
+export const ST_DTMF_LEN = 160; // u32 RFC 4733 events (characters at ST_DTMF)
+export const ST_DTMF_TS = 164; // u32 RTP timestamp of the last event
+export const ST_NEXT = 168; // i32 next stream of the same endpoint, -1 at the end
+export const ST_REVERSE = 172; // i32 the reverse endpoint this stream opened, -1 none
+export const ST_MAX_DELTA_AT = 176; // f64 epoch seconds of the packet that ended the largest gap
+export const ST_BYTES_HIGH = 184; // u32 times ST_BYTES wrapped
 export const ST_PTS = 192; // 16 bytes: bit n set when payload type n was seen
-export const ST_NEXT = 208; // i32 next stream of the same endpoint, -1 at the end
-export const ST_REVERSE = 212; // i32 the reverse endpoint this stream opened, -1 none
-export const ST_SEEN = 216; // SEQ_WINDOW bits: sequence numbers received, by extended number mod SEQ_WINDOW
-export const ST_SIZE = 344;
+export const ST_DTMF = 208; // DTMF_MAX bytes, one ASCII character per event
+export const ST_SIZE = 256; // four cache lines
 
 /** RFC 4733 events kept per stream. */
 export const DTMF_MAX = 32;
 
-/** Sequence numbers remembered per stream for the duplicate check. */
-export const SEQ_WINDOW = 1024;
+/** Sequence numbers remembered per stream for the duplicate check (2.5 s of 20 ms packets). */
+export const SEQ_WINDOW = 128;
 
 /** RTP streams analysed at once, and per watched endpoint (random traffic cannot fill the table). */
 export const MAX_STREAMS = 32768;

@@ -72,7 +72,7 @@ import {
   ST_MAX_DELTA_MS,
   ST_MAX_EXT,
   ST_MAX_JITTER_MS,
-  ST_MEAN_JITTER_MS,
+  ST_JITTER_SUM,
   ST_OUT_OF_ORDER,
   ST_PACKETS,
   ST_PT,
@@ -82,6 +82,7 @@ import {
   ST_SSRC,
   S_ATTR,
   ST_LAST_NOMINAL_MS,
+  ST_BYTES_HIGH,
 } from './core-abi.ts';
 
 export interface EngineStats {
@@ -276,7 +277,7 @@ export class Engine {
         first: { sec: dv.getUint32(q + ST_FIRST_SEC, true), nsec: dv.getUint32(q + ST_FIRST_NSEC, true), digits: this.digits },
         last: { sec: dv.getUint32(q + ST_LAST_SEC, true), nsec: dv.getUint32(q + ST_LAST_NSEC, true), digits: this.digits },
         packets,
-        bytes: dv.getFloat64(q + ST_BYTES, true),
+        bytes: dv.getUint32(q + ST_BYTES, true) + dv.getUint32(q + ST_BYTES_HIGH, true) * 2 ** 32,
         expected,
         lost: expected - packets,
         duplicates: dv.getUint32(q + ST_DUPLICATES, true),
@@ -286,7 +287,7 @@ export class Engine {
         payloadTypes: pts,
         markers: dv.getUint16(q + ST_MARKERS, true),
         jitterMs: dv.getFloat64(q + ST_JITTER_MS, true),
-        meanJitterMs: dv.getFloat64(q + ST_MEAN_JITTER_MS, true),
+        meanJitterMs: packets > 1 ? dv.getFloat64(q + ST_JITTER_SUM, true) / (packets - 1) : 0,
         maxJitterMs: dv.getFloat64(q + ST_MAX_JITTER_MS, true),
         maxDeltaMs: dv.getFloat64(q + ST_MAX_DELTA_MS, true),
         maxDeltaAt: dv.getFloat64(q + ST_MAX_DELTA_AT, true),
