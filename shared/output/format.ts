@@ -175,6 +175,8 @@ const COLUMNS: ReadonlyArray<[string, number]> = [
   ['CODE', 4],
   ['DURATION', 8],
   ['CODECS', 16],
+  ['MOS', 4],
+  ['MEDIA', 22],
   ['CALL-ID', 40],
 ];
 
@@ -211,6 +213,15 @@ export function tableLine(r: CallRecord): string {
     r.SIP_RESPONSE_CODE === 0 ? '' : String(r.SIP_RESPONSE_CODE),
     hms(r.durationSec),
     r.SIP_RTP_CODECS,
+    lowestMos(r),
+    r.verdicts.join(','),
     r.SIP_CALL_ID,
   ]);
+}
+
+/** The worst stream's MOS, '-' without streams. */
+function lowestMos(r: CallRecord): string {
+  let mos = Number.POSITIVE_INFINITY;
+  for (const m of r.media) if (m.mos < mos) mos = m.mos;
+  return r.media.length === 0 ? '-' : mos.toFixed(2);
 }

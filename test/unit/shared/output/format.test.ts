@@ -238,4 +238,12 @@ describe('terminal table', () => {
     expect(tableLine(record({ SIP_CALL_ID: 'a\x1b[2Jb' }))).toContain('a\\x1B[2Jb');
     expect(tableLine(record({ durationSec: null, SIP_RESPONSE_CODE: 0 }))).toContain('CALL_COMPLETED          -');
   });
+
+  it("the worst stream's MOS and the verdicts", () => {
+    expect(tableHeader()).toContain('CODECS            MOS   MEDIA                   CALL-ID');
+    expect(tableLine(record())).toContain('PCMA;G729         -                             id|1');
+    const stream = (mos: number) => ({ mos }) as CallRecord['media'][number];
+    const r = record({ media: [stream(4.4), stream(3.12)], verdicts: ['high-loss', 'low-mos'] });
+    expect(tableLine(r)).toContain('PCMA;G729         3.12  high-loss,low-mos       id|1');
+  });
 });
