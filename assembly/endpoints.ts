@@ -44,6 +44,11 @@ function entry(e: i32): usize {
   return entries + <usize>e * ENTRY;
 }
 
+/** Where endpoint e's entry lies: the per-packet functions below take it, not the id. */
+export function entryOf(e: i32): usize {
+  return entry(e);
+}
+
 function valid(e: i32): bool {
   return e >= 0 && <u32>e < MAX_MEDIA && load<u32>(entry(e) + O_REFS) != 0;
 }
@@ -138,21 +143,18 @@ export function isReverseOf(e: i32, owner: i32): bool {
   return valid(e) && (load<u32>(entry(e) + O_FLAGS) & F_REVERSE) != 0 && load<i32>(entry(e) + O_OWNER) == owner;
 }
 
-/** For a reverse entry, the endpoint whose streams it feeds; for an announced one, itself. */
-export function streamOwner(e: i32): i32 {
-  const p = entry(e);
+/** For a reverse entry (at p), the endpoint whose streams it feeds; for an announced one, e. */
+export function streamOwnerAt(p: usize, e: i32): i32 {
   return load<u32>(p + O_FLAGS) & F_REVERSE ? load<i32>(p + O_OWNER) : e;
 }
 
-/** A reverse entry takes packets from its peer only. */
-export function acceptsFrom(e: i32, src: usize, sport: u32): bool {
-  const p = entry(e);
+/** A reverse entry (at p) takes packets from its peer only. */
+export function acceptsFromAt(p: usize, src: usize, sport: u32): bool {
   if ((load<u32>(p + O_FLAGS) & F_REVERSE) == 0) return true;
   return load<u32>(p + O_PEER_PORT) == sport && same16(p + O_PEER, src);
 }
 
-export function notePacket(e: i32): void {
-  const p = entry(e);
+export function notePacketAt(p: usize): void {
   store<u32>(p + O_PACKETS, load<u32>(p + O_PACKETS) + 1);
   store<u32>(p + O_LAST_SEC, ctx.tsSec);
   store<u32>(p + O_LAST_NSEC, ctx.tsNsec);
@@ -170,12 +172,12 @@ export function lastNsec(e: i32): u32 {
 
 // ---- the streams list (kept by rtp.ts) -------------------------------------------------------
 
-/** The stream the last packet here went to (a hint: rtp.ts checks its key). */
-export function lastStream(e: i32): i32 {
-  return load<i32>(entry(e) + O_LAST_STREAM);
+/** The stream the last packet to the entry at p went to (a hint: rtp.ts checks its key). */
+export function lastStreamAt(p: usize): i32 {
+  return load<i32>(p + O_LAST_STREAM);
 }
-export function setLastStream(e: i32, s: i32): void {
-  store<i32>(entry(e) + O_LAST_STREAM, s);
+export function setLastStreamAt(p: usize, s: i32): void {
+  store<i32>(p + O_LAST_STREAM, s);
 }
 
 export function firstStream(e: i32): i32 {

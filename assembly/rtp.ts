@@ -41,6 +41,8 @@ import {
   ST_MAX_JITTER_MS,
   ST_JITTER_SUM,
   ST_BYTES_HIGH,
+  ST_CUR_FLAGS,
+  ST_CUR_KHZ,
   ST_NEXT,
   ST_OUT_OF_ORDER,
   ST_PACKETS,
@@ -97,8 +99,9 @@ function isComfortNoise(pt: u32): bool {
  * False when e does not take it (a reverse entry hears its peer only).
  */
 export function mediaPacket(e: i32, p: usize, len: u32, sport: u32, dport: u32): bool {
-  if (!endpoints.acceptsFrom(e, ctx.ipSrc, sport)) return false;
-  endpoints.notePacket(e);
+  const ep = endpoints.entryOf(e);
+  if (!endpoints.acceptsFromAt(ep, ctx.ipSrc, sport)) return false;
+  endpoints.notePacketAt(ep);
   if (len < 8 || u8at(p) >> 6 != 2) {
     count(C_RTP_BAD);
     return true;
@@ -132,13 +135,13 @@ export function mediaPacket(e: i32, p: usize, len: u32, sport: u32, dport: u32):
     return true;
   }
   const ssrc = be32(p + 8);
-  const owner = endpoints.streamOwner(e);
+  const owner = endpoints.streamOwnerAt(ep, e);
   // most packets continue the stream of the packet before them at this endpoint
-  let s = endpoints.lastStream(e);
+  let s = endpoints.lastStreamAt(ep);
   if (s < 0 || !sameSource(streamPtr(s), ssrc, sport)) {
     s = streamFor(owner, e, ssrc, sport, dport);
     if (s < 0) return true;
-    endpoints.setLastStream(e, s);
+    endpoints.setLastStreamAt(ep, s);
   }
   analyse(streamPtr(s), owner, p, len, hdr, pad);
   return true;
@@ -216,6 +219,9 @@ function unmark(q: usize, ext: u32): void {
   store<u8>(a, load<u8>(a) & ~((<u8>1) << (<u8>(ext & 7))));
 }
 
+const CUR_CN: u32 = 1;
+const CUR_EVENT: u32 = 2;
+
 function analyse(q: usize, owner: i32, p: usize, len: u32, hdr: u32, pad: u32): void {
   const b1 = u8at(p + 1);
   const marker = (b1 & 0x80) != 0;
@@ -223,11 +229,6 @@ function analyse(q: usize, owner: i32, p: usize, len: u32, hdr: u32, pad: u32): 
   const seq = be16(p + 2);
   const ts = be32(p + 4);
   const n = load<u32>(q + ST_PACKETS);
-  const mapped = pt >= 96 ? endpoints.payloadOf(owner, pt) : 0;
-  const event = (mapped & endpoints.PT_EVENT) != 0;
-  const clock: u32 = pt < 96 ? staticClock(pt) : mapped & 0xffffff;
-  const rate: u32 = event ? 0 : clock;
-  const cn = isComfortNoise(pt);
 
   store<u32>(q + ST_LAST_SEC, ctx.tsSec);
   store<u32>(q + ST_LAST_NSEC, ctx.tsNsec);
@@ -239,18 +240,15 @@ function analyse(q: usize, owner: i32, p: usize, len: u32, hdr: u32, pad: u32): 
     const m = load<u16>(q + ST_MARKERS);
     if (m < 0xffff) store<u16>(q + ST_MARKERS, m + 1);
   }
-  if (!event && !cn && load<u8>(q + ST_PT) == NO_PT) {
-    store<u8>(q + ST_PT, <u8>pt);
-    store<u32>(q + ST_CLOCK, clock);
-  }
-  if (event) dtmf(q, p + hdr, len - hdr - pad, ts);
+
+  // what the payload type means is worked out when it changes, not for every packet
   const prevPt = <u32>load<u8>(q + ST_LAST_PT);
-  if (pt != prevPt) {
-    // the payload types seen: written when the type changes, not for every packet
-    store<u8>(q + ST_LAST_PT, <u8>pt);
-    const pts = q + ST_PTS + (pt >> 3);
-    store<u8>(pts, load<u8>(pts) | ((<u8>1) << (<u8>(pt & 7))));
-  }
+  const prevFlags = <u32>load<u8>(q + ST_CUR_FLAGS);
+  if (pt != prevPt) payloadChange(q, owner, pt);
+  const flags = <u32>load<u8>(q + ST_CUR_FLAGS);
+  const khz = <u32>load<u16>(q + ST_CUR_KHZ);
+  const cn = (flags & CUR_CN) != 0;
+  if (flags & CUR_EVENT) dtmf(q, p + hdr, len - hdr - pad, ts);
 
   if (n == 0) {
     store<u32>(q + ST_FIRST_SEC, ctx.tsSec);
@@ -261,17 +259,21 @@ function analyse(q: usize, owner: i32, p: usize, len: u32, hdr: u32, pad: u32): 
     mark(q, EXT_BASE + seq);
     return;
   }
-  sequence(q, seq);
+  const maxExt = load<u32>(q + ST_MAX_EXT);
+  if (((seq - maxExt) & 0xffff) == 1) {
+    // the next packet (almost every one)
+    mark(q, maxExt + 1);
+    store<u32>(q + ST_MAX_EXT, maxExt + 1);
+  } else sequence(q, seq);
 
   // arrival and RTP time, in ms after the stream's first packet
   // (multiplications: a division per packet is measurable at a million packets a second)
   const now =
     <f64>(<i32>(ctx.tsSec - load<u32>(q + ST_FIRST_SEC))) * 1000 + <f64>(<i32>ctx.tsNsec - <i32>load<u32>(q + ST_FIRST_NSEC)) * 1e-6;
   const tsDiff = ts - load<u32>(q + ST_FIRST_TS);
-  const khz = rate / 1000;
   // Wireshark's running mean is mean·n_prev + J over n: kept as that sum (ST_JITTER_SUM), so a
   // packet that does not count only rescales it by n / n_prev
-  const counted = tsDiff < 0x80000000 && !marker && !cn && !isComfortNoise(prevPt);
+  const counted = tsDiff < 0x80000000 && !marker && !cn && (prevFlags & CUR_CN) == 0;
   if (tsDiff >= 0x80000000) {
     // stamped before the first packet: no delta, no jitter
     rescale(q, n, false, 0);
@@ -303,6 +305,23 @@ function rescale(q: usize, n: u32, counted: bool, j: f64): void {
   const sum = load<f64>(q + ST_JITTER_SUM);
   if (counted) store<f64>(q + ST_JITTER_SUM, sum + j);
   else if (n > 1 && sum != 0) store<f64>(q + ST_JITTER_SUM, (sum * <f64>n) / <f64>(n - 1));
+}
+
+/** The stream's payload type becomes pt: its clock, whether it is comfort noise or an event. */
+function payloadChange(q: usize, owner: i32, pt: u32): void {
+  const mapped = pt >= 96 ? endpoints.payloadOf(owner, pt) : 0;
+  const event = (mapped & endpoints.PT_EVENT) != 0;
+  const clock: u32 = pt < 96 ? staticClock(pt) : mapped & 0xffffff;
+  const cn = isComfortNoise(pt);
+  store<u8>(q + ST_LAST_PT, <u8>pt);
+  store<u8>(q + ST_CUR_FLAGS, <u8>((cn ? CUR_CN : 0) | (event ? CUR_EVENT : 0)));
+  store<u16>(q + ST_CUR_KHZ, <u16>(event ? 0 : clock / 1000));
+  const pts = q + ST_PTS + (pt >> 3);
+  store<u8>(pts, load<u8>(pts) | ((<u8>1) << (<u8>(pt & 7))));
+  if (!event && !cn && load<u8>(q + ST_PT) == NO_PT) {
+    store<u8>(q + ST_PT, <u8>pt);
+    store<u32>(q + ST_CLOCK, clock);
+  }
 }
 
 /** RFC 3550 A.1: extend the sequence number, tell duplicates and reordered packets apart. */
