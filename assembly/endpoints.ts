@@ -9,8 +9,10 @@ import { Table, hash16, same16 } from './table';
 import * as ctx from './ctx';
 import { count } from './stats';
 
-// entry: ip[16] port refs packets lastSec lastNsec firstStream streams flags peer[16] peerPort
-//        owner lastStream ptMap[PT_MAP_SIZE] (u32 each: pt << 25 | event << 24 | clock rate)
+// An entry is one cache line, what every packet to it reads or writes (the table is aligned):
+//   ip[16] port refs packets lastSec lastNsec firstStream streams flags owner lastStream
+// and what few packets need lies in a second table, a line per entry:
+//   peer[16] peerPort ptMap[PT_MAP_SIZE] (u32 each: pt << 25 | event << 24 | clock rate)
 const O_PORT: usize = 16;
 const O_REFS: usize = 20;
 const O_PACKETS: usize = 24;
@@ -19,12 +21,13 @@ const O_LAST_NSEC: usize = 32;
 const O_FIRST_STREAM: usize = 36;
 const O_STREAMS: usize = 40;
 const O_FLAGS: usize = 44;
-const O_PEER: usize = 48;
-const O_PEER_PORT: usize = 64;
-const O_OWNER: usize = 68;
-const O_LAST_STREAM: usize = 72;
-const O_PT_MAP: usize = 76;
-const ENTRY: usize = O_PT_MAP + <usize>PT_MAP_SIZE * 4;
+const O_OWNER: usize = 48;
+const O_LAST_STREAM: usize = 52;
+const ENTRY: usize = 64;
+const C_PEER: usize = 0;
+const C_PEER_PORT: usize = 16;
+const C_PT_MAP: usize = 20;
+const COLD: usize = 64;
 
 /** Entry flag: a reverse entry (matched only from its peer, owned by the endpoint it answers). */
 const F_REVERSE: u32 = 1;
@@ -32,16 +35,22 @@ export const PT_EVENT: u32 = 1 << 24;
 
 let table: Table = changetype<Table>(0);
 let entries: usize = 0;
+let colds: usize = 0;
 export let keyBuf: usize = 0; // JS writes the 16-byte address here before watch()
 
 export function initEndpoints(): void {
   table = new Table(MAX_MEDIA);
-  entries = heap.alloc(<usize>MAX_MEDIA * ENTRY);
+  entries = (heap.alloc(<usize>MAX_MEDIA * ENTRY + 64) + 63) & ~(<usize>63);
+  colds = heap.alloc(<usize>MAX_MEDIA * COLD);
   keyBuf = heap.alloc(16);
 }
 
 function entry(e: i32): usize {
   return entries + <usize>e * ENTRY;
+}
+
+function cold(e: i32): usize {
+  return colds + <usize>e * COLD;
 }
 
 /** Where endpoint e's entry lies: the per-packet functions below take it, not the id. */
@@ -75,6 +84,7 @@ function add(ip: usize, port: u32): i32 {
   const p = entry(e);
   memory.copy(p, ip, 16);
   memory.fill(p + O_PORT, 0, ENTRY - O_PORT);
+  memory.fill(cold(e), 0, COLD);
   store<u32>(p + O_PORT, port);
   store<u32>(p + O_REFS, 1);
   store<i32>(p + O_FIRST_STREAM, -1);
@@ -113,10 +123,10 @@ export function addReverse(ip: usize, port: u32, peer: usize, peerPort: u32, own
   if (e < 0) return -1;
   const p = entry(e);
   store<u32>(p + O_FLAGS, F_REVERSE);
-  memory.copy(p + O_PEER, peer, 16);
-  store<u32>(p + O_PEER_PORT, peerPort);
+  memory.copy(cold(e) + C_PEER, peer, 16);
+  store<u32>(cold(e) + C_PEER_PORT, peerPort);
   store<i32>(p + O_OWNER, owner);
-  copyPtMap(entry(owner), p);
+  memory.copy(cold(e) + C_PT_MAP, cold(owner) + C_PT_MAP, <usize>PT_MAP_SIZE * 4);
   return e;
 }
 
@@ -148,10 +158,11 @@ export function streamOwnerAt(p: usize, e: i32): i32 {
   return load<u32>(p + O_FLAGS) & F_REVERSE ? load<i32>(p + O_OWNER) : e;
 }
 
-/** A reverse entry (at p) takes packets from its peer only. */
-export function acceptsFromAt(p: usize, src: usize, sport: u32): bool {
+/** A reverse entry (e, at p) takes packets from its peer only. */
+export function acceptsFromAt(p: usize, e: i32, src: usize, sport: u32): bool {
   if ((load<u32>(p + O_FLAGS) & F_REVERSE) == 0) return true;
-  return load<u32>(p + O_PEER_PORT) == sport && same16(p + O_PEER, src);
+  const c = cold(e);
+  return load<u32>(c + C_PEER_PORT) == sport && same16(c + C_PEER, src);
 }
 
 export function notePacketAt(p: usize): void {
@@ -197,7 +208,7 @@ export function setStreamCount(e: i32, n: u32): void {
 
 /** Map a dynamic payload type (from a=rtpmap) to its clock rate, or mark it telephone-event. */
 export function mapPayload(e: i32, pt: u32, rate: u32, event: bool): void {
-  const p = entry(e) + O_PT_MAP;
+  const p = cold(e) + C_PT_MAP;
   const v = (pt << 25) | (event ? PT_EVENT : 0) | (rate & 0xffffff);
   for (let i: usize = 0; i < <usize>PT_MAP_SIZE; i++) {
     const cur = load<u32>(p + (i << 2));
@@ -210,15 +221,11 @@ export function mapPayload(e: i32, pt: u32, rate: u32, event: bool): void {
 
 /** The mapping of pt for endpoint e (PT_EVENT | rate), 0 when its SDP did not map it. */
 export function payloadOf(e: i32, pt: u32): u32 {
-  const p = entry(e) + O_PT_MAP;
+  const p = cold(e) + C_PT_MAP;
   for (let i: usize = 0; i < <usize>PT_MAP_SIZE; i++) {
     const cur = load<u32>(p + (i << 2));
     if (cur == 0) return 0;
     if (cur >> 25 == pt) return cur & 0x1ffffff;
   }
   return 0;
-}
-
-function copyPtMap(from: usize, to: usize): void {
-  memory.copy(to + O_PT_MAP, from + O_PT_MAP, <usize>PT_MAP_SIZE * 4);
 }

@@ -100,7 +100,7 @@ function isComfortNoise(pt: u32): bool {
  */
 export function mediaPacket(e: i32, p: usize, len: u32, sport: u32, dport: u32): bool {
   const ep = endpoints.entryOf(e);
-  if (!endpoints.acceptsFromAt(ep, ctx.ipSrc, sport)) return false;
+  if (!endpoints.acceptsFromAt(ep, e, ctx.ipSrc, sport)) return false;
   endpoints.notePacketAt(ep);
   if (len < 8 || u8at(p) >> 6 != 2) {
     count(C_RTP_BAD);
