@@ -153,13 +153,7 @@ function sameSource(q: usize, ssrc: u32, sport: u32): bool {
 }
 
 function isStream(q: usize, ssrc: u32, sport: u32, dport: u32): bool {
-  return (
-    load<u32>(q + ST_SSRC) == ssrc &&
-    load<u16>(q + ST_SPORT) == <u16>sport &&
-    load<u16>(q + ST_DPORT) == <u16>dport &&
-    same16(q + ST_SRC, ctx.ipSrc) &&
-    same16(q + ST_DST, ctx.ipDst)
-  );
+  return sameSource(q, ssrc, sport) && load<u16>(q + ST_DPORT) == <u16>dport && same16(q + ST_DST, ctx.ipDst);
 }
 
 /** The stream of (ctx.ipSrc:sport, ctx.ipDst:dport, ssrc), made when new; -1 when it cannot be. */
@@ -273,12 +267,12 @@ function analyse(q: usize, owner: i32, p: usize, len: u32, hdr: u32, pad: u32): 
   const tsDiff = ts - load<u32>(q + ST_FIRST_TS);
   // Wireshark's running mean is mean·n_prev + J over n: kept as that sum (ST_JITTER_SUM), so a
   // packet that does not count only rescales it by n / n_prev
-  const counted = tsDiff < 0x80000000 && !marker && !cn && (prevFlags & CUR_CN) == 0;
   if (tsDiff >= 0x80000000) {
     // stamped before the first packet: no delta, no jitter
     rescale(q, n, false, 0);
     return;
   }
+  const counted = !marker && !cn && (prevFlags & CUR_CN) == 0;
   const prev = load<f64>(q + ST_PREV_MS);
   const delta = now - prev;
   let jitter = load<f64>(q + ST_JITTER_MS);

@@ -22,8 +22,8 @@ const round = (v: number, digits: number) => {
   return Math.round(v * f) / f;
 };
 
-function sentBy(a: Announced | undefined, s: RtpStream): boolean {
-  return a !== undefined && a.addr === s.src && a.port === s.sport;
+function sentBy(a: Announced, s: RtpStream): boolean {
+  return a.addr === s.src && a.port === s.sport;
 }
 
 /** The streams of dialog d and its verdicts; none without media hooks (nothing was watched). */
@@ -34,6 +34,9 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
   const announced = d.media ?? [];
   const streams: [RtpStream, Announced][] = [];
   for (const a of announced) for (const s of hooks.streams(a.id)) streams.push([s, a]);
+  // what each side announced: a stream from elsewhere is NATed
+  const byCaller = announced.filter((a) => a.fromCaller);
+  const byCallee = announced.filter((a) => !a.fromCaller);
   streams.sort((x, y) => compareTimestamps(x[0].first, y[0].first));
 
   const answered = d.okTs !== null;
@@ -90,7 +93,7 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
       heard[k] = true;
       lastEnd[k] = Math.max(lastEnd[k], tsSeconds(s.last));
       // another address than the sender's SDP announced: NAT (or an SBC that rewrote nothing)
-      const mine = announced.filter((a) => a.fromCaller === fromCaller);
+      const mine = fromCaller ? byCaller : byCallee;
       if (mine.length > 0 && !mine.some((a) => sentBy(a, s))) nat = true;
     }
     if (s.maxDeltaMs >= STOPPED_SEC * 1000 && !held) gap = true;
