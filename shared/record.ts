@@ -134,4 +134,20 @@ export interface MediaStream {
   rFactor: number;
   mos: number;
   dtmf: string;
+  /** RTCP receiver reports about this stream (SR/RR report blocks whose SSRC is this stream's), null when none was seen */
+  rtcp: RtcpFigures | null;
+}
+
+/** What the receiver of a stream said about it in RTCP (SPEC §8). */
+export interface RtcpFigures {
+  /** report blocks about the stream */
+  reports: number;
+  /** fraction lost of the last report, 0…1 (the 8-bit field ÷ 256) */
+  fractionLost: number;
+  /** cumulative packets lost of the last report (can be negative) */
+  cumulativeLost: number;
+  /** interarrival jitter of the last report, in ms (timestamp units ÷ the stream's clock rate) */
+  jitterMs: number | null;
+  /** mean round-trip time from LSR/DLSR over the reports that had one, ms; null when none */
+  rttMs: number | null;
 }

@@ -3,7 +3,7 @@
 // Lines are returned without a line terminator.
 
 import type { Timestamp } from '../time.ts';
-import type { CallRecord, MediaStream } from '../record.ts';
+import type { CallRecord, MediaStream, RtcpFigures } from '../record.ts';
 import { DEFAULT_TEMPLATE, SIP_FIELDS, flowJson, type FieldDef } from './fields.ts';
 import { compareTimestamps, formatTimestamp, isoTimestamp, timestampDiffText, type TimestampFormat } from '../time.ts';
 
@@ -56,7 +56,15 @@ function mediaJson(m: MediaStream): string {
     `,"start":${formatTimestamp(m.start, 1)},"end":${formatTimestamp(m.end, 1)},"packets":${m.packets},"bytes":${m.bytes}` +
     `,"expected":${m.expected},"lost":${m.lost},"lostPct":${m.lostPct},"duplicates":${m.duplicates},"outOfOrder":${m.outOfOrder}` +
     `,"maxDeltaMs":${m.maxDeltaMs},"jitterMs":${m.jitterMs},"meanJitterMs":${m.meanJitterMs},"maxJitterMs":${m.maxJitterMs}` +
-    `,"rFactor":${m.rFactor},"mos":${m.mos},"dtmf":${jsonString(m.dtmf)}}`
+    `,"rFactor":${m.rFactor},"mos":${m.mos},"dtmf":${jsonString(m.dtmf)},"rtcp":${rtcpJson(m.rtcp)}}`
+  );
+}
+
+function rtcpJson(c: RtcpFigures | null): string {
+  if (c === null) return 'null';
+  return (
+    `{"reports":${c.reports},"fractionLost":${c.fractionLost},"cumulativeLost":${c.cumulativeLost}` +
+    `,"jitterMs":${c.jitterMs},"rttMs":${c.rttMs}}`
   );
 }
 

@@ -85,6 +85,7 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
       rFactor: round(r, 2),
       mos: round(mos, 2),
       dtmf: s.dtmf,
+      rtcp: null,
     });
 
     const held = fromCaller === null ? false : (d.held & (fromCaller ? HELD_UP : HELD_DOWN)) !== 0;

@@ -168,13 +168,15 @@ describe('jsonLine', () => {
       rFactor: 91.12,
       mos: 4.37,
       dtmf: '12#',
+      rtcp: { reports: 3, fractionLost: 0.0039, cumulativeLost: 9, jitterMs: 1.5, rttMs: 41.2 },
     };
     const line = jsonLine(record({ media: [m], verdicts: ['one-way', 'nat'] }));
     expect(line).toContain(
       ',"media":[{"src":"10.0.0.1:4000","dst":"[2001:db8::2]:5000","ssrc":"0x0000beef","direction":"caller-to-callee",' +
         '"payloadType":8,"codec":"PCMA","clockRate":8000,"start":1700000003.020000,"end":1700000060.000000,"packets":2850,' +
         '"bytes":490200,"expected":2860,"lost":10,"lostPct":0.35,"duplicates":0,"outOfOrder":1,"maxDeltaMs":60.5,"jitterMs":1.25,' +
-        '"meanJitterMs":0.9,"maxJitterMs":3.75,"rFactor":91.12,"mos":4.37,"dtmf":"12#"}],"verdicts":["one-way","nat"]}',
+        '"meanJitterMs":0.9,"maxJitterMs":3.75,"rFactor":91.12,"mos":4.37,"dtmf":"12#",' +
+        '"rtcp":{"reports":3,"fractionLost":0.0039,"cumulativeLost":9,"jitterMs":1.5,"rttMs":41.2}}],"verdicts":["one-way","nat"]}',
     );
     expect(JSON.parse(line).media[0].ssrc).toBe('0x0000beef');
   });
