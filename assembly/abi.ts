@@ -134,7 +134,9 @@ export const C_STREAM_TABLE_FULL: i32 = 38; // problem streamTableFull — RTP s
 /** more SSRCs or sources at one endpoint than any call has */
 export const C_STREAM_CAP: i32 = 39; // problem streamsPerEndpoint — RTP streams not analysed: too many at one endpoint
 export const C_RTCP: i32 = 40; // rtcpPackets — RTCP packets at media endpoints
-export const COUNTERS: i32 = 41;
+export const C_RTCP_BAD: i32 = 41; // problem rtcpInvalid — invalid RTCP packets at media endpoints (bad version or lengths)
+export const C_RTCP_FULL: i32 = 42; // problem rtcpTableFull — RTCP reports not kept: table full or too many at one endpoint
+export const COUNTERS: i32 = 43;
 
 // ---- Byte totals (f64 each at bytesPtr(): they pass 4 GiB) ----------------------------------
 
@@ -213,6 +215,7 @@ export const ST_MARKERS: u32 = 54; // u16 packets with the marker bit (saturates
 export const ST_BYTES: u32 = 56; // u32 UDP payload bytes, modulo 2^32 (ST_BYTES_HIGH counts the wraps)
 export const ST_CUR_KHZ: u32 = 60; // u16 clock of ST_LAST_PT in whole kHz, 0 for none (telephone-event, unknown)
 export const ST_CUR_FLAGS: u32 = 62; // u8 ST_LAST_PT is comfort noise (1), telephone-event (2)
+export const ST_TRACED: u32 = 63; // u8 1 + index of the trace key the stream matches, 0 none
 export const ST_PREV_MS: u32 = 64; // f64 arrival of the previous in-order packet, ms after the first
 export const ST_JITTER_MS: u32 = 72; // f64 interarrival jitter after the last packet
 export const ST_LAST_NOMINAL_MS: u32 = 80; // f64 RTP time of the previous timed packet, ms after the first
@@ -233,6 +236,7 @@ export const ST_MAX_DELTA_AT: u32 = 176; // f64 epoch seconds of the packet that
 export const ST_BYTES_HIGH: u32 = 184; // u32 times ST_BYTES wrapped
 export const ST_PTS: u32 = 192; // 16 bytes: bit n set when payload type n was seen
 export const ST_DTMF: u32 = 208; // DTMF_MAX bytes, one ASCII character per event
+export const ST_LAST_TS: u32 = 240; // u32 RTP timestamp of the last packet
 export const ST_SIZE: u32 = 256; // four cache lines
 
 /** RFC 4733 events kept per stream. */
@@ -244,3 +248,43 @@ export const MAX_STREAMS: u32 = 1 << 15;
 export const MAX_STREAMS_PER_ENDPOINT: u32 = 32;
 /** Dynamic payload types remembered per endpoint from its SDP's a=rtpmap lines. */
 export const PT_MAP_SIZE: u32 = 8;
+
+// ---- RTCP (rtcp.ts): what the receivers of streams reported, and the senders' last SR ----------
+// One entry per (endpoint the RTCP was sent to, SSRC reported on), and one per SR sender SSRC
+// (the round trip of a later report block names that SR by LSR). The host reads an endpoint's
+// entries at export: mediaFirstRtcp(id), mediaNextRtcp(r), mediaRtcpPtr(r).
+
+export const RC_SSRC: u32 = 0; // u32 SSRC reported on (RC_REPORT), sender SSRC (RC_SR)
+export const RC_ENDPOINT: u32 = 4; // i32 endpoint the RTCP was sent to (the entry's owner)
+export const RC_NEXT: u32 = 8; // i32 next entry of the endpoint, -1 at the end
+export const RC_KIND: u32 = 12; // u8 RC_REPORT or RC_SR
+export const RC_FRACTION: u32 = 13; // u8 fraction lost of the last report block (÷ 256)
+export const RC_REPORTS: u32 = 16; // u32 report blocks about the SSRC
+export const RC_CUM_LOST: u32 = 20; // i32 cumulative lost of the last report block (24-bit signed)
+export const RC_JITTER: u32 = 24; // u32 interarrival jitter of the last report block, RTP timestamp units
+export const RC_RTTS: u32 = 28; // u32 report blocks that gave a round-trip time
+export const RC_RTT_SUM_MS: u32 = 32; // f64 their sum
+export const RC_RTT_MAX_MS: u32 = 40; // f64 and the largest
+export const RC_SR_NTP: u32 = 48; // u32 (RC_SR) middle 32 bits of the last SR's NTP timestamp
+export const RC_SR_SEC: u32 = 52; // u32 (RC_SR) capture time of that SR
+export const RC_SR_NSEC: u32 = 56; // u32
+export const RC_SIZE: u32 = 64;
+
+export const RC_REPORT: u32 = 1;
+export const RC_SR: u32 = 2;
+/** RTCP entries kept at once, and per endpoint (random RTCP cannot fill the table). */
+export const MAX_RTCP: u32 = 1 << 15;
+export const MAX_RTCP_PER_ENDPOINT: u32 = 16;
+
+// ---- Stream trace (on demand, for one call's plot): a sample per RTP packet of traced streams --
+
+export const TR_SEC: u32 = 0; // u32 capture time
+export const TR_NSEC: u32 = 4; // u32
+export const TR_KEY: u32 = 8; // u32 index of the trace key
+export const TR_EXPECTED: u32 = 12; // u32 extended highest sequence − first + 1 so far
+export const TR_PACKETS: u32 = 16; // u32 packets of the stream so far
+export const TR_JITTER_MS: u32 = 20; // f32 interarrival jitter after this packet
+export const TR_SIZE: u32 = 24;
+/** Trace keys (streams followed) and samples buffered between two host reads. */
+export const MAX_TRACE_KEYS: u32 = 64;
+export const MAX_TRACE_SAMPLES: u32 = 1 << 16;

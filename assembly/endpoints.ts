@@ -11,6 +11,7 @@ import { count } from './stats';
 
 // An entry is one cache line, what every packet to it reads or writes (the table is aligned):
 //   ip[16] port refs packets lastSec lastNsec firstStream streams flags owner lastStream
+//   firstRtcp rtcpEntries
 // and what few packets need lies in a second table, a line per entry:
 //   peer[16] peerPort ptMap[PT_MAP_SIZE] (u32 each: pt << 25 | event << 24 | clock rate)
 const O_PORT: usize = 16;
@@ -23,6 +24,8 @@ const O_STREAMS: usize = 40;
 const O_FLAGS: usize = 44;
 const O_OWNER: usize = 48;
 const O_LAST_STREAM: usize = 52;
+const O_FIRST_RTCP: usize = 56;
+const O_RTCP_COUNT: usize = 60;
 const ENTRY: usize = 64;
 const C_PEER: usize = 0;
 const C_PEER_PORT: usize = 16;
@@ -31,6 +34,8 @@ const COLD: usize = 64;
 
 /** Entry flag: a reverse entry (matched only from its peer, owned by the endpoint it answers). */
 const F_REVERSE: u32 = 1;
+/** Entry flag: an RTCP port (m= port + 1 or a=rtcp:); RTCP also arrives at RTP ports (rtcp-mux). */
+export const F_RTCP: u32 = 2;
 export const PT_EVENT: u32 = 1 << 24;
 
 let table: Table = changetype<Table>(0);
@@ -90,6 +95,7 @@ function add(ip: usize, port: u32): i32 {
   store<i32>(p + O_FIRST_STREAM, -1);
   store<i32>(p + O_OWNER, -1);
   store<i32>(p + O_LAST_STREAM, -1);
+  store<i32>(p + O_FIRST_RTCP, -1);
   return e;
 }
 
@@ -113,6 +119,22 @@ export function watchAt(ip: usize, port: u32): i32 {
 /** Watch keyBuf:port (the host's way in). */
 export function watch(port: u32): i32 {
   return watchAt(keyBuf, port);
+}
+
+/** Watch ip:port as an RTCP port; a place watched already keeps its kind (one more watcher). */
+export function watchRtcpAt(ip: usize, port: u32): i32 {
+  if (find(ip, port) >= 0) return watchAt(ip, port);
+  const e = add(ip, port);
+  if (e >= 0) store<u32>(entry(e) + O_FLAGS, F_RTCP);
+  return e;
+}
+export function watchRtcp(port: u32): i32 {
+  return watchRtcpAt(keyBuf, port);
+}
+
+/** The entry's flags (F_REVERSE, F_RTCP): 0 for an announced RTP endpoint, what most packets reach. */
+export function flagsAt(p: usize): u32 {
+  return load<u32>(p + O_FLAGS);
 }
 
 /** A reverse entry for ip:port, matched only from peer:peerPort and owned by `owner`; -1 when
@@ -196,6 +218,18 @@ export function firstStream(e: i32): i32 {
 }
 export function setFirstStream(e: i32, s: i32): void {
   store<i32>(entry(e) + O_FIRST_STREAM, s);
+}
+export function firstRtcp(e: i32): i32 {
+  return valid(e) ? load<i32>(entry(e) + O_FIRST_RTCP) : -1;
+}
+export function setFirstRtcp(e: i32, r: i32): void {
+  store<i32>(entry(e) + O_FIRST_RTCP, r);
+}
+export function rtcpCount(e: i32): u32 {
+  return load<u32>(entry(e) + O_RTCP_COUNT);
+}
+export function setRtcpCount(e: i32, n: u32): void {
+  store<u32>(entry(e) + O_RTCP_COUNT, n);
 }
 export function streamCount(e: i32): u32 {
   return load<u32>(entry(e) + O_STREAMS);

@@ -27,6 +27,7 @@ import {
   MAX_IFACES,
   SWEEP_EVERY_SEC,
   ST_NEXT,
+  RC_NEXT,
 } from './abi';
 import { rd32, rd16 } from './mem';
 import * as ctx from './ctx';
@@ -36,6 +37,7 @@ import { initSip } from './sip';
 import { initSdp } from './sdp';
 import { initEvents, clearEvents, emitTick, evBuf, evLen } from './events';
 import * as endpoints from './endpoints';
+import * as rtcp from './rtcp';
 import * as rtp from './rtp';
 import { initSdpWatch } from './sdp-watch';
 import { initFrag, sweepFrags } from './frag';
@@ -91,6 +93,7 @@ export function init(): void {
   endpoints.initEndpoints();
   initSdpWatch();
   rtp.initRtp();
+  rtcp.initRtcp();
   initFrag();
   initTcp();
   initSctp();
@@ -231,6 +234,41 @@ export function mediaNextStream(s: i32): i32 {
 }
 export function mediaStreamPtr(s: i32): usize {
   return rtp.streamPtr(s);
+}
+/** Watch mediaKey():port as an RTCP port (an SDP's m= port + 1 or a=rtcp:). */
+export function mediaWatchRtcp(port: u32): i32 {
+  return endpoints.watchRtcp(port);
+}
+/** What RTCP sent to endpoint id said (abi.ts RC_*): an entry, then mediaNextRtcp(r) until -1. */
+export function mediaFirstRtcp(id: i32): i32 {
+  return endpoints.firstRtcp(id);
+}
+export function mediaNextRtcp(r: i32): i32 {
+  return r < 0 ? -1 : load<i32>(rtcp.rtcpPtr(r) + RC_NEXT);
+}
+export function mediaRtcpPtr(r: i32): usize {
+  return rtcp.rtcpPtr(r);
+}
+
+// ---- stream trace (one call's plot) ----------------------------------------------------------
+
+export function traceKeyPtr(i: u32): usize {
+  return rtp.traceKeyPtr(i);
+}
+export function traceSet(n: u32): void {
+  rtp.traceSet(n);
+}
+export function traceSamples(): usize {
+  return rtp.traceSamples();
+}
+export function traceCount(): u32 {
+  return rtp.traceCount();
+}
+export function traceDropped(): u32 {
+  return rtp.traceDropped();
+}
+export function traceClear(): void {
+  rtp.traceClear();
 }
 
 // ---- the loop -----------------------------------------------------------------------------

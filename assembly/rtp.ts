@@ -8,7 +8,7 @@
 // JS per packet; the host reads a stream's entry when its call is exported.
 
 import {
-  C_RTCP,
+  C_RTCP_BAD,
   C_RTP_BAD,
   C_RTP_STREAMS,
   C_STREAM_CAP,
@@ -55,10 +55,22 @@ import {
   ST_SPORT,
   ST_SRC,
   ST_SSRC,
+  ST_LAST_TS,
+  ST_TRACED,
+  MAX_TRACE_KEYS,
+  MAX_TRACE_SAMPLES,
+  TR_EXPECTED,
+  TR_JITTER_MS,
+  TR_KEY,
+  TR_NSEC,
+  TR_PACKETS,
+  TR_SEC,
+  TR_SIZE,
 } from './abi';
 import * as ctx from './ctx';
 import * as endpoints from './endpoints';
 import { be16, be32, u8at } from './mem';
+import { releaseRtcp, rtcpPacket } from './rtcp';
 import { count } from './stats';
 import { Table, hash16, same16 } from './table';
 
@@ -100,7 +112,16 @@ function isComfortNoise(pt: u32): bool {
  */
 export function mediaPacket(e: i32, p: usize, len: u32, sport: u32, dport: u32): bool {
   const ep = endpoints.entryOf(e);
-  if (!endpoints.acceptsFromAt(ep, e, ctx.ipSrc, sport)) return false;
+  const kind = endpoints.flagsAt(ep);
+  if (kind != 0) {
+    if (kind & endpoints.F_RTCP) {
+      endpoints.notePacketAt(ep);
+      if (len < 8 || u8at(p) >> 6 != 2) count(C_RTCP_BAD);
+      else rtcpPacket(e, p, len);
+      return true;
+    }
+    if (!endpoints.acceptsFromAt(ep, e, ctx.ipSrc, sport)) return false;
+  }
   endpoints.notePacketAt(ep);
   if (len < 8 || u8at(p) >> 6 != 2) {
     count(C_RTP_BAD);
@@ -109,7 +130,7 @@ export function mediaPacket(e: i32, p: usize, len: u32, sport: u32, dport: u32):
   const b1 = u8at(p + 1);
   // RTCP on the RTP port (rtcp-mux): packet types 200-204 where RTP would have marker + PT 72-76
   if (b1 >= 200 && b1 <= 204) {
-    count(C_RTCP);
+    rtcpPacket(endpoints.streamOwnerAt(ep, e), p, len);
     return true;
   }
   if (len < 12) {
@@ -143,7 +164,9 @@ export function mediaPacket(e: i32, p: usize, len: u32, sport: u32, dport: u32):
     if (s < 0) return true;
     endpoints.setLastStreamAt(ep, s);
   }
-  analyse(streamPtr(s), owner, p, len, hdr, pad);
+  const q = streamPtr(s);
+  analyse(q, owner, p, len, hdr, pad);
+  if (load<u8>(q + ST_TRACED) != 0) sample(q);
   return true;
 }
 
@@ -196,6 +219,7 @@ function streamFor(owner: i32, at: i32, ssrc: u32, sport: u32, dport: u32): i32 
     store<i32>(streamPtr(t) + ST_NEXT, s);
   }
   endpoints.setStreamCount(owner, endpoints.streamCount(owner) + 1);
+  if (traceKeys > 0) store<u8>(q + ST_TRACED, <u8>traceKeyOf(q));
   return s;
 }
 
@@ -227,6 +251,7 @@ function analyse(q: usize, owner: i32, p: usize, len: u32, hdr: u32, pad: u32): 
   store<u32>(q + ST_LAST_SEC, ctx.tsSec);
   store<u32>(q + ST_LAST_NSEC, ctx.tsNsec);
   store<u32>(q + ST_PACKETS, n + 1);
+  store<u32>(q + ST_LAST_TS, ts);
   const bytes = load<u32>(q + ST_BYTES);
   store<u32>(q + ST_BYTES, bytes + len);
   if (bytes + len < bytes) store<u32>(q + ST_BYTES_HIGH, load<u32>(q + ST_BYTES_HIGH) + 1);
@@ -376,6 +401,72 @@ export function release(e: i32): void {
     }
     endpoints.setFirstStream(e, -1);
     endpoints.setStreamCount(e, 0);
+    releaseRtcp(e);
   }
   endpoints.unref(e);
+}
+
+// ---- trace: a sample per packet of chosen streams (one call's plot, on demand) ----------------
+
+/** A trace key as the host writes it: src[16] dst[16] sport u16 dport u16 ssrc u32. */
+const KEY_SIZE: usize = 40;
+let traceKeys: u32 = 0;
+let keys: usize = 0;
+let samples: usize = 0;
+let nSamples: u32 = 0;
+let dropped: u32 = 0;
+
+/** Where the host writes key i (allocated on first use: runs without a plot pay nothing). */
+export function traceKeyPtr(i: u32): usize {
+  if (keys == 0) {
+    keys = heap.alloc(<usize>MAX_TRACE_KEYS * KEY_SIZE);
+    samples = heap.alloc(<usize>MAX_TRACE_SAMPLES * TR_SIZE);
+  }
+  return keys + <usize>i * KEY_SIZE;
+}
+/** Follow the first n keys written (streams made from now on). */
+export function traceSet(n: u32): void {
+  traceKeys = n < MAX_TRACE_KEYS ? n : MAX_TRACE_KEYS;
+}
+export function traceSamples(): usize {
+  return samples;
+}
+export function traceCount(): u32 {
+  return nSamples;
+}
+export function traceDropped(): u32 {
+  return dropped;
+}
+export function traceClear(): void {
+  nSamples = 0;
+}
+
+function traceKeyOf(q: usize): u32 {
+  for (let i: u32 = 0; i < traceKeys; i++) {
+    const k = keys + <usize>i * KEY_SIZE;
+    if (
+      same16(k, q + ST_SRC) &&
+      same16(k + 16, q + ST_DST) &&
+      load<u16>(k + 32) == load<u16>(q + ST_SPORT) &&
+      load<u16>(k + 34) == load<u16>(q + ST_DPORT) &&
+      load<u32>(k + 36) == load<u32>(q + ST_SSRC)
+    )
+      return i + 1;
+  }
+  return 0;
+}
+
+function sample(q: usize): void {
+  if (nSamples >= MAX_TRACE_SAMPLES) {
+    dropped++;
+    return;
+  }
+  const t = samples + <usize>nSamples * TR_SIZE;
+  store<u32>(t + TR_SEC, ctx.tsSec);
+  store<u32>(t + TR_NSEC, ctx.tsNsec);
+  store<u32>(t + TR_KEY, <u32>load<u8>(q + ST_TRACED) - 1);
+  store<u32>(t + TR_EXPECTED, load<u32>(q + ST_MAX_EXT) - load<u32>(q + ST_FIRST_EXT) + 1);
+  store<u32>(t + TR_PACKETS, load<u32>(q + ST_PACKETS));
+  store<f32>(t + TR_JITTER_MS, <f32>load<f64>(q + ST_JITTER_MS));
+  nSamples++;
 }

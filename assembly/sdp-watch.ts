@@ -4,12 +4,12 @@
 // Engine.decode). Each endpoint learns the dynamic payload types its section maps (a=rtpmap), for
 // the clock rate of its streams and to know telephone-event.
 
-import { EV_ENTRY_SIZE, S_C, S_M, S_RTPMAP } from './abi';
+import { EV_ENTRY_SIZE, S_ATTR, S_C, S_M, S_RTPMAP } from './abi';
 import * as endpoints from './endpoints';
 import { findByte, ieq } from './mem';
 import { ifind } from './sdp';
 
-const MAX_WATCH: u32 = 16;
+const MAX_WATCH: u32 = 32;
 export let nWatch: u32 = 0;
 export let watchIds: usize = 0;
 let addrBuf: usize = 0;
@@ -37,9 +37,13 @@ export function watchSdp(base: usize, entries: usize, n: u32): void {
       // an m= line closes the previous media section
       if (inMedia && isRtp && port != 0) {
         let id: i32 = -1;
-        if (mcLen != 0) id = watchText(mc, mcLen, port);
-        else if (sessCLen != 0) id = watchText(sessC, sessCLen, port);
-        if (id >= 0) mapPayloads(id, base, entries, section + 1, i);
+        const c = mcLen != 0 ? mc : sessC;
+        const cLen = mcLen != 0 ? mcLen : sessCLen;
+        if (cLen != 0) id = watchText(c, cLen, port, false);
+        if (id >= 0) {
+          mapPayloads(id, base, entries, section + 1, i);
+          watchRtcp(base, entries, section + 1, i, c, cLen, port);
+        }
       }
       if (i == n) break;
       section = i;
@@ -80,8 +84,32 @@ export function watchSdp(base: usize, entries: usize, n: u32): void {
   }
 }
 
-/** "IN IP4 addr[/ttl]" or "IN IP6 addr" -> watch addr:port; the watch id, or -1. */
-function watchText(v: usize, len: u32, port: u32): i32 {
+/** The RTCP port of a section (entries [from, to)) whose RTP is at c:port: none with
+ *  a=rtcp-mux (it comes to the RTP port), a=rtcp:PORT (RFC 3605), else port + 1. An address
+ *  after the port is not followed: the tracker watches at the c= address too. */
+function watchRtcp(base: usize, entries: usize, from: u32, to: u32, c: usize, cLen: u32, port: u32): void {
+  let rtcpPort = port + 1;
+  for (let i = from; i < to; i++) {
+    const q = entries + <usize>i * EV_ENTRY_SIZE;
+    if (load<u32>(q) != S_ATTR) continue;
+    const v = base + load<u32>(q + 4);
+    const len = load<u32>(q + 8);
+    if (len == 8 && ieq(v, 'rtcp-mux', 8)) return;
+    if (len > 5 && ieq(v, 'rtcp:', 5)) {
+      let j: u32 = 5;
+      let n: u32 = 0;
+      while (j < len && load<u8>(v + j) >= 48 && load<u8>(v + j) <= 57 && n < 65536) {
+        n = n * 10 + (<u32>load<u8>(v + j) - 48);
+        j++;
+      }
+      if (n != 0 && n <= 65535) rtcpPort = n;
+    }
+  }
+  if (rtcpPort <= 65535) watchText(c, cLen, rtcpPort, true);
+}
+
+/** "IN IP4 addr[/ttl]" or "IN IP6 addr" -> watch addr:port (as RTCP when rtcp); the watch id, or -1. */
+function watchText(v: usize, len: u32, port: u32, rtcp: bool): i32 {
   if (nWatch >= MAX_WATCH) return -1;
   let j: u32 = 0;
   for (let f = 0; f < 2; f++) {
@@ -94,7 +122,7 @@ function watchText(v: usize, len: u32, port: u32): i32 {
   // unspecified (hold) addresses receive nothing
   if (load<u64>(addrBuf) == 0 && (load<u64>(addrBuf + 8) == 0 || (load<u32>(addrBuf + 8) == 0xffff0000 && load<u32>(addrBuf + 12) == 0)))
     return -1;
-  const id = endpoints.watchAt(addrBuf, port);
+  const id = rtcp ? endpoints.watchRtcpAt(addrBuf, port) : endpoints.watchAt(addrBuf, port);
   if (id >= 0) {
     store<i32>(watchIds + ((<usize>nWatch) << 2), id);
     nWatch++;

@@ -112,3 +112,40 @@ export interface RtpStream {
   /** RTP time of the last timed packet after the first, ms (0 when the clock is unknown) */
   rtpTimeMs: number;
 }
+
+/** What RTCP sent to one endpoint said about one SSRC (report blocks of SR and RR). */
+export interface RtcpReport {
+  ssrc: number;
+  reports: number;
+  /** the last block's fraction lost field, 0…255 (÷ 256) */
+  fraction: number;
+  cumulativeLost: number;
+  /** the last block's interarrival jitter, RTP timestamp units */
+  jitter: number;
+  /** blocks whose LSR named an SR seen in the capture, their mean and largest round trip */
+  rtts: number;
+  rttMeanMs: number;
+  rttMaxMs: number;
+}
+
+/** The key of a stream to trace (Engine.traceStreams). */
+export interface StreamKey {
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  ssrc: number;
+}
+
+/** One RTP packet of a traced stream: where the stream stood after it. */
+export interface StreamSample {
+  /** index into the keys given to traceStreams */
+  stream: number;
+  sec: number;
+  nsec: number;
+  /** extended highest sequence − first + 1 so far */
+  seq: number;
+  /** packets of the stream so far */
+  packets: number;
+  jitterMs: number;
+}

@@ -129,7 +129,9 @@ export const C_STREAM_TABLE_FULL = 38; // problem streamTableFull — RTP stream
 /** more SSRCs or sources at one endpoint than any call has */
 export const C_STREAM_CAP = 39; // problem streamsPerEndpoint — RTP streams not analysed: too many at one endpoint
 export const C_RTCP = 40; // rtcpPackets — RTCP packets at media endpoints
-export const COUNTERS = 41;
+export const C_RTCP_BAD = 41; // problem rtcpInvalid — invalid RTCP packets at media endpoints (bad version or lengths)
+export const C_RTCP_FULL = 42; // problem rtcpTableFull — RTCP reports not kept: table full or too many at one endpoint
+export const COUNTERS = 43;
 export const B_BYTES = 0; // bytes — bytes of frame data read
 export const B_SIP_BYTES = 1; // sipBytes — bytes of SIP messages
 export const B_RTP_BYTES = 2; // rtpBytes — bytes of RTP frames to SDP media endpoints
@@ -205,6 +207,7 @@ export const ST_MARKERS = 54; // u16 packets with the marker bit (saturates)
 export const ST_BYTES = 56; // u32 UDP payload bytes, modulo 2^32 (ST_BYTES_HIGH counts the wraps)
 export const ST_CUR_KHZ = 60; // u16 clock of ST_LAST_PT in whole kHz, 0 for none (telephone-event, unknown)
 export const ST_CUR_FLAGS = 62; // u8 ST_LAST_PT is comfort noise (1), telephone-event (2)
+export const ST_TRACED = 63; // u8 1 + index of the trace key the stream matches, 0 none
 export const ST_PREV_MS = 64; // f64 arrival of the previous in-order packet, ms after the first
 export const ST_JITTER_MS = 72; // f64 interarrival jitter after the last packet
 export const ST_LAST_NOMINAL_MS = 80; // f64 RTP time of the previous timed packet, ms after the first
@@ -225,6 +228,7 @@ export const ST_MAX_DELTA_AT = 176; // f64 epoch seconds of the packet that ende
 export const ST_BYTES_HIGH = 184; // u32 times ST_BYTES wrapped
 export const ST_PTS = 192; // 16 bytes: bit n set when payload type n was seen
 export const ST_DTMF = 208; // DTMF_MAX bytes, one ASCII character per event
+export const ST_LAST_TS = 240; // u32 RTP timestamp of the last packet
 export const ST_SIZE = 256; // four cache lines
 
 /** RFC 4733 events kept per stream. */
@@ -239,6 +243,38 @@ export const MAX_STREAMS_PER_ENDPOINT = 32;
 
 /** Dynamic payload types remembered per endpoint from its SDP's a=rtpmap lines. */
 export const PT_MAP_SIZE = 8;
+export const RC_SSRC = 0; // u32 SSRC reported on (RC_REPORT), sender SSRC (RC_SR)
+export const RC_ENDPOINT = 4; // i32 endpoint the RTCP was sent to (the entry's owner)
+export const RC_NEXT = 8; // i32 next entry of the endpoint, -1 at the end
+export const RC_KIND = 12; // u8 RC_REPORT or RC_SR
+export const RC_FRACTION = 13; // u8 fraction lost of the last report block (÷ 256)
+export const RC_REPORTS = 16; // u32 report blocks about the SSRC
+export const RC_CUM_LOST = 20; // i32 cumulative lost of the last report block (24-bit signed)
+export const RC_JITTER = 24; // u32 interarrival jitter of the last report block, RTP timestamp units
+export const RC_RTTS = 28; // u32 report blocks that gave a round-trip time
+export const RC_RTT_SUM_MS = 32; // f64 their sum
+export const RC_RTT_MAX_MS = 40; // f64 and the largest
+export const RC_SR_NTP = 48; // u32 (RC_SR) middle 32 bits of the last SR's NTP timestamp
+export const RC_SR_SEC = 52; // u32 (RC_SR) capture time of that SR
+export const RC_SR_NSEC = 56; // u32
+export const RC_SIZE = 64;
+export const RC_REPORT = 1;
+export const RC_SR = 2;
+
+/** RTCP entries kept at once, and per endpoint (random RTCP cannot fill the table). */
+export const MAX_RTCP = 32768;
+export const MAX_RTCP_PER_ENDPOINT = 16;
+export const TR_SEC = 0; // u32 capture time
+export const TR_NSEC = 4; // u32
+export const TR_KEY = 8; // u32 index of the trace key
+export const TR_EXPECTED = 12; // u32 extended highest sequence − first + 1 so far
+export const TR_PACKETS = 16; // u32 packets of the stream so far
+export const TR_JITTER_MS = 20; // f32 interarrival jitter after this packet
+export const TR_SIZE = 24;
+
+/** Trace keys (streams followed) and samples buffered between two host reads. */
+export const MAX_TRACE_KEYS = 64;
+export const MAX_TRACE_SAMPLES = 65536;
 
 /** Run counters in id order: [jsName, what a user reads]. */
 export const COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [
@@ -283,10 +319,12 @@ export const COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [
   ['streamTableFull', 'RTP streams not analysed: table full'],
   ['streamsPerEndpoint', 'RTP streams not analysed: too many at one endpoint'],
   ['rtcpPackets', 'RTCP packets at media endpoints'],
+  ['rtcpInvalid', 'invalid RTCP packets at media endpoints (bad version or lengths)'],
+  ['rtcpTableFull', 'RTCP reports not kept: table full or too many at one endpoint'],
 ];
 
 /** Counters that mean a frame or message was not fully decoded, for reports. */
-export const PROBLEM_COUNTERS: ReadonlySet<string> = new Set(['unknownLinktype', 'truncated', 'badIp', 'badL4', 'fragIncomplete', 'fragBad', 'fragTableFull', 'tcpGaps', 'tcpTableFull', 'sipTooLarge', 'sipMalformed', 'sipBodyShort', 'tunnelTooDeep', 'sctpPartial', 'badRecords', 'oversizedRecords', 'truncatedFiles', 'memoryExhausted', 'mediaTableFull', 'eventOverflow', 'rtpInvalid', 'streamTableFull', 'streamsPerEndpoint']);
+export const PROBLEM_COUNTERS: ReadonlySet<string> = new Set(['unknownLinktype', 'truncated', 'badIp', 'badL4', 'fragIncomplete', 'fragBad', 'fragTableFull', 'tcpGaps', 'tcpTableFull', 'sipTooLarge', 'sipMalformed', 'sipBodyShort', 'tunnelTooDeep', 'sctpPartial', 'badRecords', 'oversizedRecords', 'truncatedFiles', 'memoryExhausted', 'mediaTableFull', 'eventOverflow', 'rtpInvalid', 'streamTableFull', 'streamsPerEndpoint', 'rtcpInvalid', 'rtcpTableFull']);
 
 /** Byte totals in id order: [jsName, what a user reads]. */
 export const BYTE_COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [
@@ -340,5 +378,15 @@ export interface CoreExports {
   mediaFirstStream(id: number): number;
   mediaNextStream(s: number): number;
   mediaStreamPtr(s: number): number;
+  mediaWatchRtcp(port: number): number;
+  mediaFirstRtcp(id: number): number;
+  mediaNextRtcp(r: number): number;
+  mediaRtcpPtr(r: number): number;
+  traceKeyPtr(i: number): number;
+  traceSet(n: number): void;
+  traceSamples(): number;
+  traceCount(): number;
+  traceDropped(): number;
+  traceClear(): void;
   run(): number;
 }

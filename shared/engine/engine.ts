@@ -2,7 +2,7 @@
 // SipMessage objects, and exposes the run counters and the RTP watch list.
 // Runs in Node and in browsers: the host supplies the compiled module.
 
-import type { RtpStream, SipMessage, Sdp, SdpDirection, SdpMedia, Transport } from '../events.ts';
+import type { RtcpReport, RtpStream, SipMessage, Sdp, SdpDirection, SdpMedia, StreamKey, StreamSample, Transport } from '../events.ts';
 import { formatIp16, parseIp16 } from '../addr.ts';
 import { parseCseq, tagOf } from '../header-values.ts';
 import {
@@ -60,6 +60,24 @@ import {
   ST_DST,
   ST_DTMF,
   ST_DTMF_LEN,
+  RC_CUM_LOST,
+  RC_FRACTION,
+  RC_JITTER,
+  RC_KIND,
+  RC_REPORT,
+  RC_REPORTS,
+  RC_RTTS,
+  RC_RTT_MAX_MS,
+  RC_RTT_SUM_MS,
+  RC_SSRC,
+  MAX_TRACE_KEYS,
+  TR_EXPECTED,
+  TR_JITTER_MS,
+  TR_KEY,
+  TR_NSEC,
+  TR_PACKETS,
+  TR_SEC,
+  TR_SIZE,
   ST_DUPLICATES,
   ST_FIRST_EXT,
   ST_FIRST_NSEC,
@@ -241,8 +259,93 @@ export class Engine {
     this.u8.set(b, this.core.mediaKey());
     return this.core.mediaWatch(port);
   }
+  /** Watch ip:port as an RTCP port; -1 when it cannot be. */
+  watchRtcp(ip: string, port: number): number {
+    const b = parseIp16(ip);
+    if (!b || port <= 0 || port > 65535) return -1;
+    this.views();
+    this.u8.set(b, this.core.mediaKey());
+    return this.core.mediaWatchRtcp(port);
+  }
   unwatch(id: number): void {
     if (id >= 0) this.core.mediaUnwatch(id);
+  }
+
+  /** What RTCP sent to endpoint id said, per SSRC reported on (read at export). */
+  rtcpReports(id: number): RtcpReport[] {
+    const out: RtcpReport[] = [];
+    if (id < 0) return out;
+    this.views();
+    const dv = this.dv;
+    for (let r = this.core.mediaFirstRtcp(id); r >= 0; r = this.core.mediaNextRtcp(r)) {
+      const q = this.core.mediaRtcpPtr(r);
+      if (this.u8[q + RC_KIND] !== RC_REPORT) continue;
+      const rtts = dv.getUint32(q + RC_RTTS, true);
+      out.push({
+        ssrc: dv.getUint32(q + RC_SSRC, true),
+        reports: dv.getUint32(q + RC_REPORTS, true),
+        fraction: this.u8[q + RC_FRACTION],
+        cumulativeLost: dv.getInt32(q + RC_CUM_LOST, true),
+        jitter: dv.getUint32(q + RC_JITTER, true),
+        rtts,
+        rttMeanMs: rtts > 0 ? dv.getFloat64(q + RC_RTT_SUM_MS, true) / rtts : 0,
+        rttMaxMs: dv.getFloat64(q + RC_RTT_MAX_MS, true),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * Follow these streams packet by packet (one call's plot): the streams' destinations are watched
+   * here, and after each feed takeSamples() hands over a sample per packet. For an engine made for
+   * that one re-read; the keys apply to streams that start after the call.
+   */
+  traceStreams(keys: StreamKey[]): void {
+    this.views();
+    let n = 0;
+    for (const k of keys.slice(0, MAX_TRACE_KEYS)) {
+      const src = parseIp16(k.src);
+      const dst = parseIp16(k.dst);
+      const q = this.core.traceKeyPtr(n);
+      this.views(); // the first call allocates
+      if (src && dst) {
+        this.u8.set(src, q);
+        this.u8.set(dst, q + 16);
+        this.dv.setUint16(q + 32, k.sport, true);
+        this.dv.setUint16(q + 34, k.dport, true);
+        this.dv.setUint32(q + 36, k.ssrc >>> 0, true);
+        this.traceWatches.push(this.watch(k.dst, k.dport));
+      } else this.u8.fill(0, q, q + 40);
+      n++;
+    }
+    this.core.traceSet(n);
+  }
+  private traceWatches: number[] = [];
+
+  /** The samples of traced streams since the last call, and how many did not fit (lost). */
+  takeSamples(): StreamSample[] {
+    const n = this.core.traceCount();
+    const out: StreamSample[] = new Array(n);
+    this.views();
+    const dv = this.dv;
+    const base = this.core.traceSamples();
+    for (let i = 0; i < n; i++) {
+      const t = base + i * TR_SIZE;
+      out[i] = {
+        stream: dv.getUint32(t + TR_KEY, true),
+        sec: dv.getUint32(t + TR_SEC, true),
+        nsec: dv.getUint32(t + TR_NSEC, true),
+        seq: dv.getUint32(t + TR_EXPECTED, true),
+        packets: dv.getUint32(t + TR_PACKETS, true),
+        jitterMs: dv.getFloat32(t + TR_JITTER_MS, true),
+      };
+    }
+    this.core.traceClear();
+    return out;
+  }
+  /** Samples that did not fit between two takeSamples() calls (feed smaller chunks). */
+  samplesDropped(): number {
+    return this.core.traceDropped();
   }
   lastSeen(id: number): number {
     if (id < 0) return 0;

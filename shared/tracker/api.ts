@@ -1,7 +1,7 @@
 // What the call tracker takes and gives besides records: its options, the media hooks the
 // engine offers it, and its statistics.
 
-import type { RtpStream } from '../events.ts';
+import type { RtcpReport, RtpStream } from '../events.ts';
 import type { ExportCause } from '../record.ts';
 
 export interface TrackerOptions {
@@ -34,6 +34,9 @@ export interface MediaHooks {
   packets(id: number): number;
   /** the RTP streams analysed at that endpoint, in order of first packet */
   streams(id: number): RtpStream[];
+  /** RTCP: watch an RTCP port, and what RTCP sent to an endpoint (RTCP or, muxed, RTP) said */
+  watchRtcp?(ip: string, port: number): number;
+  rtcpReports?(id: number): RtcpReport[];
 }
 
 export interface TrackerStats {

@@ -22,6 +22,8 @@ export interface Announced {
   addr: string;
   port: number;
   id: number;
+  /** its RTCP port's watch (m= port + 1 or a=rtcp:), -1 with rtcp-mux or none */
+  rtcpId: number;
   /** announced by the caller (it receives there) */
   fromCaller: boolean;
   /** the announcing section's payload types → encoding names */
@@ -229,7 +231,9 @@ export class Dialog implements Listed<Dialog> {
         return;
       }
     }
-    w.push({ addr, port, id: hooks.watch(addr, port), fromCaller, rtpmap: md.rtpmap });
+    const rtcpPort = md.rtcpMux ? 0 : (md.rtcpPort ?? port + 1);
+    const rtcpId = hooks.watchRtcp && rtcpPort > 0 && rtcpPort <= 65535 ? hooks.watchRtcp(addr, rtcpPort) : -1;
+    w.push({ addr, port, id: hooks.watch(addr, port), rtcpId, fromCaller, rtpmap: md.rtpmap });
   }
 
   rtpLast(hooks: MediaHooks | undefined): number {

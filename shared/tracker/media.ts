@@ -2,8 +2,8 @@
 // endpoints its SDPs announced, each with its direction, codec, loss, jitter and MOS, and the
 // verdicts a VoIP engineer looks for first: was there audio both ways, did it stop, how bad was it.
 
-import type { RtpStream } from '../events.ts';
-import type { MediaDirection, MediaStream, Verdict } from '../record.ts';
+import type { RtcpReport, RtpStream } from '../events.ts';
+import type { MediaDirection, MediaStream, RtcpFigures, Verdict } from '../record.ts';
 import { endpoint, payloadName } from '../sdp-values.ts';
 import { compareTimestamps, tsSeconds } from '../time.ts';
 import type { MediaHooks } from './api.ts';
@@ -38,6 +38,10 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
   const byCaller = announced.filter((a) => a.fromCaller);
   const byCallee = announced.filter((a) => !a.fromCaller);
   streams.sort((x, y) => compareTimestamps(x[0].first, y[0].first));
+  const reports = rtcpBySsrc(announced, hooks);
+  // the call's round trip (any stream's receiver that measured one) when a stream has none
+  let callRtt: number | null = null;
+  for (const r of reports.values()) if (r.rtts > 0 && callRtt === null) callRtt = r.rttMeanMs;
 
   const answered = d.okTs !== null;
   const end = tsSeconds(d.byeTs ?? d.lastTs);
@@ -58,8 +62,11 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
     const codec = pt === null ? null : payloadName(at, String(pt)) || null;
     const lostPct = s.expected > 0 ? (s.lost / s.expected) * 100 : 0;
     const ptime = s.expected > 1 && s.rtpTimeMs > 0 ? s.rtpTimeMs / (s.expected - 1) : DEFAULT_PTIME_MS;
-    // one-way delay: no RTCP round trip here, a jitter buffer of twice the jitter, one packet
-    const r = rFactor(codec, 2 * s.jitterMs + Math.min(ptime, 200), lostPct);
+    const rep = reports.get(s.ssrc);
+    const rtcp = rep === undefined ? null : rtcpFigures(rep, s.clockRate);
+    // one-way delay: half the RTCP round trip, a jitter buffer of twice the jitter, one packet
+    const rtt = rtcp?.rttMs ?? callRtt ?? 0;
+    const r = rFactor(codec, rtt / 2 + 2 * s.jitterMs + Math.min(ptime, 200), lostPct);
     const mos = mosOf(r);
     media.push({
       src: endpoint(s.src, s.sport),
@@ -85,7 +92,7 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
       rFactor: round(r, 2),
       mos: round(mos, 2),
       dtmf: s.dtmf,
-      rtcp: null,
+      rtcp,
     });
 
     const held = fromCaller === null ? false : (d.held & (fromCaller ? HELD_UP : HELD_DOWN)) !== 0;
@@ -117,4 +124,30 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
   if (unexpected) verdicts.push('unexpected-payload');
   if (nat) verdicts.push('nat');
   return { media, verdicts };
+}
+
+/** Per SSRC, what its receiver said in RTCP: of the endpoints that heard about it, the one with
+ *  the most report blocks (RTCP to the RTCP port, or muxed to the RTP port). */
+function rtcpBySsrc(announced: Announced[], hooks: MediaHooks): Map<number, RtcpReport> {
+  const by = new Map<number, RtcpReport>();
+  if (hooks.rtcpReports === undefined) return by;
+  for (const a of announced) {
+    for (const id of [a.id, a.rtcpId]) {
+      for (const r of hooks.rtcpReports(id)) {
+        const had = by.get(r.ssrc);
+        if (had === undefined || r.reports > had.reports) by.set(r.ssrc, r);
+      }
+    }
+  }
+  return by;
+}
+
+function rtcpFigures(r: RtcpReport, clockRate: number): RtcpFigures {
+  return {
+    reports: r.reports,
+    fractionLost: round(r.fraction / 256, 4),
+    cumulativeLost: r.cumulativeLost,
+    jitterMs: clockRate > 0 ? round((r.jitter / clockRate) * 1000, 3) : null,
+    rttMs: r.rtts > 0 ? round(r.rttMeanMs, 3) : null,
+  };
 }

@@ -414,6 +414,7 @@ export class CallTracker {
       for (const w of d.media) {
         rtpPackets += this.media.packets(w.id);
         this.media.unwatch(w.id);
+        if (w.rtcpId >= 0) this.media.unwatch(w.rtcpId);
       }
     }
     // `at` is a capture time that does not depend on when advance() ran, so neither does absorption
