@@ -122,17 +122,19 @@ export function mediaPacket(e: i32, p: usize, len: u32, sport: u32, dport: u32):
     }
     if (!endpoints.acceptsFromAt(ep, e, ctx.ipSrc, sport)) return false;
   }
-  endpoints.notePacketAt(ep);
   if (len < 8 || u8at(p) >> 6 != 2) {
+    endpoints.notePacketAt(ep);
     count(C_RTP_BAD);
     return true;
   }
   const b1 = u8at(p + 1);
-  // RTCP on the RTP port (rtcp-mux): packet types 200-204 where RTP would have marker + PT 72-76
+  // RTCP on the RTP port (rtcp-mux): packet types 200-204 where RTP would have marker + PT 72-76;
+  // not an RTP packet of the call
   if (b1 >= 200 && b1 <= 204) {
     rtcpPacket(endpoints.streamOwnerAt(ep, e), p, len);
     return true;
   }
+  endpoints.notePacketAt(ep);
   if (len < 12) {
     count(C_RTP_BAD);
     return true;

@@ -131,7 +131,9 @@ describe('RTCP about a call’s streams', () => {
       'a=rtcp-mux\r\n',
       exchange((s) => s.port),
     );
-    expect(mux.record.media.map((m) => m.packets)).toEqual([500, 500]); // RTCP is not counted as RTP
+    // RTCP is not counted as RTP, neither in a stream nor in the call's flow
+    expect(mux.record.media.map((m) => m.packets)).toEqual([500, 500]);
+    expect(mux.record.rtpPackets).toBe(1000);
     expect(mux.record.media[0].rtcp).toEqual({ reports: 1, fractionLost: 0.1016, cumulativeLost: 5, jitterMs: 5, rttMs: rttOf(50, 20) });
     expect(mux.counters.rtcpPackets).toBe(3);
   });
