@@ -2,7 +2,8 @@
 // reads ids, lengths and formatting from here; nothing else lists them.
 
 import { formatTimestamp, type Timestamp, type TimestampFormat } from '../time.ts';
-import type { CallRecord, FlowInfo } from '../record.ts';
+import type { CallRecord, FlowInfo, MediaStream } from '../record.ts';
+import { rtpSides } from './rtp.ts';
 
 /** ntop's IANA private enterprise number. */
 export const NTOP_PEN = 35632;
@@ -15,6 +16,9 @@ export const IPFIX_VARLEN = 65535;
 /** Default data template ids (SPEC §5.1): IPv4 and IPv6 signalling flow. */
 export const DEFAULT_TEMPLATE_ID_V4 = 257;
 export const DEFAULT_TEMPLATE_ID_V6 = 258;
+/** Default data template ids of `--export-rtp-flows` records (SPEC §8): IPv4 and IPv6 stream pair. */
+export const DEFAULT_RTP_TEMPLATE_ID_V4 = 259;
+export const DEFAULT_RTP_TEMPLATE_ID_V6 = 260;
 
 export type ValueType =
   | 'string' // UTF-8 text, NUL-padded (fixed) or length-prefixed (varlen) on the wire
@@ -25,6 +29,7 @@ export type ValueType =
   | 'ipv6' // RFC 5952 string, '' = absent (:: on the wire)
   | 'port' // unsigned 16
   | 'u8'
+  | 'u16'
   | 'u32'
   | 'u64';
 
@@ -36,7 +41,8 @@ export interface FieldDef {
   readonly name: string;
   /** Other names accepted in templates (nProbe names of IANA elements, SIP_FAILURE_CODE). */
   readonly aliases: readonly string[];
-  readonly group: 'sip' | 'flow';
+  /** SIP (SPEC §2) and RTP (SPEC §8) elements are ntop's, flow elements IANA's (SPEC §4) */
+  readonly group: 'sip' | 'rtp' | 'flow';
   /** ntop element number n, null for IANA elements. */
   readonly ntop: number | null;
   /** IANA information element id, null for ntop elements. */
@@ -126,6 +132,8 @@ interface Spec {
   maxLength: number;
   type: ValueType;
   ipVersion?: 4 | 6;
+  /** 'rtp' for the RTP elements; else from ntop/iana */
+  group?: 'rtp';
 }
 
 type Accessors = Pick<FieldDef, 'value' | 'wire' | 'text' | 'json'>;
@@ -136,7 +144,7 @@ function def(s: Spec, acc: Accessors): FieldDef {
   return Object.freeze({
     name: s.name,
     aliases: Object.freeze(s.aliases ?? []),
-    group: ntop !== null ? ('sip' as const) : ('flow' as const),
+    group: s.group ?? (ntop !== null ? ('sip' as const) : ('flow' as const)),
     ntop,
     iana,
     enterprise: ntop !== null ? NTOP_PEN : 0,
@@ -205,6 +213,107 @@ export const SIP_FIELDS: readonly FieldDef[] = Object.freeze([
   def({ name: 'SIP_CALL_STATE', ntop: 363, v9Length: 16, ipfixLength: 'varlen', maxLength: 16, type: 'state' }, str('SIP_CALL_STATE')),
 ]);
 
+// ---------------------------------------------------------------- the RTP elements (SPEC §8 "Export")
+
+/**
+ * A number that may have nothing to say (no such stream, no RTT): 0 on the wire, empty in text,
+ * null in JSON. A value the stream does have is written as on the wire, 0 included (no loss,
+ * payload type 0 = PCMU): text says "0" where it says something.
+ */
+function optionalNumberField(get: (r: CallRecord) => number | null) {
+  return {
+    value: get,
+    wire: (r: CallRecord) => get(r) ?? 0,
+    text: (r: CallRecord) => {
+      const v = get(r);
+      return v === null ? '' : String(v);
+    },
+    json: (r: CallRecord) => {
+      const v = get(r);
+      return v === null ? 'null' : String(v);
+    },
+  };
+}
+
+type StreamValue = (m: MediaStream) => number | null;
+const onIn = (get: StreamValue) => (r: CallRecord) => {
+  const m = rtpSides(r).in;
+  return m === null ? null : get(m);
+};
+const onOut = (get: StreamValue) => (r: CallRecord) => {
+  const m = rtpSides(r).out;
+  return m === null ? null : get(m);
+};
+/** The mean of what the "in" and "out" streams say (one alone when the other says nothing), rounded. */
+const onBoth = (get: StreamValue) => (r: CallRecord) => {
+  const { in: a, out: b } = rtpSides(r);
+  const x = a === null ? null : get(a);
+  const y = b === null ? null : get(b);
+  if (x === null) return y === null ? null : Math.round(y);
+  return Math.round(y === null ? x : (x + y) / 2);
+};
+
+const thousandths = (ms: number): number => Math.round(ms * 1000);
+const hundredths = (v: number): number => Math.round(v * 100);
+
+function rtpNum(name: string, ntop: number, len: 1 | 2 | 4, get: (r: CallRecord) => number | null): FieldDef {
+  const type: ValueType = len === 1 ? 'u8' : len === 2 ? 'u16' : 'u32';
+  return def({ name, ntop, group: 'rtp', v9Length: len, ipfixLength: len, maxLength: len, type }, optionalNumberField(get));
+}
+
+/** DTMF_TONES: at most this many events on the wire (v9 fixed, IPFIX variable-length). */
+export const DTMF_TONES_LENGTH = 32;
+
+const jitter: StreamValue = (m) => thousandths(m.meanJitterMs);
+const lost: StreamValue = (m) => Math.max(0, m.lost);
+const payloadType: StreamValue = (m) => m.payloadType;
+const maxDelta: StreamValue = (m) => hundredths(m.maxDeltaMs);
+const mos: StreamValue = (m) => hundredths(m.mos);
+const rFactor: StreamValue = (m) => hundredths(m.rFactor);
+const rtt: StreamValue = (m) => m.rtcp?.rttMs ?? null;
+const ssrc: StreamValue = (m) => m.ssrc;
+
+/**
+ * nProbe's RTP plugin elements on a call record (and on a pair record of --export-rtp-flows), in
+ * template order. "in" / "out": see rtp.ts. RTP_MOS / RTP_R_FACTOR: the mean of the two ×100
+ * values (one alone when the other stream is missing); RTP_RTT: the mean of what RTCP said about
+ * the two streams; RTP_DTMF_TONES: the events of every stream of the record, in order of first packet.
+ */
+export const RTP_FIELDS: readonly FieldDef[] = Object.freeze([
+  rtpNum('RTP_IN_JITTER', 154, 4, onIn(jitter)),
+  rtpNum('RTP_OUT_JITTER', 155, 4, onOut(jitter)),
+  rtpNum('RTP_IN_PKT_LOST', 156, 4, onIn(lost)),
+  rtpNum('RTP_OUT_PKT_LOST', 157, 4, onOut(lost)),
+  rtpNum('RTP_OUT_PAYLOAD_TYPE', 158, 1, onOut(payloadType)),
+  rtpNum('RTP_IN_MAX_DELTA', 159, 4, onIn(maxDelta)),
+  rtpNum('RTP_OUT_MAX_DELTA', 160, 4, onOut(maxDelta)),
+  rtpNum('RTP_IN_PAYLOAD_TYPE', 161, 1, onIn(payloadType)),
+  rtpNum('RTP_IN_MOS', 370, 4, onIn(mos)),
+  rtpNum('RTP_OUT_MOS', 432, 4, onOut(mos)),
+  rtpNum('RTP_MOS', 434, 4, onBoth(mos)),
+  rtpNum('RTP_IN_R_FACTOR', 371, 4, onIn(rFactor)),
+  rtpNum('RTP_OUT_R_FACTOR', 433, 4, onOut(rFactor)),
+  rtpNum('RTP_R_FACTOR', 436, 4, onBoth(rFactor)),
+  rtpNum('RTP_RTT', 380, 4, onBoth(rtt)),
+  def(
+    {
+      name: 'RTP_DTMF_TONES',
+      ntop: 395,
+      group: 'rtp',
+      v9Length: DTMF_TONES_LENGTH,
+      ipfixLength: 'varlen',
+      maxLength: DTMF_TONES_LENGTH,
+      type: 'string',
+    },
+    stringField((r) => {
+      let s = '';
+      for (const m of r.media) s += m.dtmf;
+      return s;
+    }),
+  ),
+  rtpNum('RTP_SSRC', 437, 4, onIn(ssrc)),
+]);
+
 // ---------------------------------------------------------------- the flow fields (SPEC §4)
 
 function flowAddr(name: string, nprobe: string, iana: number, v: 4 | 6, side: 'src' | 'dst'): FieldDef {
@@ -252,14 +361,26 @@ export const FLOW_FIELDS_V6: readonly FieldDef[] = Object.freeze([FLOW_SRC_V6, F
 /** Every flow field once. */
 export const FLOW_FIELDS: readonly FieldDef[] = Object.freeze([FLOW_SRC_V4, FLOW_DST_V4, FLOW_SRC_V6, FLOW_DST_V6, ...FLOW_COMMON]);
 
-/** Full IPFIX/v9 data template for a signalling flow of this IP version: flow fields, then the SIP fields. */
+/** RTP_SIP_CALL_ID: the Call-ID of the call a stream pair belongs to (SPEC §8), as long as SIP_CALL_ID. */
+export const RTP_SIP_CALL_ID = def(
+  { name: 'RTP_SIP_CALL_ID', ntop: 348, group: 'rtp', v9Length: 96, ipfixLength: 'varlen', maxLength: 96, type: 'string' },
+  str('SIP_CALL_ID'),
+);
+
+/** The ntop elements of the stream pair templates of --export-rtp-flows (SPEC §8), in order. */
+export const RTP_FLOW_FIELDS: readonly FieldDef[] = Object.freeze([RTP_SIP_CALL_ID, ...RTP_FIELDS]);
+
+/** The ntop elements of a call record's IPFIX/v9 templates, in order: the SIP fields, then the RTP elements. */
+export const CALL_EXPORT_FIELDS: readonly FieldDef[] = Object.freeze([...SIP_FIELDS, ...RTP_FIELDS]);
+
+/** Full IPFIX/v9 data template for a call record of this IP version: flow fields, then CALL_EXPORT_FIELDS. */
 export function exportFields(ipVersion: 4 | 6): readonly FieldDef[] {
   return ipVersion === 4 ? EXPORT_V4 : EXPORT_V6;
 }
-const EXPORT_V4: readonly FieldDef[] = Object.freeze([...FLOW_FIELDS_V4, ...SIP_FIELDS]);
-const EXPORT_V6: readonly FieldDef[] = Object.freeze([...FLOW_FIELDS_V6, ...SIP_FIELDS]);
+const EXPORT_V4: readonly FieldDef[] = Object.freeze([...FLOW_FIELDS_V4, ...CALL_EXPORT_FIELDS]);
+const EXPORT_V6: readonly FieldDef[] = Object.freeze([...FLOW_FIELDS_V6, ...CALL_EXPORT_FIELDS]);
 
-export const ALL_FIELDS: readonly FieldDef[] = Object.freeze([...SIP_FIELDS, ...FLOW_FIELDS]);
+export const ALL_FIELDS: readonly FieldDef[] = Object.freeze([...SIP_FIELDS, ...RTP_FLOW_FIELDS, ...FLOW_FIELDS]);
 
 /** The default dump/CSV template (SPEC §5.2). */
 export const DEFAULT_TEMPLATE: readonly FieldDef[] = SIP_FIELDS;

@@ -1,6 +1,6 @@
 // Call records written out by hand, for the output tests (text formats, dump files, exports).
 
-import type { CallRecord } from '../../shared/record.ts';
+import type { CallRecord, MediaStream } from '../../shared/record.ts';
 import type { Timestamp } from '../../shared/time.ts';
 
 /** SPEC §5.2: the header line of the default dump template (the 23 SIP fields, `|`-separated). */
@@ -67,6 +67,37 @@ export function dumpRecord(id: string, at: number, over: Partial<CallRecord> = {
     rtpPackets: 0,
     media: [],
     verdicts: [],
+    ...over,
+  };
+}
+
+/** One RTP stream of a record (SPEC §8): caller to callee, 10.0.0.1:4000 → 10.0.0.2:5000, 50 s of PCMA. */
+export function mediaStream(over: Partial<MediaStream> = {}): MediaStream {
+  return {
+    src: '10.0.0.1:4000',
+    dst: '10.0.0.2:5000',
+    ssrc: 0x1000,
+    direction: 'caller-to-callee',
+    payloadType: 8,
+    codec: 'PCMA',
+    clockRate: 8000,
+    start: timestamp(1_700_000_003, 20_000_000),
+    end: timestamp(1_700_000_053, 0),
+    packets: 2500,
+    bytes: 400_000,
+    expected: 2510,
+    lost: 10,
+    lostPct: 0.4,
+    duplicates: 0,
+    outOfOrder: 0,
+    maxDeltaMs: 60.5,
+    jitterMs: 1.25,
+    meanJitterMs: 0.9,
+    maxJitterMs: 3.75,
+    rFactor: 91.12,
+    mos: 4.37,
+    dtmf: '',
+    rtcp: null,
     ...over,
   };
 }

@@ -88,7 +88,7 @@ describe('field table', () => {
     expect(fieldByName('sourceIPv6Address')!.maxLength).toBe(16);
     expect(fieldByName('protocolIdentifier')!.maxLength).toBe(1);
     expect(fieldByName('flowStartMilliseconds')!.maxLength).toBe(8);
-    expect(exportFields(4).length).toBe(9 + 23);
+    expect(exportFields(4).length).toBe(9 + 23 + 17);
     expect(exportFields(6)[0].name).toBe('sourceIPv6Address');
     expect(new Set(ALL_FIELDS.map((f) => f.name)).size).toBe(ALL_FIELDS.length);
   });
