@@ -1,6 +1,11 @@
 // Command-line parsing: one table of options, so help text and parsing cannot drift apart.
 
+import { FlowEncoder } from '../shared/output/ipfix.ts';
+
 export class UsageError extends Error {}
+
+/** The least --mtu of each export format: one whole record of the largest template (setup.ts checks it). */
+export const MIN_MTU = { ipfix: new FlowEncoder({ format: 'ipfix' }).minMtu, v9: new FlowEncoder({ format: 'v9' }).minMtu } as const;
 
 type Kind = 'flag' | 'string' | 'number' | 'list';
 
@@ -96,7 +101,7 @@ export const READ_OPTIONS: readonly OptionSpec[] = [
     min: 512,
     max: 65535,
     integer: true,
-    help: 'largest export message (1400; at least 1287 for IPFIX, 1288 for v9: one whole record)',
+    help: `largest export message (1400; at least ${MIN_MTU.ipfix} for IPFIX, ${MIN_MTU.v9} for v9: one whole record)`,
   },
   { name: 'export-queue', kind: 'number', arg: 'N', min: 1, integer: true, help: 'records kept while a TCP collector is away (100000)' },
   { name: 'quiet', short: 'q', kind: 'flag', help: 'no statistics at the end' },

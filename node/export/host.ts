@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import type { CallRecord } from '../../shared/record.ts';
 import { checkDumpDir } from './dump-dir.ts';
 import type { ExportConfig, HostMessage, WorkerInit, WorkerMessage } from './protocol.ts';
-import { packRecord } from './wire.ts';
+import { packRecord, type Wire } from './wire.ts';
 
 /** records per message to the worker (a message costs about as much as a few records) */
 const BATCH = 256;
@@ -32,7 +32,7 @@ async function checkExportConfig(c: ExportConfig): Promise<void> {
 export class ExportHost {
   /** the worker said the run must stop (the dump directory failed), or the worker died */
   fatal: Error | null = null;
-  private batch: (string | number)[] = [];
+  private batch: Wire = [];
   private batchCount = 0;
   /** capture minute of the last message to the worker */
   private minuteSent = -Infinity;

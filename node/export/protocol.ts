@@ -3,6 +3,7 @@
 
 import type { ExporterOptions } from './ipfix-transports.ts';
 import type { TimestampFormat } from '../../shared/time.ts';
+import type { Wire } from './wire.ts';
 
 /** What to open, as plain data (it crosses to the worker thread). */
 export interface ExportConfig {
@@ -28,7 +29,7 @@ export interface WorkerInit {
 }
 
 /** Main thread → worker. `records` is a batch packed by wire.ts. */
-export type HostMessage = { t: 'records'; records: (string | number)[]; count: number; now: number } | { t: 'close'; now: number };
+export type HostMessage = { t: 'records'; records: Wire; count: number; now: number } | { t: 'close'; now: number };
 
 /** Worker → main thread. */
 export type WorkerMessage =

@@ -1,13 +1,31 @@
 // A record on its way to the export worker: a flat list of primitives, because copying objects
 // between threads writes every key of every object again (measured: about twice the cost).
 // Only what the worker's outputs read crosses: the fields of the field table (SIP fields and the
-// flow), and the export time. The other record fields arrive empty.
+// flow), what its RTP elements and the stream pair records read of each media stream (the RTT of
+// its RTCP figures, not the rest), and the export time. The other record fields arrive empty.
 
-import type { CallRecord } from '../../shared/record.ts';
+import type { CallRecord, MediaStream, RtcpFigures } from '../../shared/record.ts';
 import type { Timestamp } from '../../shared/time.ts';
 import { SIP_FIELDS } from '../../shared/output/fields.ts';
 
-type Wire = (string | number)[];
+export type Wire = (string | number | null)[];
+
+/** The number-or-null and string values of a stream that cross, in wire order (times and RTT apart). */
+const MEDIA_VALUES = [
+  'src',
+  'dst',
+  'ssrc',
+  'direction',
+  'payloadType',
+  'packets',
+  'bytes',
+  'lost',
+  'maxDeltaMs',
+  'meanJitterMs',
+  'rFactor',
+  'mos',
+  'dtmf',
+] as const satisfies readonly (keyof MediaStream)[];
 
 /** Marks an absent time (capture seconds are never negative). */
 const NO_TIME = -1;
@@ -29,6 +47,44 @@ export function packRecord(r: CallRecord, out: Wire): void {
   packTime(fl.start, out);
   packTime(fl.end, out);
   out.push(r.exportedAt, r.exportCause);
+  out.push(r.media.length);
+  for (const m of r.media) {
+    for (const k of MEDIA_VALUES) out.push(m[k]);
+    packTime(m.start, out);
+    packTime(m.end, out);
+    out.push(m.rtcp?.rttMs ?? null);
+  }
+}
+
+/** A stream as the worker sees it: what crossed, the rest zero or empty. */
+function emptyStream(): MediaStream {
+  const zero = { sec: 0, nsec: 0, digits: 6 };
+  return {
+    src: '',
+    dst: '',
+    ssrc: 0,
+    direction: 'unknown',
+    payloadType: null,
+    codec: null,
+    clockRate: null,
+    start: zero,
+    end: zero,
+    packets: 0,
+    bytes: 0,
+    expected: 0,
+    lost: 0,
+    lostPct: 0,
+    duplicates: 0,
+    outOfOrder: 0,
+    maxDeltaMs: 0,
+    jitterMs: 0,
+    meanJitterMs: 0,
+    maxJitterMs: 0,
+    rFactor: 0,
+    mos: 0,
+    dtmf: '',
+    rtcp: null,
+  };
 }
 
 /** The records of a batch. */
@@ -70,6 +126,17 @@ export function unpackRecords(a: Wire): CallRecord[] {
     r.flow = flow;
     r.exportedAt = a[i++];
     r.exportCause = a[i++];
+    const media: MediaStream[] = [];
+    for (let n = a[i++] as number; n > 0; n--) {
+      const m = emptyStream() as unknown as Record<string, unknown>;
+      for (const k of MEDIA_VALUES) m[k] = a[i++];
+      m.start = time();
+      m.end = time();
+      const rtt = a[i++] as number | null;
+      // only the round trip crosses: the RTP elements read nothing else of RTCP
+      m.rtcp = rtt === null ? null : ({ rttMs: rtt } as Partial<RtcpFigures> as RtcpFigures);
+      media.push(m as unknown as MediaStream);
+    }
     r.rtpSrc = null;
     r.rtpDst = null;
     r.reason = null;
@@ -79,7 +146,7 @@ export function unpackRecords(a: Wire): CallRecord[] {
     r.durationSec = null;
     r.setupSec = null;
     r.rtpPackets = 0;
-    r.media = [];
+    r.media = media;
     r.verdicts = [];
     out.push(r as unknown as CallRecord);
   }

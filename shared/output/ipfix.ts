@@ -16,17 +16,26 @@
 //   to this one (never negative); deterministic, unlike a clock reading. reset() keeps it.
 // - IPFIX sets are not padded (RFC 7011 allows, never requires it); v9 flowsets are padded to 4.
 // - Flow fields passed in `sipFields` are skipped: every record already carries its flow fields.
+// - `rtpFlows` (--export-rtp-flows, SPEC §8): each call record is followed by one record per stream
+//   pair of the call (shared/output/rtp.ts), in templates of their own (259 / 260 by default),
+//   sent with the call templates. The pair records count as data records (IPFIX sequence, v9
+//   count); lastCounts counts the call records only, in the message that holds each.
 
 import type { CallRecord } from '../record.ts';
 import {
+  CALL_EXPORT_FIELDS,
+  DEFAULT_RTP_TEMPLATE_ID_V4,
+  DEFAULT_RTP_TEMPLATE_ID_V6,
   DEFAULT_TEMPLATE_ID_V4,
   DEFAULT_TEMPLATE_ID_V6,
+  FLOW_FIELDS_V4,
+  FLOW_FIELDS_V6,
   IPFIX_ENTERPRISE_BIT,
   IPFIX_VARLEN,
-  SIP_FIELDS,
-  exportFields,
+  RTP_FLOW_FIELDS,
   type FieldDef,
 } from './fields.ts';
+import { rtpFlowRecords } from './rtp.ts';
 import { parseIp16 } from '../addr.ts';
 
 export type ExportFormat = 'ipfix' | 'v9';
@@ -41,8 +50,14 @@ export interface EncoderOptions {
   templateIdV4?: number;
   /** default 258 (signalling flow over IPv6) */
   templateIdV6?: number;
-  /** SIP fields of both templates, in order; default SIP_FIELDS */
+  /** ntop fields of both call templates, in order; default CALL_EXPORT_FIELDS (the SIP fields, then the RTP elements) */
   sipFields?: readonly FieldDef[];
+  /** also one record per RTP stream pair of each call (--export-rtp-flows) */
+  rtpFlows?: boolean;
+  /** default 259 (stream pair over IPv4) */
+  rtpTemplateIdV4?: number;
+  /** default 260 (stream pair over IPv6) */
+  rtpTemplateIdV6?: number;
 }
 
 export const IPFIX_VERSION = 10;
@@ -133,6 +148,8 @@ interface OpenMessage {
   templates: boolean;
   size: number; // header + sets as they would be written now (the open set padded)
   dataRecords: number;
+  /** call records among them (the others are stream pair records) */
+  calls: number;
   /** the open data set: its id (-1 none), where its header is, its record bytes */
   setId: number;
   setStart: number;
@@ -147,8 +164,14 @@ export class FlowEncoder {
   readonly mtu: number;
   readonly templateIdV4: number;
   readonly templateIdV6: number;
+  readonly rtpFlows: boolean;
   private readonly t4: Template;
   private readonly t6: Template;
+  /** the stream pair templates (rtpFlows), else null */
+  private readonly p4: Template | null;
+  private readonly p6: Template | null;
+  /** every template, in the order of the template set */
+  private readonly all: readonly Template[];
   private readonly headerLen: number;
   /** IPFIX: data records sent in this session; v9: packets sent (both modulo 2^32) */
   private seq = 0;
@@ -166,24 +189,40 @@ export class FlowEncoder {
     this.mtu = Math.min(mtu, MAX_MESSAGE);
     this.templateIdV4 = opts.templateIdV4 ?? DEFAULT_TEMPLATE_ID_V4;
     this.templateIdV6 = opts.templateIdV6 ?? DEFAULT_TEMPLATE_ID_V6;
-    for (const id of [this.templateIdV4, this.templateIdV6]) {
+    this.rtpFlows = opts.rtpFlows === true;
+    const ids = [this.templateIdV4, this.templateIdV6];
+    if (this.rtpFlows) ids.push(opts.rtpTemplateIdV4 ?? DEFAULT_RTP_TEMPLATE_ID_V4, opts.rtpTemplateIdV6 ?? DEFAULT_RTP_TEMPLATE_ID_V6);
+    for (const id of ids) {
       // 0–255 are set ids (RFC 7011 §3.3.2, RFC 3954 §5.2)
       if (!Number.isInteger(id) || id < 256 || id > 65535) throw new Error(`bad template id: ${id}`);
     }
     if (this.templateIdV4 === this.templateIdV6) throw new Error('the IPv4 and IPv6 templates need different ids');
-    const sip = (opts.sipFields ?? SIP_FIELDS).filter((f) => f.group === 'sip');
-    this.t4 = this.buildTemplate(this.templateIdV4, 4, sip);
-    this.t6 = this.buildTemplate(this.templateIdV6, 6, sip);
+    if (new Set(ids).size !== ids.length) throw new Error('every template needs its own id');
+    const ntop = (opts.sipFields ?? CALL_EXPORT_FIELDS).filter((f) => f.group !== 'flow');
+    this.t4 = this.buildTemplate(this.templateIdV4, FLOW_FIELDS_V4, ntop);
+    this.t6 = this.buildTemplate(this.templateIdV6, FLOW_FIELDS_V6, ntop);
+    this.p4 = this.rtpFlows ? this.buildTemplate(ids[2], FLOW_FIELDS_V4, RTP_FLOW_FIELDS) : null;
+    this.p6 = this.rtpFlows ? this.buildTemplate(ids[3], FLOW_FIELDS_V6, RTP_FLOW_FIELDS) : null;
+    this.all = this.p4 !== null && this.p6 !== null ? [this.t4, this.t6, this.p4, this.p6] : [this.t4, this.t6];
   }
 
-  /** Fields of a data template in wire order: the flow fields of SPEC §4, then the SIP fields. */
-  templateFields(ipVersion: 4 | 6): readonly FieldDef[] {
-    return (ipVersion === 4 ? this.t4 : this.t6).slots.map((s) => s.f);
+  /** Fields of a data template in wire order: the flow fields of SPEC §4, then the ntop fields
+   *  (`rtp`: of the stream pair template). */
+  templateFields(ipVersion: 4 | 6, rtp = false): readonly FieldDef[] {
+    const t = rtp ? (ipVersion === 4 ? this.p4 : this.p6) : ipVersion === 4 ? this.t4 : this.t6;
+    if (t === null) throw new Error('no stream pair templates without rtpFlows');
+    return t.slots.map((s) => s.f);
   }
 
   /** Smallest mtu that holds every record: a message with the largest possible record alone. */
   get minMtu(): number {
-    return this.headerLen + this.setLength(Math.max(this.t4.maxRecord, this.t6.maxRecord));
+    return this.headerLen + this.setLength(this.maxRecord());
+  }
+
+  private maxRecord(): number {
+    let n = 0;
+    for (const t of this.all) n = Math.max(n, t.maxRecord);
+    return n;
   }
 
   /** Next sequence number: IPFIX data records / v9 packets sent so far (modulo 2^32). */
@@ -196,7 +235,7 @@ export class FlowEncoder {
     if (this.format === 'ipfix') this.seq = 0;
   }
 
-  /** A message holding only the template sets (both templates). It is not split: with a tiny
+  /** A message holding only the template set (every template). It is not split: with a tiny
    *  mtu and a long user template it may exceed the mtu. */
   templateMessage(exportTimeSec: number, uptimeMs?: number): Uint8Array {
     const m = this.newMessage(true);
@@ -213,20 +252,26 @@ export class FlowEncoder {
     const out: Uint8Array[] = [];
     this.lastCounts = [];
     let m = this.newMessage(withTemplates);
-    for (const r of records) {
-      const t = r.flow.ipVersion === 6 ? this.t6 : this.t4;
+    const put = (t: Template, r: CallRecord): void => {
       const len = this.encodeRecord(t, r);
       if (m.size + this.growth(m, t.id, len) > this.mtu && (m.dataRecords > 0 || m.templates)) {
         out.push(this.finish(m, exportTimeSec, uptimeMs));
         m = this.newMessage(false);
       }
       this.add(m, t.id, len);
+    };
+    for (const r of records) {
+      put(r.flow.ipVersion === 6 ? this.t6 : this.t4, r);
+      m.calls++;
+      if (this.p4 === null || this.p6 === null) continue;
+      for (const p of rtpFlowRecords(r)) put(p.flow.ipVersion === 6 ? this.p6 : this.p4, p);
     }
     if (m.dataRecords > 0 || m.templates) out.push(this.finish(m, exportTimeSec, uptimeMs));
     return out;
   }
 
-  /** Data records in each message of the last encode(), in order (records keep their order). */
+  /** Call records in each message of the last encode(), in order (records keep their order; a
+   *  call's stream pair records follow it and may start the next message). */
   lastCounts: number[] = [];
 
   /** Bytes of one data record (for sizing); the record must match the template of its IP version. */
@@ -237,9 +282,8 @@ export class FlowEncoder {
 
   // ---------------------------------------------------------------- templates
 
-  private buildTemplate(id: number, ipVersion: 4 | 6, sip: readonly FieldDef[]): Template {
-    const flow = exportFields(ipVersion).filter((f) => f.group === 'flow');
-    const fields = [...flow, ...sip];
+  private buildTemplate(id: number, flow: readonly FieldDef[], ntop: readonly FieldDef[]): Template {
+    const fields = [...flow, ...ntop];
     const ipfix = this.format === 'ipfix';
     const slots: Slot[] = [];
     let maxRecord = 0;
@@ -289,7 +333,9 @@ export class FlowEncoder {
   }
 
   private templateSetLength(): number {
-    return SET_HEADER + this.t4.record.length + this.t6.record.length;
+    let n = SET_HEADER;
+    for (const t of this.all) n += t.record.length;
+    return n;
   }
 
   // ---------------------------------------------------------------- data records
@@ -379,11 +425,7 @@ export class FlowEncoder {
   private work = new Uint8Array(0);
 
   private newMessage(templates: boolean): OpenMessage {
-    const need = Math.max(
-      this.mtu,
-      this.headerLen + this.templateSetLength(),
-      this.headerLen + SET_HEADER + Math.max(this.t4.maxRecord, this.t6.maxRecord) + 3,
-    );
+    const need = Math.max(this.mtu, this.headerLen + this.templateSetLength(), this.headerLen + SET_HEADER + this.maxRecord() + 3);
     if (this.work.length < need) this.work = new Uint8Array(need);
     let pos = this.headerLen;
     if (templates) {
@@ -391,12 +433,12 @@ export class FlowEncoder {
       put16(w, pos, this.format === 'ipfix' ? IPFIX_TEMPLATE_SET_ID : V9_TEMPLATE_FLOWSET_ID);
       put16(w, pos + 2, this.templateSetLength());
       pos += SET_HEADER;
-      for (const t of [this.t4, this.t6]) {
+      for (const t of this.all) {
         w.set(t.record, pos);
         pos += t.record.length;
       }
     }
-    return { templates, size: pos, dataRecords: 0, setId: -1, setStart: 0, setBytes: 0, pos };
+    return { templates, size: pos, dataRecords: 0, calls: 0, setId: -1, setStart: 0, setBytes: 0, pos };
   }
 
   /** Bytes the message grows by when a record of `len` bytes is added to it. */
@@ -440,7 +482,7 @@ export class FlowEncoder {
 
   private finish(m: OpenMessage, exportTimeSec: number, uptimeMs: number | undefined): Uint8Array {
     this.closeSet(m);
-    this.lastCounts.push(m.dataRecords);
+    this.lastCounts.push(m.calls);
     const out = this.work;
     const exportTime = u32(exportTimeSec);
     if (this.format === 'ipfix') {
@@ -454,7 +496,7 @@ export class FlowEncoder {
       if (this.firstExport === null) this.firstExport = exportTime;
       const uptime = uptimeMs !== undefined ? u32(uptimeMs) : u32((exportTime - this.firstExport) * 1000);
       put16(out, 0, V9_VERSION);
-      put16(out, 2, (m.templates ? 2 : 0) + m.dataRecords);
+      put16(out, 2, (m.templates ? this.all.length : 0) + m.dataRecords);
       put32(out, 4, uptime);
       put32(out, 8, exportTime);
       put32(out, 12, this.seq);

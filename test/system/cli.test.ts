@@ -473,13 +473,13 @@ describe('usage', () => {
     // a message must never be longer than the mtu (SPEC §5.1): one whole record is the least
     [
       '--mtu smaller than one IPFIX record',
-      ['read', SAMPLE, '--mtu', '1286', '--ipfix-file', '/dev/null'],
-      /--mtu 1286 is too small: .* 1287 bytes/,
+      ['read', SAMPLE, '--mtu', '1377', '--ipfix-file', '/dev/null'],
+      /--mtu 1377 is too small: .* 1378 bytes/,
     ],
     [
       '--mtu smaller than one v9 record',
-      ['read', SAMPLE, '--mtu', '1287', '--export-format', 'v9', '--ipfix-file', '/dev/null'],
-      /1288 bytes/,
+      ['read', SAMPLE, '--mtu', '1375', '--export-format', 'v9', '--ipfix-file', '/dev/null'],
+      /1376 bytes/,
     ],
     ['--observation-domain beyond 32 bits', ['read', SAMPLE, '--observation-domain', '4294967296'], /from 0 to 4294967295/],
     ["--csv-separator '\"'", ['read', SAMPLE, '--format', 'csv', '--csv-separator', '"'], /double quote/],

@@ -8,6 +8,7 @@ import type { CallRecord, FlowInfo } from '../../../../shared/record.ts';
 import { ALL_FIELDS, SIP_FIELDS, exportFields, fieldByName, sipField, type FieldDef } from '../../../../shared/output/fields.ts';
 import { parseIp16 } from '../../../../shared/addr.ts';
 import { ts } from '../../../support/sip-messages.ts';
+import { mediaStream } from '../../../support/records.ts';
 import { trackedCall as trackedCallAt } from '../../../support/tracker.ts';
 import { FlowParser, hexOf, ipv4, str, uint, type FieldSpec, type ParsedMessage } from '../../../support/ipfix-parse.ts';
 
@@ -153,6 +154,25 @@ const V9_SIP_SPECS = `
   e1eb 0010                                   # 57835 SIP_CALL_STATE 16
 `;
 
+// The 17 RTP element specifiers that follow them (SPEC §8 "Export"): IPFIX, then v9.
+const IPFIX_RTP_SPECS = `
+  809a 0004 00008b30  809b 0004 00008b30  # 154 RTP_IN_JITTER, 155 RTP_OUT_JITTER
+  809c 0004 00008b30  809d 0004 00008b30  # 156 RTP_IN_PKT_LOST, 157 RTP_OUT_PKT_LOST
+  809e 0001 00008b30                      # 158 RTP_OUT_PAYLOAD_TYPE
+  809f 0004 00008b30  80a0 0004 00008b30  # 159 RTP_IN_MAX_DELTA, 160 RTP_OUT_MAX_DELTA
+  80a1 0001 00008b30                      # 161 RTP_IN_PAYLOAD_TYPE
+  8172 0004 00008b30  81b0 0004 00008b30  81b2 0004 00008b30  # 370 IN_MOS, 432 OUT_MOS, 434 RTP_MOS
+  8173 0004 00008b30  81b1 0004 00008b30  81b4 0004 00008b30  # 371 IN_R, 433 OUT_R, 436 RTP_R_FACTOR
+  817c 0004 00008b30                      # 380 RTP_RTT
+  818b ffff 00008b30                      # 395 RTP_DTMF_TONES varlen
+  81b5 0004 00008b30                      # 437 RTP_SSRC
+`;
+const V9_RTP_SPECS = `
+  e11a 0004  e11b 0004  e11c 0004  e11d 0004  e11e 0001  e11f 0004  e120 0004  e121 0001  # 57626..57633
+  e1f2 0004  e230 0004  e232 0004  e1f3 0004  e231 0004  e234 0004                        # MOS, R factors
+  e1fc 0004  e20b 0020  e235 0004                                                         # RTT, DTMF 32, SSRC
+`;
+
 const hex = (b: Uint8Array): string => hexOf(b);
 
 function parseAll(format: ExportFormat, msgs: Uint8Array[]): { parser: FlowParser; parsed: ParsedMessage[] } {
@@ -227,10 +247,10 @@ describe('templates', () => {
     const msg = enc.templateMessage(T);
     expect(hex(msg)).toBe(
       hx(`
-        000a 01d4 6553f100 00000000 00000007   # version 10, length 468, export time, sequence 0, domain 7
-        0002 01c4                              # template set, length 4 + 2*224
-        0101 0020 ${FLOW_SPECS_V4} ${IPFIX_SIP_SPECS}   # template 257, 32 fields
-        0102 0020 ${FLOW_SPECS_V6} ${IPFIX_SIP_SPECS}   # template 258, 32 fields
+        000a 02e4 6553f100 00000000 00000007   # version 10, length 740, export time, sequence 0, domain 7
+        0002 02d4                              # template set, length 4 + 2*360
+        0101 0031 ${FLOW_SPECS_V4} ${IPFIX_SIP_SPECS} ${IPFIX_RTP_SPECS}   # template 257, 49 fields
+        0102 0031 ${FLOW_SPECS_V6} ${IPFIX_SIP_SPECS} ${IPFIX_RTP_SPECS}   # template 258, 49 fields
       `),
     );
     expect(enc.sequence).toBe(0); // template records are not counted
@@ -242,9 +262,9 @@ describe('templates', () => {
     expect(hex(msg)).toBe(
       hx(`
         0009 0002 00001388 6553f100 00000000 00000007  # version 9, count 2, uptime 5000 ms, secs, seq 0, source id 7
-        0000 010c                                      # template flowset, length 4 + 2*132
-        0101 0020 ${FLOW_SPECS_V4} ${V9_SIP_SPECS}
-        0102 0020 ${FLOW_SPECS_V6} ${V9_SIP_SPECS}
+        0000 0194                                      # template flowset, length 4 + 2*200
+        0101 0031 ${FLOW_SPECS_V4} ${V9_SIP_SPECS} ${V9_RTP_SPECS}
+        0102 0031 ${FLOW_SPECS_V6} ${V9_SIP_SPECS} ${V9_RTP_SPECS}
       `),
     );
     expect(enc.sequence).toBe(1); // v9 counts packets
@@ -589,7 +609,7 @@ describe('MTU', () => {
     });
 
     it(`${format}: a record larger than the mtu goes alone in its own message`, () => {
-      const enc = new FlowEncoder({ format, mtu: 600 });
+      const enc = new FlowEncoder({ format, mtu: 800 }); // the template set alone is 740 bytes (IPFIX)
       const recs = [bigRecord(1, 4), bigRecord(2, 4), bigRecord(3, 6)];
       const msgs = enc.encode(recs, T, true);
       const { parsed } = parseAll(format, msgs);
@@ -599,7 +619,7 @@ describe('MTU', () => {
         [0, 1],
         [0, 1],
       ]);
-      expect(msgs[0].length).toBeLessThanOrEqual(600);
+      expect(msgs[0].length).toBeLessThanOrEqual(800);
     });
   }
 });
@@ -648,6 +668,101 @@ describe('round trip of a tracked call', () => {
       expect(out[1].values.sourceIPv6Address).toBe('fe800000000000000000000000000001');
     });
   }
+});
+
+// ---------------------------------------------------------------- RTP elements and stream pair records (SPEC §8)
+
+describe('RTP elements and --export-rtp-flows', () => {
+  const up = mediaStream({ dtmf: '12' });
+  const down = mediaStream({
+    src: '10.0.0.2:5000',
+    dst: '10.0.0.1:4000',
+    ssrc: 0x2000,
+    direction: 'callee-to-caller',
+    packets: 2490,
+    bytes: 398_400,
+    lost: -1,
+    mos: 4.2,
+    payloadType: 0,
+  });
+  const lone = mediaStream({ src: '[2001:db8::9]:7000', dst: '[2001:db8::8]:7002', ssrc: 0x3000, packets: 12, bytes: 1920 });
+  const withMedia = rec({ SIP_CALL_ID: 'media@x', media: [up, down, lone] });
+  const bare = rec({ SIP_CALL_ID: 'bare@x' });
+
+  for (const format of ['ipfix', 'v9'] as const) {
+    it(`${format}: the call record carries the RTP elements, literal values`, () => {
+      const [values] = decodeRecords(format, new FlowEncoder({ format }).encode([withMedia], T, true)).map((d) => d.values);
+      expect(values).toMatchObject({
+        RTP_IN_JITTER: 900,
+        RTP_OUT_JITTER: 900,
+        RTP_IN_PKT_LOST: 10,
+        RTP_OUT_PKT_LOST: 0,
+        RTP_IN_PAYLOAD_TYPE: 8,
+        RTP_OUT_PAYLOAD_TYPE: 0,
+        RTP_IN_MAX_DELTA: 6050,
+        RTP_OUT_MAX_DELTA: 6050,
+        RTP_IN_MOS: 437,
+        RTP_OUT_MOS: 420,
+        RTP_MOS: 429, // (437 + 420) / 2 = 428.5
+        RTP_IN_R_FACTOR: 9112,
+        RTP_RTT: 0,
+        RTP_DTMF_TONES: '12',
+        RTP_SSRC: 0x1000,
+      });
+    });
+
+    it(`${format}: one record per stream pair after its call, templates 259/260, counted in sequence and count`, () => {
+      const enc = new FlowEncoder({ format, rtpFlows: true, mtu: 9000 });
+      const msgs = enc.encode([withMedia, bare], T, true);
+      expect(msgs).toHaveLength(1);
+      const { parsed } = parseAll(format, msgs);
+      expect(parsed[0].sets[0].templates.map((t) => t.id)).toEqual([257, 258, 259, 260]);
+      if (format === 'v9') expect(parsed[0].header.length).toBe(4 + 4); // 4 templates + 2 calls + 2 pairs
+      expect(enc.lastCounts).toEqual([2]); // call records only
+      expect(enc.sequence).toBe(format === 'ipfix' ? 4 : 1);
+      const out = decodeRecords(format, msgs);
+      expect(out.map((d) => [d.tid, d.values.SIP_CALL_ID ?? d.values.RTP_SIP_CALL_ID])).toEqual([
+        [257, 'media@x'],
+        [259, 'media@x'],
+        [260, 'media@x'],
+        [257, 'bare@x'],
+      ]);
+      const [, pair, v6] = out.map((d) => d.values);
+      expect(Object.keys(pair)).toEqual(enc.templateFields(4, true).map((f) => f.name));
+      expect(pair).toMatchObject({
+        sourceIPv4Address: '10.0.0.1',
+        destinationIPv4Address: '10.0.0.2',
+        sourceTransportPort: 4000,
+        destinationTransportPort: 5000,
+        protocolIdentifier: 17,
+        packetDeltaCount: 2500 + 2490,
+        octetDeltaCount: 400_000 + 398_400 + (2500 + 2490) * 28,
+        flowStartMilliseconds: 1_700_000_003_020,
+        flowEndMilliseconds: 1_700_000_053_000,
+        RTP_SSRC: 0x1000,
+        RTP_IN_MOS: 437,
+        RTP_OUT_MOS: 420,
+        RTP_DTMF_TONES: '12',
+      });
+      expect(v6).toMatchObject({
+        sourceIPv6Address: '20010db8000000000000000000000009',
+        sourceTransportPort: 7000,
+        destinationTransportPort: 7002,
+        packetDeltaCount: 12,
+        RTP_SSRC: 0x3000,
+        RTP_OUT_MOS: 0,
+      });
+    });
+  }
+
+  it('the least mtu holds the largest record of every template; bad stream pair template ids are refused', () => {
+    expect(new FlowEncoder({ format: 'ipfix' }).minMtu).toBe(1378);
+    expect(new FlowEncoder({ format: 'v9' }).minMtu).toBe(1376);
+    expect(new FlowEncoder({ format: 'ipfix', rtpFlows: true }).minMtu).toBe(1378);
+    expect(() => new FlowEncoder({ format: 'ipfix', rtpFlows: true, rtpTemplateIdV4: 257 })).toThrow(/own id/);
+    expect(() => new FlowEncoder({ format: 'ipfix', rtpFlows: true, rtpTemplateIdV6: 100 })).toThrow(/bad template id/);
+    expect(() => new FlowEncoder({ format: 'ipfix' }).templateFields(4, true)).toThrow();
+  });
 });
 
 // every field of the default template is somewhere in these tests
