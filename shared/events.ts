@@ -111,6 +111,12 @@ export interface RtpStream {
   dtmf: string;
   /** RTP time of the last timed packet after the first, ms (0 when the clock is unknown) */
   rtpTimeMs: number;
+  /** sequence number of the first packet, and the highest one (RFC 3550 A.1), 0…65535 */
+  firstSeq: number;
+  lastSeq: number;
+  /** RTP timestamp of the first packet, and of the last one in arrival order */
+  firstTs: number;
+  lastTs: number;
 }
 
 /** What RTCP sent to one endpoint said about one SSRC (report blocks of SR and RR). */

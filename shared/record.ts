@@ -134,6 +134,12 @@ export interface MediaStream {
   rFactor: number;
   mos: number;
   dtmf: string;
+  /** first and highest sequence number, first and last RTP timestamp (RTP_FIRST_SEQ … RTP_LAST_TS of
+   *  --export-rtp-flows; not JSON keys) */
+  firstSeq: number;
+  lastSeq: number;
+  firstTs: number;
+  lastTs: number;
   /** RTCP receiver reports about this stream (SR/RR report blocks whose SSRC is this stream's), null when none was seen */
   rtcp: RtcpFigures | null;
 }

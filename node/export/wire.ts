@@ -25,6 +25,10 @@ const MEDIA_VALUES = [
   'rFactor',
   'mos',
   'dtmf',
+  'firstSeq',
+  'lastSeq',
+  'firstTs',
+  'lastTs',
 ] as const satisfies readonly (keyof MediaStream)[];
 
 /** Marks an absent time (capture seconds are never negative). */
@@ -83,6 +87,10 @@ function emptyStream(): MediaStream {
     rFactor: 0,
     mos: 0,
     dtmf: '',
+    firstSeq: 0,
+    lastSeq: 0,
+    firstTs: 0,
+    lastTs: 0,
     rtcp: null,
   };
 }

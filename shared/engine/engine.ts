@@ -80,6 +80,8 @@ import {
   TR_SIZE,
   ST_DUPLICATES,
   ST_FIRST_EXT,
+  ST_FIRST_TS,
+  ST_LAST_TS,
   ST_FIRST_NSEC,
   ST_FIRST_SEC,
   ST_JITTER_MS,
@@ -396,6 +398,10 @@ export class Engine {
         maxDeltaAt: dv.getFloat64(q + ST_MAX_DELTA_AT, true),
         dtmf,
         rtpTimeMs: dv.getFloat64(q + ST_LAST_NOMINAL_MS, true),
+        firstSeq: dv.getUint32(q + ST_FIRST_EXT, true) & 0xffff,
+        lastSeq: dv.getUint32(q + ST_MAX_EXT, true) & 0xffff,
+        firstTs: dv.getUint32(q + ST_FIRST_TS, true),
+        lastTs: dv.getUint32(q + ST_LAST_TS, true),
       });
     }
     return out;

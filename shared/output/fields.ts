@@ -367,8 +367,30 @@ export const RTP_SIP_CALL_ID = def(
   str('SIP_CALL_ID'),
 );
 
-/** The ntop elements of the stream pair templates of --export-rtp-flows (SPEC §8), in order. */
-export const RTP_FLOW_FIELDS: readonly FieldDef[] = Object.freeze([RTP_SIP_CALL_ID, ...RTP_FIELDS]);
+/** What the "in" stream says, else (a lone callee-to-caller stream of a call record) the "out" one. */
+const onFirst = (get: StreamValue) => (r: CallRecord) => {
+  const { in: a, out: b } = rtpSides(r);
+  const m = a ?? b;
+  return m === null ? null : get(m);
+};
+const firstSeq: StreamValue = (m) => m.firstSeq;
+const firstTs: StreamValue = (m) => m.firstTs;
+const lastSeq: StreamValue = (m) => m.lastSeq;
+const lastTs: StreamValue = (m) => m.lastTs;
+
+/**
+ * The ntop elements of the stream pair templates of --export-rtp-flows (SPEC §8), in order:
+ * RTP_SIP_CALL_ID, the first and last sequence number and RTP timestamp of the pair's "in" stream
+ * (the highest sequence number, the timestamp of the last packet to arrive), then RTP_FIELDS.
+ */
+export const RTP_FLOW_FIELDS: readonly FieldDef[] = Object.freeze([
+  RTP_SIP_CALL_ID,
+  rtpNum('RTP_FIRST_SEQ', 150, 2, onFirst(firstSeq)),
+  rtpNum('RTP_FIRST_TS', 151, 4, onFirst(firstTs)),
+  rtpNum('RTP_LAST_SEQ', 152, 2, onFirst(lastSeq)),
+  rtpNum('RTP_LAST_TS', 153, 4, onFirst(lastTs)),
+  ...RTP_FIELDS,
+]);
 
 /** The ntop elements of a call record's IPFIX/v9 templates, in order: the SIP fields, then the RTP elements. */
 export const CALL_EXPORT_FIELDS: readonly FieldDef[] = Object.freeze([...SIP_FIELDS, ...RTP_FIELDS]);

@@ -92,6 +92,10 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
       rFactor: round(r, 2),
       mos: round(mos, 2),
       dtmf: s.dtmf,
+      firstSeq: s.firstSeq,
+      lastSeq: s.lastSeq,
+      firstTs: s.firstTs,
+      lastTs: s.lastTs,
       rtcp,
     });
 

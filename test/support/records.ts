@@ -97,6 +97,10 @@ export function mediaStream(over: Partial<MediaStream> = {}): MediaStream {
     rFactor: 91.12,
     mos: 4.37,
     dtmf: '',
+    firstSeq: 1000,
+    lastSeq: 3509,
+    firstTs: 160_000,
+    lastTs: 560_000,
     rtcp: null,
     ...over,
   };

@@ -168,6 +168,10 @@ describe('jsonLine', () => {
       rFactor: 91.12,
       mos: 4.37,
       dtmf: '12#',
+      firstSeq: 1,
+      lastSeq: 2860,
+      firstTs: 160,
+      lastTs: 457_600,
       rtcp: { reports: 3, fractionLost: 0.0039, cumulativeLost: 9, jitterMs: 1.5, rttMs: 41.2 },
     };
     const line = jsonLine(record({ media: [m], verdicts: ['one-way', 'nat'] }));

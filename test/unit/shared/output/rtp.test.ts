@@ -104,7 +104,14 @@ describe('RTP elements: numbers, units, sizes (SPEC §8)', () => {
       expect(f.ipfixLength).toBe(name === 'RTP_DTMF_TONES' ? 'varlen' : len);
     }
     expect(F('RTP_SIP_CALL_ID')).toMatchObject({ ntop: 348, v9Id: 57820, v9Length: 96, ipfixLength: 'varlen', maxLength: 96 });
-    expect(RTP_FLOW_FIELDS[0].name).toBe('RTP_SIP_CALL_ID');
+    expect(RTP_FLOW_FIELDS.map((f) => [f.name, f.ntop, f.v9Id, f.v9Length, f.ipfixLength])).toEqual([
+      ['RTP_SIP_CALL_ID', 348, 57820, 96, 'varlen'],
+      ['RTP_FIRST_SEQ', 150, 57622, 2, 2],
+      ['RTP_FIRST_TS', 151, 57623, 4, 4],
+      ['RTP_LAST_SEQ', 152, 57624, 2, 2],
+      ['RTP_LAST_TS', 153, 57625, 4, 4],
+      ...RTP_FIELDS.map((f) => [f.name, f.ntop, f.v9Id, f.v9Length, f.ipfixLength]),
+    ]);
   });
 
   it('jitter ms × 1000 (mean), lost (negative → 0), payload types, max delta ms × 100, MOS and R × 100, SSRC of "in"', () => {
@@ -229,6 +236,12 @@ describe('stream pairs (--export-rtp-flows)', () => {
     ]);
     expect(recs[1].flow).toMatchObject({ src: '10.0.0.2', sport: 5000, dst: '10.0.0.1', dport: 4000 });
     expect(F('RTP_IN_MOS').wire(recs[1])).toBe(424);
+    // first / last sequence number and timestamp: of the "in" stream
+    const seqTs = (p: CallRecord) => ['RTP_FIRST_SEQ', 'RTP_FIRST_TS', 'RTP_LAST_SEQ', 'RTP_LAST_TS'].map((n) => F(n).wire(p));
+    expect(seqTs(recs[0])).toEqual([1000, 160_000, 3509, 560_000]);
+    const r2 = call([up({ firstSeq: 65_500, lastSeq: 300, firstTs: 0xffff_ff00, lastTs: 1200 }), down({ firstSeq: 7 })]);
+    expect(seqTs(rtpFlowRecords(r2)[0])).toEqual([65_500, 0xffff_ff00, 300, 1200]);
+    expect(F('RTP_FIRST_SEQ').text(call([]), 1)).toBe('');
     expect(F('RTP_DTMF_TONES').wire(recs[0])).toBe('5');
     expect(r.flow.sport).toBe(5060); // the call record itself is left as it was
     expect(rtpFlowRecords(call([]))).toEqual([]);
