@@ -78,6 +78,11 @@ export const READ_OPTIONS: readonly OptionSpec[] = [
   { name: 'ipfix-file', kind: 'string', arg: 'F.ipfix', help: 'write the export messages to a file (RFC 5655 for IPFIX)' },
   { name: 'export-format', kind: 'string', arg: 'ipfix|v9', choices: ['ipfix', 'v9'], help: 'export protocol (ipfix)' },
   {
+    name: 'export-rtp-flows',
+    kind: 'flag',
+    help: 'IPFIX / v9: also a record per RTP stream pair of each call, as nProbe does (templates 259, 260)',
+  },
+  {
     name: 'observation-domain',
     kind: 'number',
     arg: 'N',

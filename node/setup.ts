@@ -62,7 +62,7 @@ export function outputSettings(opts: Opts): OutputSettings {
 function checkMtu(opts: Opts): void {
   if (typeof opts.mtu !== 'number') return;
   const format = (opts['export-format'] as ExportFormat | undefined) ?? 'ipfix';
-  const min = new FlowEncoder({ format }).minMtu;
+  const min = new FlowEncoder({ format, rtpFlows: opts['export-rtp-flows'] === true }).minMtu;
   if (opts.mtu < min)
     throw new UsageError(
       `--mtu ${opts.mtu} is too small: one ${format === 'v9' ? 'NetFlow v9' : 'IPFIX'} record takes up to ${min} bytes with its headers`,
@@ -108,6 +108,7 @@ export function exportConfig(opts: Opts, s: OutputSettings, clock: 'capture' | '
       format: (opts['export-format'] as 'ipfix' | 'v9' | undefined) ?? 'ipfix',
       observationDomain: (opts['observation-domain'] as number | undefined) ?? 0,
       mtu: (opts.mtu as number | undefined) ?? 1400,
+      rtpFlows: opts['export-rtp-flows'] === true,
       templateRefresh: (opts['template-refresh'] as number | undefined) ?? 20,
       queueMax: (opts['export-queue'] as number | undefined) ?? 100_000,
       clock,

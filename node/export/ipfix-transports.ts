@@ -35,6 +35,8 @@ export interface ExporterOptions {
   /** records kept while a TCP collector is unreachable; beyond it the oldest are dropped (counted) */
   queueMax: number;
   sipFields?: readonly FieldDef[];
+  /** --export-rtp-flows: a record per RTP stream pair after each call record */
+  rtpFlows: boolean;
   /** export time in message headers: the record's capture time (file mode) or the wall clock */
   clock: 'capture' | 'wall';
   /** capture time now, for messages without a record (templates) in capture-clock mode */
@@ -71,6 +73,7 @@ export abstract class Exporter {
       observationDomain: opts.observationDomain,
       mtu: opts.mtu,
       sipFields: opts.sipFields,
+      rtpFlows: opts.rtpFlows,
     });
     this.stats = { target, records: 0, delivered: 0, undelivered: 0, messages: 0, bytes: 0, reconnects: 0, lastError: null };
   }
