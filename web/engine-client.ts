@@ -10,10 +10,12 @@ import type {
   CallData,
   DownloadKind,
   EngineApi,
+  MediaTrace,
   Progress,
   RunOptions,
   RunSummary,
   RunUpdate,
+  TraceProgress,
 } from './worker-protocol.ts';
 
 interface Handle {
@@ -76,4 +78,8 @@ export function fetchCall(runId: number, i: number): Promise<CallData> {
 
 export function fetchDownload(runId: number, kind: DownloadKind): Promise<Blob> {
   return guarded((r) => r.download(runId, kind));
+}
+
+export function traceCall(runId: number, i: number, onProgress: (p: TraceProgress) => void): Promise<MediaTrace> {
+  return guarded((r) => r.trace(runId, i, Comlink.proxy(onProgress)));
 }

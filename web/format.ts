@@ -90,3 +90,11 @@ export function partyText(party: string): string {
   const user = at > 0 ? uri.slice(0, at) : uri;
   return name && name !== user ? `${uri} (${name})` : uri;
 }
+
+/** Epoch seconds as UTC time of day with milliseconds: `10:00:01.007`. */
+export function clockText(epochSec: number): string {
+  const ms = Math.round(epochSec * 1000);
+  const day = ((ms % 86_400_000) + 86_400_000) % 86_400_000;
+  const p = (n: number, w = 2) => String(n).padStart(w, '0');
+  return `${p(Math.floor(day / 3_600_000))}:${p(Math.floor(day / 60_000) % 60)}:${p(Math.floor(day / 1000) % 60)}.${p(day % 1000, 3)}`;
+}

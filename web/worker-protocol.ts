@@ -5,7 +5,7 @@
 
 import type { FileStatus } from '../shared/engine/engine.ts';
 import type { RunStats } from '../shared/analyzer.ts';
-import type { LadderEntry } from '../shared/record.ts';
+import type { LadderEntry, Verdict } from '../shared/record.ts';
 import type { TimestampFormat } from '../shared/time.ts';
 
 // ---------------------------------------------------------------- the API
@@ -30,6 +30,12 @@ export interface EngineApi {
   call(runId: number, i: number): Promise<CallData>;
   /** A download: the bytes `sipscope read` writes for the same capture and options. */
   download(runId: number, kind: DownloadKind): Blob;
+  /**
+   * A call's RTP streams over time (packet rate, loss, jitter in bins), by reading the run's files
+   * again with a fresh engine that traces only those streams; nothing per packet is kept after.
+   * A newer trace stops this one (it fails with "replaced").
+   */
+  trace(runId: number, i: number, onProgress?: (p: TraceProgress) => void): Promise<MediaTrace>;
 }
 
 // ---------------------------------------------------------------- analyze()
@@ -110,6 +116,10 @@ export interface CallRow {
   exportCause: string;
   exportedAt: number;
   rtpPackets: number;
+  /** the worst RTP stream's MOS, null without media (SPEC §8) */
+  mos: number | null;
+  /** media verdicts, in SPEC §8 order; [] when all is well */
+  verdicts: Verdict[];
   /** the ladder of this call was kept */
   ladder: boolean;
 }
@@ -165,4 +175,35 @@ export interface CallData {
   /** the record's JSON line (the same text as in the JSONL download) */
   json: string;
   ladder: LadderData;
+}
+
+// ---------------------------------------------------------------- trace()
+
+export interface TraceProgress {
+  /** bytes of the run's files read so far, and of all of them */
+  bytes: number;
+  total: number;
+}
+
+/** One stream of a trace: a value per bin (bins without a packet: 0 packets, jitter null). */
+export interface StreamSeries {
+  /** packets received in the bin (duplicates included) */
+  packets: number[];
+  /** packets the sequence numbers say were sent in the bin (extended highest sequence, its increase) */
+  expected: number[];
+  /** the largest RFC 3550 jitter of the bin's packets, ms */
+  jitterMs: (number | null)[];
+}
+
+export interface MediaTrace {
+  /** epoch seconds where the first bin starts (the call's first RTP packet), and the width of a bin */
+  start: number;
+  binSec: number;
+  bins: number;
+  /** one per stream of the record's media[], in its order */
+  streams: StreamSeries[];
+  /** bytes of the files read, and whether the reading stopped once every stream had ended */
+  bytes: number;
+  stoppedEarly: boolean;
+  ms: number;
 }

@@ -8,10 +8,12 @@ import { CallList } from '../views/CallList.tsx';
 import { ListTools } from '../views/ListTools.tsx';
 import { LadderView } from '../views/LadderView.tsx';
 import { Details } from '../views/Details.tsx';
+import { MediaView } from '../views/MediaView.tsx';
 import { RunStats } from '../views/RunStats.tsx';
 
 const TABS: [Tab, string][] = [
   ['ladder', 'Ladder'],
+  ['media', 'Media'],
   ['details', 'Call details'],
   ['stats', 'Run statistics'],
 ];
@@ -32,8 +34,10 @@ export function ListPane({ page }: { page: Page }) {
       <ListTools
         query={state.query}
         stateFilter={state.stateFilter}
+        verdictFilter={state.verdictFilter}
         onQuery={actions.setQuery}
         onStateFilter={actions.setStateFilter}
+        onVerdictFilter={actions.setVerdictFilter}
         total={total}
         calls={calls}
         shown={view.length}
@@ -78,6 +82,18 @@ export function DetailPane({ page }: { page: Page }) {
         focusToken={state.focusLadder}
         prefs={state.ladderPrefs}
         onPrefs={actions.setLadderPrefs}
+      />
+    );
+  } else if (tab === 'media') {
+    const { plot } = state;
+    const runId = callData.runId;
+    const i = selectedRow.i;
+    body = (
+      <MediaView
+        data={callData.data}
+        plot={plot && plot.runId === runId && plot.i === i ? plot : null}
+        captureBytes={run.totalBytes}
+        onPlot={() => void actions.plotMedia(runId, i)}
       />
     );
   } else {

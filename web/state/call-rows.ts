@@ -4,6 +4,7 @@
 
 import type { CallRow } from '../worker-protocol.ts';
 import { sortRows, type Sort } from './call-sort.ts';
+import { matchesVerdict } from '../verdicts.ts';
 
 /** States of records that are not INVITE dialogs (with "all dialogs"). */
 const NOT_CALLS = new Set(['REGISTER', 'UNKNOWN']);
@@ -36,12 +37,16 @@ export class RowBuffer {
     return i !== null ? (this.rows[i] ?? null) : null;
   }
 
-  /** The rows the list shows: of one state (or all), containing the text (or all), in sort order. A new array. */
-  view(query: string, state: string, sort: Sort): CallRow[] {
+  /**
+   * The rows the list shows: of one state (or all), with the media verdicts asked for (see
+   * matchesVerdict; '' for all), containing the text (or all), in sort order. A new array.
+   */
+  view(query: string, state: string, verdict: string, sort: Sort): CallRow[] {
     const all = this.rows;
     const q = query.trim().toLowerCase();
     let v: CallRow[] = all;
     if (state) v = v.filter((r) => r.state === state);
+    if (verdict) v = v.filter((r) => matchesVerdict(r.verdicts, verdict));
     if (q) {
       const h = this.hays;
       v = v.filter((r) => (h[r.i] ??= hayOf(r)).includes(q));

@@ -2,6 +2,7 @@
 // directions, and ties keep record order (so a sort is stable across redraws while reading).
 
 import type { CallRow } from '../worker-protocol.ts';
+import { worstSeverity } from '../verdicts.ts';
 
 export type SortKey =
   | 'i'
@@ -16,6 +17,8 @@ export type SortKey =
   | 'cause'
   | 'codecs'
   | 'messages'
+  | 'mos'
+  | 'verdicts'
   | 'callId';
 export interface Sort {
   key: SortKey;
@@ -32,7 +35,11 @@ function compare(key: SortKey): (a: CallRow, b: CallRow) => number {
       return (a, b) => a[key] - b[key];
     case 'setup':
     case 'duration':
+    case 'mos':
       return (a, b) => (a[key] ?? 0) - (b[key] ?? 0);
+    case 'verdicts':
+      // the worst first when descending: by severity, then by how many
+      return (a, b) => worstSeverity(a.verdicts) - worstSeverity(b.verdicts) || a.verdicts.length - b.verdicts.length;
     case 'addr':
       return (a, b) => (a.src < b.src ? -1 : a.src > b.src ? 1 : a.dst < b.dst ? -1 : a.dst > b.dst ? 1 : 0);
     default:
@@ -40,12 +47,15 @@ function compare(key: SortKey): (a: CallRow, b: CallRow) => number {
   }
 }
 
-/** The row has no value in this column (no answer, no response, no cause, no text). */
+/** The row has no value in this column (no answer, no response, no cause, no text, no media, no verdict). */
 function missing(key: SortKey, r: CallRow): boolean {
   switch (key) {
     case 'setup':
     case 'duration':
+    case 'mos':
       return r[key] === null || !Number.isFinite(r[key]);
+    case 'verdicts':
+      return r.verdicts.length === 0;
     case 'code':
     case 'cause':
       return r[key] === 0;

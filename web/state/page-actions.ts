@@ -3,7 +3,7 @@
 // talks to the worker is here, not in the views; results go into the reducer (page-state.ts).
 
 import type { Dispatch } from 'react';
-import { cancelRun, fetchCall, fetchDownload, startRun } from '../engine-client.ts';
+import { cancelRun, fetchCall, fetchDownload, startRun, traceCall } from '../engine-client.ts';
 import type { DownloadKind, RunOptions } from '../worker-protocol.ts';
 import { baseName, saveBlob } from '../save-file.ts';
 import type { SortKey } from './call-sort.ts';
@@ -18,12 +18,15 @@ export interface PageActions {
   download(kind: DownloadKind, ext: string): Promise<void>;
   /** Fetch a call's record and ladder (after a short pause, so ↑ ↓ through the list stays light); returns a canceller. */
   loadCall(runId: number, i: number): () => void;
+  /** Plot a call's RTP streams over time (the worker reads the capture again); a new plot replaces the one before. */
+  plotMedia(runId: number, i: number): Promise<void>;
   select(i: number): void;
   open(i: number): void;
   setTab(tab: Tab): void;
   sortBy(key: SortKey): void;
   setQuery(query: string): void;
   setStateFilter(state: string): void;
+  setVerdictFilter(verdict: string): void;
   setOptions(patch: Partial<RunOptions>): void;
   setLadderPrefs(prefs: LadderPrefs): void;
 }
@@ -35,6 +38,7 @@ const message = (err: unknown): string => (err instanceof Error ? err.message : 
 
 export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, latest: () => PageState): PageActions {
   let seq = 0; // the page's run number: updates of a replaced run are dropped
+  let plotSeq = 0; // the page's plot number: news of a replaced plot are dropped
   let lastBump = 0;
   let bumpTimer: number | null = null;
 
@@ -122,12 +126,27 @@ export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, l
       };
     },
 
+    async plotMedia(runId, i) {
+      const id = ++plotSeq;
+      const base = { runId, i, trace: null, progress: null, error: null };
+      dispatch({ type: 'plot', plot: base });
+      try {
+        const trace = await traceCall(runId, i, (progress) => {
+          if (plotSeq === id) dispatch({ type: 'plot', plot: { ...base, progress } });
+        });
+        if (plotSeq === id) dispatch({ type: 'plot', plot: { ...base, trace } });
+      } catch (err) {
+        if (plotSeq === id) dispatch({ type: 'plot', plot: { ...base, error: message(err) } });
+      }
+    },
+
     select: (i) => dispatch({ type: 'select', i }),
     open: (i) => dispatch({ type: 'open', i }),
     setTab: (tab) => dispatch({ type: 'tab', tab }),
     sortBy: (key) => dispatch({ type: 'sort', key }),
     setQuery: (query) => dispatch({ type: 'query', query }),
     setStateFilter: (state) => dispatch({ type: 'state-filter', state }),
+    setVerdictFilter: (verdict) => dispatch({ type: 'verdict-filter', verdict }),
     setOptions: (patch) => dispatch({ type: 'options', patch }),
     setLadderPrefs: (prefs) => dispatch({ type: 'ladder-prefs', prefs }),
   };

@@ -4,11 +4,11 @@
 // they live in a RowBuffer (call-rows.ts), and `rowsVersion` says when the list must redraw.
 
 import type { TimeMode } from '../../shared/output/ladder.ts';
-import type { CallData, RunOptions, RunSummary, RunUpdate } from '../worker-protocol.ts';
+import type { CallData, MediaTrace, RunOptions, RunSummary, RunUpdate, TraceProgress } from '../worker-protocol.ts';
 import type { Sort, SortKey } from './call-sort.ts';
 
 export type Phase = 'idle' | 'running' | 'done' | 'error';
-export type Tab = 'ladder' | 'details' | 'stats';
+export type Tab = 'ladder' | 'media' | 'details' | 'stats';
 
 /** The run the page shows, as the page sees it. */
 export interface RunView {
@@ -36,10 +36,21 @@ export interface CallView {
   error: string | null;
 }
 
+/** The plot of a call's streams over time (Media tab): being read, read, or why not. */
+export interface PlotView {
+  runId: number;
+  i: number;
+  trace: MediaTrace | null;
+  progress: TraceProgress | null;
+  error: string | null;
+}
+
 /** How the user likes the ladder drawn; kept across calls (the ladder view is remounted on each). */
 export interface LadderPrefs {
   merge: boolean;
   time: TimeMode;
+  /** the call's RTP streams drawn as bands */
+  rtp: boolean;
 }
 
 export interface PageState {
@@ -57,9 +68,13 @@ export interface PageState {
   /** bumped to move the keyboard focus into the ladder (Enter or double-click on a row) */
   focusLadder: number;
   ladderPrefs: LadderPrefs;
+  /** the last plot asked for (one call's at a time) */
+  plot: PlotView | null;
   sort: Sort;
   query: string;
   stateFilter: string;
+  /** '' every call, 'none' calls without media verdicts, 'any' calls with one, or a verdict's name */
+  verdictFilter: string;
   downloadError: string | null;
 }
 
@@ -89,10 +104,12 @@ export const INITIAL_STATE: PageState = {
   callData: null,
   tab: 'ladder',
   focusLadder: 0,
-  ladderPrefs: { merge: false, time: 'absolute' },
+  ladderPrefs: { merge: false, time: 'absolute', rtp: true },
+  plot: null,
   sort: { key: 'start', dir: 1 },
   query: '',
   stateFilter: '',
+  verdictFilter: '',
   downloadError: null,
 };
 
@@ -114,8 +131,11 @@ export type Action =
   | { type: 'sort'; key: SortKey }
   | { type: 'query'; query: string }
   | { type: 'state-filter'; state: string }
+  | { type: 'verdict-filter'; verdict: string }
   | { type: 'options'; patch: Partial<RunOptions> }
   | { type: 'ladder-prefs'; prefs: LadderPrefs }
+  /** a plot started, moved on, ended or failed (only the latest plot's news are taken) */
+  | { type: 'plot'; plot: PlotView }
   | { type: 'download-error'; error: string | null };
 
 export function pageReducer(s: PageState, a: Action): PageState {
@@ -125,6 +145,7 @@ export function pageReducer(s: PageState, a: Action): PageState {
         ...s,
         selected: null,
         callData: null,
+        plot: null,
         downloadError: null,
         usedOptions: a.options,
         run: { ...IDLE_RUN, phase: 'running', files: a.files, totalBytes: a.files.reduce((n, f) => n + f.size, 0), startedAt: a.startedAt },
@@ -185,10 +206,14 @@ export function pageReducer(s: PageState, a: Action): PageState {
       return { ...s, query: a.query };
     case 'state-filter':
       return { ...s, stateFilter: a.state };
+    case 'verdict-filter':
+      return { ...s, verdictFilter: a.verdict };
     case 'options':
       return { ...s, options: { ...s.options, ...a.patch } };
     case 'ladder-prefs':
       return { ...s, ladderPrefs: a.prefs };
+    case 'plot':
+      return { ...s, plot: a.plot };
     case 'download-error':
       return { ...s, downloadError: a.error };
   }

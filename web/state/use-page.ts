@@ -28,7 +28,7 @@ export function usePage(): Page {
   // one set of actions for the page's life (dispatch is stable), so the views' callbacks are too
   const actions = useMemo(() => createPageActions(dispatch, rows, () => latest.current), [rows]);
 
-  const { selected, sort, query, stateFilter, rowsVersion } = state;
+  const { selected, sort, query, stateFilter, verdictFilter, rowsVersion } = state;
   const runId = state.run.workerRunId;
 
   // the selected call's record and ladder, from the worker (not again once loaded)
@@ -41,7 +41,10 @@ export function usePage(): Page {
 
   // the buffer changes in place: rowsVersion is what says it changed
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion stands for the buffer's contents
-  const view = useMemo(() => rows.view(query, stateFilter, sort), [rows, rowsVersion, sort, query, stateFilter]);
+  const view = useMemo(
+    () => rows.view(query, stateFilter, verdictFilter, sort),
+    [rows, rowsVersion, sort, query, stateFilter, verdictFilter],
+  );
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion stands for the buffer's contents
   const [total, calls] = useMemo(() => [rows.rows.length, rows.rows.length - rows.nonCalls], [rows, rowsVersion]);
 

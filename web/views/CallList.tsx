@@ -1,11 +1,14 @@
 // The call list: a windowed grid (only the rows in view are in the DOM, so 100k calls scroll as
 // smoothly as 10), sortable columns (the order itself is state/call-sort.ts), keyboard navigation
-// (↑ ↓ PgUp PgDn Home End, Enter opens the ladder), state colours.
+// (↑ ↓ PgUp PgDn Home End, Enter opens the ladder), state colours, the worst stream's MOS and a
+// badge per media verdict (coloured by severity, the rule in its tooltip).
 
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { CallRow } from '../worker-protocol.ts';
 import type { Sort, SortKey } from '../state/call-sort.ts';
 import { Q850, durationText, partyText } from '../format.ts';
+import { VERDICTS } from '../verdicts.ts';
+import type { Verdict } from '../../shared/record.ts';
 
 interface Column {
   key: SortKey;
@@ -18,20 +21,20 @@ interface Column {
 }
 
 export const COLUMNS: readonly Column[] = [
-  { key: 'i', title: '#', width: '52px', align: 'right', cell: (r) => r.i + 1 },
+  { key: 'i', title: '#', width: '48px', align: 'right', cell: (r) => r.i + 1 },
   { key: 'start', title: 'Start (UTC)', width: '186px', cell: (r) => r.startText },
   {
     key: 'from',
     title: 'From',
-    width: 'minmax(110px, 1fr)',
+    width: 'minmax(92px, 1fr)',
     cell: (r) => partyText(r.from),
     tip: (r) => `${r.from}\nUA: ${r.uac}\n${r.src}`,
   },
-  { key: 'to', title: 'To', width: 'minmax(110px, 1fr)', cell: (r) => partyText(r.to), tip: (r) => `${r.to}\nUA: ${r.uas}\n${r.dst}` },
+  { key: 'to', title: 'To', width: 'minmax(92px, 1fr)', cell: (r) => partyText(r.to), tip: (r) => `${r.to}\nUA: ${r.uas}\n${r.dst}` },
   {
     key: 'addr',
     title: 'Caller → callee',
-    width: 'minmax(170px, 1.2fr)',
+    width: 'minmax(128px, 1.2fr)',
     cell: (r) => `${r.src} → ${r.dst}`,
     tip: (r) =>
       `signalling: ${r.src} → ${r.dst} (${({ 6: 'TCP', 17: 'UDP', 132: 'SCTP' } as Record<number, string>)[r.transport] ?? `protocol ${r.transport}`})`,
@@ -42,9 +45,9 @@ export const COLUMNS: readonly Column[] = [
     width: '116px',
     cell: (r) => <span className={`state state-${r.state}`}>{r.state.replace(/^CALL_/, '')}</span>,
   },
-  { key: 'setup', title: 'Setup', width: '70px', align: 'right', cell: (r) => durationText(r.setup) },
+  { key: 'setup', title: 'Setup', width: '66px', align: 'right', cell: (r) => durationText(r.setup) },
   { key: 'duration', title: 'Duration', width: '74px', align: 'right', cell: (r) => durationText(r.duration) },
-  { key: 'code', title: 'Response', width: '78px', align: 'right', cell: (r) => (r.code ? r.code : '') },
+  { key: 'code', title: 'Response', width: '74px', align: 'right', cell: (r) => (r.code ? r.code : '') },
   {
     key: 'cause',
     title: 'Reason',
@@ -53,17 +56,52 @@ export const COLUMNS: readonly Column[] = [
     cell: (r) => (r.cause ? r.cause : ''),
     tip: (r) => (r.cause ? `Q.850 cause ${r.cause}${Q850[r.cause] ? `: ${Q850[r.cause]}` : ''}` : ''),
   },
-  { key: 'codecs', title: 'Codecs', width: 'minmax(70px, 0.6fr)', cell: (r) => r.codecs, tip: (r) => r.codecs },
+  { key: 'codecs', title: 'Codecs', width: 'minmax(54px, 0.6fr)', cell: (r) => r.codecs, tip: (r) => r.codecs },
   {
     key: 'messages',
     title: 'Msgs',
-    width: '50px',
+    width: '46px',
     align: 'right',
     cell: (r) => r.messages,
     tip: (r) => `${r.messages} messages, ${r.retransmissions} retransmissions, ${r.duplicates} duplicates`,
   },
-  { key: 'callId', title: 'Call-ID', width: 'minmax(100px, 0.9fr)', cell: (r) => r.callId, tip: (r) => r.callId },
+  {
+    key: 'mos',
+    title: 'MOS',
+    width: '48px',
+    align: 'right',
+    cell: (r) => (r.mos === null ? '-' : r.mos.toFixed(2)),
+    tip: (r) => (r.mos === null ? 'no RTP stream' : "the worst stream's estimated MOS (E-model)"),
+  },
+  {
+    key: 'verdicts',
+    title: 'Media',
+    width: 'minmax(104px, 0.7fr)',
+    cell: (r) => <VerdictBadges verdicts={r.verdicts} />,
+    tip: (r) => r.verdicts.map((v) => VERDICTS[v]?.text ?? v).join('\n'),
+  },
+  { key: 'callId', title: 'Call-ID', width: 'minmax(64px, 0.9fr)', cell: (r) => r.callId, tip: (r) => r.callId },
 ];
+
+/** Badges shown in a row at most; more are counted ("+2"), all are in the tooltip and the Media tab. */
+const MAX_BADGES = 2;
+
+/** A call's verdicts as badges, the worst first. */
+function VerdictBadges({ verdicts }: { verdicts: readonly Verdict[] }) {
+  if (verdicts.length === 0) return null;
+  const worstFirst = [...verdicts].sort((a, b) => (VERDICTS[b]?.severity ?? 1) - (VERDICTS[a]?.severity ?? 1));
+  const shown = worstFirst.length > MAX_BADGES ? worstFirst.slice(0, MAX_BADGES - 1) : worstFirst;
+  return (
+    <>
+      {shown.map((v) => (
+        <span key={v} className={`verdict sev-${VERDICTS[v]?.severity ?? 1}`} data-verdict={v}>
+          {VERDICTS[v]?.badge ?? v}
+        </span>
+      ))}
+      {shown.length < worstFirst.length && <span className="verdict more">+{worstFirst.length - shown.length}</span>}
+    </>
+  );
+}
 
 export const GRID = COLUMNS.map((c) => c.width).join(' ');
 /** Narrowest the grid gets (the sum of the columns' least widths): fits a 1280 px window. */
@@ -166,11 +204,18 @@ export function CallList({ rows, selected, onSelect, onOpen, sort, onSort, empty
         data-index={r.i}
         data-call-id={r.callId}
         data-state={r.state}
+        data-verdicts={r.verdicts.join(' ')}
         onMouseDown={() => onSelect(r.i)}
         onDoubleClick={() => onOpen(r.i)}
       >
         {COLUMNS.map((c) => (
-          <div role="gridcell" key={c.key} className={c.align === 'right' ? 'cell right' : 'cell'} title={c.tip ? c.tip(r) : undefined}>
+          <div
+            role="gridcell"
+            key={c.key}
+            className={c.align === 'right' ? 'cell right' : 'cell'}
+            data-col={c.key}
+            title={c.tip ? c.tip(r) || undefined : undefined}
+          >
             {c.cell(r)}
           </div>
         ))}

@@ -1,8 +1,9 @@
 // One call's ladder, laid out by ladder-svg.ts (one column per endpoint, or per IP) with a time
-// gutter (absolute / relative / delta). The participant header stays at the top and the gutter at
-// the left while the arrows scroll. Click an arrow (or ↑ ↓ in the diagram) for the raw message,
-// which opens a panel beside the diagram (Escape or × closes it); the RTP endpoints from SDP; the
-// ladder as SVG or text for download.
+// gutter (absolute / relative / delta) and the call's RTP streams as bands between the columns.
+// The participant header stays at the top and the gutter at the left while the arrows scroll.
+// Click an arrow (or ↑ ↓ in the diagram) for the raw message, which opens a panel beside the
+// diagram (Escape or × closes it); the RTP endpoints from SDP; the ladder as SVG or text for
+// download.
 
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { CallData, CallRow } from '../worker-protocol.ts';
@@ -11,6 +12,8 @@ import { arrowName, ladderModel, ladderText, endpointText, type TimeMode } from 
 import { isoTimestamp } from '../../shared/time.ts';
 import { COLORS, arrowSpan, ladderLayout, ladderPieces, ladderSvg, pieceSvg } from './ladder-svg.ts';
 import { safeName, saveBlob } from '../save-file.ts';
+import { callMedia, streamMarks } from '../call-media.ts';
+import { BAND_COLORS, type LadderBand } from './ladder-rtp.ts';
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -35,6 +38,8 @@ export function rtpLines(p: Parsed, rtpPackets: number): string[] {
   ];
 }
 
+const NO_BANDS: LadderBand[] = [];
+
 export interface LadderViewProps {
   row: CallRow;
   data: CallData;
@@ -44,7 +49,7 @@ export interface LadderViewProps {
 }
 
 export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderViewProps) {
-  const { merge, time } = prefs;
+  const { merge, time, rtp } = prefs;
   const [selected, setSelected] = useState<number | null>(null);
   const diagram = useRef<HTMLDivElement>(null);
   const headRow = useRef<HTMLDivElement>(null);
@@ -66,6 +71,12 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
     };
   }, [data.json]);
 
+  const streams = useMemo<LadderBand[]>(() => {
+    const call = callMedia(data.json);
+    return call.media.map((stream) => ({ stream, marks: streamMarks(stream, call) }));
+  }, [data.json]);
+  const bands = rtp ? streams : NO_BANDS;
+
   const entries = data.ladder.kept ? data.ladder.entries : null;
   const model = useMemo(() => (entries ? ladderModel(entries, { mergeByIp: merge }) : null), [entries, merge]);
   const title = useMemo(
@@ -73,7 +84,7 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
     [row],
   );
   const footer = useMemo(() => rtpLines(parsed, row.rtpPackets), [parsed, row.rtpPackets]);
-  const layout = useMemo(() => (model ? ladderLayout(model, time) : null), [model, time]);
+  const layout = useMemo(() => (model ? ladderLayout(model, time, bands) : null), [model, time, bands]);
   // drawn without the selection, which is a class on the row (no redraw on every ↑ ↓)
   const pieces = useMemo(() => {
     if (!layout) return null;
@@ -154,6 +165,16 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
           />{' '}
           one column per IP
         </label>
+        <label title={streams.length ? undefined : 'no RTP stream in this call'}>
+          <input
+            type="checkbox"
+            checked={rtp}
+            disabled={streams.length === 0}
+            onChange={(e) => onPrefs({ ...prefs, rtp: e.currentTarget.checked })}
+            data-testid="ladder-rtp-toggle"
+          />{' '}
+          RTP streams
+        </label>
         <label>
           time{' '}
           <select value={time} onChange={(e) => onPrefs({ ...prefs, time: e.currentTarget.value as TimeMode })} data-testid="time-mode">
@@ -166,13 +187,19 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
           <i style={{ background: COLORS.request }} /> request <i style={{ background: COLORS.provisional }} /> 1xx{' '}
           <i style={{ background: COLORS.success }} /> 2xx <i style={{ background: COLORS.failure }} /> ≥300 <i className="dashed" />{' '}
           retransmission
+          {bands.length > 0 && (
+            <span title="RTP streams: caller → callee, callee → caller">
+              <i className="band" style={{ background: BAND_COLORS['caller-to-callee'] }} />
+              <i className="band pair" style={{ background: BAND_COLORS['callee-to-caller'] }} /> RTP
+            </span>
+          )}
         </span>
         {data.ladder.omitted > 0 && <span className="note">{data.ladder.omitted} later messages not kept</span>}
         <span className="spacer" />
         <button
           type="button"
           data-testid="download-ladder-svg"
-          onClick={() => saveBlob(new Blob([ladderSvg(model, { time, title, footer })], { type: 'image/svg+xml' }), `${base}.svg`)}
+          onClick={() => saveBlob(new Blob([ladderSvg(model, { time, title, footer, bands })], { type: 'image/svg+xml' }), `${base}.svg`)}
         >
           Ladder .svg
         </button>
@@ -197,6 +224,7 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
           tabIndex={0}
           data-testid="ladder"
           data-arrows={n}
+          data-bands={layout.bands.length}
           aria-label="Ladder diagram: click an arrow or use the arrow keys to see a message"
           onClick={onClick}
           onKeyDown={onKey}

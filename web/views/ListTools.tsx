@@ -1,20 +1,34 @@
-// Above the call list: the text filter, the state filter, and how many records, calls and shown
-// rows there are.
+// Above the call list: the text filter, the state filter, the media verdict filter, and how many
+// records, calls and shown rows there are.
+
+import { VERDICTS, VERDICT_NAMES } from '../verdicts.ts';
 
 const STATES = ['CALL_COMPLETED', 'CALL_IN_PROGRESS', 'CALL_STARTED', 'CALL_CANCELED', 'CALL_ERROR', 'REGISTER', 'UNKNOWN'];
 
 export interface ListToolsProps {
   query: string;
   stateFilter: string;
+  verdictFilter: string;
   onQuery(query: string): void;
   onStateFilter(state: string): void;
+  onVerdictFilter(verdict: string): void;
   /** records, calls among them, rows shown */
   total: number;
   calls: number;
   shown: number;
 }
 
-export function ListTools({ query, stateFilter, onQuery, onStateFilter, total, calls, shown }: ListToolsProps) {
+export function ListTools({
+  query,
+  stateFilter,
+  verdictFilter,
+  onQuery,
+  onStateFilter,
+  onVerdictFilter,
+  total,
+  calls,
+  shown,
+}: ListToolsProps) {
   return (
     <div className="list-tools">
       <input
@@ -30,6 +44,21 @@ export function ListTools({ query, stateFilter, onQuery, onStateFilter, total, c
         {STATES.map((s) => (
           <option key={s} value={s}>
             {s}
+          </option>
+        ))}
+      </select>
+      <select
+        value={verdictFilter}
+        onChange={(e) => onVerdictFilter(e.currentTarget.value)}
+        data-testid="verdict-filter"
+        aria-label="Media verdict"
+      >
+        <option value="">all media</option>
+        <option value="none">no media problem</option>
+        <option value="any">any media problem</option>
+        {VERDICT_NAMES.map((v) => (
+          <option key={v} value={v} title={VERDICTS[v].text}>
+            {v}
           </option>
         ))}
       </select>

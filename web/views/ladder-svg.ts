@@ -5,8 +5,15 @@
 // together in one standalone SVG document, with the title and footer lines. Every SIP-derived
 // string is escaped; colours and fonts are explicit so the file looks the same outside the page
 // (generic font families only).
+//
+// The call's RTP streams (ladder-rtp.ts) are bands between their endpoints' columns, from the
+// stream's first packet to its last: each start and each end takes a row of its own at its place
+// in time among the messages (so a band spans the messages sent while it flowed), the start with
+// an arrow from sender to receiver labelled with codec and packets, the end with a mark — dashed
+// and labelled when the stream stopped before the call or had a gap of 2 s or more.
 
 import { arrowCaption, arrowTime, ladderDate, printable, type Arrow, type LadderModel, type TimeMode } from '../../shared/output/ladder.ts';
+import { BAND_COLORS, bandLabel, bandTip, markLabel, placeBands, type BandPlace, type LadderBand } from './ladder-rtp.ts';
 
 export interface SvgOptions {
   time: TimeMode;
@@ -16,6 +23,8 @@ export interface SvgOptions {
   title?: readonly string[];
   /** lines below it (e.g. the RTP endpoints) */
   footer?: readonly string[];
+  /** RTP streams drawn as bands */
+  bands?: readonly LadderBand[];
 }
 
 export const COLORS = {
@@ -64,6 +73,8 @@ const ROW_H = 30;
 const ROW_SDP_H = 42;
 const SELF_HOOK = 34;
 const LINE = '#e5e7eb';
+const MEDIA_H = 26; // the row of a stream's start or end
+const BAND_MIN_H = 18; // a band is at least this tall between its start and end rows
 
 export interface LadderRow {
   /** top of the row and y of its arrow, in body coordinates */
@@ -90,6 +101,29 @@ export interface LadderLayout {
   times: string[];
   timeHead: string;
   labels: string[];
+  bands: BandLayout[];
+  /** the rows of the streams' starts and ends, in body coordinates, with their gutter times */
+  mediaRows: MediaRow[];
+}
+
+export interface BandLayout {
+  band: LadderBand;
+  place: BandPlace;
+  /** tops of its start and end rows */
+  startTop: number;
+  endTop: number;
+  /** the start label as drawn (cut to its room) and whole, the end mark's label ('' for none), the tooltip */
+  label: string;
+  fullLabel: string;
+  mark: string;
+  tip: string;
+}
+
+export interface MediaRow {
+  top: number;
+  band: number;
+  end: boolean;
+  time: string;
 }
 
 /** Lifeline of column i, in body coordinates. */
@@ -110,7 +144,25 @@ function cut(s: string, px: number, charW: number): string {
   return printable(s, Math.max(4, Math.floor(px / charW)));
 }
 
-export function ladderLayout(model: LadderModel, time: TimeMode): LadderLayout {
+/** Seconds of a timestamp, and a time of the same kind as the gutter's for epoch seconds `t`. */
+const secondsOf = (ts: { sec: number; nsec: number }) => ts.sec + ts.nsec / 1e9;
+
+function mediaTime(model: LadderModel, t: number, previous: number | null, time: TimeMode): string {
+  const first = model.arrows[0]?.ts;
+  const digits = Math.min(6, Math.max(3, first?.digits ?? 6));
+  if (time === 'absolute' || !first) {
+    const day = ((t % 86400) + 86400) % 86400;
+    const [whole, frac = ''] = day.toFixed(digits).split('.');
+    const sec = Number(whole);
+    const p = (n: number) => String(n).padStart(2, '0');
+    return `${p(Math.floor(sec / 3600))}:${p(Math.floor(sec / 60) % 60)}:${p(sec % 60)}${frac ? `.${frac}` : ''}`;
+  }
+  const base = time === 'relative' || previous === null ? first.sec + first.nsec / 1e9 : previous;
+  const d = t - base;
+  return `${d < 0 ? '-' : '+'}${Math.abs(d).toFixed(digits)}`;
+}
+
+export function ladderLayout(model: LadderModel, time: TimeMode, bands: readonly LadderBand[] = []): LadderLayout {
   const { participants, arrows } = model;
   const fullCaptions = arrows.map((a) => printable(arrowCaption(a)));
   const fullSdps = arrows.map((a) => (a.sdp ? printable(a.sdp) : ''));
@@ -124,6 +176,12 @@ export function ladderLayout(model: LadderModel, time: TimeMode): LadderLayout {
     const text = arrowCaption(a).length * CAPTION_W;
     need = Math.max(need, a.from === a.to ? text + SELF_HOOK + 20 : (text + 28) / span);
   }
+  const places = placeBands(model, bands);
+  const fullBandLabels = bands.map((b, k) => bandLabel(b, places[k]));
+  places.forEach((p, k) => {
+    const text = fullBandLabels[k].length * SDP_W;
+    need = Math.max(need, p.from === p.to ? text + 40 : (text + 24) / Math.abs(p.to - p.from));
+  });
   need = Math.min(need, COL_MAX);
   for (const p of participants) need = Math.max(need, Math.min(COL_MAX_LABEL, printable(p.label).length * LABEL_W + 36));
   const colW = Math.ceil(need);
@@ -138,14 +196,57 @@ export function ladderLayout(model: LadderModel, time: TimeMode): LadderLayout {
     sdps.push(fullSdps[k] ? cut(fullSdps[k], room, SDP_W) : '');
   });
 
+  // the streams' starts and ends take rows of their own, among the messages by time
+  const slots: { t: number; band: number; end: boolean }[] = [];
+  bands.forEach((b, k) => {
+    slots.push({ t: b.stream.start, band: k, end: false }, { t: b.stream.end, band: k, end: true });
+  });
+  slots.sort((a, b) => a.t - b.t || Number(a.end) - Number(b.end) || a.band - b.band);
+  const mediaRows: MediaRow[] = [];
+  let next = 0;
+  let previous: number | null = null;
   const rows: LadderRow[] = [];
   let top = 6;
+  const startTop: number[] = [];
+  const endTop: number[] = [];
+  const mediaBefore = (limit: number) => {
+    for (; next < slots.length && slots[next].t < limit; next++) {
+      const s = slots[next];
+      // a band that ends right after it starts still shows as a band
+      if (s.end) top = Math.max(top, startTop[s.band] + MEDIA_H + BAND_MIN_H);
+      (s.end ? endTop : startTop)[s.band] = top;
+      mediaRows.push({ top, band: s.band, end: s.end, time: mediaTime(model, s.t, previous, time) });
+      top += MEDIA_H;
+    }
+  };
   for (let k = 0; k < arrows.length; k++) {
+    mediaBefore(secondsOf(arrows[k].ts));
     const h = sdps[k] ? ROW_SDP_H : ROW_H;
     rows.push({ top, y: top + 20, h });
     top += h;
+    previous = secondsOf(arrows[k].ts);
   }
-  const selfOnLast = arrows.some((a) => a.from === a.to && a.from === participants.length - 1);
+  mediaBefore(Number.POSITIVE_INFINITY);
+
+  const bandLayouts: BandLayout[] = bands.map((b, k) => {
+    const p = places[k];
+    const fullLabel = fullBandLabels[k];
+    const room = p.from === p.to ? colW - 40 : Math.abs(p.to - p.from) * colW - 24;
+    return {
+      band: b,
+      place: p,
+      startTop: startTop[k],
+      endTop: endTop[k],
+      label: cut(fullLabel, room, SDP_W),
+      fullLabel,
+      mark: markLabel(b.marks),
+      tip: bandTip(b, p),
+    };
+  });
+
+  const selfOnLast =
+    arrows.some((a) => a.from === a.to && a.from === participants.length - 1) ||
+    places.some((p) => p.from === p.to && p.from === participants.length - 1);
   const bodyW = Math.max(1, participants.length) * colW + (selfOnLast ? Math.ceil(colW / 2) : 0) + 8;
   return {
     model,
@@ -163,7 +264,71 @@ export function ladderLayout(model: LadderModel, time: TimeMode): LadderLayout {
     times,
     timeHead,
     labels,
+    bands: bandLayouts,
+    mediaRows,
   };
+}
+
+/** x range of a band's lane, in body coordinates. */
+export function bandSpan(L: LadderLayout, b: BandLayout): [number, number] {
+  const { from, to, lane, lanes } = b.place;
+  if (from === to) {
+    const x = columnX(L, from);
+    return [x + 8, x + Math.round(L.colW * 0.45)];
+  }
+  const lo = Math.min(columnX(L, from), columnX(L, to)) + 12;
+  const hi = Math.max(columnX(L, from), columnX(L, to)) - 12;
+  const w = (hi - lo) / lanes;
+  return [lo + lane * w + 2, lo + (lane + 1) * w - 2];
+}
+
+/** The bands as SVG markup (under the arrows): lane, start arrow and label, end mark. */
+function bandsSvg(L: LadderLayout): string[] {
+  const out: string[] = [];
+  L.bands.forEach((B, k) => {
+    const s = B.band.stream;
+    const { from, to } = B.place;
+    const color = BAND_COLORS[s.direction] ?? BAND_COLORS.unknown;
+    const [xa, xb] = bandSpan(L, B);
+    const y1 = B.startTop + 18;
+    const y2 = B.endTop + 8;
+    const marked = B.mark !== '';
+    const markColor = B.band.marks.end === 'ended' && B.band.marks.gapMs === null ? '#6b7280' : BAND_COLORS.stopped;
+    out.push(
+      `<g class="rtp" data-testid="ladder-rtp" data-band="${k}" data-src="${xml(s.src)}" data-dst="${xml(s.dst)}" data-ssrc="${xml(s.ssrc)}" data-codec="${xml(s.codec ?? '')}" data-packets="${s.packets}" data-label="${xml(B.fullLabel)}" data-from="${from}" data-to="${to}" data-lane="${B.place.lane}" data-mark="${xml(B.mark)}">`,
+    );
+    out.push(`<title>${xml(printable(B.tip))}</title>`);
+    out.push(
+      `<rect x="${xa}" y="${y1}" width="${Math.max(2, xb - xa)}" height="${Math.max(2, y2 - y1)}" fill="${color}" fill-opacity="0.12" stroke="${color}" stroke-opacity="0.45"${B.band.marks.gapMs !== null ? ' stroke-dasharray="5 3"' : ''}/>`,
+    );
+    // the start: an arrow from sender to receiver, the label above it
+    if (from === to) {
+      out.push(`<line x1="${columnX(L, from)}" y1="${y1}" x2="${xb}" y2="${y1}" stroke="${color}" stroke-width="1.4"/>`);
+      out.push(
+        `<text x="${xa}" y="${y1 - 5}" font-size="11" fill="${color}" stroke="#ffffff" stroke-width="3" paint-order="stroke" data-testid="ladder-rtp-label">${xml(B.label)}</text>`,
+      );
+    } else {
+      const x1 = columnX(L, from);
+      const x2 = columnX(L, to);
+      const dir = x2 > x1 ? 1 : -1;
+      out.push(`<line x1="${x1}" y1="${y1}" x2="${x2 - dir * 8}" y2="${y1}" stroke="${color}" stroke-width="1.4"/>`);
+      out.push(`<polygon points="${x2},${y1} ${x2 - dir * 9},${y1 - 4} ${x2 - dir * 9},${y1 + 4}" fill="${color}"/>`);
+      out.push(
+        `<text x="${(x1 + x2) / 2}" y="${y1 - 5}" text-anchor="middle" font-size="11" fill="${color}" stroke="#ffffff" stroke-width="3" paint-order="stroke" data-testid="ladder-rtp-label">${xml(B.label)}</text>`,
+      );
+    }
+    // the end: a line across the lane; dashed and labelled when it stopped early or had a gap
+    if (marked) {
+      out.push(
+        `<line x1="${xa - 4}" y1="${y2}" x2="${xb + 4}" y2="${y2}" stroke="${markColor}" stroke-width="2" stroke-dasharray="4 3" data-testid="ladder-rtp-mark"/>`,
+      );
+      out.push(
+        `<text x="${(xa + xb) / 2}" y="${y2 + 13}" text-anchor="middle" font-size="11" font-weight="600" fill="${markColor}" stroke="#ffffff" stroke-width="3" paint-order="stroke">${xml(B.mark)}</text>`,
+      );
+    } else out.push(`<line x1="${xa}" y1="${y2}" x2="${xb}" y2="${y2}" stroke="${color}" stroke-width="1.4"/>`);
+    out.push('</g>');
+  });
+  return out;
 }
 
 export interface LadderPieces {
@@ -206,6 +371,14 @@ export function ladderPieces(L: LadderLayout, selected: number | null = null): L
     const cx = columnX(L, i);
     body.push(`<line x1="${cx}" y1="0" x2="${cx}" y2="${bodyH}" stroke="#9ca3af" stroke-width="1" stroke-dasharray="4 4"/>`);
   });
+  body.push(...bandsSvg(L));
+  for (const r of L.mediaRows) {
+    const B = L.bands[r.band];
+    const color = BAND_COLORS[B.band.stream.direction] ?? BAND_COLORS.unknown;
+    gutter.push(
+      `<text x="12" y="${r.top + (r.end ? 12 : 22)}" font-family="${mono}" font-size="11" fill="${color}" fill-opacity="0.8">${xml(r.time)}</text>`,
+    );
+  }
 
   model.arrows.forEach((a, k) => {
     const { top, y, h } = rows[k];
@@ -261,7 +434,7 @@ export function pieceSvg(markup: string, width: number, height: number): string 
 
 /** The whole ladder as one standalone SVG document (the download). */
 export function ladderSvg(model: LadderModel, opts: SvgOptions): string {
-  const L = ladderLayout(model, opts.time);
+  const L = ladderLayout(model, opts.time, opts.bands ?? []);
   const p = ladderPieces(L, opts.selected ?? null);
   const title = (opts.title ?? []).map((t) => printable(t, 160));
   const footer = (opts.footer ?? []).map((f) => printable(f, 200));

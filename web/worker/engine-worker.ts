@@ -3,7 +3,8 @@
 // and fed to the same WASM core and call tracker as the Node CLI. Every finished record goes at
 // once to the outputs the page can download (run-state.ts), kept in Blob storage so the heap stays
 // bounded. The page gets a small row per call for its list, progress ~10 times a second, and on
-// request one call's JSON record and ladder.
+// request one call's JSON record and ladder, or its RTP streams over time (the run's files read
+// again by a fresh engine that traces only that call's streams, media-trace.ts).
 //
 // The comlink API is exposed before the WASM is loaded: a worker whose startup waits for a
 // module (top-level await) misses the first message.
@@ -26,9 +27,13 @@ import type {
   RunOptions,
   RunSummary,
   RunUpdate,
+  MediaTrace,
+  TraceProgress,
 } from '../worker-protocol.ts';
 import { feedFile } from './file-input.ts';
 import { RunState } from './run-state.ts';
+import { TraceBins, traceKeys, type StreamTracer } from './media-trace.ts';
+import { callMedia } from '../call-media.ts';
 
 const PROGRESS_INTERVAL_MS = 100; // at most ~10 progress messages a second
 
@@ -108,6 +113,8 @@ function releaseCallback(cb: unknown): void {
 
 let runSeq = 0;
 let current: RunState | null = null;
+/** the files of the current run, for a trace (File objects: handles, not their bytes) */
+let currentFiles: File[] = [];
 let running: Promise<unknown> | null = null;
 
 /**
@@ -121,6 +128,7 @@ async function run(files: File[], options: RunOptions, onUpdate?: (u: RunUpdate)
   const opts: RunOptions = { ...options };
   const state = new RunState(++runSeq, opts);
   current = state;
+  currentFiles = files;
   const p = runInner(state, opts, files, onUpdate);
   running = p;
   try {
@@ -213,16 +221,77 @@ function runOf(runId: number): RunState {
   return current;
 }
 
+/** Record i's JSON line. */
+async function jsonOf(st: RunState, i: number): Promise<string> {
+  if (!(i >= 0 && i < st.records)) throw new Error(`no call ${i} in this run`);
+  return new TextDecoder().decode(await st.sinks.jsonl.read(st.jsonOff.get(i), st.jsonLen.get(i)));
+}
+
 /** One call of a run: its JSON record and its ladder. */
 async function call(runId: number, i: number): Promise<CallData> {
   const st = runOf(runId);
-  if (!(i >= 0 && i < st.records)) throw new Error(`no call ${i} in this run`);
-  const buf = await st.sinks.jsonl.read(st.jsonOff.get(i), st.jsonLen.get(i));
-  const json = new TextDecoder().decode(buf);
+  const json = await jsonOf(st, i);
   const ladder = await st.ladders.get(i);
   const data: CallData = { json, ladder };
   if (ladder.kept && ladder.entries.length > 0) return Comlink.transfer(data, [ladder.entries[0].raw.buffer as ArrayBuffer]);
   return data;
+}
+
+// ---------------------------------------------------------------- trace(): a call's streams over time
+
+/** Bytes fed to the engine at a time in trace mode (its samples are taken after each). */
+const TRACE_FEED = 1 << 20;
+let traceSeq = 0;
+
+async function trace(runId: number, i: number, onProgress?: (p: TraceProgress) => void): Promise<MediaTrace> {
+  const my = ++traceSeq;
+  try {
+    const st = runOf(runId);
+    const files = currentFiles;
+    const media = callMedia(await jsonOf(st, i)).media;
+    const bins = new TraceBins(media);
+    const t0 = performance.now();
+    if (media.length === 0) return bins.result(0, true, 0);
+    const engine = await Engine.create(await core());
+    const tracer = engine as unknown as Partial<StreamTracer>;
+    if (typeof tracer.traceStreams !== 'function' || typeof tracer.takeSamples !== 'function')
+      throw new Error('this build of the engine cannot trace RTP streams (no traceStreams)');
+    const take = tracer.takeSamples.bind(engine);
+    tracer.traceStreams.call(engine, traceKeys(media));
+    const total = files.reduce((n, f) => n + f.size, 0);
+    let before = 0; // bytes of the files already read
+    let last = 0;
+    let replaced = false;
+    let early = false;
+    for (let f = 0; f < files.length && !early && !replaced; f++) {
+      const res = await feedFile(engine, files[f], f, {
+        maxFeed: TRACE_FEED,
+        fed: () => bins.add(take()),
+        onChunk: (_file, fileBytes) => {
+          const now = performance.now();
+          if (!onProgress || now - last < PROGRESS_INTERVAL_MS) return;
+          last = now;
+          Promise.resolve(onProgress({ bytes: before + fileBytes, total })).catch(() => {});
+        },
+        stopped: () => {
+          replaced = my !== traceSeq || current !== st;
+          early = bins.done();
+          return replaced || early;
+        },
+        parsed: () => {},
+      });
+      if (res.readError) throw new Error(`${files[f].name}: ${res.readError}`);
+      before += res.bytesRead;
+    }
+    if (replaced) throw new Error('replaced by a newer plot');
+    if (!early) {
+      engine.finish();
+      bins.add(take());
+    }
+    return bins.result(before, early, performance.now() - t0);
+  } finally {
+    releaseCallback(onProgress);
+  }
 }
 
 /** A download: the bytes `sipscope read` writes for the same capture and options. */
@@ -233,7 +302,7 @@ function download(runId: number, kind: DownloadKind): Blob {
   return sink.blob();
 }
 
-const api: EngineApi = { analyze, run, cancel, call, download };
+const api: EngineApi = { analyze, run, cancel, call, download, trace };
 
 Comlink.expose(api);
 // start compiling now that messages are handled; the first run waits for it

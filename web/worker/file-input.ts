@@ -31,6 +31,10 @@ export interface FeedHooks {
   stopped(): boolean;
   /** ms the engine spent on a chunk */
   parsed(ms: number): void;
+  /** feed at most this many bytes at a time (a chunk read is cut into pieces) */
+  maxFeed?: number;
+  /** after each engine.feed() */
+  fed?(): void;
 }
 
 /** Feed one file into the engine; a read or inflate failure ends the file and is reported in its result. */
@@ -60,7 +64,11 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
         if (done) break;
         if (!gzip) bytesRead += value.byteLength;
         const t = performance.now();
-        engine.feed(value);
+        const step = Math.max(1, hooks.maxFeed ?? value.byteLength);
+        for (let at = 0; at < value.byteLength; at += step) {
+          engine.feed(step >= value.byteLength ? value : value.subarray(at, at + step));
+          hooks.fed?.();
+        }
         hooks.parsed(performance.now() - t);
         hooks.onChunk(index, bytesRead);
         if (hooks.stopped()) {

@@ -104,6 +104,15 @@ function rowOf(i: number, r: CallRecord, ladder: boolean): CallRow {
     exportCause: r.exportCause,
     exportedAt: r.exportedAt,
     rtpPackets: r.rtpPackets,
+    mos: worstMos(r),
+    verdicts: r.verdicts,
     ladder,
   };
+}
+
+/** The lowest MOS of the call's streams (the CLI table's MOS column), null without streams. */
+function worstMos(r: CallRecord): number | null {
+  let mos: number | null = null;
+  for (const m of r.media) if (mos === null || m.mos < mos) mos = m.mos;
+  return mos;
 }
