@@ -206,4 +206,6 @@ export interface MediaTrace {
   bytes: number;
   stoppedEarly: boolean;
   ms: number;
+  /** samples the engine could not hold between two takes (then the bins miss packets) */
+  samplesDropped: number;
 }

@@ -4,9 +4,9 @@
 // the page; the Media tab shows, stream by stream, the same numbers as `sipscope read --format
 // jsonl` for the same file; the call list shows the verdict badges and the worst MOS, filters on a
 // verdict and sorts by MOS; the ladder draws a band per stream (codec, packets, the gap marked, the
-// NATed sender at the caller's column); the plot over time reads the file again and counts the
-// streams' packets and losses as the record does (when the engine can trace streams); at
-// 1280×800 nothing overflows. Skipped with a message when chromium is missing, unless CI=true.
+// NATed sender at the caller's column); the plot over time (made without asking for a small
+// capture, again with its button) reads the file again and counts the streams' packets and losses
+// as the record does; at 1280×800 nothing overflows. Skipped with a message when chromium is missing, unless CI=true.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { existsSync } from 'node:fs';
@@ -21,14 +21,11 @@ import { jsonl } from '../support/jsonl.ts';
 import { repoRoot } from '../support/paths.ts';
 import { tempDir } from '../support/temp.ts';
 import { toolGate } from '../support/tools/exec.ts';
-import { Engine } from '../../shared/engine/engine.ts';
 
 const chromium = toolGate([CHROMIUM], 'web-media');
 const haveChromium = chromium.missing.length === 0;
 const STEP_MS = 20_000;
 const T0 = 1_767_261_600;
-/** the engine offers the stream trace the plot needs */
-const canTrace = typeof (Engine.prototype as unknown as Record<string, unknown>).traceStreams === 'function';
 
 test.runIf(chromium.mustFail)('chromium is installed under CI', () => chromium.assertAvailable());
 
@@ -329,29 +326,36 @@ describe.skipIf(!haveChromium)('media in the browser (Chromium)', () => {
     expect(await page.$$eval('[data-testid="ladder-rtp"]', (e) => e.length)).toBe(1);
   });
 
-  test.runIf(canTrace)("the plot reads the file again: per stream, the bins add up to the record's packets and losses", async () => {
-    const a = byId('loss');
-    await select('loss', 'media');
+  test("the plot reads the file again: per stream, the bins add up to the record's packets and losses", async () => {
+    const plotted = async () => {
+      await page.waitForSelector('[data-testid="plot-legend"], [data-testid="plot-error"]', { timeout: STEP_MS });
+      expect(await page.$('[data-testid="plot-error"]')).toBeNull();
+      return page.$$eval('[data-testid="plot-legend"] li', (els) =>
+        els.map((e) => ({ packets: Number(e.getAttribute('data-packets')), lost: Number(e.getAttribute('data-lost')) })),
+      );
+    };
+    const counts = (r: Rec) => r.media.map((m: Rec) => ({ packets: m.packets, lost: m.lost }));
+    for (const id of ['loss', 'oneway']) {
+      // a small capture of a finished run: plotted when the Media tab shows the call
+      await select(id, 'media');
+      expect(await plotted(), id).toEqual(counts(byId(id)));
+      expect(await page.$$eval('[data-testid="media-plot"]', (e) => e.map((x) => x.getAttribute('data-chart')))).toEqual([
+        'rate',
+        'loss',
+        'jitter',
+      ]);
+      // a line per stream in each chart
+      expect(await page.$$eval('[data-chart="rate"] path', (e) => e.length)).toBe(byId(id).media.length);
+    }
+    // and again with the button
     await page.click('[data-testid="plot-media"]');
-    await page.waitForSelector('[data-testid="plot-legend"], [data-testid="plot-error"]', { timeout: STEP_MS });
-    expect(await page.$('[data-testid="plot-error"]')).toBeNull();
-    expect(await page.$$eval('[data-testid="media-plot"]', (e) => e.map((x) => x.getAttribute('data-chart')))).toEqual([
-      'rate',
-      'loss',
-      'jitter',
-    ]);
-    const legend = await page.$$eval('[data-testid="plot-legend"] li', (els) =>
-      els.map((e) => ({ packets: Number(e.getAttribute('data-packets')), lost: Number(e.getAttribute('data-lost')) })),
-    );
-    expect(legend).toEqual(a.media.map((m: Rec) => ({ packets: m.packets, lost: m.lost })));
-    // a line per stream in each chart
-    expect(await page.$$eval('[data-chart="rate"] path', (e) => e.length)).toBe(a.media.length);
+    expect(await plotted()).toEqual(counts(byId('oneway')));
+    expect(await page.textContent('[data-testid="plot-note"]')).toContain('(up to the last packet)');
     const fit = await page.$eval('.tab-body', (e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
     expect(fit.scroll).toBeLessThanOrEqual(fit.client);
   });
 
   test('no page error', () => {
-    if (!canTrace) console.info('[web-media] the engine has no traceStreams yet: the plot was not checked');
     expect(pageErrors).toEqual([]);
   });
 });

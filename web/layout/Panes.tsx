@@ -1,7 +1,7 @@
 // The two panes under the header once a capture is loaded: the call list (left) and the tabs of
 // the selected call and the run (right). They pick which view shows and wire it to the store.
 
-import type { ReactNode } from 'react';
+import { useCallback, type ReactNode } from 'react';
 import type { Page } from '../state/use-page.ts';
 import type { Tab } from '../state/page-state.ts';
 import { CallList } from '../views/CallList.tsx';
@@ -59,6 +59,12 @@ export function ListPane({ page }: { page: Page }) {
 export function DetailPane({ page }: { page: Page }) {
   const { state, actions, selectedRow } = page;
   const { tab, run, callData } = state;
+  // the plot of the call shown (a stable callback: the Media tab starts it after a pause)
+  const plotRun = callData?.runId ?? null;
+  const plotCall = callData?.i ?? null;
+  const onPlot = useCallback(() => {
+    if (plotRun !== null && plotCall !== null) void actions.plotMedia(plotRun, plotCall);
+  }, [actions, plotRun, plotCall]);
   let body: ReactNode;
   if (tab === 'stats') {
     body = run.summary ? (
@@ -93,7 +99,8 @@ export function DetailPane({ page }: { page: Page }) {
         data={callData.data}
         plot={plot && plot.runId === runId && plot.i === i ? plot : null}
         captureBytes={run.totalBytes}
-        onPlot={() => void actions.plotMedia(runId, i)}
+        runDone={run.phase === 'done'}
+        onPlot={onPlot}
       />
     );
   } else {

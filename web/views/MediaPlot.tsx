@@ -1,13 +1,20 @@
 // Below the Media tab's table: the call's streams over time (packets per second, loss, jitter),
-// drawn by media-plot-svg.ts. The worker reads the capture again for it, so it is made when
-// asked (a button), with progress while reading; the legend names each stream and what the plot
-// counted of it (its packets and losses, which are the table's when the whole stream was read).
+// drawn by media-plot-svg.ts. The worker reads the capture again for it: when the Media tab shows
+// a call of a finished run whose capture is small enough to read again at once (AUTO_PLOT_BYTES),
+// a moment after it is shown, else when asked (the button); with progress while reading. The
+// legend names each stream and what the plot counted of it (its packets and losses, which are the
+// table's when the whole stream was read).
 
-import { useMemo } from 'react';
+import { useEffect, useMemo } from 'react';
 import type { PlotView } from '../state/page-state.ts';
 import { DIRECTION_TEXT, type StreamJson } from '../call-media.ts';
 import { bytesText, clockText, secondsText } from '../format.ts';
 import { CHARTS, chartSvg, plotLines, seriesTotals, streamStyle } from './media-plot-svg.ts';
+
+/** A finished run's capture up to this size is read again for the plot without asking (~0.3 s). */
+export const AUTO_PLOT_BYTES = 256 << 20;
+/** ms the call must stay shown before that (↑ ↓ through the list reads nothing) */
+const AUTO_PLOT_DELAY_MS = 300;
 
 export interface MediaPlotProps {
   media: readonly StreamJson[];
@@ -15,11 +22,19 @@ export interface MediaPlotProps {
   plot: PlotView | null;
   /** bytes the worker reads again */
   captureBytes: number;
+  /** the run has finished (a plot is made without asking only then) */
+  runDone: boolean;
   onPlot(): void;
 }
 
-export function MediaPlot({ media, plot, captureBytes, onPlot }: MediaPlotProps) {
+export function MediaPlot({ media, plot, captureBytes, runDone, onPlot }: MediaPlotProps) {
   const trace = plot?.trace ?? null;
+  const auto = runDone && captureBytes <= AUTO_PLOT_BYTES && plot === null;
+  useEffect(() => {
+    if (!auto) return;
+    const t = window.setTimeout(onPlot, AUTO_PLOT_DELAY_MS);
+    return () => clearTimeout(t);
+  }, [auto, onPlot]);
   const charts = useMemo(
     () => (trace ? CHARTS.map((c) => ({ ...c, svg: chartSvg(c.kind, plotLines(trace, media, c.kind), trace) })) : []),
     [trace, media],
@@ -47,6 +62,9 @@ export function MediaPlot({ media, plot, captureBytes, onPlot }: MediaPlotProps)
             from {clockText(trace.start)} UTC in {trace.binSec < 1 ? `${trace.binSec * 1000} ms` : `${trace.binSec} s`} intervals · read{' '}
             {bytesText(trace.bytes)} in {secondsText(trace.ms)}
             {trace.stoppedEarly ? ' (up to the last packet)' : ''}
+            {trace.samplesDropped > 0 ? (
+              <span className="error"> · {trace.samplesDropped} packets could not be traced: the plot misses them</span>
+            ) : null}
           </span>
         ) : (
           <span className="note">reads the capture again ({bytesText(captureBytes)}); nothing is kept per packet</span>

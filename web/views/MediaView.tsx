@@ -89,12 +89,13 @@ export interface MediaViewProps {
   data: CallData;
   /** the plot of this call over time, if one was asked for */
   plot: PlotView | null;
-  /** bytes of the capture (a plot reads it again) */
+  /** bytes of the capture (a plot reads it again), and whether the run has finished */
   captureBytes: number;
+  runDone: boolean;
   onPlot(): void;
 }
 
-export function MediaView({ data, plot, captureBytes, onPlot }: MediaViewProps) {
+export function MediaView({ data, plot, captureBytes, runDone, onPlot }: MediaViewProps) {
   const call = useMemo(() => callMedia(data.json), [data.json]);
   const { media, verdicts } = call;
   return (
@@ -153,7 +154,7 @@ export function MediaView({ data, plot, captureBytes, onPlot }: MediaViewProps) 
           </tbody>
         </table>
       )}
-      {media.length > 0 && <MediaPlot media={media} plot={plot} captureBytes={captureBytes} onPlot={onPlot} />}
+      {media.length > 0 && <MediaPlot media={media} plot={plot} captureBytes={captureBytes} runDone={runDone} onPlot={onPlot} />}
     </div>
   );
 }

@@ -28,7 +28,7 @@ export const CHARTS: readonly { kind: ChartKind; title: string; unit: string }[]
 export const PLOT_W = 1000;
 export const PLOT_H = 132;
 const LEFT = 56;
-const RIGHT = 14;
+const RIGHT = 16;
 const TOP = 22;
 const BOTTOM = 22;
 const SANS = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif";
@@ -51,32 +51,39 @@ export function seriesTotals(s: StreamSeries): { packets: number; lost: number }
   return { packets, lost: expected - packets };
 }
 
-/** The lines of one chart. Outside a stream's first..last packet its lines have no values. */
+/**
+ * The lines of one chart. Outside a stream's first..last packet its lines have no values; the
+ * rate of a bin the stream covers only in part is over the part it covers (none when that is
+ * under a quarter of the bin), so a stream does not seem to fade in and out at its ends.
+ */
 export function plotLines(trace: MediaTrace, media: readonly StreamJson[], kind: ChartKind): PlotLine[] {
+  const w = trace.binSec;
   return trace.streams.map((s, k) => {
     const m = media[k];
-    const first = Math.floor((m.start - trace.start) / trace.binSec);
-    const last = Math.min(trace.bins - 1, Math.floor((m.end - trace.start) / trace.binSec));
+    const from = m.start - trace.start;
+    // a packet stands for the time up to the next one
+    const until = m.end - trace.start + (m.packets > 1 ? (m.end - m.start) / (m.packets - 1) : w);
+    const first = Math.floor(from / w);
+    const last = Math.min(trace.bins - 1, Math.floor((m.end - trace.start) / w));
     const values: (number | null)[] = [];
     for (let b = 0; b < trace.bins; b++) {
-      if (b < first || b > last) {
-        values.push(null);
-        continue;
-      }
-      if (kind === 'rate') values.push(s.packets[b] / trace.binSec);
-      else if (kind === 'jitter') values.push(s.jitterMs[b]);
+      if (b < first || b > last) values.push(null);
+      else if (kind === 'rate') {
+        const covered = Math.min(w, Math.min((b + 1) * w, until) - Math.max(b * w, from));
+        values.push(covered >= w / 4 ? s.packets[b] / covered : null);
+      } else if (kind === 'jitter') values.push(s.jitterMs[b]);
       else values.push(s.expected[b] > 0 ? Math.max(0, ((s.expected[b] - s.packets[b]) / s.expected[b]) * 100) : null);
     }
     return { stream: k, ...streamStyle(media, k), values };
   });
 }
 
-/** A round upper bound for the axis (1, 2, 2.5, 5 × 10^n). */
+/** A round upper bound for the axis (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8 × 10^n). */
 export function niceMax(v: number): number {
   if (!(v > 0)) return 1;
   const p = 10 ** Math.floor(Math.log10(v));
-  for (const m of [1, 2, 2.5, 5, 10]) if (m * p >= v) return m * p;
-  return 10 * p;
+  for (const m of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (m * p >= v * (1 - 1e-9)) return Number((m * p).toPrecision(6));
+  return Number((10 * p).toPrecision(6));
 }
 
 /** A step for time ticks, seconds: at most ~8 ticks over the span. */
@@ -103,7 +110,8 @@ export function chartSvg(kind: ChartKind, lines: readonly PlotLine[], trace: Med
   const h = PLOT_H - TOP - BOTTOM;
   let max = 0;
   for (const l of lines) for (const v of l.values) if (v !== null && v > max) max = v;
-  const top = kind === 'loss' ? Math.min(100, niceMax(Math.max(max, 1))) : niceMax(max);
+  // a little room above the largest value, so a steady line is not drawn on the frame
+  const top = kind === 'loss' ? Math.min(100, niceMax(Math.max(max, 1) * 1.1)) : niceMax(max * 1.1);
   const span = trace.bins * trace.binSec;
   const x = (b: number) => LEFT + ((b + 0.5) / trace.bins) * w;
   const y = (v: number) => TOP + h - (Math.min(v, top) / top) * h;
@@ -125,7 +133,8 @@ export function chartSvg(kind: ChartKind, lines: readonly PlotLine[], trace: Med
   for (let t = 0; t <= span + 1e-9; t += step) {
     const px = LEFT + (t / span) * w;
     o.push(`<line x1="${px}" y1="${TOP + h}" x2="${px}" y2="${TOP + h + 4}" stroke="#9ca3af"/>`);
-    o.push(`<text x="${px}" y="${TOP + h + 16}" text-anchor="middle" fill="#6b7280">${timeText(t)}</text>`);
+    const anchor = px > LEFT + w - 24 ? 'end' : 'middle';
+    o.push(`<text x="${px}" y="${TOP + h + 16}" text-anchor="${anchor}" fill="#6b7280">${timeText(t)}</text>`);
   }
   for (const l of lines) {
     let d = '';

@@ -32,7 +32,7 @@ import type {
 } from '../worker-protocol.ts';
 import { feedFile } from './file-input.ts';
 import { RunState } from './run-state.ts';
-import { TraceBins, traceKeys, type StreamTracer } from './media-trace.ts';
+import { TraceBins, traceKeys } from './media-trace.ts';
 import { callMedia } from '../call-media.ts';
 
 const PROGRESS_INTERVAL_MS = 100; // at most ~10 progress messages a second
@@ -253,11 +253,7 @@ async function trace(runId: number, i: number, onProgress?: (p: TraceProgress) =
     const t0 = performance.now();
     if (media.length === 0) return bins.result(0, true, 0);
     const engine = await Engine.create(await core());
-    const tracer = engine as unknown as Partial<StreamTracer>;
-    if (typeof tracer.traceStreams !== 'function' || typeof tracer.takeSamples !== 'function')
-      throw new Error('this build of the engine cannot trace RTP streams (no traceStreams)');
-    const take = tracer.takeSamples.bind(engine);
-    tracer.traceStreams.call(engine, traceKeys(media));
+    engine.traceStreams(traceKeys(media));
     const total = files.reduce((n, f) => n + f.size, 0);
     let before = 0; // bytes of the files already read
     let last = 0;
@@ -266,7 +262,7 @@ async function trace(runId: number, i: number, onProgress?: (p: TraceProgress) =
     for (let f = 0; f < files.length && !early && !replaced; f++) {
       const res = await feedFile(engine, files[f], f, {
         maxFeed: TRACE_FEED,
-        fed: () => bins.add(take()),
+        fed: () => bins.add(engine.takeSamples()),
         onChunk: (_file, fileBytes) => {
           const now = performance.now();
           if (!onProgress || now - last < PROGRESS_INTERVAL_MS) return;
@@ -286,9 +282,9 @@ async function trace(runId: number, i: number, onProgress?: (p: TraceProgress) =
     if (replaced) throw new Error('replaced by a newer plot');
     if (!early) {
       engine.finish();
-      bins.add(take());
+      bins.add(engine.takeSamples());
     }
-    return bins.result(before, early, performance.now() - t0);
+    return bins.result(before, early, performance.now() - t0, engine.samplesDropped());
   } finally {
     releaseCallback(onProgress);
   }

@@ -1,39 +1,18 @@
 // A call's RTP streams over time, for the Media tab's plot: the engine traces the streams of the
-// record's media[] (traceStreams) and hands back a sample per packet after each feed
-// (takeSamples); TraceBins folds them at once into bins — packets received, packets expected from
+// record's media[] (Engine.traceStreams) and hands back a sample per packet after each feed
+// (takeSamples: the extended highest sequence and the packets so far, the jitter); TraceBins folds them at once into bins — packets received, packets expected from
 // the extended sequence number, the largest jitter — so nothing per packet outlives the feed it
 // came from, and a trace of a long call holds ≤ MAX_BINS numbers per series. No DOM, no worker
 // API: it runs in Node too (unit tests).
 
+import type { StreamKey, StreamSample } from '../../shared/events.ts';
+import { MAX_TRACE_KEYS } from '../../shared/engine/core-abi.ts';
 import { type StreamJson, parseEndpoint, ssrcOf } from '../call-media.ts';
 import type { MediaTrace, StreamSeries } from '../worker-protocol.ts';
 
-/** A stream the engine is asked to trace (its key in the core). */
-export interface TraceKey {
-  src: string;
-  sport: number;
-  dst: string;
-  dport: number;
-  ssrc: number;
-}
-
-/** One traced packet: its stream (index into the keys), arrival time, and the stream's figures after it. */
-export interface TraceSample {
-  stream: number;
-  sec: number;
-  nsec: number;
-  /** extended highest sequence number so far */
-  seq: number;
-  /** packets of the stream so far */
-  packets: number;
-  jitterMs: number;
-}
-
-/** What the engine offers in trace mode (shared/engine/engine.ts). */
-export interface StreamTracer {
-  traceStreams(keys: TraceKey[]): void;
-  takeSamples(): TraceSample[];
-}
+/** A stream the engine is asked to trace, and one traced packet (Engine.traceStreams / takeSamples). */
+export type TraceKey = StreamKey;
+export type TraceSample = StreamSample;
 
 /** Bins of a trace at most (fewer, wider bins for a long call). */
 export const MAX_BINS = 600;
@@ -60,6 +39,8 @@ interface Running {
   /** the figures after the stream's previous sample; null before its first in the call's time */
   seq: number | null;
   packets: number;
+  /** arrival of the previous sample in the call's time, seconds since the first bin */
+  at: number;
   /** packets counted since the first in the call's time, and whether its last packet was seen */
   seen: number;
   ended: boolean;
@@ -71,7 +52,6 @@ export class TraceBins {
   readonly bins: number;
   private readonly series: StreamSeries[];
   private readonly run: Running[];
-  private readonly end: number;
 
   constructor(private readonly media: readonly StreamJson[]) {
     let t0 = Number.POSITIVE_INFINITY;
@@ -82,7 +62,6 @@ export class TraceBins {
     }
     if (!(t1 >= t0)) t0 = t1 = 0;
     this.start = t0;
-    this.end = t1;
     this.binSec = binSeconds(t1 - t0);
     this.bins = Math.max(1, Math.ceil((t1 - t0) / this.binSec - EPSILON));
     this.series = media.map(() => ({
@@ -90,7 +69,33 @@ export class TraceBins {
       expected: new Array<number>(this.bins).fill(0),
       jitterMs: new Array<number | null>(this.bins).fill(null),
     }));
-    this.run = media.map(() => ({ seq: null, packets: 0, seen: 0, ended: false }));
+    // the engine traces the first MAX_TRACE_KEYS streams: the others have nothing to wait for
+    this.run = media.map((_, k) => ({ seq: null, packets: 0, at: 0, seen: 0, ended: k >= MAX_TRACE_KEYS }));
+  }
+
+  private bin(at: number): number {
+    return Math.min(this.bins - 1, Math.max(0, Math.floor(at / this.binSec)));
+  }
+
+  /**
+   * Packets the sequence numbers skipped between two arrivals were due in between: they are spread
+   * over the bins from `from` to `to` by time (whole packets, the total kept), so a burst of loss
+   * shows where the audio went missing, not all in the bin of the packet after it.
+   */
+  private spread(expected: number[], missing: number, from: number, to: number): void {
+    const a = this.bin(from);
+    const b = this.bin(to);
+    if (a === b || !(to > from)) {
+      expected[b] += missing;
+      return;
+    }
+    let given = 0;
+    for (let k = a; k <= b; k++) {
+      const upTo = k === b ? to : (k + 1) * this.binSec;
+      const n = Math.round(((upTo - from) / (to - from)) * missing) - given;
+      expected[k] += n;
+      given += n;
+    }
   }
 
   /** Fold samples into the bins; the running figures of each stream are all that is kept. */
@@ -100,6 +105,7 @@ export class TraceBins {
       const r = this.run[x.stream];
       if (!s || !r) continue;
       const t = x.sec + x.nsec / 1e9;
+      const at = t - this.start;
       // packets outside the stream's time (the same key in another call) are not this stream's
       if (t < s.start - EPSILON || t > s.end + EPSILON) {
         if (r.seq !== null) {
@@ -111,16 +117,22 @@ export class TraceBins {
       if (r.seq === null) {
         r.seq = x.seq - 1;
         r.packets = x.packets - 1;
+        r.at = at;
       }
-      const k = Math.min(this.bins - 1, Math.max(0, Math.floor((t - this.start) / this.binSec)));
+      const k = this.bin(at);
       const b = this.series[x.stream];
-      b.packets[k] += x.packets - r.packets;
-      b.expected[k] += x.seq - r.seq;
+      const received = x.packets - r.packets;
+      const advance = x.seq - r.seq;
+      b.packets[k] += received;
+      // this packet's own number here; the numbers it skipped over the time since the previous one
+      if (advance > 1) this.spread(b.expected, advance - 1, r.at, at);
+      if (advance > 0) b.expected[k] += 1;
       const j = b.jitterMs[k];
       if (j === null || x.jitterMs > j) b.jitterMs[k] = x.jitterMs;
-      r.seen += x.packets - r.packets;
+      r.seen += received;
       r.seq = x.seq;
       r.packets = x.packets;
+      r.at = at;
       if (t >= s.end - EPSILON && r.seen >= s.packets) r.ended = true;
     }
   }
@@ -130,7 +142,7 @@ export class TraceBins {
     return this.run.every((r) => r.ended);
   }
 
-  result(bytes: number, stoppedEarly: boolean, ms: number): MediaTrace {
-    return { start: this.start, binSec: this.binSec, bins: this.bins, streams: this.series, bytes, stoppedEarly, ms };
+  result(bytes: number, stoppedEarly: boolean, ms: number, samplesDropped = 0): MediaTrace {
+    return { start: this.start, binSec: this.binSec, bins: this.bins, streams: this.series, bytes, stoppedEarly, ms, samplesDropped };
   }
 }

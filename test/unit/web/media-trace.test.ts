@@ -112,6 +112,31 @@ describe('a trace folded into bins (web/worker/media-trace.ts)', () => {
     expect(bins.done()).toBe(false);
   });
 
+  test('packets lost in a burst count where they were due, not all in the bin of the packet after', () => {
+    // 400 packets over 8 s; 100 in a row (2 s from +3 s) lost
+    const sent = Array.from({ length: 400 }, (_, k) => k);
+    const got = sent.filter((k) => k < 150 || k >= 250);
+    const times = got.map((k) => T + k * 0.02);
+    const m = stream({ start: T, end: times[times.length - 1], packets: got.length });
+    const bins = new TraceBins([m]);
+    bins.add(
+      got.map((seq, k) => ({
+        stream: 0,
+        sec: Math.floor(times[k]),
+        nsec: Math.round((times[k] % 1) * 1e9),
+        seq,
+        packets: k + 1,
+        jitterMs: 0,
+      })),
+    );
+    const r = bins.result(0, true, 0).streams[0];
+    expect(seriesTotals(r)).toEqual({ packets: 300, lost: 100 });
+    // 0.5 s bins: 6..9 carry nothing received and every packet due lost; none more than a bin's worth
+    expect(r.packets.slice(6, 10)).toEqual([0, 0, 0, 0]);
+    for (const e of r.expected) expect(e).toBeLessThanOrEqual(26);
+    expect(r.expected.slice(6, 10).every((e) => e >= 24)).toBe(true);
+  });
+
   test('at most MAX_BINS bins, the narrowest round width', () => {
     expect(binSeconds(10)).toBe(0.5);
     expect(binSeconds(300)).toBe(0.5);
@@ -137,6 +162,7 @@ describe('the charts (web/views/media-plot-svg.ts)', () => {
     bytes: 0,
     stoppedEarly: false,
     ms: 0,
+    samplesDropped: 0,
   };
 
   test('a line per stream; values outside a stream, and bins without a packet for jitter and loss, are left out', () => {
@@ -145,6 +171,12 @@ describe('the charts (web/views/media-plot-svg.ts)', () => {
       [50, 45, 0, 50],
       [null, null, 50, 50],
     ]);
+    // a stream that covers a quarter of a bin or more: its rate over what it covers
+    const short = [stream({ start: T, end: T + 2.5 - 0.02, packets: 125 })];
+    const t2 = { ...trace, streams: [{ packets: [50, 50, 25, 0], expected: [50, 50, 25, 0], jitterMs: [1, 1, 1, null] }] };
+    const v = plotLines(t2, short, 'rate')[0].values;
+    expect(v[3]).toBeNull();
+    expect(v.slice(0, 3).map((x) => Math.round(x! * 1000) / 1000)).toEqual([50, 50, 50]);
     expect(plotLines(trace, media, 'loss')[0].values).toEqual([0, 10, null, 0]);
     expect(plotLines(trace, media, 'jitter')[0].values).toEqual([1, 2, null, 1.5]);
     expect(rate.map((l) => [l.color, l.dashed])).toEqual([
@@ -161,6 +193,6 @@ describe('the charts (web/views/media-plot-svg.ts)', () => {
     expect(first.match(/M/g)).toHaveLength(2); // two pieces around the empty bin
     expect(svg).toContain('>5 ms</text>'); // the axis' top above the largest 4 ms
     expect(svg).toContain('>+3 s</text>');
-    expect([niceMax(0), niceMax(4), niceMax(51), niceMax(0.3)]).toEqual([1, 5, 100, 0.5]);
+    expect([niceMax(0), niceMax(4), niceMax(51), niceMax(0.3), niceMax(50.000001)]).toEqual([1, 4, 60, 0.3, 60]);
   });
 });
