@@ -158,6 +158,8 @@ export interface StreamPlan {
   /** RFC 4733 events sent instead of audio: [first index, event code, packets] */
   events?: [number, number, number][];
   eventPt?: number;
+  /** the last this many packets of each event carry the end bit, same duration and timestamp (RFC 4733 §2.5.1.4: the final packet sent three times); default 1 */
+  endPackets?: number;
 }
 
 /** What a planned stream must show: one entry per (source, destination, SSRC) it becomes. */
@@ -328,8 +330,9 @@ function planStream(
     if (ev) {
       const [code, j, k] = ev;
       if (j === 0) eventTs = r.ts;
-      const dur = (j + 1) * 160;
-      const end = j === k - 1;
+      const ends = Math.min(k, s.endPackets ?? 1);
+      const end = j >= k - ends;
+      const dur = (Math.min(j, k - ends) + 1) * 160;
       body = new ByteWriter()
         .u8(0x80)
         .u8((j === 0 ? 0x80 : 0) | (s.eventPt ?? 101))
@@ -340,7 +343,7 @@ function planStream(
         .u8((end ? 0x80 : 0) | 10)
         .u16(dur)
         .finish();
-      if (end) digit = DIGITS[code] ?? '?';
+      if (j === k - 1) digit = DIGITS[code] ?? '?';
     } else {
       body = orig.slice();
       const v = new DataView(body.buffer, body.byteOffset, body.byteLength);
@@ -477,6 +480,8 @@ export interface SentBlock {
   jitter: number;
   lsr: number;
   dlsr: number;
+  /** the round trip the block tells against the SR it names: report time − SR time − DLSR, ms (null without LSR) */
+  rttMs: number | null;
 }
 
 /**
@@ -541,10 +546,12 @@ export function withRtcp(packets: Packet[], plan: RtcpPlan): { packets: Packet[]
       const b = r.block();
       let lsr = 0;
       let dlsr = 0;
+      let rttMs: number | null = null;
       if (who.peerSr) {
         const rtt = plan.rttMs[rttIndex++ % plan.rttMs.length] / 1000;
         lsr = who.peerSr.mid;
         dlsr = Math.max(0, Math.round((t - who.peerSr.at - rtt) * 65536));
+        rttMs = (t - who.peerSr.at) * 1000 - (dlsr * 1000) / 65536;
       }
       w.u32(r.ssrc)
         .u8(b.fraction)
@@ -554,7 +561,7 @@ export function withRtcp(packets: Packet[], plan: RtcpPlan): { packets: Packet[]
         .u32(b.jitter)
         .u32(lsr)
         .u32(dlsr);
-      blocks.push({ at: t, reporter: who.ep, ssrc: r.ssrc, fraction: b.fraction, cumLost: b.cumLost, jitter: b.jitter, lsr, dlsr });
+      blocks.push({ at: t, reporter: who.ep, ssrc: r.ssrc, fraction: b.fraction, cumLost: b.cumLost, jitter: b.jitter, lsr, dlsr, rttMs });
     }
     // SDES with one CNAME chunk, padded to a 32-bit boundary
     const cname = text(`side${who === A ? 'a' : 'b'}@sipscope.test`);

@@ -29,6 +29,7 @@ import {
   readPcap,
   rewrite,
   rtpOf,
+  type SentBlock,
   type StreamPlan,
   toPcap,
   udpOf,
@@ -287,8 +288,12 @@ function againstPlan(name: string, a: Analysed, expected: ExpectedStream[], c: M
   }
 }
 
-/** sipscope's RTCP figures of each stream against the report blocks tshark dissected about it. */
-async function rtcpAgainstTshark(name: string, a: Analysed): Promise<TsharkBlock[]> {
+/**
+ * sipscope's RTCP figures of each stream against the report blocks tshark dissected about it;
+ * the round trip against tshark's, or (`planned`: where tshark computes none, e.g. at a NAT's
+ * address its SDP did not set up) against the round trips the planned blocks tell.
+ */
+async function rtcpAgainstTshark(name: string, a: Analysed, planned?: SentBlock[]): Promise<TsharkBlock[]> {
   const blocks = await tsharkRtcp(a.path);
   expect(blocks.length, `${name}: tshark sees report blocks`).toBeGreaterThan(0);
   for (const m of a.media) {
@@ -311,6 +316,16 @@ async function rtcpAgainstTshark(name: string, a: Analysed): Promise<TsharkBlock
       Math.abs(m.rtcp.jitterMs - last.jitter / 8),
       `${what} jitter ${m.rtcp.jitterMs} ms vs tshark ${last.jitter} / 8 kHz`,
     ).toBeLessThanOrEqual(0.0005 + 1e-9);
+    if (planned) {
+      const rtts = planned.filter((b) => ssrcHex(b.ssrc) === m.ssrc && b.rttMs !== null).map((b) => b.rttMs!);
+      if (rtts.length === 0) expect(m.rtcp.rttMs, `${what} rtt`).toBeNull();
+      else {
+        const mean = rtts.reduce((x, y) => x + y, 0) / rtts.length;
+        expect(m.rtcp.rttMs, `${what} rtt (planned ${rtts.map((x) => x.toFixed(3)).join(', ')})`).not.toBeNull();
+        expect(Math.abs(m.rtcp.rttMs - mean), `${what} rtt ${m.rtcp.rttMs} ms vs planned ${mean} ms`).toBeLessThanOrEqual(0.002);
+      }
+      continue;
+    }
     const timed = about.filter((b) => b.rttMs !== null);
     if (timed.length === 0) expect(m.rtcp.rttMs, `${what} rtt`).toBeNull();
     else {
@@ -347,12 +362,12 @@ function rtpSpan(packets: Packet[]): [number, number] {
 }
 
 /** Planned RTCP: each side reports every second from 0.5 s, and once more right after the RTP ends. */
-function rtcpFor(c: MediaCall, packets: Packet[], mux: boolean) {
+function rtcpFor(c: MediaCall, packets: Packet[], mux: boolean, caller: Endpoint = callerEp(c)) {
   const [first, last] = rtpSpan(packets);
   const times: number[] = [];
   for (let t = first + 0.5; t < last - 0.2; t += 1) times.push(t);
   times.push(last + 0.05);
-  return withRtcp(packets, { a: { rtp: callerEp(c) }, b: { rtp: calleeEp(c) }, mux, times, offsetB: 0.15, rttMs: [30, 42, 55] });
+  return withRtcp(packets, { a: { rtp: caller }, b: { rtp: calleeEp(c) }, mux, times, offsetB: 0.15, rttMs: [30, 42, 55] });
 }
 
 // ---------------------------------------------------------------- the tests
@@ -449,7 +464,7 @@ describe.skipIf(gate.missing.length > 0)('media of real SIPp calls, rewritten wi
     expect(verdicts(a)).toContain('rtp-stopped');
   });
 
-  test('sequence numbers wrapping 65535 → 0 with a loss on each side of the wrap; RFC 4733 digits', async () => {
+  test('sequence numbers wrapping 65535 → 0 with a loss on each side of the wrap; RFC 4733 digits, each end sent three times', async () => {
     const c = CALLS.basic;
     const rw = rewritten(c, {
       streams: [
@@ -459,6 +474,7 @@ describe.skipIf(gate.missing.length > 0)('media of real SIPp calls, rewritten wi
             [30, 1, 6],
             [90, 11, 6],
           ],
+          endPackets: 3,
         }),
       ],
     });
@@ -489,6 +505,34 @@ describe.skipIf(gate.missing.length > 0)('media of real SIPp calls, rewritten wi
     againstPlan('nat', a, rw.expected, c);
     expect(verdicts(a)).toEqual(['nat']);
   });
+
+  test.each([
+    ['on port + 1', 'basic', false],
+    ['muxed', 'mux', true],
+  ] as const)(
+    "a NATed caller whose RTCP comes from the NAT too, %s: both streams have their receivers' figures",
+    async (how, which, mux) => {
+      const c = CALLS[which];
+      const natEp = { ip: '127.0.0.77', port: 41_000 };
+      const rw = rewritten(c, {
+        streams: [up(c, { lose: [30, 31], jitterMs: 3, seed: 15 }), down(c, { jitterMs: 3, seed: 16 })],
+        nat: { from: callerEp(c), to: natEp },
+      });
+      // the caller's RTCP leaves through the NAT (its port + 1 there when not muxed); the callee
+      // answers where it came from (symmetric RTCP, RFC 4961)
+      const withReports = rtcpFor(c, rw.packets, mux, natEp);
+      const name = `nat-rtcp-${mux ? 'mux' : 'port+1'}`;
+      const a = await analyse(name, withReports.packets);
+      againstTshark(name, a);
+      againstPlan(name, a, rw.expected, c);
+      expect(verdicts(a), how).toEqual(['nat']);
+      // tshark sets up no RTCP conversation at the NAT's address: no round trips from it; the
+      // planned blocks tell them
+      await rtcpAgainstTshark(name, a, withReports.blocks);
+      for (const e of rw.expected.filter((x) => x.src === natEp.ip || x.dst === natEp.ip))
+        expect(streamOf(a, e)?.rtcp, `${how}: ${e.src}:${e.sport} > ${e.dst}:${e.dport}`).not.toBeNull();
+    },
+  );
 
   test('IPv6 media: loss, duplicates, a swapped pair and jitter', async () => {
     const c = CALLS.v6;
