@@ -297,7 +297,14 @@ function bandsSvg(L: LadderLayout): string[] {
     out.push(
       `<g class="rtp" data-testid="ladder-rtp" data-band="${k}" data-src="${xml(s.src)}" data-dst="${xml(s.dst)}" data-ssrc="${xml(s.ssrc)}" data-codec="${xml(s.codec ?? '')}" data-packets="${s.packets}" data-label="${xml(B.fullLabel)}" data-from="${from}" data-to="${to}" data-lane="${B.place.lane}" data-mark="${xml(B.mark)}">`,
     );
-    out.push(`<title>${xml(printable(B.tip))}</title>`);
+    out.push(
+      `<title>${xml(
+        B.tip
+          .split('\n')
+          .map((line) => printable(line))
+          .join('\n'),
+      )}</title>`,
+    );
     out.push(
       `<rect x="${xa}" y="${y1}" width="${Math.max(2, xb - xa)}" height="${Math.max(2, y2 - y1)}" fill="${color}" fill-opacity="0.12" stroke="${color}" stroke-opacity="0.45"${B.band.marks.gapMs !== null ? ' stroke-dasharray="5 3"' : ''}/>`,
     );

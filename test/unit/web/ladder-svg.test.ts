@@ -199,7 +199,7 @@ describe('RTP streams on the ladder (web/views/ladder-rtp.ts)', () => {
     expect(body).toContain('data-mark="stopped"');
     expect(body).toContain('data-mark="gap 2.5 s"');
     expect(body).toContain('>PCMU · 440 pkts</text>');
-    expect(body).toContain('203.0.113.9:5000: not a signalling address, drawn at the column of its side');
+    expect(body).toContain('\n203.0.113.9:5000: not a signalling address, drawn at the column of its side\n');
     const svg = ladderSvg(model, { time: 'absolute', bands });
     expect(svg.match(/data-testid="ladder-rtp"/g)?.length).toBe(3);
     expect(ladderSvg(model, { time: 'absolute' })).not.toContain('ladder-rtp');
