@@ -197,6 +197,7 @@ const CALL: MediaCall = {
   name: 'attacked',
   ipVersion: 4,
   kind: 'basic',
+  byeAfterMs: 4000, // the last reports, 0.2 s after the last packet, come well before the BYE
   sip: { callee: 29610, caller: 29611 },
   media: { callee: 29780, caller: 29790 },
   ssrc: { caller: 0xa77ac4ed, callee: 0xa77ac4ee },
