@@ -27,21 +27,21 @@ function sentBy(a: Announced, s: RtpStream): boolean {
 }
 
 /** The streams of dialog d and its verdicts; none without media hooks (nothing was watched). */
+// Plain indexed loops, no destructuring, closures or iterators: this runs once per call, and
+// V8 optimises it; those forms made it the costliest function of a run to compile.
 export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: MediaStream[]; verdicts: Verdict[] } {
   const media: MediaStream[] = [];
   const verdicts: Verdict[] = [];
   if (hooks === undefined) return { media, verdicts }; // nothing was watched: nothing to say
   const announced = d.media ?? [];
-  const streams: [RtpStream, Announced][] = [];
-  for (const a of announced) for (const s of hooks.streams(a.id)) streams.push([s, a]);
-  // what each side announced: a stream from elsewhere is NATed
-  const byCaller = announced.filter((a) => a.fromCaller);
-  const byCallee = announced.filter((a) => !a.fromCaller);
-  streams.sort((x, y) => compareTimestamps(x[0].first, y[0].first));
-  const reports = rtcpBySsrc(announced, hooks);
-  // the call's round trip (any stream's receiver that measured one) when a stream has none
-  let callRtt: number | null = null;
-  for (const r of reports.values()) if (r.rtts > 0 && callRtt === null) callRtt = r.rttMeanMs;
+  const streams: RtpStream[] = [];
+  const owners: Announced[] = [];
+  for (let i = 0; i < announced.length; i++) {
+    const list = hooks.streams(announced[i].id);
+    for (let j = 0; j < list.length; j++) insertByFirst(streams, owners, list[j], announced[i]);
+  }
+  const reports = new Map<number, RtcpReport>();
+  const callRtt = rtcpBySsrc(announced, hooks, reports);
 
   const answered = d.okTs !== null;
   const end = tsSeconds(d.byeTs ?? d.lastTs);
@@ -51,75 +51,46 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
   let loss = false;
   let jitter = false;
   let lowMos = false;
-  const lastEnd = [0, 0]; // latest stream end per direction: caller → callee, callee → caller
-  const heard = [false, false];
-  for (const [s, at] of streams) {
+  // latest stream end per direction, and whether it was heard: caller → callee, callee → caller
+  let upEnd = 0;
+  let downEnd = 0;
+  let upHeard = false;
+  let downHeard = false;
+  for (let i = 0; i < streams.length; i++) {
+    const s = streams[i];
+    const at = owners[i];
     // sent to the side that announced the endpoint, or (symmetric RTP) sent by it from there
     const toAnnouncer = s.dst === at.addr && s.dport === at.port;
     const fromCaller = toAnnouncer ? !at.fromCaller : sentBy(at, s) ? at.fromCaller : null;
-    const direction: MediaDirection = fromCaller === null ? 'unknown' : fromCaller ? 'caller-to-callee' : 'callee-to-caller';
-    const pt = s.payloadType;
-    const codec = pt === null ? null : payloadName(at, String(pt)) || null;
-    const lostPct = s.expected > 0 ? (s.lost / s.expected) * 100 : 0;
-    const ptime = s.expected > 1 && s.rtpTimeMs > 0 ? s.rtpTimeMs / (s.expected - 1) : DEFAULT_PTIME_MS;
-    const rep = reports.get(s.ssrc);
-    const rtcp = rep === undefined ? null : rtcpFigures(rep, s.clockRate);
-    // one-way delay: half the RTCP round trip, a jitter buffer of twice the jitter, one packet
-    const rtt = rtcp?.rttMs ?? callRtt ?? 0;
-    const r = rFactor(codec, rtt / 2 + 2 * s.jitterMs + Math.min(ptime, 200), lostPct);
-    const mos = mosOf(r);
-    media.push({
-      src: endpoint(s.src, s.sport),
-      dst: endpoint(s.dst, s.dport),
-      ssrc: s.ssrc,
-      direction,
-      payloadType: pt,
-      codec,
-      clockRate: s.clockRate || null,
-      start: s.first,
-      end: s.last,
-      packets: s.packets,
-      bytes: s.bytes,
-      expected: s.expected,
-      lost: s.lost,
-      lostPct: round(lostPct, 2),
-      duplicates: s.duplicates,
-      outOfOrder: s.outOfOrder,
-      maxDeltaMs: round(s.maxDeltaMs, 3),
-      jitterMs: round(s.jitterMs, 3),
-      meanJitterMs: round(s.meanJitterMs, 3),
-      maxJitterMs: round(s.maxJitterMs, 3),
-      rFactor: round(r, 2),
-      mos: round(mos, 2),
-      dtmf: s.dtmf,
-      firstSeq: s.firstSeq,
-      lastSeq: s.lastSeq,
-      firstTs: s.firstTs,
-      lastTs: s.lastTs,
-      rtcp,
-    });
+    const m = streamOf(s, at, fromCaller, reports.get(s.ssrc), callRtt);
+    media.push(m);
 
     const held = fromCaller === null ? false : (d.held & (fromCaller ? HELD_UP : HELD_DOWN)) !== 0;
     if (fromCaller !== null) {
-      const k = fromCaller ? 0 : 1;
-      heard[k] = true;
-      lastEnd[k] = Math.max(lastEnd[k], tsSeconds(s.last));
+      const last = tsSeconds(s.last);
+      if (fromCaller) {
+        upHeard = true;
+        if (last > upEnd) upEnd = last;
+      } else {
+        downHeard = true;
+        if (last > downEnd) downEnd = last;
+      }
       // another address than the sender's SDP announced: NAT (or an SBC that rewrote nothing)
-      const mine = fromCaller ? byCaller : byCallee;
-      if (mine.length > 0 && !mine.some((a) => sentBy(a, s))) nat = true;
+      if (announcedElsewhere(announced, fromCaller, s)) nat = true;
     }
     if (s.maxDeltaMs >= STOPPED_SEC * 1000 && !held) gap = true;
-    if (lostPct > HIGH_LOSS_PCT) loss = true;
+    if (m.lostPct > HIGH_LOSS_PCT) loss = true;
     if (s.maxJitterMs > HIGH_JITTER_MS) jitter = true;
-    if (mos < LOW_MOS) lowMos = true;
-    for (const p of s.payloadTypes) if (!d.offered.includes(String(p))) unexpected = true;
+    if (m.mos < LOW_MOS) lowMos = true;
+    for (let j = 0; j < s.payloadTypes.length; j++) if (!d.offered.includes(String(s.payloadTypes[j]))) unexpected = true;
   }
 
-  if (answered && !heard[0] && !heard[1]) verdicts.push('no-rtp');
-  else if (answered && heard[0] !== heard[1]) verdicts.push('one-way');
+  if (answered && !upHeard && !downHeard) verdicts.push('no-rtp');
+  else if (answered && upHeard !== downHeard) verdicts.push('one-way');
   if (answered) {
-    const stopped = [0, 1].some((k) => heard[k] && end - lastEnd[k] >= STOPPED_SEC && (d.held & (k === 0 ? HELD_UP : HELD_DOWN)) === 0);
-    if (stopped) verdicts.push('rtp-stopped');
+    const upStopped = upHeard && end - upEnd >= STOPPED_SEC && (d.held & HELD_UP) === 0;
+    const downStopped = downHeard && end - downEnd >= STOPPED_SEC && (d.held & HELD_DOWN) === 0;
+    if (upStopped || downStopped) verdicts.push('rtp-stopped');
   }
   if (gap) verdicts.push('rtp-gap');
   if (loss) verdicts.push('high-loss');
@@ -130,20 +101,99 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
   return { media, verdicts };
 }
 
-/** Per SSRC, what its receiver said in RTCP: of the endpoints that heard about it, the one with
- *  the most report blocks (RTCP to the RTCP port, or muxed to the RTP port). */
-function rtcpBySsrc(announced: Announced[], hooks: MediaHooks): Map<number, RtcpReport> {
-  const by = new Map<number, RtcpReport>();
-  if (hooks.rtcpReports === undefined) return by;
-  for (const a of announced) {
-    for (const id of [a.id, a.rtcpId]) {
-      for (const r of hooks.rtcpReports(id)) {
-        const had = by.get(r.ssrc);
-        if (had === undefined || r.reports > had.reports) by.set(r.ssrc, r);
-      }
+/** Insert s (heard at the endpoint `at`) keeping the list in order of first packet. */
+function insertByFirst(streams: RtpStream[], owners: Announced[], s: RtpStream, at: Announced): void {
+  let i = streams.length;
+  streams.push(s);
+  owners.push(at);
+  while (i > 0 && compareTimestamps(streams[i - 1].first, s.first) > 0) {
+    streams[i] = streams[i - 1];
+    owners[i] = owners[i - 1];
+    i--;
+  }
+  streams[i] = s;
+  owners[i] = at;
+}
+
+/** The sender (the caller when fromCaller) announced endpoints, none of them s's source. */
+function announcedElsewhere(announced: Announced[], fromCaller: boolean, s: RtpStream): boolean {
+  let any = false;
+  for (let i = 0; i < announced.length; i++) {
+    const a = announced[i];
+    if (a.fromCaller !== fromCaller) continue;
+    if (sentBy(a, s)) return false;
+    any = true;
+  }
+  return any;
+}
+
+/** One stream of media[]: direction, codec, rounded figures, E-model, RTCP. */
+function streamOf(
+  s: RtpStream,
+  at: Announced,
+  fromCaller: boolean | null,
+  rep: RtcpReport | undefined,
+  callRtt: number | null,
+): MediaStream {
+  const direction: MediaDirection = fromCaller === null ? 'unknown' : fromCaller ? 'caller-to-callee' : 'callee-to-caller';
+  const pt = s.payloadType;
+  const codec = pt === null ? null : payloadName(at, String(pt)) || null;
+  const lostPct = s.expected > 0 ? (s.lost / s.expected) * 100 : 0;
+  const ptime = s.expected > 1 && s.rtpTimeMs > 0 ? s.rtpTimeMs / (s.expected - 1) : DEFAULT_PTIME_MS;
+  const rtcp = rep === undefined ? null : rtcpFigures(rep, s.clockRate);
+  // one-way delay: half the RTCP round trip, a jitter buffer of twice the jitter, one packet
+  const rtt = rtcp?.rttMs ?? callRtt ?? 0;
+  const r = rFactor(codec, rtt / 2 + 2 * s.jitterMs + Math.min(ptime, 200), lostPct);
+  const mos = mosOf(r);
+  return {
+    src: endpoint(s.src, s.sport),
+    dst: endpoint(s.dst, s.dport),
+    ssrc: s.ssrc,
+    direction,
+    payloadType: pt,
+    codec,
+    clockRate: s.clockRate || null,
+    start: s.first,
+    end: s.last,
+    packets: s.packets,
+    bytes: s.bytes,
+    expected: s.expected,
+    lost: s.lost,
+    lostPct: round(lostPct, 2),
+    duplicates: s.duplicates,
+    outOfOrder: s.outOfOrder,
+    maxDeltaMs: round(s.maxDeltaMs, 3),
+    jitterMs: round(s.jitterMs, 3),
+    meanJitterMs: round(s.meanJitterMs, 3),
+    maxJitterMs: round(s.maxJitterMs, 3),
+    rFactor: round(r, 2),
+    mos: round(mos, 2),
+    dtmf: s.dtmf,
+    firstSeq: s.firstSeq,
+    lastSeq: s.lastSeq,
+    firstTs: s.firstTs,
+    lastTs: s.lastTs,
+    rtcp,
+  };
+}
+
+/** Per SSRC, what its receiver said in RTCP (into `by`): of the endpoints that heard about it, the
+ *  one with the most report blocks (RTCP to the RTCP port, or muxed to the RTP port). Returns the
+ *  call's round trip — the first any receiver measured — for streams without one of their own. */
+function rtcpBySsrc(announced: Announced[], hooks: MediaHooks, by: Map<number, RtcpReport>): number | null {
+  if (hooks.rtcpReports === undefined) return null;
+  let rtt: number | null = null;
+  for (let i = 0; i < announced.length * 2; i++) {
+    const a = announced[i >> 1];
+    const list = hooks.rtcpReports((i & 1) === 0 ? a.id : a.rtcpId);
+    for (let j = 0; j < list.length; j++) {
+      const r = list[j];
+      const had = by.get(r.ssrc);
+      if (had === undefined || r.reports > had.reports) by.set(r.ssrc, r);
+      if (rtt === null && r.rtts > 0) rtt = r.rttMeanMs;
     }
   }
-  return by;
+  return rtt;
 }
 
 function rtcpFigures(r: RtcpReport, clockRate: number): RtcpFigures {
