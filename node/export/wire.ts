@@ -53,10 +53,12 @@ export function packRecord(r: CallRecord, out: Wire): void {
   out.push(r.exportedAt, r.exportCause);
   out.push(r.media.length);
   for (const m of r.media) {
-    for (const k of MEDIA_VALUES) out.push(m[k]);
+    // written out, in MEDIA_VALUES order: a loop over the key names is several times slower
+    out.push(m.src, m.dst, m.ssrc, m.direction, m.payloadType, m.packets, m.bytes, m.lost, m.maxDeltaMs, m.meanJitterMs);
+    out.push(m.rFactor, m.mos, m.dtmf, m.firstSeq, m.lastSeq, m.firstTs, m.lastTs);
     packTime(m.start, out);
     packTime(m.end, out);
-    out.push(m.rtcp?.rttMs ?? null);
+    out.push(m.rtcp === null ? null : m.rtcp.rttMs);
   }
 }
 
