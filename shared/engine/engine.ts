@@ -56,7 +56,6 @@ import {
   type CoreExports,
   ST_BYTES,
   ST_CLOCK,
-  ST_DPORT,
   ST_DST,
   ST_DTMF,
   ST_DTMF_LEN,
@@ -135,6 +134,7 @@ export class Engine {
   private u8!: Uint8Array;
   private u32!: Uint32Array;
   private dv!: DataView;
+  private f64!: Float64Array;
   private buffer: ArrayBuffer | null = null;
   private coreWatches: number[] = [];
   /** IPv4 address text by value, direct-mapped (the same few addresses recur in every message;
@@ -175,6 +175,7 @@ export class Engine {
       this.buffer = b as ArrayBuffer;
       this.u8 = new Uint8Array(b);
       this.u32 = new Uint32Array(b);
+      this.f64 = new Float64Array(b);
       this.dv = new DataView(b);
     }
   }
@@ -362,49 +363,72 @@ export class Engine {
     const out: RtpStream[] = [];
     if (id < 0) return out;
     this.views();
-    const dv = this.dv;
-    for (let s = this.core.mediaFirstStream(id); s >= 0; s = this.core.mediaNextStream(s)) {
-      const q = this.core.mediaStreamPtr(s);
-      const packets = dv.getUint32(q + ST_PACKETS, true);
-      const expected = dv.getUint32(q + ST_MAX_EXT, true) - dv.getUint32(q + ST_FIRST_EXT, true) + 1;
-      const pt = this.u8[q + ST_PT];
-      const pts: number[] = [];
-      for (let i = 0; i < 128; i++) if (this.u8[q + ST_PTS + (i >> 3)] & (1 << (i & 7))) pts.push(i);
-      let dtmf = '';
-      const nd = dv.getUint32(q + ST_DTMF_LEN, true);
-      for (let i = 0; i < nd; i++) dtmf += String.fromCharCode(this.u8[q + ST_DTMF + i]);
-      out.push({
-        src: this.ipText(q + ST_SRC),
-        sport: dv.getUint16(q + ST_SPORT, true),
-        dst: this.ipText(q + ST_DST),
-        dport: dv.getUint16(q + ST_DPORT, true),
-        ssrc: dv.getUint32(q + ST_SSRC, true),
-        first: { sec: dv.getUint32(q + ST_FIRST_SEC, true), nsec: dv.getUint32(q + ST_FIRST_NSEC, true), digits: this.digits },
-        last: { sec: dv.getUint32(q + ST_LAST_SEC, true), nsec: dv.getUint32(q + ST_LAST_NSEC, true), digits: this.digits },
-        packets,
-        bytes: dv.getUint32(q + ST_BYTES, true) + dv.getUint32(q + ST_BYTES_HIGH, true) * 2 ** 32,
-        expected,
-        lost: expected - packets,
-        duplicates: dv.getUint32(q + ST_DUPLICATES, true),
-        outOfOrder: dv.getUint32(q + ST_OUT_OF_ORDER, true),
-        payloadType: pt === 255 ? null : pt,
-        clockRate: dv.getUint32(q + ST_CLOCK, true),
-        payloadTypes: pts,
-        markers: dv.getUint16(q + ST_MARKERS, true),
-        jitterMs: dv.getFloat64(q + ST_JITTER_MS, true),
-        meanJitterMs: packets > 1 ? dv.getFloat64(q + ST_JITTER_SUM, true) / (packets - 1) : 0,
-        maxJitterMs: dv.getFloat64(q + ST_MAX_JITTER_MS, true),
-        maxDeltaMs: dv.getFloat64(q + ST_MAX_DELTA_MS, true),
-        maxDeltaAt: dv.getFloat64(q + ST_MAX_DELTA_AT, true),
-        dtmf,
-        rtpTimeMs: dv.getFloat64(q + ST_LAST_NOMINAL_MS, true),
-        firstSeq: dv.getUint32(q + ST_FIRST_EXT, true) & 0xffff,
-        lastSeq: dv.getUint32(q + ST_MAX_EXT, true) & 0xffff,
-        firstTs: dv.getUint32(q + ST_FIRST_TS, true),
-        lastTs: dv.getUint32(q + ST_LAST_TS, true),
-      });
+    for (let s = this.core.mediaFirstStream(id); s >= 0; s = this.core.mediaNextStream(s))
+      out.push(this.streamAt(this.core.mediaStreamPtr(s)));
+    return out;
+  }
+
+  /** The stream entry at q (64-byte aligned: its u32 and f64 fields are read through typed arrays,
+   *  which the optimising compiler handles more cheaply than DataView calls; the core is
+   *  little-endian, as WebAssembly is). */
+  private streamAt(q: number): RtpStream {
+    const u32 = this.u32;
+    const w = q >> 2;
+    const f64 = this.f64;
+    const d = q >> 3;
+    const packets = u32[w + ST_PACKETS / 4];
+    const firstExt = u32[w + ST_FIRST_EXT / 4];
+    const maxExt = u32[w + ST_MAX_EXT / 4];
+    const expected = maxExt - firstExt + 1;
+    const pt = this.u8[q + ST_PT];
+    const sports = u32[w + ST_SPORT / 4]; // sport and dport, little-endian halves
+    return {
+      src: this.ipText(q + ST_SRC),
+      sport: sports & 0xffff,
+      dst: this.ipText(q + ST_DST),
+      dport: sports >>> 16,
+      ssrc: u32[w + ST_SSRC / 4],
+      first: { sec: u32[w + ST_FIRST_SEC / 4], nsec: u32[w + ST_FIRST_NSEC / 4], digits: this.digits },
+      last: { sec: u32[w + ST_LAST_SEC / 4], nsec: u32[w + ST_LAST_NSEC / 4], digits: this.digits },
+      packets,
+      bytes: u32[w + ST_BYTES / 4] + u32[w + ST_BYTES_HIGH / 4] * 2 ** 32,
+      expected,
+      lost: expected - packets,
+      duplicates: u32[w + ST_DUPLICATES / 4],
+      outOfOrder: u32[w + ST_OUT_OF_ORDER / 4],
+      payloadType: pt === 255 ? null : pt,
+      clockRate: u32[w + ST_CLOCK / 4],
+      payloadTypes: this.payloadTypesAt(q + ST_PTS),
+      markers: u32[w + (ST_MARKERS >> 2)] >>> 16, // the upper half of the word at 52
+      jitterMs: f64[d + ST_JITTER_MS / 8],
+      meanJitterMs: packets > 1 ? f64[d + ST_JITTER_SUM / 8] / (packets - 1) : 0,
+      maxJitterMs: f64[d + ST_MAX_JITTER_MS / 8],
+      maxDeltaMs: f64[d + ST_MAX_DELTA_MS / 8],
+      maxDeltaAt: f64[d + ST_MAX_DELTA_AT / 8],
+      dtmf: this.text(q + ST_DTMF, u32[w + ST_DTMF_LEN / 4]),
+      rtpTimeMs: f64[d + ST_LAST_NOMINAL_MS / 8],
+      firstSeq: firstExt & 0xffff,
+      lastSeq: maxExt & 0xffff,
+      firstTs: u32[w + ST_FIRST_TS / 4],
+      lastTs: u32[w + ST_LAST_TS / 4],
+    };
+  }
+
+  /** Payload types whose bit is set in the 16-byte map at p, ascending. */
+  private payloadTypesAt(p: number): number[] {
+    const out: number[] = [];
+    for (let b = 0; b < 16; b++) {
+      const bits = this.u8[p + b];
+      if (bits !== 0) for (let i = 0; i < 8; i++) if (bits & (1 << i)) out.push(b * 8 + i);
     }
     return out;
+  }
+
+  /** n ASCII characters at p. */
+  private text(p: number, n: number): string {
+    let t = '';
+    for (let i = 0; i < n; i++) t += String.fromCharCode(this.u8[p + i]);
+    return t;
   }
 
   private drain(): void {
