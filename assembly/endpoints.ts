@@ -30,6 +30,7 @@ const ENTRY: usize = 64;
 const C_PEER: usize = 0;
 const C_PEER_PORT: usize = 16;
 const C_PT_MAP: usize = 20;
+const C_RTCP_REVERSE: usize = 52; // i32 (RTCP endpoints, whose payload map is unused) the reverse entry it opened
 const COLD: usize = 64;
 
 /** Entry flag: a reverse entry (matched only from its peer, owned by the endpoint it answers). */
@@ -90,6 +91,7 @@ function add(ip: usize, port: u32): i32 {
   memory.copy(p, ip, 16);
   memory.fill(p + O_PORT, 0, ENTRY - O_PORT);
   memory.fill(cold(e), 0, COLD);
+  store<i32>(cold(e) + C_RTCP_REVERSE, -1);
   store<u32>(p + O_PORT, port);
   store<u32>(p + O_REFS, 1);
   store<i32>(p + O_FIRST_STREAM, -1);
@@ -132,6 +134,15 @@ export function watchRtcp(port: u32): i32 {
   return watchRtcpAt(keyBuf, port);
 }
 
+/** The reverse entry RTCP endpoint e opened for a side that sends its RTCP from elsewhere (a NAT),
+ *  -1 none. */
+export function rtcpReverse(e: i32): i32 {
+  return valid(e) ? load<i32>(cold(e) + C_RTCP_REVERSE) : -1;
+}
+export function setRtcpReverse(e: i32, r: i32): void {
+  store<i32>(cold(e) + C_RTCP_REVERSE, r);
+}
+
 /** The entry's flags (F_REVERSE, F_RTCP): 0 for an announced RTP endpoint, what most packets reach. */
 export function flagsAt(p: usize): u32 {
   return load<u32>(p + O_FLAGS);
@@ -144,7 +155,7 @@ export function addReverse(ip: usize, port: u32, peer: usize, peerPort: u32, own
   const e = add(ip, port);
   if (e < 0) return -1;
   const p = entry(e);
-  store<u32>(p + O_FLAGS, F_REVERSE);
+  store<u32>(p + O_FLAGS, F_REVERSE | (load<u32>(entry(owner) + O_FLAGS) & F_RTCP));
   memory.copy(cold(e) + C_PEER, peer, 16);
   store<u32>(cold(e) + C_PEER_PORT, peerPort);
   store<i32>(p + O_OWNER, owner);

@@ -3,7 +3,7 @@
 // about each stream it gets: per reported SSRC the last fraction lost, cumulative lost and jitter,
 // and the round-trip time that the report's LSR/DLSR give against the capture time of the SR it
 // names (as Wireshark's "roundtrip calculation" does: RR arrival − SR arrival − DLSR). A
-// compound with a bad version or a length past its end is counted and left.
+// compound with a bad version or a length past its end is counted and left whole.
 
 import {
   C_RTCP,
@@ -89,39 +89,46 @@ function entryFor(owner: i32, ssrc: u32, kind: u32): i32 {
   return r;
 }
 
-/** A UDP payload (p, len) sent to endpoint e that is RTCP (version 2 checked by the caller). */
-export function rtcpPacket(e: i32, p: usize, len: u32): void {
+/** Whether (p, len) is a sound compound (RFC 3550 A.2, checked whole): every packet version 2,
+ *  its length within the datagram, SR/RR long enough for their report count, nothing left over. */
+function sound(p: usize, len: u32): bool {
   let off: u32 = 0;
   while (off + 4 <= len) {
     const b0 = u8at(p + off);
     const size = (be16(p + off + 2) + 1) << 2;
-    if (b0 >> 6 != 2 || off + size > len) {
-      count(C_RTCP_BAD);
-      return;
-    }
+    if (b0 >> 6 != 2 || off + size > len) return false;
+    const pt = u8at(p + off + 1);
+    const rc = b0 & 0x1f;
+    if (pt == 200 && size < 28 + rc * 24) return false;
+    if (pt == 201 && size < 8 + rc * 24) return false;
+    off += size;
+  }
+  return off == len;
+}
+
+/** A UDP payload (p, len) sent to endpoint e that is RTCP (version 2 checked by the caller):
+ *  false when the compound is damaged (counted, nothing of it kept). */
+export function rtcpPacket(e: i32, p: usize, len: u32): bool {
+  if (!sound(p, len)) {
+    count(C_RTCP_BAD);
+    return false;
+  }
+  let off: u32 = 0;
+  while (off < len) {
+    const b0 = u8at(p + off);
+    const size = (be16(p + off + 2) + 1) << 2;
     const pt = u8at(p + off + 1);
     const rc = b0 & 0x1f;
     if (pt == 200) {
-      if (size < 28 + rc * 24) {
-        count(C_RTCP_BAD);
-        return;
-      }
       senderReport(e, p + off);
       for (let i: u32 = 0; i < rc; i++) reportBlock(e, p + off + 28 + i * 24);
     } else if (pt == 201) {
-      if (size < 8 + rc * 24) {
-        count(C_RTCP_BAD);
-        return;
-      }
       for (let i: u32 = 0; i < rc; i++) reportBlock(e, p + off + 8 + i * 24);
     }
     off += size;
   }
-  if (off != len) {
-    count(C_RTCP_BAD); // trailing bytes shorter than a header
-    return;
-  }
   count(C_RTCP);
+  return true;
 }
 
 /** An SR: its NTP timestamp's middle 32 bits and when it was captured, for a later LSR. */

@@ -114,13 +114,17 @@ export function mediaPacket(e: i32, p: usize, len: u32, sport: u32, dport: u32):
   const ep = endpoints.entryOf(e);
   const kind = endpoints.flagsAt(ep);
   if (kind != 0) {
+    if (!endpoints.acceptsFromAt(ep, e, ctx.ipSrc, sport)) return false;
     if (kind & endpoints.F_RTCP) {
       endpoints.notePacketAt(ep);
+      const owner = endpoints.streamOwnerAt(ep, e);
       if (len < 8 || u8at(p) >> 6 != 2) count(C_RTCP_BAD);
-      else rtcpPacket(e, p, len);
+      else if (rtcpPacket(owner, p, len) && owner == e && endpoints.rtcpReverse(e) < 0) {
+        // symmetric RTCP: the other side answers where this came from (a NAT's address)
+        endpoints.setRtcpReverse(e, endpoints.addReverse(ctx.ipSrc, sport, ctx.ipDst, dport, e));
+      }
       return true;
     }
-    if (!endpoints.acceptsFromAt(ep, e, ctx.ipSrc, sport)) return false;
   }
   if (len < 8 || u8at(p) >> 6 != 2) {
     endpoints.notePacketAt(ep);
@@ -403,6 +407,8 @@ export function release(e: i32): void {
     }
     endpoints.setFirstStream(e, -1);
     endpoints.setStreamCount(e, 0);
+    const rr = endpoints.rtcpReverse(e);
+    if (rr >= 0 && endpoints.isReverseOf(rr, e)) release(rr);
     releaseRtcp(e);
   }
   endpoints.unref(e);
