@@ -79,7 +79,7 @@ export const S_ATTR: u32 = 97;
 export const C_FRAMES: i32 = 0; // frames — frames read
 export const C_SIP_FRAMES: i32 = 1; // sipFrames — frames carrying SIP
 export const C_SIP_MESSAGES: i32 = 2; // sipMessages — SIP messages
-export const C_RTP_FRAMES: i32 = 3; // rtpFrames — RTP frames to SDP media endpoints
+export const C_RTP_FRAMES: i32 = 3; // rtpFrames — RTP and RTCP frames to SDP media endpoints
 /** decoded, but neither SIP nor watched media (normal traffic) */
 export const C_OTHER_FRAMES: i32 = 4; // otherFrames — other traffic (decoded, not SIP)
 export const C_NON_IP: i32 = 5; // nonIp — not IP (ARP, LLDP, ...)
@@ -142,7 +142,7 @@ export const COUNTERS: i32 = 43;
 
 export const B_BYTES: i32 = 0; // bytes — bytes of frame data read
 export const B_SIP_BYTES: i32 = 1; // sipBytes — bytes of SIP messages
-export const B_RTP_BYTES: i32 = 2; // rtpBytes — bytes of RTP frames to SDP media endpoints
+export const B_RTP_BYTES: i32 = 2; // rtpBytes — bytes of RTP and RTCP frames to SDP media endpoints
 export const BYTE_COUNTERS: i32 = 3;
 
 // ---- File errors (endFile(), fileError()) and warnings (fileWarning(), bits) ------------------

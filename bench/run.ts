@@ -1046,7 +1046,7 @@ async function liveBench(): Promise<void> {
           : 0;
         const drops = /(\d+) packets dropped by kernel/.exec(err) ? Number(/(\d+) packets dropped by kernel/.exec(err)![1]) : null;
         const sipMessages = Number(/; (\d+) SIP messages,/.exec(err)?.[1] ?? 0);
-        const rtpFrames = Number(/(\d+) RTP to SDP endpoints/.exec(err)?.[1] ?? 0);
+        const rtpFrames = Number(/(\d+) RTP or RTCP to SDP endpoints/.exec(err)?.[1] ?? 0);
         const r: LiveRate = {
           rate,
           seconds: +wall.toFixed(1),

@@ -16,7 +16,7 @@ export function statsReport(s: RunStats, records: number, seconds: number): stri
     .map(([m, n]) => `${m} ${n}`)
     .join(', ');
   if (other) lines.push(`  non-INVITE dialogs (Call-IDs): ${other}`);
-  lines.push(`  frames: ${c.sipFrames} SIP, ${c.rtpFrames} RTP to SDP endpoints, ${c.otherFrames} other traffic`);
+  lines.push(`  frames: ${c.sipFrames} SIP, ${c.rtpFrames} RTP or RTCP to SDP endpoints, ${c.otherFrames} other traffic`);
   if (t.retransmissions || t.duplicates) lines.push(`  retransmissions ${t.retransmissions}, duplicates ${t.duplicates}`);
   if (t.malformed) lines.push(`  SIP messages without Call-ID/CSeq (not tracked): ${t.malformed}`);
   if (t.evicted) lines.push(`  calls exported early, table full: ${t.evicted}`);

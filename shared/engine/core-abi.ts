@@ -57,7 +57,7 @@ export const S_ATTR = 97;
 export const C_FRAMES = 0; // frames — frames read
 export const C_SIP_FRAMES = 1; // sipFrames — frames carrying SIP
 export const C_SIP_MESSAGES = 2; // sipMessages — SIP messages
-export const C_RTP_FRAMES = 3; // rtpFrames — RTP frames to SDP media endpoints
+export const C_RTP_FRAMES = 3; // rtpFrames — RTP and RTCP frames to SDP media endpoints
 
 /** decoded, but neither SIP nor watched media (normal traffic) */
 export const C_OTHER_FRAMES = 4; // otherFrames — other traffic (decoded, not SIP)
@@ -134,7 +134,7 @@ export const C_RTCP_FULL = 42; // problem rtcpTableFull — RTCP reports not kep
 export const COUNTERS = 43;
 export const B_BYTES = 0; // bytes — bytes of frame data read
 export const B_SIP_BYTES = 1; // sipBytes — bytes of SIP messages
-export const B_RTP_BYTES = 2; // rtpBytes — bytes of RTP frames to SDP media endpoints
+export const B_RTP_BYTES = 2; // rtpBytes — bytes of RTP and RTCP frames to SDP media endpoints
 export const BYTE_COUNTERS = 3;
 export const E_NONE = 0; // no error
 export const E_NOT_CAPTURE = 1; // not a pcap or pcapng capture (unknown file header)
@@ -281,7 +281,7 @@ export const COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [
   ['frames', 'frames read'],
   ['sipFrames', 'frames carrying SIP'],
   ['sipMessages', 'SIP messages'],
-  ['rtpFrames', 'RTP frames to SDP media endpoints'],
+  ['rtpFrames', 'RTP and RTCP frames to SDP media endpoints'],
   ['otherFrames', 'other traffic (decoded, not SIP)'],
   ['nonIp', 'not IP (ARP, LLDP, ...)'],
   ['unknownLinktype', 'unknown link type'],
@@ -330,7 +330,7 @@ export const PROBLEM_COUNTERS: ReadonlySet<string> = new Set(['unknownLinktype',
 export const BYTE_COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [
   ['bytes', 'bytes of frame data read'],
   ['sipBytes', 'bytes of SIP messages'],
-  ['rtpBytes', 'bytes of RTP frames to SDP media endpoints'],
+  ['rtpBytes', 'bytes of RTP and RTCP frames to SDP media endpoints'],
 ];
 
 /** File errors of endFile() by code. */

@@ -227,7 +227,7 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
     expect(of('tcp')).toMatchObject({ SIP_CALL_STATE: 'CALL_COMPLETED', flow: { protocol: 6 } });
     expect(of('ipv6')).toMatchObject({ SIP_CALL_STATE: 'CALL_COMPLETED', flow: { ipVersion: 6, src: '::1' } });
     // RTP was seen live (frames to the SDP endpoints)
-    expect(l.bg.stderr()).toMatch(/frames: \d+ SIP, [1-9]\d* RTP to SDP endpoints/);
+    expect(l.bg.stderr()).toMatch(/frames: \d+ SIP, [1-9]\d* RTP or RTCP to SDP endpoints/);
   });
 
   test('SIGINT during a call: the open call is exported as CALL_IN_PROGRESS, exit 0', { timeout: 60_000 }, async () => {
@@ -518,7 +518,7 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
       const completed = load.filter((r) => r.SIP_CALL_STATE === 'CALL_COMPLETED');
       const drops = kernelDrops(l.bg.stderr());
       const totals = /(\d+) frames, [\d.]+ MB in [\d.]+ s; (\d+) SIP messages/.exec(l.bg.stderr());
-      const rtpFrames = /frames: \d+ SIP, (\d+) RTP to SDP endpoints/.exec(l.bg.stderr());
+      const rtpFrames = /frames: \d+ SIP, (\d+) RTP or RTCP to SDP endpoints/.exec(l.bg.stderr());
       const mib = (k: number) => (k / 1024).toFixed(0);
       const opens = [...l.bg.stderr().matchAll(/status: calls (\d+) open/g)].map((m) => Number(m[1]));
       const warm = rss.filter((s) => s.t >= 5);

@@ -39,7 +39,7 @@ function countersOf(stderr: string): Record<string, number> {
     const m = new RegExp(`(?:: |; )${esc} (\\d+)`).exec(stderr);
     out[key] = m ? Number(m[1]) : 0;
   }
-  const f = /frames: (\d+) SIP, (\d+) RTP to SDP endpoints, (\d+) other traffic/.exec(stderr);
+  const f = /frames: (\d+) SIP, (\d+) RTP or RTCP to SDP endpoints, (\d+) other traffic/.exec(stderr);
   if (f) [out.sipFrames, out.rtpFrames, out.otherFrames] = [Number(f[1]), Number(f[2]), Number(f[3])];
   return out;
 }

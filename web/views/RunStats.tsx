@@ -83,7 +83,7 @@ export function RunStats({ summary, sizes }: { summary: RunSummary; sizes?: read
               <td>{c.sipMessages ?? 0}</td>
             </tr>
             <tr>
-              <th>RTP frames to SDP endpoints</th>
+              <th>RTP or RTCP frames to SDP endpoints</th>
               <td>{c.rtpFrames ?? 0}</td>
             </tr>
             <tr>
