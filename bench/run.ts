@@ -720,6 +720,12 @@ async function main(): Promise<void> {
     `sipscope start-up (empty capture): ${fmtS(startup.best)} s; throughput without it: ` +
       rows.map((r) => `${r.capture} ${fmtRate(r.sipscopeNetMBs as number | null)} MB/s`).join(', '),
   );
+  const media = results.filter((r) => r.summary.rtpPackets > 0 && r.tools.sipscope && 'best' in r.tools.sipscope && r.tools.sipscope.best);
+  if (media.length)
+    log(
+      'RTP packets analysed per second (whole process, every packet to an SDP endpoint through the stream analysis): ' +
+        media.map((r) => `${r.name} ${fmtInt(r.summary.rtpPackets / (r.tools.sipscope as { best: number }).best)}`).join(', '),
+    );
   for (const r of results) {
     for (const [name, t] of Object.entries(r.tools)) {
       if ('skipped' in t) log(`  ${r.name}: ${name} skipped (${t.skipped})`);
