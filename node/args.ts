@@ -32,6 +32,11 @@ export const READ_OPTIONS: readonly OptionSpec[] = [
   { name: 'out', short: 'o', kind: 'string', arg: 'PATH', help: 'write records to PATH instead of standard output' },
   { name: 'all-dialogs', kind: 'flag', help: 'also make records of non-INVITE dialogs (REGISTER, OPTIONS, ...)' },
   {
+    name: 'merge',
+    kind: 'flag',
+    help: 'read the files as one capture in timestamp order (captures of the same traffic taken at different points), not one after the other',
+  },
+  {
     name: 'idle-timeout',
     kind: 'number',
     arg: 'SEC',
@@ -140,7 +145,7 @@ export const CAPTURE_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'tcpdump', kind: 'string', arg: 'PATH', help: 'the tcpdump to run (default: found on PATH, /usr/sbin, /sbin)' },
 ];
-export const LIVE_OPTIONS: readonly OptionSpec[] = [...CAPTURE_OPTIONS, ...READ_OPTIONS.filter((o) => o.name !== 'no-progress')];
+export const LIVE_OPTIONS: readonly OptionSpec[] = [...CAPTURE_OPTIONS, ...READ_OPTIONS.filter((o) => o.name !== 'no-progress' && o.name !== 'merge')];
 
 export type Parsed = { positional: string[]; opts: Record<string, string | number | boolean | string[] | undefined> };
 

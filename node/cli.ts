@@ -3,6 +3,10 @@
 import { CAPTURE_OPTIONS, LIVE_OPTIONS, READ_OPTIONS, UsageError, parseArgs, optionsHelp, type Parsed } from './args.ts';
 import { createEngine } from './wasm.ts';
 import { feedFile, type FileResult } from './input.ts';
+import { feedMerged } from './merge.ts';
+
+/** Files merged at once (each holds an open file and a share of the read-ahead). */
+const MAX_MERGE = 256;
 import type { RecordOutputs } from './record-outputs.ts';
 import { checkCollectors, openOutputs, outputSettings, trackerOptions } from './setup.ts';
 import { live } from './live.ts';
@@ -57,6 +61,8 @@ async function main(argv: string[]): Promise<number> {
 async function read({ positional: files, opts }: Parsed): Promise<number> {
   const settings = outputSettings(opts);
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input ("-") can be read only once');
+  if (opts.merge === true && files.includes('-')) throw new UsageError('--merge reads files, not standard input');
+  if (opts.merge === true && files.length > MAX_MERGE) throw new UsageError(`--merge reads at most ${MAX_MERGE} files at once`);
   checkCollectors(settings);
 
   const engine = await createEngine();
@@ -80,9 +86,23 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
 
-  const progress = new Progress(opts['no-progress'] !== true && process.stderr.isTTY === true, files);
+  const merge = opts.merge === true;
+  const progress = new Progress(!merge && opts['no-progress'] !== true && process.stderr.isTTY === true, files);
   const results: FileResult[] = [];
-  for (let i = 0; i < files.length && !stopSignal && !outputs.fatal; i++) {
+  if (merge) {
+    const { status, inputs } = await feedMerged(engine, files, {
+      onChunk: () => outputs.drained(),
+      stopped: () => stopSignal !== null || outputs.fatal !== null,
+    });
+    for (const input of inputs) {
+      results.push({ ...status, error: 0, message: null, path: input.path, bytesRead: input.bytesRead, readError: input.problem });
+      if (input.problem) process.stderr.write(`sipscope: ${input.path}: ${input.problem}\n`);
+    }
+    // the merged stream is written here: a problem in it would be ours, but say it all the same
+    if (status.message) process.stderr.write(`sipscope: merged capture: ${status.message} (at byte ${status.offset})\n`);
+    if (status.error !== 0) results.push({ ...status, path: 'merged capture', bytesRead: 0, readError: null });
+  }
+  for (let i = 0; i < files.length && !merge && !stopSignal && !outputs.fatal; i++) {
     const res = await feedFile(engine, files[i], i, {
       onChunk: (done, size) => {
         progress.update(i, done, size, outputs.count);
