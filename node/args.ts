@@ -145,7 +145,10 @@ export const CAPTURE_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'tcpdump', kind: 'string', arg: 'PATH', help: 'the tcpdump to run (default: found on PATH, /usr/sbin, /sbin)' },
 ];
-export const LIVE_OPTIONS: readonly OptionSpec[] = [...CAPTURE_OPTIONS, ...READ_OPTIONS.filter((o) => o.name !== 'no-progress' && o.name !== 'merge')];
+export const LIVE_OPTIONS: readonly OptionSpec[] = [
+  ...CAPTURE_OPTIONS,
+  ...READ_OPTIONS.filter((o) => o.name !== 'no-progress' && o.name !== 'merge'),
+];
 
 export type Parsed = { positional: string[]; opts: Record<string, string | number | boolean | string[] | undefined> };
 
