@@ -1,9 +1,10 @@
 // `read --merge`: captures of the same traffic taken at different points, read as one capture in
 // timestamp order. Each file is read record by record (pcap or pcapng, gzip or not) and the
 // records are merged k-way (one pending record per file, reads in pieces that share 16 MiB:
-// memory does not grow with the size of the files); the merged stream is a pcapng with one interface per
-// source interface (its link type kept, nanosecond times), fed to the engine as one capture. A
-// packet seen at two points is then two frames, as in a capture taken where both pass.
+// memory does not grow with the size of the files). The merged stream is a pcapng with one
+// interface per source interface (its link type, clock resolution and offset kept, each
+// timestamp copied as written), fed to the engine as one capture. A packet seen at two points is
+// then two frames, as in a capture taken where both pass.
 
 import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
@@ -17,8 +18,12 @@ const MAX_RECORD = 1 << 20;
 /** A record of one input: its bytes are buf[at, at + caplen) (valid until its next record). One
  *  object per input, rewritten for each record: nothing is allocated per packet. */
 interface Rec {
+  /** when, for the merge's order (if_tsoffset included) */
   sec: number;
   nsec: number;
+  /** the timestamp as the source wrote it, in its interface's resolution: written back as is */
+  hi: number;
+  lo: number;
   /** the merged interface */
   iface: number;
   buf: Uint8Array;
@@ -170,13 +175,13 @@ class Reader {
   private nanos = false;
   private link = 0;
   private ifaces: Iface[] = [];
-  private rec: Rec = { sec: 0, nsec: 0, iface: 0, buf: new Uint8Array(0), at: 0, caplen: 0, origLen: 0 };
+  private rec: Rec = { sec: 0, nsec: 0, hi: 0, lo: 0, iface: 0, buf: new Uint8Array(0), at: 0, caplen: 0, origLen: 0 };
   readonly result: MergeInput;
 
   constructor(
     readonly path: string,
     private readonly piece: number,
-    private readonly newIface: (link: number, exp: number, pow2: boolean) => number,
+    private readonly newIface: (link: number, exp: number, pow2: boolean, offsetSec: number) => number,
   ) {
     this.result = { path, records: 0, bytesRead: 0, problem: null };
   }
@@ -200,7 +205,7 @@ class Reader {
       this.link = v.getUint32(b + 20, this.little) & 0x0fffffff;
       this.src.skip(24);
       const exp = this.nanos ? 9 : 6;
-      this.ifaces.push({ link: this.link, exp, pow2: false, offsetSec: 0, merged: this.newIface(this.link, exp, false) });
+      this.ifaces.push({ link: this.link, exp, pow2: false, offsetSec: 0, merged: this.newIface(this.link, exp, false, 0) });
     } catch (e) {
       this.fail((e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (e as Error).message);
     }
@@ -239,6 +244,16 @@ class Reader {
     const r = this.rec;
     r.sec = sec;
     r.nsec = this.nanos ? frac : frac * 1000;
+    if (this.nanos) {
+      const ticks = BigInt(sec) * 1_000_000_000n + BigInt(frac);
+      r.hi = Number(ticks >> 32n);
+      r.lo = Number(ticks & 0xffffffffn);
+    } else {
+      // below 2^53: exact in doubles
+      const ticks = sec * 1_000_000 + frac;
+      r.hi = Math.floor(ticks / 4294967296);
+      r.lo = ticks - r.hi * 4294967296;
+    }
     r.iface = this.ifaces[0].merged;
     r.buf = this.src.bytes;
     r.at = b + 16;
@@ -276,7 +291,9 @@ class Reader {
         const caplen = v.getUint32(b + 20, this.little);
         const iface = this.ifaces[id];
         if (iface !== undefined && blen >= 32 && caplen <= blen - 32) {
-          this.time(iface, v.getUint32(b + 12, this.little), v.getUint32(b + 16, this.little), r);
+          r.hi = v.getUint32(b + 12, this.little);
+          r.lo = v.getUint32(b + 16, this.little);
+          this.time(iface, r.hi, r.lo, r);
           r.iface = iface.merged;
           r.at = b + 28;
           r.caplen = caplen;
@@ -315,7 +332,7 @@ class Reader {
       }
       o += 4 + ((len + 3) & ~3);
     }
-    f.merged = this.newIface(link, f.exp, f.pow2);
+    f.merged = this.newIface(link, f.exp, f.pow2, f.offsetSec);
     this.ifaces.push(f);
   }
 
@@ -355,8 +372,6 @@ class PcapngOut {
   private n = 0;
   /** the window was handed to the core since the caller last looked */
   committed = false;
-  /** resolution of each interface written: exponent, power of 2 */
-  private res: [number, boolean][] = [];
 
   constructor(private readonly engine: Engine) {
     // section header: byte-order magic, version 1.0, section length unknown
@@ -383,40 +398,34 @@ class PcapngOut {
     this.n += len;
   }
 
-  /** Interface `link` with its source's time resolution (so times keep their digits). */
-  iface(link: number, exp: number, pow2: boolean): void {
-    this.res.push([exp, pow2]);
-    this.block(1, 32, (v, o) => {
+  /** Interface `link` with its source's time resolution and offset: timestamps are copied as
+   *  they were written, so times keep their digits and their exact value. */
+  iface(link: number, exp: number, pow2: boolean, offsetSec: number): void {
+    const len = offsetSec !== 0 ? 44 : 32;
+    this.block(1, len, (v, o) => {
       v.setUint16(o + 8, link, true);
       v.setUint16(o + 10, 0, true);
       v.setUint32(o + 12, 0, true); // no snap length limit
       v.setUint16(o + 16, 9, true); // if_tsresol
       v.setUint16(o + 18, 1, true);
       v.setUint32(o + 20, (pow2 ? 0x80 : 0) | exp, true); // padded
-      v.setUint32(o + 24, 0, true); // opt_endofopt
+      let q = o + 24;
+      if (offsetSec !== 0) {
+        v.setUint16(q, 14, true); // if_tsoffset
+        v.setUint16(q + 2, 8, true);
+        v.setBigInt64(q + 4, BigInt(offsetSec), true);
+        q += 12;
+      }
+      v.setUint32(q, 0, true); // opt_endofopt
     });
   }
 
   packet(r: Rec): void {
     const len = 32 + ((r.caplen + 3) & ~3);
-    const [exp, pow2] = this.res[r.iface];
-    let hi: number;
-    let lo: number;
-    if (!pow2 && exp <= 6) {
-      // below 2^53: exact in doubles
-      const ticks = r.sec * 10 ** exp + Math.floor(r.nsec / 10 ** (9 - exp));
-      hi = Math.floor(ticks / 4294967296);
-      lo = ticks - hi * 4294967296;
-    } else {
-      const per = pow2 ? 1n << BigInt(exp) : 10n ** BigInt(exp);
-      const ticks = BigInt(r.sec) * per + (BigInt(r.nsec) * per) / 1_000_000_000n;
-      hi = Number(ticks >> 32n);
-      lo = Number(ticks & 0xffffffffn);
-    }
     this.block(6, len, (v, o) => {
       v.setUint32(o + 8, r.iface, true);
-      v.setUint32(o + 12, hi, true);
-      v.setUint32(o + 16, lo, true);
+      v.setUint32(o + 12, r.hi, true);
+      v.setUint32(o + 16, r.lo, true);
       v.setUint32(o + 20, r.caplen, true);
       v.setUint32(o + 24, r.origLen, true);
       const w = this.w as Uint8Array;
@@ -452,13 +461,13 @@ export async function feedMerged(
   hooks: MergeHooks = {},
 ): Promise<{ status: FileStatus; inputs: MergeInput[] }> {
   engine.beginFile(0);
-  const pending: [number, number, boolean][] = []; // interfaces not yet written: link, resolution
+  const pending: [number, number, boolean, number][] = []; // interfaces not yet written: link, resolution, offset
   let nIfaces = 0;
   const piece = Math.min(1 << 20, Math.max(64 << 10, Math.floor(READ_AHEAD / Math.max(1, paths.length))));
   const readers = paths.map(
     (p) =>
-      new Reader(p, piece, (link, exp, pow2) => {
-        pending.push([link, exp, pow2]);
+      new Reader(p, piece, (link, exp, pow2, offsetSec) => {
+        pending.push([link, exp, pow2, offsetSec]);
         return nIfaces++;
       }),
   );
@@ -470,7 +479,7 @@ export async function feedMerged(
     heads.push(await r.next());
   }
   const writeInterfaces = () => {
-    for (const [link, exp, pow2] of pending.splice(0)) out.iface(link, exp, pow2);
+    for (const [link, exp, pow2, offsetSec] of pending.splice(0)) out.iface(link, exp, pow2, offsetSec);
   };
   while (!hooks.stopped?.()) {
     let k = -1;

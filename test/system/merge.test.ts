@@ -166,9 +166,42 @@ describe('read --merge', () => {
     expect(many.stderr).toMatch(/--merge reads at most 256 files at once/);
   });
 
+  test('pcapng as written by many tools: two sections, big-endian, ns and 2^-20 s clocks, if_tsoffset, SPB and OPB — merged alone, the same records as read plainly', async () => {
+    const sip = sent.filter((s) => s.sport === 5060);
+    const half = Math.floor(sip.length / 2);
+    const first = draw(sip.slice(0, half), 'eth');
+    const second = draw(sip.slice(half), 'raw');
+    const ng = writePcapng(
+      [
+        {
+          interfaces: [
+            { linktype: 1, tsresol: 9 },
+            { linktype: 1, tsresol: 0x80 | 20 },
+          ],
+          packets: first.map((p, i) => ({ ts: p.ts, data: p.data, iface: i % 2, block: i === 1 ? ('opb' as const) : ('epb' as const) })),
+        },
+        {
+          interfaces: [{ linktype: 101, tsoffset: 1_000_000_000 }],
+          packets: second.map((p, i) => ({ ts: p.ts, data: p.data, block: i === 2 ? ('spb' as const) : ('epb' as const) })),
+        },
+      ],
+      { bigEndian: true },
+    );
+    const file = tmp.write('tools.pcapng', ng);
+    const plain = await read([file]);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.records).toHaveLength(1);
+    const merged = await read(['--merge', file]);
+    expect(merged.code, merged.stderr).toBe(0);
+    expect(merged.stdout).toBe(plain.stdout);
+  });
+
   test('standard input cannot be merged; --merge is not a live option', async () => {
     const r = await runCli(['read', '--merge', '-', both]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/--merge reads files, not standard input/);
+    const live = await runCli(['live', '-i', 'lo', '--merge']);
+    expect(live.code).toBe(2);
+    expect(live.stderr).toMatch(/unknown option --merge/);
   });
 });
