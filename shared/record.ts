@@ -84,6 +84,9 @@ export interface CallRecord {
   durationSec: number | null;
   /** initial INVITE → first 180/183/2xx, seconds */
   setupSec: number | null;
+  /** SPEC §9: the leg of its Call-ID (1, 2…) and the From-tag that names it */
+  leg: number;
+  fromTag: string;
   exportCause: ExportCause;
   /** capture seconds of the export (the deadline for idle/window exports): dump files are per minute of it */
   exportedAt: number;

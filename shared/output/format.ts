@@ -42,6 +42,7 @@ export function jsonLine(r: CallRecord): string {
   p.push(',"messages":', String(r.messages), ',"retransmissions":', String(r.retransmissions));
   p.push(',"durationSec":', secondsText(r.durationSec, r.SIP_INVITE_OK_TIME, r.SIP_BYE_TIME));
   p.push(',"setupSec":', secondsText(r.setupSec, r.SIP_INVITE_TIME, earliest(r.SIP_RINGING_TIME, r.SIP_INVITE_OK_TIME)));
+  p.push(',"leg":', String(r.leg), ',"fromTag":', jsonString(r.fromTag));
   p.push(',"media":[');
   for (let i = 0; i < r.media.length; i++) {
     if (i > 0) p.push(',');

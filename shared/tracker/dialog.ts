@@ -50,6 +50,13 @@ export class Dialog implements Listed<Dialog> {
   windowGen = 0;
 
   callerTags: string[] = [];
+  /** SPEC §9: 1 for the Call-ID's first leg, 2… */
+  leg = 1;
+  /** the From-tag of the leg's first initial INVITE (of its first message for other dialogs) */
+  fromTag = '';
+  /** capture seconds of a 401/407 that ended the setup, null once the leg sends an INVITE again */
+  challengedAt: number | null = null;
+  isOpen = false;
   initialCseqs: number[] = [];
   setupCseq = 0;
   setupCode = 0;

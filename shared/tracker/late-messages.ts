@@ -8,6 +8,8 @@ export interface Tomb {
   callerTags: string[];
   cseqs: number[];
   until: number;
+  /** the highest leg number exported under this Call-ID */
+  maxLeg: number;
 }
 
 export class Tombs {

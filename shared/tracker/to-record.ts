@@ -75,6 +75,8 @@ export function toRecord(
     duplicates: d.duplicates,
     durationSec: d.okTs !== null && d.byeTs !== null ? timestampDiff(d.okTs, d.byeTs) : null,
     setupSec: d.inviteTs !== null && firstAnswer !== null ? timestampDiff(d.inviteTs, firstAnswer) : null,
+    leg: d.leg,
+    fromTag: d.fromTag,
     exportCause: cause,
     exportedAt: at,
     rtpPackets,

@@ -11,6 +11,7 @@ import { sdpSummary } from '../sdp-values.ts';
 import { DEFAULT_TRACKER_OPTIONS, type MediaHooks, type TrackerOptions, type TrackerStats } from './api.ts';
 import { Dialog } from './dialog.ts';
 import { CountedDialogs, Tombs, type Tomb } from './late-messages.ts';
+import { OpenLegs, challengedLeg, legByTag } from './legs.ts';
 import { DUPLICATE, NEW, RETRANSMISSION, Retransmissions } from './retransmissions.ts';
 import { ActivityList, W_BYE, W_FINAL, W_NONE, WINDOW, WindowHeap } from './timers.ts';
 import { mediaOf } from './media.ts';
@@ -25,7 +26,7 @@ function byFirstThenId(a: Dialog, b: Dialog): number {
 
 export class CallTracker {
   private readonly o: TrackerOptions;
-  private readonly open = new Map<string, Dialog>();
+  private readonly open = new OpenLegs();
   private readonly unanswered = new ActivityList<Dialog>();
   private readonly answered = new ActivityList<Dialog>();
   private readonly windows = new WindowHeap<Dialog>();
@@ -82,22 +83,42 @@ export class CallTracker {
     this.expire(this.now);
 
     const initial = m.isRequest && m.toTag === '' && m.method === 'INVITE';
-    let d = this.open.get(m.callId);
+    const legs = this.open.get(m.callId);
+    // the leg of the From-tag first: a response or the caller's request names its leg there
+    let d = legs === undefined ? undefined : legByTag(legs, m.fromTag);
+    if (d === undefined) {
+      let tomb = this.tombs.get(m.callId);
+      if (tomb !== undefined && tomb.until < t) {
+        this.tombs.delete(m.callId);
+        tomb = undefined;
+      }
+      // Within 32 s of an export, late copies (ACK, retransmitted 200/BYE, the INVITE itself)
+      // belong to the exported leg: absorb them. Only an initial INVITE that is not one of the
+      // exported legs' (other From-tag or CSeq) starts a new leg with the same Call-ID.
+      if (tomb?.callerTags.includes(m.fromTag) && (!initial || tomb.cseqs.includes(m.cseq))) {
+        st.lateMessages++;
+        return;
+      }
+      if (legs !== undefined) {
+        // the callee's requests carry their leg's tag as To-tag
+        d = legByTag(legs, m.toTag) ?? (initial ? challengedLeg(legs, t) : undefined);
+        if (d === undefined && !initial) {
+          if (tomb !== undefined && m.toTag !== '' && tomb.callerTags.includes(m.toTag)) {
+            st.lateMessages++;
+            return;
+          }
+          // tags no leg announced: the Call-ID's latest leg takes them, as one record always did
+          d = legs[legs.length - 1];
+        }
+      } else if (tomb !== undefined && !initial) {
+        st.lateMessages++;
+        return;
+      }
+    }
     if (d === undefined) {
       const tomb = this.tombs.get(m.callId);
-      if (tomb !== undefined && tomb.until < t) this.tombs.delete(m.callId);
-      else if (tomb !== undefined) {
-        // Within 32 s of an export, late copies (ACK, retransmitted 200/BYE, the INVITE itself)
-        // belong to the exported call: absorb them. Only an initial INVITE that is not one of the
-        // exported call's (other From-tag or CSeq) starts a new call with the same Call-ID.
-        if (!initial || (tomb.callerTags.includes(m.fromTag) && tomb.cseqs.includes(m.cseq))) {
-          st.lateMessages++;
-          return;
-        }
-        this.tombs.delete(m.callId);
-      }
-      if (initial) d = this.create(m, 'call');
-      else if (this.o.allDialogs) d = this.create(m, 'dialog');
+      if (initial) d = this.create(m, 'call', tomb?.maxLeg ?? 0);
+      else if (this.o.allDialogs) d = this.create(m, 'dialog', tomb?.maxLeg ?? 0);
       else {
         this.countOther(m);
         return;
@@ -114,7 +135,7 @@ export class CallTracker {
   }
 
   finish(): void {
-    const rest = [...this.open.values()].sort(byFirstThenId);
+    const rest = this.open.values().sort(byFirstThenId);
     for (const d of rest) this.exportDialog(d, 'end', this.now);
     this.windows.clear();
     this.tombs.clear();
@@ -133,11 +154,15 @@ export class CallTracker {
 
   // ---------------------------------------------------------------- creation
 
-  private create(m: SipMessage, kind: 'call' | 'dialog'): Dialog {
+  /** A new record (leg) of m's Call-ID; `exportedLegs`: the highest leg number of its exported
+   *  legs still remembered. */
+  private create(m: SipMessage, kind: 'call' | 'dialog', exportedLegs: number): Dialog {
     if (this.open.size >= this.o.maxCalls) this.evict();
     const d = new Dialog(m.callId, kind, m, this.sipNow);
     d.setFlow(m);
     d.callerTags.push(m.fromTag);
+    d.fromTag = m.fromTag;
+    d.leg = Math.max(this.open.maxLeg(m.callId), exportedLegs) + 1;
     // a response travels from the callee: From still names the requester
     d.calling = partyOf(m.from);
     d.called = partyOf(m.to);
@@ -151,7 +176,7 @@ export class CallTracker {
       this.countMethod(method);
     }
     if (this.o.keepMessages) d.ladder = [];
-    this.open.set(m.callId, d);
+    this.open.add(d);
     this.unanswered.insert(d);
     return d;
   }
@@ -162,6 +187,7 @@ export class CallTracker {
     this.st.calls++;
     d.setFlow(m);
     d.callerTags = [m.fromTag];
+    d.fromTag = m.fromTag;
     d.calling = partyOf(m.from);
     d.called = partyOf(m.to);
     d.setupCode = 0;
@@ -278,6 +304,7 @@ export class CallTracker {
     }
     if (d.initialCseqs.includes(m.cseq)) return;
     d.initialCseqs.push(m.cseq);
+    d.challengedAt = null;
     if (d.initialCseqs.length === 1 || m.cseq > d.setupCseq) {
       // a new setup transaction (auth retry): what the old one's final said no longer counts
       d.setupCseq = m.cseq;
@@ -318,6 +345,7 @@ export class CallTracker {
           else if (!d.answered) {
             d.setupCode = s;
             d.failTs = m.ts;
+            if (s === 401 || s === 407) d.challengedAt = t;
             d.takeCause(m, true);
             if (d.windowKind !== W_BYE) this.setWindow(d, W_FINAL, t + WINDOW);
           }
@@ -365,7 +393,7 @@ export class CallTracker {
     while (w.size > 0 && w.top().at < now) {
       const e = w.pop();
       const d = e.d;
-      if (e.gen !== d.windowGen || d.collected || this.open.get(d.callId) !== d) continue;
+      if (e.gen !== d.windowGen || d.collected || !d.isOpen) continue;
       d.collected = true;
       d.dueAt = e.at;
       d.dueCause = d.windowKind === W_BYE ? 'bye' : 'final';
@@ -403,8 +431,7 @@ export class CallTracker {
   // ---------------------------------------------------------------- export
 
   private exportDialog(d: Dialog, cause: ExportCause, at: number): void {
-    if (this.open.get(d.callId) !== d) return;
-    this.open.delete(d.callId);
+    if (!this.open.remove(d)) return;
     d.list?.remove(d);
     d.windowGen++;
     d.windowKind = W_NONE;
@@ -418,7 +445,18 @@ export class CallTracker {
       }
     }
     // `at` is a capture time that does not depend on when advance() ran, so neither does absorption
-    const tomb: Tomb = { callId: d.callId, callerTags: d.callerTags, cseqs: d.initialCseqs, until: at + WINDOW };
+    // one tomb per Call-ID: the legs exported lately together
+    const had = this.tombs.get(d.callId);
+    const tomb: Tomb =
+      had === undefined || had.until < at
+        ? { callId: d.callId, callerTags: d.callerTags, cseqs: d.initialCseqs, until: at + WINDOW, maxLeg: d.leg }
+        : {
+            callId: d.callId,
+            callerTags: [...had.callerTags, ...d.callerTags],
+            cseqs: [...had.cseqs, ...d.initialCseqs],
+            until: at + WINDOW,
+            maxLeg: Math.max(had.maxLeg, d.leg),
+          };
     this.tombs.add(tomb);
     this.st.exported++;
     this.causes[cause]++;

@@ -62,6 +62,8 @@ export function dumpRecord(id: string, at: number, over: Partial<CallRecord> = {
     duplicates: 0,
     durationSec: 1.5,
     setupSec: 0.876549,
+    leg: 1,
+    fromTag: 'a1',
     exportCause: 'bye',
     exportedAt: at,
     rtpPackets: 0,

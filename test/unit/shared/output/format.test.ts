@@ -61,6 +61,8 @@ function record(over: Partial<CallRecord> = {}): CallRecord {
     duplicates: 0,
     durationSec: 60,
     setupSec: 0.876549,
+    leg: 1,
+    fromTag: 'a1',
     exportCause: 'bye',
     exportedAt: 1_700_000_062.6,
     rtpPackets: 0,
@@ -83,7 +85,7 @@ describe('jsonLine', () => {
         '"flow":{"ipVersion":4,"src":"10.0.0.1","dst":"10.0.0.2","sport":5060,"dport":5060,"protocol":17,' +
         '"start":1700000000.123456,"end":1700000062.600000,"packets":7,"bytes":4000},' +
         '"rtpSrc":"10.0.0.1:4000","rtpDst":"[2001:db8::2]:5000","reason":"Q.850;cause=16",' +
-        '"messages":7,"retransmissions":1,"durationSec":60.000000,"setupSec":0.876549,"media":[],"verdicts":[]}',
+        '"messages":7,"retransmissions":1,"durationSec":60.000000,"setupSec":0.876549,"leg":1,"fromTag":"a1","media":[],"verdicts":[]}',
     );
   });
 
@@ -103,7 +105,7 @@ describe('jsonLine', () => {
     expect(line).toContain('"SIP_INVITE_TIME":1700000000.123456789,');
     expect(line).toContain('"SIP_INVITE_OK_TIME":1700000001.000000001,');
     expect(line).toContain('"rtpSrc":null,"rtpDst":null,"reason":null,');
-    expect(line).toContain('"durationSec":null,"setupSec":0.876543212,"media":[],"verdicts":[]}');
+    expect(line).toContain('"durationSec":null,"setupSec":0.876543212,"leg":1,"fromTag":"a1","media":[],"verdicts":[]}');
     const o = JSON.parse(line);
     expect(Object.keys(o)).toEqual([
       'SIP_CALL_ID',
@@ -137,6 +139,8 @@ describe('jsonLine', () => {
       'retransmissions',
       'durationSec',
       'setupSec',
+      'leg',
+      'fromTag',
       'media',
       'verdicts',
     ]);

@@ -71,6 +71,8 @@ function rec(o: RecordInit = {}): CallRecord {
     duplicates: 0,
     durationSec: null,
     setupSec: null,
+    leg: 1,
+    fromTag: 'a1',
     exportCause: 'end',
     exportedAt: T + 12,
     rtpPackets: 0,
