@@ -234,6 +234,7 @@ const COLUMNS: ReadonlyArray<[string, number]> = [
   ['CODECS', 16],
   ['MOS', 4],
   ['MEDIA', 22],
+  ['LEG', 3],
   ['CALL-ID', 40],
 ];
 
@@ -272,6 +273,7 @@ export function tableLine(r: CallRecord): string {
     r.SIP_RTP_CODECS,
     lowestMos(r),
     r.verdicts.join(','),
+    String(r.leg),
     r.SIP_CALL_ID,
   ]);
 }

@@ -249,11 +249,13 @@ describe('terminal table', () => {
     expect(tableLine(record({ durationSec: null, SIP_RESPONSE_CODE: 0 }))).toContain('CALL_COMPLETED          -');
   });
 
-  it("the worst stream's MOS and the verdicts", () => {
-    expect(tableHeader()).toContain('CODECS            MOS   MEDIA                   CALL-ID');
-    expect(tableLine(record())).toContain('PCMA;G729         -                             id|1');
+  it("the worst stream's MOS, the verdicts and the leg", () => {
+    expect(tableHeader()).toContain('CODECS            MOS   MEDIA                   LEG  CALL-ID');
+    expect(tableLine(record())).toContain('PCMA;G729         -                             1    id|1');
+    // a B2BUA's second leg of the same Call-ID
+    expect(tableLine(record({ leg: 2 }))).toContain('-                             2    id|1');
     const stream = (mos: number) => ({ mos }) as CallRecord['media'][number];
     const r = record({ media: [stream(4.4), stream(3.12)], verdicts: ['high-loss', 'low-mos'] });
-    expect(tableLine(r)).toContain('PCMA;G729         3.12  high-loss,low-mos       id|1');
+    expect(tableLine(r)).toContain('PCMA;G729         3.12  high-loss,low-mos       1    id|1');
   });
 });
