@@ -44,7 +44,10 @@ describe.skipIf(!haveCorpus || gate.missing.length > 0)('public corpus: calls as
       }
       expect(results[0].readError).toBeNull();
       const all = (
-        await tsharkSipMessages(path, { extraDecodeAs: DECODE_AS[file], extraFields: ['sip.from.addr', 'sip.to.addr', 'sip.to.tag'] })
+        await tsharkSipMessages(path, {
+          extraDecodeAs: DECODE_AS[file],
+          extraFields: ['sip.from.addr', 'sip.to.addr', 'sip.to.tag', 'sip.from.tag'],
+        })
       ).filter((m) => !m.inIcmpError && m.callId !== '');
       // calls are expected from well-formed messages; any message (even one tshark calls
       // malformed) may justify a record
@@ -57,7 +60,7 @@ describe.skipIf(!haveCorpus || gate.missing.length > 0)('public corpus: calls as
         if (!l) byCall.set(m.callId, (l = []));
         l.push(m);
       }
-      const initialOf = (m: TsharkSip) =>
+      const initialOf = (m: TsharkSip): boolean =>
         m.isRequest && m.method === 'INVITE' && m.messagesInFrame === 1 && (m.extra['sip.to.tag'] ?? []).length === 0;
       const expected = [...byCall.entries()].filter(([, l]) => l.some(initialOf));
 
@@ -74,6 +77,15 @@ describe.skipIf(!haveCorpus || gate.missing.length > 0)('public corpus: calls as
       for (const [id, l] of expected) {
         const rs = recs.get(id);
         expect(rs, `call ${id} missing`).toBeDefined();
+        // legs (SPEC §9): each record is named by the From-tag of an initial INVITE tshark saw,
+        // and the records of a Call-ID are its legs 1, 2… (a retry after a leg was exported is a
+        // new record: sngrep's aaa.pcap retries 33 s after a 407, with the same tag)
+        const inviteTags = new Set(l.filter(initialOf).map((m) => m.extra['sip.from.tag']?.[0] ?? ''));
+        for (const r of rs!) expect(inviteTags.has(r.fromTag), `${id} leg ${r.leg} From-tag ${r.fromTag}`).toBe(true);
+        expect(
+          rs!.map((r) => r.leg).sort((a, b) => a - b),
+          `${id}: legs numbered 1…`,
+        ).toEqual(rs!.map((_, i) => i + 1));
         const first = rs!
           .slice()
           .sort((a, b) => a.SIP_INVITE_TIME!.sec - b.SIP_INVITE_TIME!.sec || a.SIP_INVITE_TIME!.nsec - b.SIP_INVITE_TIME!.nsec)[0];
