@@ -92,6 +92,8 @@ export interface CallRow {
   /** record number in the run (0-based; the line of the JSONL/CSV/dump downloads) */
   i: number;
   callId: string;
+  /** SPEC §9: the leg of its Call-ID, 1, 2… */
+  leg: number;
   from: string;
   to: string;
   state: string;

@@ -18,7 +18,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from '../support/static-server.ts';
 import { CHROMIUM, CSP, HeapProbe, buildSite, dropFile, launchChromium, withTimeout } from '../support/chromium.ts';
 import { recordsOf } from '../support/engine.ts';
-import { prng } from '../support/capture-writer.ts';
+import { prng, sipMessage, udpPacketV4, writePcap } from '../support/capture-writer.ts';
 import { cliDownloads, type Downloads } from '../support/downloads.ts';
 import { CORPUS, repoRoot, SAMPLE } from '../support/paths.ts';
 import { tempDir } from '../support/temp.ts';
@@ -601,6 +601,8 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect(fields['flow.protocol']).toEqual(['17', 'UDP']);
     expect(fields.reason[0]).toBe('Q.850;cause=17;text="User busy"');
     expect(fields.exportCause[0]).toMatch(/final response/);
+    expect(fields.leg[0]).toBe('1');
+    expect(fields.fromTag[0]).toBe(busy.fromTag);
     const n = records.indexOf(busy) + 1;
     expect(fields.record[0]).toBe(
       `#${n} (line ${n} of the JSONL download; line ${n + 1} of the CSV and dump downloads, after their header line)`,
@@ -679,6 +681,34 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     const d = await download('download-jsonl');
     expect(d.name).toBe('dropped.jsonl');
     expect(d.bytes.equals(expected.jsonl)).toBe(true);
+  });
+
+  test("a B2BUA keeping the Call-ID: two rows, the second says it is the Call-ID's leg 2", async () => {
+    // A → SBC with From-tag a1, SBC → C with its own From-tag s1: one Call-ID, two legs
+    const t0 = 1_767_261_600;
+    const h = (tag: string, to: string, cseq: string): [string, string][] => [
+      ['Via', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK' + tag + cseq.replace(' ', '')],
+      ['Call-ID', 'b2bua-legs@test'],
+      ['From', `<sip:a@x>;tag=${tag}`],
+      ['To', `<sip:c@x>${to}`],
+      ['CSeq', cseq],
+    ];
+    const pkt = (t: number, src: string, dst: string, text: string) => ({ ts: t0 + t, data: udpPacketV4(src, 5060, dst, 5060, text) });
+    const bytes = writePcap([
+      pkt(0, '192.0.2.10', '192.0.2.99', sipMessage('INVITE sip:c@x SIP/2.0', h('a1', '', '1 INVITE'))),
+      pkt(0.05, '192.0.2.99', '192.0.2.30', sipMessage('INVITE sip:c@x SIP/2.0', h('s1', '', '1 INVITE'))),
+      pkt(1, '192.0.2.30', '192.0.2.99', sipMessage('SIP/2.0 486 Busy Here', h('s1', ';tag=c1', '1 INVITE'))),
+      pkt(1.01, '192.0.2.99', '192.0.2.30', sipMessage('ACK sip:c@x SIP/2.0', h('s1', ';tag=c1', '1 ACK'))),
+      pkt(1.02, '192.0.2.99', '192.0.2.10', sipMessage('SIP/2.0 486 Busy Here', h('a1', ';tag=s2', '1 INVITE'))),
+      pkt(1.03, '192.0.2.10', '192.0.2.99', sipMessage('ACK sip:c@x SIP/2.0', h('a1', ';tag=s2', '1 ACK'))),
+    ]);
+    const before = await doneRuns();
+    await dropFile(page, '[data-testid="drop-zone"]', bytes, 'b2bua.pcap', STEP_MS);
+    expect(await finished(before)).toBe('done');
+    expect(await callCount()).toBe(2);
+    const texts = await page.$$eval('[data-testid="call-row"]', (rows) => rows.map((r) => r.textContent ?? ''));
+    expect(texts.filter((t) => t.includes('b2bua-legs@test · leg 2'))).toHaveLength(1);
+    expect(texts.filter((t) => t.includes('192.0.2.10:5060'))).toHaveLength(1);
   });
 
   test('options: --all-dialogs --timestamp-format 2, the same bytes as the CLI with them', async () => {

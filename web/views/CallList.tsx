@@ -80,7 +80,14 @@ export const COLUMNS: readonly Column[] = [
     cell: (r) => <VerdictBadges verdicts={r.verdicts} />,
     tip: (r) => r.verdicts.map((v) => VERDICTS[v]?.text ?? v).join('\n'),
   },
-  { key: 'callId', title: 'Call-ID', width: 'minmax(64px, 0.9fr)', cell: (r) => r.callId, tip: (r) => r.callId },
+  {
+    key: 'callId',
+    title: 'Call-ID',
+    width: 'minmax(64px, 0.9fr)',
+    // a B2BUA's second leg of the same Call-ID says so
+    cell: (r) => (r.leg > 1 ? `${r.callId} · leg ${r.leg}` : r.callId),
+    tip: (r) => (r.leg > 1 ? `${r.callId} (leg ${r.leg})` : r.callId),
+  },
 ];
 
 /** Badges shown in a row at most; more are counted ("+2"), all are in the tooltip and the Media tab. */

@@ -76,7 +76,7 @@ export function Details({ row, data }: { row: CallRow; data: CallData }) {
               </tr>
             );
           })}
-          {['rtpSrc', 'rtpDst', 'reason', 'messages', 'retransmissions', 'durationSec', 'setupSec'].map((k) => (
+          {['rtpSrc', 'rtpDst', 'reason', 'messages', 'retransmissions', 'durationSec', 'setupSec', 'leg', 'fromTag'].map((k) => (
             <tr key={k} data-field={k}>
               <th>{k}</th>
               <td className={j[k] === null ? 'absent' : ''}>{show(j[k])}</td>

@@ -83,6 +83,7 @@ function rowOf(i: number, r: CallRecord, ladder: boolean): CallRow {
   return {
     i,
     callId: r.SIP_CALL_ID,
+    leg: r.leg,
     from: r.SIP_CALLING_PARTY,
     to: r.SIP_CALLED_PARTY,
     state: r.SIP_CALL_STATE,
