@@ -38,6 +38,7 @@ import {
 import { HOLD_TIMELINE, hostOf, type MediaCall, recordCalls } from '../support/sipp-media.ts';
 import { tempDir } from '../support/temp.ts';
 import { run, toolGate } from '../support/tools/exec.ts';
+import { nearTshark, tsharkRtpStreams, type TsharkRtpStream } from '../support/tools/tshark.ts';
 
 const gate = toolGate(['tshark', 'sipp', 'tcpdump'], 'rtp-sipp', { capture: true });
 test.runIf(gate.mustFail)('tshark, SIPp and tcpdump are installed (CI)', () => gate.assertAvailable());
@@ -81,44 +82,6 @@ function framesOf(cap: Capture, c: MediaCall): Capture {
 }
 
 // ---------------------------------------------------------------- the two views
-
-interface TsharkRow {
-  src: string;
-  sport: number;
-  dst: string;
-  dport: number;
-  ssrc: number;
-  packets: number;
-  lost: number;
-  maxDelta: number;
-  meanJitter: number;
-  maxJitter: number;
-}
-
-async function tsharkStreams(path: string): Promise<TsharkRow[]> {
-  const r = await run('tshark', ['-n', '-q', '-o', 'rtp.heuristic_rtp:TRUE', '-z', 'rtp,streams', '-r', path], { timeoutMs: 60_000 });
-  const rows: TsharkRow[] = [];
-  for (const line of r.stdout.split('\n')) {
-    const m =
-      /^\s*[\d.]+\s+[\d.]+\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+0x([0-9A-Fa-f]+)\s+.*?\s(\d+)\s+(-?\d+) \(\S+%\)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)/.exec(
-        line,
-      );
-    if (!m) continue;
-    rows.push({
-      src: m[1],
-      sport: Number(m[2]),
-      dst: m[3],
-      dport: Number(m[4]),
-      ssrc: Number.parseInt(m[5], 16),
-      packets: Number(m[6]),
-      lost: Number(m[7]),
-      maxDelta: Number(m[10]),
-      meanJitter: Number(m[12]),
-      maxJitter: Number(m[13]),
-    });
-  }
-  return rows;
-}
 
 /** One RTCP report block as tshark dissects it, with the round trip it computed for its packet. */
 interface TsharkBlock {
@@ -215,7 +178,7 @@ interface Analysed {
   record: Record<string, any>;
   /** the streams of every record */
   media: Record<string, any>[];
-  tshark: TsharkRow[];
+  tshark: TsharkRtpStream[];
   stderr: string;
 }
 
@@ -232,15 +195,13 @@ async function analyse(name: string, packets: Packet[], calls = 1): Promise<Anal
   const path = tmp.write(`${name}.pcap`, toPcap(packets));
   const [cli, tshark] = await Promise.all([
     runCli(['read', path, '--format', 'jsonl'], { timeoutMs: 30_000, throwOnTimeout: true }),
-    tsharkStreams(path),
+    tsharkRtpStreams(path, 60_000),
   ]);
   expect(cli.code, cli.stderr).toBe(0);
   const records = jsonl(cli.stdout);
   expect(records, `${name}: calls`).toHaveLength(calls);
   return { path, packets, records, record: records[0], media: records.flatMap((r) => r.media), tshark, stderr: cli.stderr };
 }
-
-const near = (ours: number, theirs: number) => Math.abs(ours - theirs) <= Math.max(0.02, Math.abs(theirs) * 0.02);
 
 /**
  * A stream's sequence numbers as they arrived, read from the capture: how far behind the highest
@@ -294,9 +255,9 @@ function againstTshark(name: string, a: Analysed): void {
     expect(m.packets, `${what} packets`).toBe(t.packets);
     const behind = seqFacts(a.packets, m).behind;
     expect(m.lost - behind, `${what} lost (tshark counts to the last packet, ${behind} behind the highest)`).toBe(t.lost);
-    expect(near(m.maxDeltaMs, t.maxDelta), `${what} max delta ${m.maxDeltaMs} vs tshark ${t.maxDelta}`).toBe(true);
-    expect(near(m.meanJitterMs, t.meanJitter), `${what} mean jitter ${m.meanJitterMs} vs tshark ${t.meanJitter}`).toBe(true);
-    expect(near(m.maxJitterMs, t.maxJitter), `${what} max jitter ${m.maxJitterMs} vs tshark ${t.maxJitter}`).toBe(true);
+    expect(nearTshark(m.maxDeltaMs, t.maxDelta), `${what} max delta ${m.maxDeltaMs} vs tshark ${t.maxDelta}`).toBe(true);
+    expect(nearTshark(m.meanJitterMs, t.meanJitter), `${what} mean jitter ${m.meanJitterMs} vs tshark ${t.meanJitter}`).toBe(true);
+    expect(nearTshark(m.maxJitterMs, t.maxJitter), `${what} max jitter ${m.maxJitterMs} vs tshark ${t.maxJitter}`).toBe(true);
   }
 }
 

@@ -8,7 +8,8 @@ import type { RtpStream } from '../../shared/events.ts';
 import { type Packet, prng, sdpBody, sipMessage, udpPacketV4, udpPacketV6, writePcap } from '../support/capture-writer.ts';
 import { mergeByTime, plannedStream, type RtpPlan } from '../support/rtp-plan.ts';
 import { tempDir } from '../support/temp.ts';
-import { run, toolGate } from '../support/tools/exec.ts';
+import { toolGate } from '../support/tools/exec.ts';
+import { nearTshark, tsharkRtpStreams } from '../support/tools/tshark.ts';
 
 const gate = toolGate(['tshark'], 'rtp-tshark');
 test.runIf(gate.mustFail)('tshark is installed', () => gate.assertAvailable());
@@ -45,44 +46,6 @@ function call(id: string, t: number, caller: Side, callee: Side, extra = ''): Pa
   ];
 }
 
-interface TsharkRow {
-  src: string;
-  sport: number;
-  dst: string;
-  dport: number;
-  ssrc: number;
-  packets: number;
-  lost: number;
-  maxDelta: number;
-  meanJitter: number;
-  maxJitter: number;
-}
-
-async function tsharkStreams(path: string): Promise<TsharkRow[]> {
-  const r = await run('tshark', ['-n', '-q', '-o', 'rtp.heuristic_rtp:TRUE', '-z', 'rtp,streams', '-r', path], { timeoutMs: 120_000 });
-  const rows: TsharkRow[] = [];
-  for (const line of r.stdout.split('\n')) {
-    const m =
-      /^\s*[\d.]+\s+[\d.]+\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+0x([0-9A-Fa-f]+)\s+.*?\s(\d+)\s+(-?\d+) \(\S+%\)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)/.exec(
-        line,
-      );
-    if (!m) continue;
-    rows.push({
-      src: m[1],
-      sport: Number(m[2]),
-      dst: m[3],
-      dport: Number(m[4]),
-      ssrc: Number.parseInt(m[5], 16),
-      packets: Number(m[6]),
-      lost: Number(m[7]),
-      maxDelta: Number(m[10]),
-      meanJitter: Number(m[12]),
-      maxJitter: Number(m[13]),
-    });
-  }
-  return rows;
-}
-
 /** Every stream the core found at the SDP endpoints of the capture. */
 async function ourStreams(packets: Packet[]): Promise<RtpStream[]> {
   const engine = await createEngine();
@@ -101,11 +64,9 @@ async function ourStreams(packets: Packet[]): Promise<RtpStream[]> {
   return [...ids.values()].flatMap((id) => engine.streams(id));
 }
 
-const near = (ours: number, theirs: number) => Math.abs(ours - theirs) <= Math.max(0.02, Math.abs(theirs) * 0.02);
-
 async function compare(name: string, packets: Packet[], expectStreams: number) {
   const path = tmp.write(`${name}.pcap`, writePcap(packets));
-  const [theirs, ours] = await Promise.all([tsharkStreams(path), ourStreams(packets)]);
+  const [theirs, ours] = await Promise.all([tsharkRtpStreams(path), ourStreams(packets)]);
   expect(ours).toHaveLength(expectStreams);
   for (const s of ours) {
     const t = theirs.find((r) => r.ssrc === s.ssrc && r.sport === s.sport && r.dport === s.dport && r.src === s.src);
@@ -114,9 +75,9 @@ async function compare(name: string, packets: Packet[], expectStreams: number) {
     const what = `${name} ${s.src}:${s.sport} ssrc ${s.ssrc}`;
     expect(s.packets, `${what} packets`).toBe(t.packets);
     expect(s.lost, `${what} lost`).toBe(t.lost);
-    expect(near(s.maxDeltaMs, t.maxDelta), `${what} max delta ${s.maxDeltaMs} vs ${t.maxDelta}`).toBe(true);
-    expect(near(s.meanJitterMs, t.meanJitter), `${what} mean jitter ${s.meanJitterMs} vs ${t.meanJitter}`).toBe(true);
-    expect(near(s.maxJitterMs, t.maxJitter), `${what} max jitter ${s.maxJitterMs} vs ${t.maxJitter}`).toBe(true);
+    expect(nearTshark(s.maxDeltaMs, t.maxDelta), `${what} max delta ${s.maxDeltaMs} vs ${t.maxDelta}`).toBe(true);
+    expect(nearTshark(s.meanJitterMs, t.meanJitter), `${what} mean jitter ${s.meanJitterMs} vs ${t.meanJitter}`).toBe(true);
+    expect(nearTshark(s.maxJitterMs, t.maxJitter), `${what} max jitter ${s.maxJitterMs} vs ${t.maxJitter}`).toBe(true);
   }
   return ours;
 }

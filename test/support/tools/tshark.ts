@@ -295,3 +295,49 @@ export function tsharkTimeWithDigits(time: string, digits: number): string {
   if (/[^0]/.test(cut)) throw new Error(`time ${time} has more than ${digits} significant fraction digits`);
   return digits > 0 ? `${m[1]}.${frac.slice(0, digits)}` : m[1];
 }
+
+/** One stream of `tshark -z rtp,streams` (Wireshark 4.0's RTP analysis, heuristic RTP on). */
+export interface TsharkRtpStream {
+  src: string;
+  sport: number;
+  dst: string;
+  dport: number;
+  ssrc: number;
+  packets: number;
+  /** tshark's lost: expected up to the last packet to arrive, minus packets */
+  lost: number;
+  maxDelta: number;
+  meanJitter: number;
+  maxJitter: number;
+}
+
+/** Every RTP stream tshark's analysis finds in a capture. */
+export async function tsharkRtpStreams(pcapPath: string, timeoutMs = 120_000): Promise<TsharkRtpStream[]> {
+  const r = await run(toolPath('tshark'), ['-n', '-q', '-o', 'rtp.heuristic_rtp:TRUE', '-z', 'rtp,streams', '-r', pcapPath], { timeoutMs });
+  const rows: TsharkRtpStream[] = [];
+  for (const line of r.stdout.split('\n')) {
+    const m =
+      /^\s*[\d.]+\s+[\d.]+\s+(\S+)\s+(\d+)\s+(\S+)\s+(\d+)\s+0x([0-9A-Fa-f]+)\s+.*?\s(\d+)\s+(-?\d+) \(\S+%\)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)\s+(\S+)/.exec(
+        line,
+      );
+    if (!m) continue;
+    rows.push({
+      src: m[1],
+      sport: Number(m[2]),
+      dst: m[3],
+      dport: Number(m[4]),
+      ssrc: Number.parseInt(m[5], 16),
+      packets: Number(m[6]),
+      lost: Number(m[7]),
+      maxDelta: Number(m[10]),
+      meanJitter: Number(m[12]),
+      maxJitter: Number(m[13]),
+    });
+  }
+  return rows;
+}
+
+/** The agreement SPEC §8 asks of max delta and jitter against tshark: 2 % or 0.02 ms. */
+export function nearTshark(ours: number, theirs: number): boolean {
+  return Math.abs(ours - theirs) <= Math.max(0.02, Math.abs(theirs) * 0.02);
+}
