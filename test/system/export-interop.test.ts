@@ -6,6 +6,7 @@
 // Every process is started through test/support/procs.ts or cli.ts and ended in finally/afterAll; every wait
 // has a timeout. Loopback only, ports 27000–27999.
 
+import { ipfixDumpRecords, ntopRegistryXml, type NtopElement } from '../support/ipfix-dump.ts';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { createServer, type Server, type Socket } from 'node:net';
@@ -557,12 +558,12 @@ describe('tshark decodes what a collector receives', () => {
 
 /** Element definitions for ipfixDump (-e): ntop's SIP elements (PEN 35632) with their types. */
 function ntopElementXml(): string {
-  const el: [number, string, string][] = [
+  const el: NtopElement[] = [
     [130, 'sipCallId', 'string'],
     [131, 'sipCallingParty', 'string'],
     [132, 'sipCalledParty', 'string'],
     [133, 'sipRtpCodecs', 'string'],
-    ...TIME_FIELDS.map((_f, i): [number, string, string] => [134 + i, `sipTime${i}`, 'dateTimeSeconds']),
+    ...TIME_FIELDS.map((_f, i): NtopElement => [134 + i, `sipTime${i}`, 'dateTimeSeconds']),
     [143, 'sipRtpIpv4SrcAddr', 'ipv4Address'],
     [144, 'sipRtpL4SrcPort', 'unsigned16'],
     [145, 'sipRtpIpv4DstAddr', 'ipv4Address'],
@@ -574,39 +575,7 @@ function ntopElementXml(): string {
     [362, 'sipCIp', 'string'],
     [363, 'sipCallState', 'string'],
   ];
-  const recs = el
-    .map(
-      ([id, name, type]) =>
-        `    <record><name>${name}</name><dataType>${type}</dataType><cert:enterpriseId>35632</cert:enterpriseId><elementId>${id}</elementId></record>`,
-    )
-    .join('\n');
-  return `<?xml version='1.0' encoding='UTF-8'?>
-<registry id="sipscope_test_ntop" xmlns="http://www.iana.org/assignments" xmlns:cert="http://www.cert.org/ipfix">
-  <registry id="ntop-sip-elements">
-${recs}
-  </registry>
-</registry>
-`;
-}
-
-/** ipfixDump's data records: per record, element number (ntop elements as "35632/N") → printed value. */
-function ipfixDumpRecords(text: string): Map<string, string>[] {
-  const out: Map<string, string>[] = [];
-  let cur: Map<string, string> | null = null;
-  for (const line of text.split('\n')) {
-    if (/^--- data record \d+ ---/.test(line)) {
-      cur = new Map();
-      out.push(cur);
-      continue;
-    }
-    if (/^--- /.test(line) || /^\*\*\*/.test(line)) {
-      cur = null;
-      continue;
-    }
-    const m = /^\s*\(([\d/]+)\)\s+\S+ : ?(.*)$/.exec(line);
-    if (m && cur) cur.set(m[1], m[2]);
-  }
-  return out;
+  return ntopRegistryXml('ntop-sip', el);
 }
 
 describe('ipfixDump reads --ipfix-file', () => {

@@ -6,6 +6,7 @@
 // record carrying the call's Call-ID, the pair's addresses and ports, and its sequence numbers and
 // RTP timestamps as the plan sent them. Skipped with a message when a tool is missing, unless CI=true.
 
+import { ipfixDumpRecords, ntopRegistryXml, type NtopElement } from '../support/ipfix-dump.ts';
 import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
@@ -471,7 +472,7 @@ describe('the RTP elements in --template columns', () => {
 
 /** ipfixDump element definitions (-e): ntop's RTP elements (PEN 35632) with their types. */
 function rtpElementXml(): string {
-  const el: [number, string, string][] = [
+  const el: NtopElement[] = [
     [150, 'rtpFirstSeq', 'unsigned16'],
     [151, 'rtpFirstTs', 'unsigned32'],
     [152, 'rtpLastSeq', 'unsigned16'],
@@ -495,39 +496,7 @@ function rtpElementXml(): string {
     [436, 'rtpRFactor', 'unsigned32'],
     [437, 'rtpSsrc', 'unsigned32'],
   ];
-  const recs = el
-    .map(
-      ([id, name, type]) =>
-        `    <record><name>${name}</name><dataType>${type}</dataType><cert:enterpriseId>35632</cert:enterpriseId><elementId>${id}</elementId></record>`,
-    )
-    .join('\n');
-  return `<?xml version='1.0' encoding='UTF-8'?>
-<registry id="sipscope_test_ntop_rtp" xmlns="http://www.iana.org/assignments" xmlns:cert="http://www.cert.org/ipfix">
-  <registry id="ntop-rtp-elements">
-${recs}
-  </registry>
-</registry>
-`;
-}
-
-/** ipfixDump's data records: element ("35632/N" for ntop's) → printed value. */
-function ipfixDumpRecords(text: string): { v: Map<string, string> }[] {
-  const out: { v: Map<string, string> }[] = [];
-  let cur: Map<string, string> | null = null;
-  for (const line of text.split('\n')) {
-    if (/^--- data record \d+ ---/.test(line)) {
-      cur = new Map();
-      out.push({ v: cur });
-      continue;
-    }
-    if (/^--- /.test(line) || /^\*\*\*/.test(line)) {
-      cur = null;
-      continue;
-    }
-    const m = /^\s*\(([\d/]+)\)\s+\S+ : ?(.*)$/.exec(line);
-    if (m && cur) cur.set(m[1], m[2]);
-  }
-  return out;
+  return ntopRegistryXml('ntop-rtp', el);
 }
 
 describe.skipIf(ipfixDumpGate.missing.length > 0)('ipfixDump reads the RTP elements', () => {
@@ -573,21 +542,21 @@ describe.skipIf(ipfixDumpGate.missing.length > 0)('ipfixDump reads the RTP eleme
       rtp_ssrc: 437,
     };
     // records in file order: call 1, its two pairs, call 2, its pair, the silent call
-    const callRecs = recs.filter((x) => x.v.has('35632/130'));
+    const callRecs = recs.filter((x) => x.has('35632/130'));
     expect(callRecs).toHaveLength(3);
     for (const [i, rec] of records.entries()) {
       const { inS, outS } = sides(rec.media);
       const want = expectedElements(inS, outS, rec.media);
-      const got = Object.fromEntries(ELEMENTS.map((k) => [k, text(callRecs[i].v.get(`35632/${ids[k]}`))]));
+      const got = Object.fromEntries(ELEMENTS.map((k) => [k, text(callRecs[i].get(`35632/${ids[k]}`))]));
       expect(got, rec.SIP_CALL_ID).toEqual(want);
     }
-    const pairRecs = recs.filter((x) => x.v.has('35632/348'));
-    expect(pairRecs.map((x) => [text(x.v.get('35632/348')), Number(x.v.get('35632/437')), Number(x.v.get('35632/150'))])).toEqual([
+    const pairRecs = recs.filter((x) => x.has('35632/348'));
+    expect(pairRecs.map((x) => [text(x.get('35632/348')), Number(x.get('35632/437')), Number(x.get('35632/150'))])).toEqual([
       ['rtp1@rtp.test', 0x1000, 1000],
       ['rtp1@rtp.test', 0x3000, 7000],
       ['rtp6@rtp.test', 0x6001, 65_500],
     ]);
-    expect(pairRecs.map((x) => Number(x.v.get('35632/153')))).toEqual([
+    expect(pairRecs.map((x) => Number(x.get('35632/153')))).toEqual([
       (160_000 + 499 * 160) >>> 0,
       (5000 + 99 * 160) >>> 0,
       (0xffff_ff00 + 199 * 160) >>> 0,
