@@ -89,9 +89,12 @@ function entryFor(owner: i32, ssrc: u32, kind: u32): i32 {
   return r;
 }
 
-/** Whether (p, len) is a sound compound (RFC 3550 A.2, checked whole): every packet version 2,
- *  its length within the datagram, SR/RR long enough for their report count, nothing left over. */
-function sound(p: usize, len: u32): bool {
+/**
+ * Walk the compound (p, len), checking every packet as RFC 3550 A.2 does (version 2, its length
+ * within the datagram, SR and RR long enough for their report count, nothing left over) and,
+ * when `keep`, taking what its SRs and RRs say for endpoint e. False at the first fault.
+ */
+function walk(e: i32, p: usize, len: u32, keep: bool): bool {
   let off: u32 = 0;
   while (off + 4 <= len) {
     const b0 = u8at(p + off);
@@ -99,34 +102,29 @@ function sound(p: usize, len: u32): bool {
     if (b0 >> 6 != 2 || off + size > len) return false;
     const pt = u8at(p + off + 1);
     const rc = b0 & 0x1f;
-    if (pt == 200 && size < 28 + rc * 24) return false;
-    if (pt == 201 && size < 8 + rc * 24) return false;
+    if (pt == 200) {
+      if (size < 28 + rc * 24) return false;
+      if (keep) {
+        senderReport(e, p + off);
+        for (let i: u32 = 0; i < rc; i++) reportBlock(e, p + off + 28 + i * 24);
+      }
+    } else if (pt == 201) {
+      if (size < 8 + rc * 24) return false;
+      if (keep) for (let i: u32 = 0; i < rc; i++) reportBlock(e, p + off + 8 + i * 24);
+    }
     off += size;
   }
   return off == len;
 }
 
 /** A UDP payload (p, len) sent to endpoint e that is RTCP (version 2 checked by the caller):
- *  false when the compound is damaged (counted, nothing of it kept). */
+ *  false when the compound is damaged (counted, nothing of it kept: it is checked whole first). */
 export function rtcpPacket(e: i32, p: usize, len: u32): bool {
-  if (!sound(p, len)) {
+  if (!walk(e, p, len, false)) {
     count(C_RTCP_BAD);
     return false;
   }
-  let off: u32 = 0;
-  while (off < len) {
-    const b0 = u8at(p + off);
-    const size = (be16(p + off + 2) + 1) << 2;
-    const pt = u8at(p + off + 1);
-    const rc = b0 & 0x1f;
-    if (pt == 200) {
-      senderReport(e, p + off);
-      for (let i: u32 = 0; i < rc; i++) reportBlock(e, p + off + 28 + i * 24);
-    } else if (pt == 201) {
-      for (let i: u32 = 0; i < rc; i++) reportBlock(e, p + off + 8 + i * 24);
-    }
-    off += size;
-  }
+  walk(e, p, len, true);
   count(C_RTCP);
   return true;
 }
