@@ -113,6 +113,10 @@ export type Verdict =
 export type MediaDirection = 'caller-to-callee' | 'callee-to-caller' | 'unknown';
 
 /** One RTP stream of a call (SPEC §8, JSON `media[]`). */
+/** A stream that ends this long before its call, or pauses this long, lost its audio (SPEC §8:
+ *  rtp-stopped, rtp-gap); the tracker's verdicts and the browser's ladder marks both use it. */
+export const STOPPED_SEC = 2;
+
 export interface MediaStream {
   src: string; // "ip:port", IPv6 "[addr]:port"
   dst: string;

@@ -2,43 +2,15 @@
 // views (Media tab, RTP bands on the ladder) and by the worker (the streams a plot traces). The
 // numbers stay the JSON's own, so the page shows exactly what the JSONL download says.
 
-import type { MediaDirection, Verdict } from '../shared/record.ts';
+import { type MediaDirection, type MediaStream, STOPPED_SEC, type Verdict } from '../shared/record.ts';
 
-export interface RtcpJson {
-  reports: number;
-  fractionLost: number;
-  cumulativeLost: number;
-  jitterMs: number | null;
-  rttMs: number | null;
-}
-
-/** One object of JSON `media[]`: ssrc as its `0x%08x` text, times as epoch seconds. */
-export interface StreamJson {
-  src: string;
-  dst: string;
+/** One object of JSON `media[]` (shared/record.ts MediaStream as format.ts writes it): ssrc as its
+ *  `0x%08x` text, times as epoch seconds, without the fields only exports carry. */
+export type StreamJson = Omit<MediaStream, 'ssrc' | 'start' | 'end' | 'firstSeq' | 'lastSeq' | 'firstTs' | 'lastTs'> & {
   ssrc: string;
-  direction: MediaDirection;
-  payloadType: number | null;
-  codec: string | null;
-  clockRate: number | null;
   start: number;
   end: number;
-  packets: number;
-  bytes: number;
-  expected: number;
-  lost: number;
-  lostPct: number;
-  duplicates: number;
-  outOfOrder: number;
-  maxDeltaMs: number;
-  jitterMs: number;
-  meanJitterMs: number;
-  maxJitterMs: number;
-  rFactor: number;
-  mos: number;
-  dtmf: string;
-  rtcp: RtcpJson | null;
-}
+};
 
 export interface CallMedia {
   media: StreamJson[];
@@ -81,9 +53,6 @@ export const DIRECTION_TEXT: Record<MediaDirection, string> = {
   'callee-to-caller': 'callee → caller',
   unknown: 'unknown',
 };
-
-/** A stream that ends this long before its call, or pauses this long, lost its audio (SPEC §8). */
-export const STOPPED_SEC = 2;
 
 export interface StreamMarks {
   /** ends ≥ 2 s before the call: `stopped` with the rtp-stopped verdict, `ended` without it (hold) */

@@ -3,15 +3,13 @@
 // verdicts a VoIP engineer looks for first: was there audio both ways, did it stop, how bad was it.
 
 import type { RtcpReport, RtpStream } from '../events.ts';
-import type { MediaDirection, MediaStream, RtcpFigures, Verdict } from '../record.ts';
+import { type MediaDirection, type MediaStream, type RtcpFigures, STOPPED_SEC, type Verdict } from '../record.ts';
 import { endpoint, payloadName } from '../sdp-values.ts';
 import { compareTimestamps, tsSeconds } from '../time.ts';
 import type { MediaHooks } from './api.ts';
 import { type Announced, type Dialog, HELD_DOWN, HELD_UP } from './dialog.ts';
 import { mosOf, rFactor } from './emodel.ts';
 
-/** A stream that ends this long before its call, or pauses this long, lost its audio. */
-const STOPPED_SEC = 2;
 const HIGH_LOSS_PCT = 3;
 const HIGH_JITTER_MS = 50;
 const LOW_MOS = 3.6;
