@@ -256,19 +256,19 @@ export class Engine {
 
   // ---- RTP watch list (MediaHooks of the call tracker) ----
   watch(ip: string, port: number): number {
-    const b = parseIp16(ip);
-    if (!b || port <= 0 || port > 65535) return -1;
-    this.views();
-    this.u8.set(b, this.core.mediaKey());
-    return this.core.mediaWatch(port);
+    return this.keyed(ip, port) ? this.core.mediaWatch(port) : -1;
   }
   /** Watch ip:port as an RTCP port; -1 when it cannot be. */
   watchRtcp(ip: string, port: number): number {
+    return this.keyed(ip, port) ? this.core.mediaWatchRtcp(port) : -1;
+  }
+  /** ip written where the core's watch calls read their address; false when ip:port is no endpoint. */
+  private keyed(ip: string, port: number): boolean {
     const b = parseIp16(ip);
-    if (!b || port <= 0 || port > 65535) return -1;
+    if (!b || port <= 0 || port > 65535) return false;
     this.views();
     this.u8.set(b, this.core.mediaKey());
-    return this.core.mediaWatchRtcp(port);
+    return true;
   }
   unwatch(id: number): void {
     if (id >= 0) this.core.mediaUnwatch(id);

@@ -86,8 +86,9 @@ export class CallTracker {
     const legs = this.open.get(m.callId);
     // the leg of the From-tag first: a response or the caller's request names its leg there
     let d = legs === undefined ? undefined : legByTag(legs, m.fromTag);
+    let tomb: Tomb | undefined;
     if (d === undefined) {
-      let tomb = this.tombs.get(m.callId);
+      tomb = this.tombs.get(m.callId);
       if (tomb !== undefined && tomb.until < t) {
         this.tombs.delete(m.callId);
         tomb = undefined;
@@ -116,7 +117,6 @@ export class CallTracker {
       }
     }
     if (d === undefined) {
-      const tomb = this.tombs.get(m.callId);
       if (initial) d = this.create(m, 'call', tomb?.maxLeg ?? 0);
       else if (this.o.allDialogs) d = this.create(m, 'dialog', tomb?.maxLeg ?? 0);
       else {
