@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { runCli } from '../support/cli.ts';
 import { concat, type Packet, sdpBody, sipMessage, udpPacketV4, udpPacketV6, writePcap } from '../support/capture-writer.ts';
-import { jsonl } from '../support/jsonl.ts';
+import { endpointOf, jsonl } from '../support/jsonl.ts';
 import { lsrOf, ntpOf, receiverReport, senderReport } from '../support/rtcp-packets.ts';
 import { mergeByTime, plannedStream, type RtpPlan } from '../support/rtp-plan.ts';
 import { tempDir } from '../support/temp.ts';
@@ -216,13 +216,6 @@ function sides(media: J[]): { inS: J | null; outS: J | null } {
   return { inS: most('caller-to-callee'), outS: most('callee-to-caller') };
 }
 
-/** "ip:port" / "[v6]:port" → parts. */
-function endpoint(s: string): { ip: string; port: number } {
-  const m = /^\[?([^\]]+?)\]?:(\d+)$/.exec(s);
-  if (!m) throw new Error(`bad endpoint ${s}`);
-  return { ip: m[1], port: Number(m[2]) };
-}
-
 // ---------------------------------------------------------------- export files as tshark and ipfixDump read them
 
 /** The messages of an export file: IPFIX by their length field, v9 packets by their record count. */
@@ -366,8 +359,8 @@ describe.skipIf(tsharkGate.missing.length > 0)('tshark decodes the RTP elements 
         const f = pairs[k].f;
         const a = bySsrc(rec, fwd);
         const b = rev === null ? null : bySsrc(rec, rev);
-        const src = endpoint(a.src);
-        const dst = endpoint(a.dst);
+        const src = endpointOf(a.src);
+        const dst = endpointOf(a.dst);
         const v6 = src.ip.includes(':');
         const what = `${format} pair ${fwd.toString(16)}`;
         expect(

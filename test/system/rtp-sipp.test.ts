@@ -18,7 +18,7 @@ import { beforeAll, describe, expect, test } from 'vitest';
 import { readFileSync } from 'node:fs';
 import type { Packet } from '../support/capture-writer.ts';
 import { runCli } from '../support/cli.ts';
-import { jsonl } from '../support/jsonl.ts';
+import { endpointOf, jsonl } from '../support/jsonl.ts';
 import {
   type Capture,
   type Endpoint,
@@ -182,13 +182,6 @@ interface Analysed {
   stderr: string;
 }
 
-/** "ip:port" or "[v6]:port" */
-function splitEp(s: string): { ip: string; port: number } {
-  const m = /^\[?([^\]]*?)\]?:(\d+)$/.exec(s);
-  if (!m) throw new Error(`not an endpoint: ${s}`);
-  return { ip: m[1], port: Number(m[2]) };
-}
-
 const ssrcHex = (n: number) => `0x${(n >>> 0).toString(16).padStart(8, '0')}`;
 
 async function analyse(name: string, packets: Packet[], calls = 1): Promise<Analysed> {
@@ -210,8 +203,8 @@ async function analyse(name: string, packets: Packet[], calls = 1): Promise<Anal
  * were not duplicates (SPEC: outOfOrder).
  */
 function seqFacts(packets: Packet[], m: Record<string, any>): { behind: number; outOfOrder: number } {
-  const src = splitEp(m.src);
-  const dst = splitEp(m.dst);
+  const src = endpointOf(m.src);
+  const dst = endpointOf(m.dst);
   let highest: number | null = null;
   let last = 0;
   let outOfOrder = 0;
@@ -244,8 +237,8 @@ function seqFacts(packets: Packet[], m: Record<string, any>): { behind: number; 
 function againstTshark(name: string, a: Analysed): void {
   expect(a.media.length, `${name}: streams (sipscope ${a.media.length}, tshark ${a.tshark.length})`).toBe(a.tshark.length);
   for (const m of a.media) {
-    const src = splitEp(m.src);
-    const dst = splitEp(m.dst);
+    const src = endpointOf(m.src);
+    const dst = endpointOf(m.dst);
     const what = `${name} ${m.src} > ${m.dst} ${m.ssrc}`;
     const t = a.tshark.find(
       (r) => r.src === src.ip && r.sport === src.port && r.dst === dst.ip && r.dport === dst.port && ssrcHex(r.ssrc) === m.ssrc,
@@ -266,8 +259,8 @@ function streamOf(
   e: { src: string; sport: number; dst: string; dport: number; ssrc: number },
 ): Record<string, any> | undefined {
   return a.media.find((m) => {
-    const s = splitEp(m.src);
-    const d = splitEp(m.dst);
+    const s = endpointOf(m.src);
+    const d = endpointOf(m.dst);
     return s.ip === e.src && s.port === e.sport && d.ip === e.dst && d.port === e.dport && m.ssrc === ssrcHex(e.ssrc);
   });
 }
