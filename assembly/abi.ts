@@ -65,11 +65,16 @@ export const H_SERVER: u32 = 6;
 export const H_REASON: u32 = 7;
 export const H_CONTENT_TYPE: u32 = 8;
 export const H_CONTENT_LENGTH: u32 = 9;
+/** correlation of legs (SPEC §9): X-CID, X-Call-ID, X-Orig-Call-ID, X-Original-Call-ID */
+export const H_X_CID: u32 = 10;
+export const H_SESSION_ID: u32 = 11;
+export const H_CHARGING_VECTOR: u32 = 12;
 export const H_FOLDED: u32 = 0x100;
 
-/** SDP entry ids: the line's letter (c=, m=, r for a=rtpmap:, and a for the attributes media
+/** SDP entry ids: the line's letter (c=, m=, o=, r for a=rtpmap:, and a for the attributes media
  *  needs: sendrecv, sendonly, recvonly, inactive, rtcp-mux, rtcp:PORT). */
 export const S_C: u32 = 99;
+export const S_O: u32 = 111;
 export const S_M: u32 = 109;
 export const S_RTPMAP: u32 = 114;
 export const S_ATTR: u32 = 97;

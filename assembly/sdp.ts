@@ -1,7 +1,7 @@
-// SDP line scan: reports the c=, m=, a=rtpmap: lines and the direction and RTCP attributes of
+// SDP line scan: reports the c=, m=, o=, a=rtpmap: lines and the direction and RTCP attributes of
 // the SDP part of a body, in order, as (type, offset, length) of the value. JS rebuilds the media sections from the order.
 
-import { S_ATTR, S_C, S_M, S_RTPMAP, MAX_SDP_ENTRIES } from './abi';
+import { S_ATTR, S_C, S_M, S_O, S_RTPMAP, MAX_SDP_ENTRIES } from './abi';
 import { u8at, lower, ieq, findLF } from './mem';
 
 export let nSdp: u32 = 0;
@@ -48,7 +48,7 @@ function scanLines(base: usize, off: u32, len: u32): void {
     if (stop > pos && u8at(base + stop - 1) == 13) stop--;
     if (stop >= pos + 2 && u8at(base + pos + 1) == 61) {
       const t = u8at(base + pos);
-      if (t == S_C || t == S_M) {
+      if (t == S_C || t == S_M || t == S_O) {
         add(t, pos + 2, stop - pos - 2);
       } else if (t == S_ATTR) {
         const n = stop - pos - 2;

@@ -12,6 +12,9 @@ import {
   H_REASON,
   H_CONTENT_TYPE,
   H_CONTENT_LENGTH,
+  H_X_CID,
+  H_SESSION_ID,
+  H_CHARGING_VECTOR,
   H_FOLDED,
   MAX_HDR_ENTRIES,
 } from './abi';
@@ -101,17 +104,27 @@ function headerId(p: usize, n: u32): u32 {
     case 4:
       if (ieq(p, 'from', 4)) return H_FROM;
       return ieq(p, 'cseq', 4) ? H_CSEQ : 0;
+    case 5:
+      return ieq(p, 'x-cid', 5) ? H_X_CID : 0;
     case 6:
       if (ieq(p, 'server', 6)) return H_SERVER;
       return ieq(p, 'reason', 6) ? H_REASON : 0;
     case 7:
       return ieq(p, 'call-id', 7) ? H_CALL_ID : 0;
+    case 9:
+      return ieq(p, 'x-call-id', 9) ? H_X_CID : 0;
     case 10:
-      return ieq(p, 'user-agent', 10) ? H_USER_AGENT : 0;
+      if (ieq(p, 'user-agent', 10)) return H_USER_AGENT;
+      return ieq(p, 'session-id', 10) ? H_SESSION_ID : 0;
     case 12:
       return ieq(p, 'content-type', 12) ? H_CONTENT_TYPE : 0;
     case 14:
-      return ieq(p, 'content-length', 14) ? H_CONTENT_LENGTH : 0;
+      if (ieq(p, 'content-length', 14)) return H_CONTENT_LENGTH;
+      return ieq(p, 'x-orig-call-id', 14) ? H_X_CID : 0;
+    case 17:
+      return ieq(p, 'p-charging-vector', 17) ? H_CHARGING_VECTOR : 0;
+    case 18:
+      return ieq(p, 'x-original-call-id', 18) ? H_X_CID : 0;
   }
   return 0;
 }

@@ -30,6 +30,8 @@ export interface Sdp {
   media: SdpMedia[];
   /** session-level direction attribute, else null (sendrecv) */
   direction: SdpDirection | null;
+  /** the o= line's session id and unicast address ("sess-id address"), else null */
+  origin: string | null;
 }
 
 export interface SipMessage {
@@ -69,6 +71,11 @@ export interface SipMessage {
   /** every Reason header value as written, in order (a comma list kept whole) */
   reasonHeaders: string[];
   contentType: string | null;
+  /** SPEC §9 correlation headers, the first of each as written (null when absent): X-CID (or
+   *  X-Call-ID, X-Orig-Call-ID, X-Original-Call-ID) trimmed, Session-ID, P-Charging-Vector */
+  xCallId: string | null;
+  sessionId: string | null;
+  chargingVector: string | null;
   sdp: Sdp | null;
   /** the whole message as captured (start line, headers, body) */
   raw: Uint8Array;

@@ -87,6 +87,10 @@ export interface CallRecord {
   /** SPEC §9: the leg of its Call-ID (1, 2…) and the From-tag that names it */
   leg: number;
   fromTag: string;
+  /** SPEC §9: the Call-ID of the earliest leg of its end-to-end call (its own when alone), and
+   *  why this leg is tied to the others, in CORRELATIONS order ([] when alone) */
+  callGroup: string;
+  correlatedBy: Correlation[];
   exportCause: ExportCause;
   /** capture seconds of the export (the deadline for idle/window exports): dump files are per minute of it */
   exportedAt: number;
@@ -98,6 +102,10 @@ export interface CallRecord {
   verdicts: Verdict[];
   ladder?: LadderEntry[];
 }
+
+/** Why legs are tied together (SPEC §9), in the order they are listed. */
+export const CORRELATIONS = ['call-id', 'x-cid', 'session-id', 'icid', 'sdp'] as const;
+export type Correlation = (typeof CORRELATIONS)[number];
 
 export type Verdict =
   | 'no-rtp'

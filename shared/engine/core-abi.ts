@@ -47,10 +47,16 @@ export const H_SERVER = 6;
 export const H_REASON = 7;
 export const H_CONTENT_TYPE = 8;
 export const H_CONTENT_LENGTH = 9;
+
+/** correlation of legs (SPEC §9): X-CID, X-Call-ID, X-Orig-Call-ID, X-Original-Call-ID */
+export const H_X_CID = 10;
+export const H_SESSION_ID = 11;
+export const H_CHARGING_VECTOR = 12;
 export const H_FOLDED = 256;
 
-/** SDP entry ids: the line's letter (c=, m=, r for a=rtpmap:, and a for the attributes media  needs: sendrecv, sendonly, recvonly, inactive, rtcp-mux, rtcp:PORT). */
+/** SDP entry ids: the line's letter (c=, m=, o=, r for a=rtpmap:, and a for the attributes media  needs: sendrecv, sendonly, recvonly, inactive, rtcp-mux, rtcp:PORT). */
 export const S_C = 99;
+export const S_O = 111;
 export const S_M = 109;
 export const S_RTPMAP = 114;
 export const S_ATTR = 97;

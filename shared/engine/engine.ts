@@ -45,7 +45,11 @@ import {
   H_SERVER,
   H_TO,
   H_USER_AGENT,
+  H_X_CID,
+  H_SESSION_ID,
+  H_CHARGING_VECTOR,
   S_C,
+  S_O,
   S_M,
   S_RTPMAP,
   T_SCTP,
@@ -533,6 +537,9 @@ export class Engine {
     let userAgent: string | null = null;
     let server: string | null = null;
     let contentType: string | null = null;
+    let xCallId: string | null = null;
+    let sessionId: string | null = null;
+    let chargingVector: string | null = null;
     const reasonHeaders: string[] = [];
     let seenCallId = false,
       seenFrom = false,
@@ -580,6 +587,15 @@ export class Engine {
         case H_CONTENT_TYPE:
           if (contentType === null) contentType = v;
           break;
+        case H_X_CID:
+          if (xCallId === null) xCallId = v.trim();
+          break;
+        case H_SESSION_ID:
+          if (sessionId === null) sessionId = v;
+          break;
+        case H_CHARGING_VECTOR:
+          if (chargingVector === null) chargingVector = v;
+          break;
       }
     }
     const [cseq, cseqMethod] = parseCseq(cseqText);
@@ -615,6 +631,9 @@ export class Engine {
       server,
       reasonHeaders,
       contentType,
+      xCallId,
+      sessionId,
+      chargingVector,
       sdp,
       raw,
     };
@@ -634,13 +653,18 @@ function words(v: string): string[] {
 }
 
 function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: number) => string): Sdp {
-  const sdp: Sdp = { connection: null, connections: [], media: [], direction: null };
+  const sdp: Sdp = { connection: null, connections: [], media: [], direction: null, origin: null };
   let cur: SdpMedia | null = null;
   for (let i = 0; i < n; i++) {
     const q = p + i * EV_ENTRY_SIZE;
     const type = dv.getUint32(q, true);
     const v = slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true)).trim();
-    if (type === S_C) {
+    if (type === S_O) {
+      // o=username sess-id sess-version nettype addrtype unicast-address: a B2BUA passing SDP
+      // through keeps the session id and address (SPEC §9)
+      const parts = words(v);
+      if (parts.length >= 6 && sdp.origin === null) sdp.origin = `${parts[1]} ${parts[5]}`;
+    } else if (type === S_C) {
       // c=IN IP4 addr[/ttl[/count]]
       const parts = words(v);
       if (parts.length < 3) continue;

@@ -42,7 +42,10 @@ export function jsonLine(r: CallRecord): string {
   p.push(',"messages":', String(r.messages), ',"retransmissions":', String(r.retransmissions));
   p.push(',"durationSec":', secondsText(r.durationSec, r.SIP_INVITE_OK_TIME, r.SIP_BYE_TIME));
   p.push(',"setupSec":', secondsText(r.setupSec, r.SIP_INVITE_TIME, earliest(r.SIP_RINGING_TIME, r.SIP_INVITE_OK_TIME)));
-  p.push(',"leg":', String(r.leg), ',"fromTag":', jsonString(r.fromTag));
+  p.push(',"leg":', String(r.leg), ',"fromTag":', jsonString(r.fromTag), ',"callGroup":', jsonString(r.callGroup));
+  p.push(',"correlatedBy":[');
+  for (let i = 0; i < r.correlatedBy.length; i++) p.push(i > 0 ? ',"' : '"', r.correlatedBy[i], '"');
+  p.push(']');
   p.push(',"media":[');
   for (let i = 0; i < r.media.length; i++) {
     if (i > 0) p.push(',');
@@ -235,6 +238,7 @@ const COLUMNS: ReadonlyArray<[string, number]> = [
   ['MOS', 4],
   ['MEDIA', 22],
   ['LEG', 3],
+  ['GROUP', 20],
   ['CALL-ID', 40],
 ];
 
@@ -274,6 +278,8 @@ export function tableLine(r: CallRecord): string {
     lowestMos(r),
     r.verdicts.join(','),
     String(r.leg),
+    // a lone leg's group is its own Call-ID: nothing to say
+    r.correlatedBy.length === 0 ? '-' : r.callGroup,
     r.SIP_CALL_ID,
   ]);
 }

@@ -57,6 +57,10 @@ export interface TrackerStats {
   lateMessages: number;
   /** messages of Call-IDs that are not records (non-INVITE dialogs without allDialogs) */
   otherMessages: number;
+  /** SPEC §9: ties refused because a group had its most legs, and correlation keys not kept
+   *  because a leg had its most */
+  groupFull: number;
+  correlationKeysDropped: number;
   /** non-INVITE dialogs (distinct Call-IDs) by the method of their first message */
   methods: Record<string, number>;
   exportCauses: Record<ExportCause, number>;

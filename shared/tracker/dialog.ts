@@ -8,6 +8,7 @@ import { sipField } from '../output/fields.ts';
 import { eqIgnoreCase, hasIgnoreCase, q850Cause, splitList, utf8Length } from '../header-values.ts';
 import { isIpLiteral, isRtpProto, isUnspecified, payloadName, stripTtl } from '../sdp-values.ts';
 import type { MediaHooks } from './api.ts';
+import type { Ties } from './correlation.ts';
 import type { Sig } from './retransmissions.ts';
 import { W_NONE, type ActivityList, type Listed } from './timers.ts';
 
@@ -57,6 +58,10 @@ export class Dialog implements Listed<Dialog> {
   /** capture seconds of a 401/407 that ended the setup, null once the leg sends an INVITE again */
   challengedAt: number | null = null;
   isOpen = false;
+  /** order of creation (names a group after its earliest leg when times are equal) */
+  seq = 0;
+  /** SPEC §9: its correlation keys and group, null while it has none */
+  ties: Ties | null = null;
   initialCseqs: number[] = [];
   setupCseq = 0;
   setupCode = 0;

@@ -3,6 +3,7 @@
 import type { CallRecord, CallState, ExportCause, MediaStream, Verdict } from '../record.ts';
 import { compareTimestamps, timestampDiff, type Timestamp } from '../time.ts';
 import { endpoint, IPV4 } from '../sdp-values.ts';
+import { Correlator } from './correlation.ts';
 import type { Dialog } from './dialog.ts';
 
 export function stateOf(d: Dialog): CallState {
@@ -77,6 +78,8 @@ export function toRecord(
     setupSec: d.inviteTs !== null && firstAnswer !== null ? timestampDiff(d.inviteTs, firstAnswer) : null,
     leg: d.leg,
     fromTag: d.fromTag,
+    callGroup: Correlator.callGroup(d),
+    correlatedBy: Correlator.correlatedBy(d),
     exportCause: cause,
     exportedAt: at,
     rtpPackets,

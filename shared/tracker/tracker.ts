@@ -10,6 +10,7 @@ import { partyOf } from '../header-values.ts';
 import { sdpSummary } from '../sdp-values.ts';
 import { DEFAULT_TRACKER_OPTIONS, type MediaHooks, type TrackerOptions, type TrackerStats } from './api.ts';
 import { Dialog } from './dialog.ts';
+import { Correlator } from './correlation.ts';
 import { CountedDialogs, Tombs, type Tomb } from './late-messages.ts';
 import { OpenLegs, challengedLeg, legByTag } from './legs.ts';
 import { DUPLICATE, NEW, RETRANSMISSION, Retransmissions } from './retransmissions.ts';
@@ -33,6 +34,7 @@ export class CallTracker {
   private readonly tombs = new Tombs();
   private readonly repeats = new Retransmissions();
   private readonly counted: CountedDialogs;
+  private readonly corr = new Correlator((callId) => this.open.get(callId));
   /** capture time: the latest of message times and advance() */
   private now = -Infinity;
   /** latest message time: activity stamps use it so they do not depend on when advance() was called */
@@ -141,12 +143,15 @@ export class CallTracker {
     this.tombs.clear();
     this.counted.clear();
     this.repeats.clear();
+    this.corr.clear();
   }
 
   stats(): TrackerStats {
     return {
       ...this.st,
       open: this.open.size,
+      groupFull: this.corr.groupFull,
+      correlationKeysDropped: this.corr.keysDropped,
       methods: Object.fromEntries(this.methods),
       exportCauses: { ...this.causes },
     };
@@ -176,7 +181,9 @@ export class CallTracker {
       this.countMethod(method);
     }
     if (this.o.keepMessages) d.ladder = [];
+    const sameCallId = this.open.get(m.callId);
     this.open.add(d);
+    this.corr.added(d, sameCallId);
     this.unanswered.insert(d);
     return d;
   }
@@ -192,6 +199,7 @@ export class CallTracker {
     d.called = partyOf(m.to);
     d.setupCode = 0;
     this.clearWindow(d);
+    this.corr.upgraded(d);
   }
 
   private evict(): void {
@@ -272,6 +280,7 @@ export class CallTracker {
     }
     if (!fromCaller && d.uasServer === null && m.server !== null && m.server !== '') d.uasServer = m.server;
     if (m.sdp !== null) d.takeSdp(m.sdp, fromCaller, this.media);
+    this.corr.message(d, m, t);
 
     if (m.isRequest) this.request(d, m, t, initial);
     else this.response(d, m, t);
@@ -458,6 +467,7 @@ export class CallTracker {
             maxLeg: Math.max(had.maxLeg, d.leg),
           };
     this.tombs.add(tomb);
+    this.corr.removed(d);
     this.st.exported++;
     this.causes[cause]++;
     this.onRecord(toRecord(d, cause, at, rtpPackets, media, verdicts));

@@ -64,6 +64,8 @@ export function dumpRecord(id: string, at: number, over: Partial<CallRecord> = {
     setupSec: 0.876549,
     leg: 1,
     fromTag: 'a1',
+    callGroup: id,
+    correlatedBy: [],
     exportCause: 'bye',
     exportedAt: at,
     rtpPackets: 0,

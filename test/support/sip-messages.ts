@@ -41,10 +41,13 @@ export interface SdpDesc {
   media: MediaDesc[];
   /** keep "/ttl" in the parsed addresses (tests the tracker's own guard) */
   keepTtl?: boolean;
+  /** the o= value; by default a session id no other body of the run has */
+  origin?: string;
 }
 
 const enc = new TextEncoder();
 let frameCounter = 0;
+let originCounter = 0;
 
 function noTtl(a: string): string {
   const i = a.indexOf('/');
@@ -58,7 +61,9 @@ function ipKind(a: string): string {
 /** SDP text and the parsed form the engine would give. */
 export function buildSdp(d: SdpDesc): { text: string; sdp: Sdp } {
   const fix = (a: string) => (d.keepTtl ? a : noTtl(a));
-  const lines = ['v=0', 'o=- 1 1 IN IP4 0.0.0.0', 's=-'];
+  const origin = d.origin ?? `- ${++originCounter} 1 IN IP4 0.0.0.0`;
+  const o = origin.split(' ');
+  const lines = ['v=0', `o=${origin}`, 's=-'];
   const connections: string[] = [];
   if (d.ip) {
     lines.push(`c=IN ${ipKind(d.ip)} ${d.ip}`);
@@ -93,7 +98,13 @@ export function buildSdp(d: SdpDesc): { text: string; sdp: Sdp } {
   }
   return {
     text: lines.join('\r\n') + '\r\n',
-    sdp: { connection: d.ip ? fix(d.ip) : null, connections, media, direction: null },
+    sdp: {
+      connection: d.ip ? fix(d.ip) : null,
+      connections,
+      media,
+      direction: null,
+      origin: o.length >= 6 ? `${o[1]} ${o[5]}` : null,
+    },
   };
 }
 
@@ -121,6 +132,10 @@ export interface MsgDesc {
   sdp?: SdpDesc | null;
   /** extra header lines, e.g. to make bytes differ */
   extra?: string[];
+  /** SPEC §9 correlation headers, written as X-CID, Session-ID and P-Charging-Vector */
+  xCallId?: string;
+  sessionId?: string;
+  chargingVector?: string;
 }
 
 const REASONS: Record<number, string> = {
@@ -160,6 +175,9 @@ export function sipMessage(d: MsgDesc): SipMessage {
   if (d.server) h.push(`Server: ${d.server}`);
   for (const r of d.reasons ?? []) h.push(`Reason: ${r}`);
   for (const x of d.extra ?? []) h.push(x);
+  if (d.xCallId !== undefined) h.push(`X-CID: ${d.xCallId}`);
+  if (d.sessionId !== undefined) h.push(`Session-ID: ${d.sessionId}`);
+  if (d.chargingVector !== undefined) h.push(`P-Charging-Vector: ${d.chargingVector}`);
   if (sdp) h.push('Content-Type: application/sdp');
   h.push(`Content-Length: ${enc.encode(body).length}`);
   const raw = enc.encode(h.join('\r\n') + '\r\n\r\n' + body);
@@ -194,6 +212,9 @@ export function sipMessage(d: MsgDesc): SipMessage {
     server: d.server ?? null,
     reasonHeaders: d.reasons ?? [], // each reason is its own header line above
     contentType: sdp ? 'application/sdp' : null,
+    xCallId: d.xCallId ?? null,
+    sessionId: d.sessionId ?? null,
+    chargingVector: d.chargingVector ?? null,
     sdp: sdp?.sdp ?? null,
     raw,
   };
@@ -212,6 +233,9 @@ export interface ReqOpts {
   dst?: { ip: string; port: number };
   extra?: string[];
   digits?: number;
+  xCallId?: string;
+  sessionId?: string;
+  chargingVector?: string;
 }
 
 export interface ResOpts {
@@ -230,6 +254,9 @@ export interface ResOpts {
   dst?: { ip: string; port: number };
   extra?: string[];
   digits?: number;
+  xCallId?: string;
+  sessionId?: string;
+  chargingVector?: string;
 }
 
 /** A call between two endpoints: requests and responses with consistent tags, CSeqs and addresses. */
@@ -280,6 +307,9 @@ export class Scenario {
       reasons: o.reasons,
       sdp: o.sdp,
       extra: o.extra,
+      xCallId: o.xCallId,
+      sessionId: o.sessionId,
+      chargingVector: o.chargingVector,
     });
   }
 
@@ -311,6 +341,9 @@ export class Scenario {
       reasons: o.reasons,
       sdp: o.sdp,
       extra: o.extra,
+      xCallId: o.xCallId,
+      sessionId: o.sessionId,
+      chargingVector: o.chargingVector,
     });
   }
 }

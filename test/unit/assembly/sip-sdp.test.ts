@@ -29,6 +29,38 @@ describe('SIP text', () => {
     return run(pcap([eth(udp4(A4, sport, B4, dport, payload))]));
   }
 
+  test.each([
+    ['X-CID', 'x-cid'],
+    ['x-call-id', 'x-cid'],
+    ['X-Orig-Call-ID', 'x-cid'],
+    ['X-ORIGINAL-CALL-ID', 'x-cid'],
+  ])('correlation headers (SPEC §9): %s, Session-ID, P-Charging-Vector, the first of each', async (name) => {
+    const msg =
+      'INVITE sip:bob@example.com SIP/2.0\r\n' +
+      'From: <sip:alice@example.com>;tag=x1\r\n' +
+      'To: <sip:bob@example.com>\r\n' +
+      'Call-ID: leg-b@host\r\n' +
+      'CSeq: 1 INVITE\r\n' +
+      `${name}:  leg-a@host \r\n` +
+      'X-CID: second@host\r\n' +
+      'Session-ID: ab30317f1a784dc48ff824d0d3715d86;remote=00000000000000000000000000000000\r\n' +
+      'P-Charging-Vector: icid-value=1234bc9876e;\r\n orig-ioi=home1.net\r\n' +
+      'X-CID-Extra: not-this\r\n' +
+      'Content-Length: 0\r\n\r\n';
+    const { messages } = await one(msg);
+    expectMsg(messages[0], {
+      callId: 'leg-b@host',
+      xCallId: 'leg-a@host',
+      sessionId: 'ab30317f1a784dc48ff824d0d3715d86;remote=00000000000000000000000000000000',
+      chargingVector: 'icid-value=1234bc9876e; orig-ioi=home1.net',
+    });
+  });
+
+  test('no correlation headers: null', async () => {
+    const { messages } = await one(req('INVITE', '1'));
+    expectMsg(messages[0], { xCallId: null, sessionId: null, chargingVector: null });
+  });
+
   test('compact header forms (i, f, t, l, c, v, m)', async () => {
     const msg =
       'INVITE sip:bob@example.com SIP/2.0\r\n' +
@@ -337,6 +369,7 @@ describe('SDP', () => {
         },
       ],
       direction: null,
+      origin: '1 192.0.2.1',
     } satisfies Sdp);
   });
 
@@ -360,6 +393,7 @@ describe('SDP', () => {
         },
       ],
       direction: null,
+      origin: `1 ${B6T}`,
     });
   });
 

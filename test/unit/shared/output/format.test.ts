@@ -63,6 +63,8 @@ function record(over: Partial<CallRecord> = {}): CallRecord {
     setupSec: 0.876549,
     leg: 1,
     fromTag: 'a1',
+    callGroup: 'id|1\\x',
+    correlatedBy: [],
     exportCause: 'bye',
     exportedAt: 1_700_000_062.6,
     rtpPackets: 0,
@@ -85,7 +87,7 @@ describe('jsonLine', () => {
         '"flow":{"ipVersion":4,"src":"10.0.0.1","dst":"10.0.0.2","sport":5060,"dport":5060,"protocol":17,' +
         '"start":1700000000.123456,"end":1700000062.600000,"packets":7,"bytes":4000},' +
         '"rtpSrc":"10.0.0.1:4000","rtpDst":"[2001:db8::2]:5000","reason":"Q.850;cause=16",' +
-        '"messages":7,"retransmissions":1,"durationSec":60.000000,"setupSec":0.876549,"leg":1,"fromTag":"a1","media":[],"verdicts":[]}',
+        '"messages":7,"retransmissions":1,"durationSec":60.000000,"setupSec":0.876549,"leg":1,"fromTag":"a1","callGroup":"id|1\\\\x","correlatedBy":[],"media":[],"verdicts":[]}',
     );
   });
 
@@ -105,7 +107,9 @@ describe('jsonLine', () => {
     expect(line).toContain('"SIP_INVITE_TIME":1700000000.123456789,');
     expect(line).toContain('"SIP_INVITE_OK_TIME":1700000001.000000001,');
     expect(line).toContain('"rtpSrc":null,"rtpDst":null,"reason":null,');
-    expect(line).toContain('"durationSec":null,"setupSec":0.876543212,"leg":1,"fromTag":"a1","media":[],"verdicts":[]}');
+    expect(line).toContain(
+      '"durationSec":null,"setupSec":0.876543212,"leg":1,"fromTag":"a1","callGroup":"id|1\\\\x","correlatedBy":[],"media":[],"verdicts":[]}',
+    );
     const o = JSON.parse(line);
     expect(Object.keys(o)).toEqual([
       'SIP_CALL_ID',
@@ -141,6 +145,8 @@ describe('jsonLine', () => {
       'setupSec',
       'leg',
       'fromTag',
+      'callGroup',
+      'correlatedBy',
       'media',
       'verdicts',
     ]);
@@ -249,13 +255,18 @@ describe('terminal table', () => {
     expect(tableLine(record({ durationSec: null, SIP_RESPONSE_CODE: 0 }))).toContain('CALL_COMPLETED          -');
   });
 
-  it("the worst stream's MOS, the verdicts and the leg", () => {
-    expect(tableHeader()).toContain('CODECS            MOS   MEDIA                   LEG  CALL-ID');
-    expect(tableLine(record())).toContain('PCMA;G729         -                             1    id|1');
+  it("the worst stream's MOS, the verdicts, the leg and the group", () => {
+    const G = ' '.repeat(21);
+    expect(tableHeader()).toContain(`CODECS            MOS   MEDIA                   LEG  GROUP${' '.repeat(17)}CALL-ID`);
+    expect(tableLine(record())).toContain(`PCMA;G729         -                             1    -${G}id|1`);
     // a B2BUA's second leg of the same Call-ID
-    expect(tableLine(record({ leg: 2 }))).toContain('-                             2    id|1');
+    const leg2 = record({ leg: 2, callGroup: 'id|1\\x', correlatedBy: ['call-id'] });
+    expect(tableLine(leg2)).toContain(`-                             2    ${'id|1\\x'.padEnd(22)}id|1`);
+    // a long group Call-ID is cut to its column
+    const other = record({ callGroup: 'a-very-long-call-id-of-the-first-leg@pbx', correlatedBy: ['x-cid', 'sdp'] });
+    expect(tableLine(other)).toContain('1    a-very-long-call-id…  id|1');
     const stream = (mos: number) => ({ mos }) as CallRecord['media'][number];
     const r = record({ media: [stream(4.4), stream(3.12)], verdicts: ['high-loss', 'low-mos'] });
-    expect(tableLine(r)).toContain('PCMA;G729         3.12  high-loss,low-mos       1    id|1');
+    expect(tableLine(r)).toContain(`PCMA;G729         3.12  high-loss,low-mos       1    -${G}id|1`);
   });
 });

@@ -73,6 +73,8 @@ function rec(o: RecordInit = {}): CallRecord {
     setupSec: null,
     leg: 1,
     fromTag: 'a1',
+    callGroup: '',
+    correlatedBy: [],
     exportCause: 'end',
     exportedAt: T + 12,
     rtpPackets: 0,
