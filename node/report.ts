@@ -20,6 +20,11 @@ export function statsReport(s: RunStats, records: number, seconds: number): stri
   if (t.retransmissions || t.duplicates) lines.push(`  retransmissions ${t.retransmissions}, duplicates ${t.duplicates}`);
   if (t.malformed) lines.push(`  SIP messages without Call-ID/CSeq (not tracked): ${t.malformed}`);
   if (t.evicted) lines.push(`  calls exported early, table full: ${t.evicted}`);
+  if (t.groupFull || t.correlationKeysDropped) {
+    lines.push(
+      `  leg ties refused, group of 64 legs full: ${t.groupFull}; correlation keys not kept, 8 per leg: ${t.correlationKeysDropped}`,
+    );
+  }
   const problems = COUNTER_INFO.filter(([k]) => PROBLEM_COUNTERS.has(k) && c[k] > 0);
   const info = COUNTER_INFO.filter(
     ([k]) => !PROBLEM_COUNTERS.has(k) && c[k] > 0 && !['frames', 'sipFrames', 'sipMessages', 'rtpFrames', 'otherFrames'].includes(k),

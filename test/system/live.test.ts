@@ -10,9 +10,10 @@
 //   call on hold (SIGINT)      SIP 28030/28031, media 28400/28408
 //   raw INVITEs (nobody there) 28040-28049
 //   raw calls with dump + collector 28050-28053, collector 28060
+//   legs of one call (B2BUA)   28070-28075
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -24,6 +25,7 @@ import { tempDir } from '../support/temp.ts';
 import { toolGate, toolPath, run } from '../support/tools/exec.ts';
 import { ALL_FLOWS, SCENARIO_DIR, flowOfCallId, flowSpecs, recordFlowsDetailed } from '../support/tools/sipp.ts';
 import { tsharkCalls } from '../support/tools/tshark.ts';
+import { udpPacketV4, writePcap } from '../support/capture-writer.ts';
 import { captureFilter, FRAGMENTS_FILTER } from '../../node/live.ts';
 
 const gate = toolGate(['tcpdump', 'sipp', 'tshark'], 'live', { capture: true });
@@ -335,6 +337,48 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
     } finally {
       collector.close();
     }
+  });
+
+  test('legs of one call through a B2BUA that end together: live gives the groups a file run gives', { timeout: 60_000 }, async () => {
+    // leg A phone 28070 → SBC 28071, leg B SBC 28072 → callee 28073 naming leg A in X-CID, and
+    // an unrelated call 28074 → 28075; every message one datagram, in this order
+    const legA = rawCall('live-leg-a@x', 28070, 28071, true);
+    const legB = rawCall('live-leg-b@x', 28072, 28073, true).map(
+      ([c, t]) => [c, t.replace('\r\nCall-ID:', '\r\nX-CID: live-leg-a@x\r\nCall-ID:')] as [boolean, string],
+    );
+    const alone = rawCall('live-alone@x', 28074, 28075, true);
+    const at = (call: [boolean, string][], a: number, b: number, i: number) => {
+      const [fromCaller, text] = call[i];
+      return { sport: fromCaller ? a : b, dport: fromCaller ? b : a, text };
+    };
+    const A = (i: number) => at(legA, 28070, 28071, i);
+    const B = (i: number) => at(legB, 28072, 28073, i);
+    // INVITE A, INVITE B, 200 B, ACK B, 200 A, ACK A, BYE A, BYE B, 200 B, 200 A, then the other call
+    const order = [A(0), B(0), B(1), B(2), A(1), A(2), A(3), B(3), B(4), A(4), ...alone.map((_, i) => at(alone, 28074, 28075, i))];
+    const expected = new Map([
+      ['live-leg-a@x', ['live-leg-a@x', ['x-cid']]],
+      ['live-leg-b@x', ['live-leg-a@x', ['x-cid']]],
+      ['live-alone@x', ['live-alone@x', []]],
+    ]);
+    const groups = (rs: Record<string, any>[]) => new Map(rs.map((r) => [r.SIP_CALL_ID as string, [r.callGroup, r.correlatedBy]]));
+
+    const l = await live(['-i', 'lo', '-f', 'udp and portrange 28070-28075', '--format', 'jsonl', '--status-interval', '0']);
+    for (const m of order) await sendUdp([m.text], m.sport, m.dport);
+    await waitFor(() => l.records().length === 3, 15_000, 'three records, each ended by 200 OK to BYE', l.bg);
+    await stopLive(l, 'SIGINT');
+    expect(l.bg.code, l.bg.stderr()).toBe(0);
+    expect(groups(l.records())).toEqual(expected);
+
+    // the same datagrams as a capture file, one millisecond apart
+    const pcap = tmp.file('legs.pcap');
+    const packets = order.map((m, i) => ({
+      ts: { sec: 1_700_000_000, nsec: i * 1_000_000 },
+      data: udpPacketV4('127.0.0.1', m.sport, '127.0.0.1', m.dport, m.text),
+    }));
+    writeFileSync(pcap, writePcap(packets));
+    const read = await runCli(['read', pcap, '--format', 'jsonl', '-q'], { timeoutMs: 30_000, throwOnTimeout: true });
+    expect(read.code, read.stderr).toBe(0);
+    expect(groups(parseJsonl(read.stdout))).toEqual(expected);
   });
 
   test('tcpdump killed: one clear error line, exit 1, what was captured is exported', { timeout: 30_000 }, async () => {
