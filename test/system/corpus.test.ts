@@ -1,5 +1,6 @@
 // The public corpus (../shared/corpus/public, read-only): every call tshark sees with an initial
-// INVITE is a sipscope record, with the INVITE time, parties and outcome tshark's messages show;
+// INVITE is a sipscope record, and every leg of it (SPEC §9) has the INVITE time, parties,
+// outcome and, where a Call-ID has several legs, the very messages tshark shows for its tags;
 // sipscope makes no call tshark has no INVITE for; files that are not valid captures give a clear
 // error, not a crash. Skipped with a message when the corpus or tshark is missing, unless CI=true.
 
@@ -86,25 +87,61 @@ describe.skipIf(!haveCorpus || gate.missing.length > 0)('public corpus: calls as
           rs!.map((r) => r.leg).sort((a, b) => a - b),
           `${id}: legs numbered 1…`,
         ).toEqual(rs!.map((_, i) => i + 1));
-        const first = rs!
-          .slice()
-          .sort((a, b) => a.SIP_INVITE_TIME!.sec - b.SIP_INVITE_TIME!.sec || a.SIP_INVITE_TIME!.nsec - b.SIP_INVITE_TIME!.nsec)[0];
-        const invite = l.find(initialOf)!;
-        // INVITE time: the first initial INVITE, to the capture's digits
-        const t = first.SIP_INVITE_TIME!;
-        expect(formatTimestamp(t, 1), `${id} INVITE time`).toBe(tsharkTimeWithDigits(invite.time, t.digits));
-        // parties: the URIs of that INVITE's From and To
-        const fromUri = invite.extra['sip.from.addr']?.[0];
-        const toUri = invite.extra['sip.to.addr']?.[0];
-        if (fromUri) expect(first.SIP_CALLING_PARTY.toLowerCase(), `${id} calling party`).toContain(fromUri.toLowerCase());
-        if (toUri) expect(first.SIP_CALLED_PARTY.toLowerCase(), `${id} called party`).toContain(toUri.toLowerCase());
-        // outcome: what the state and code claim is in tshark's messages of the call
+        // per leg: its own initial INVITE (the first with its From-tag) gives its time and
+        // parties, and its outcome is in the messages that carry its tag (From or To)
+        const tagsOf = (m: TsharkSip) => [m.extra['sip.from.tag']?.[0] ?? '', m.extra['sip.to.tag']?.[0] ?? ''];
+        // a phone (or B2BUA) that retries with credentials under a new From-tag stays on its leg:
+        // a tag of no record belongs to the leg challenged (401/407) less than 32 s before that
+        // tag's first INVITE and that sent no INVITE in between
+        const legTags = new Map(rs!.map((r) => [r, new Set([r.fromTag])]));
+        for (const m of l) {
+          const tag = tagsOf(m)[0];
+          if (!initialOf(m) || rs!.some((r) => legTags.get(r)!.has(tag))) continue;
+          const challenged = rs!.filter((r) => {
+            const tags = legTags.get(r)!;
+            const c = l.filter((x) => (x.status === 401 || x.status === 407) && x.cseqMethod === 'INVITE' && tags.has(tagsOf(x)[0])).at(-1);
+            if (c === undefined) return false;
+            const [tc, tm] = [Number(c.time), Number(m.time)];
+            return tc < tm && tm - tc < 32 && !l.some((x) => initialOf(x) && tags.has(tagsOf(x)[0]) && +x.time > tc && +x.time < tm);
+          });
+          if (challenged.length === 1) legTags.get(challenged[0])!.add(tag);
+        }
         for (const r of rs!) {
-          const has = (pred: (m: TsharkSip) => boolean) => l.some(pred);
+          const tags = legTags.get(r)!;
+          const legMsgs = rs!.length === 1 ? l : l.filter((m) => tagsOf(m).some((t) => tags.has(t)));
+          // a Call-ID of several legs: each leg holds exactly the messages of its tags
+          if (rs!.length > 1 && new Set(rs!.map((x) => x.fromTag)).size === rs!.length) {
+            expect(r.messages, `${id} leg ${r.leg} messages`).toBe(legMsgs.length);
+            // legs open at the same time are tied by their Call-ID, the group named after the first
+            const sec = (t: { sec: number; nsec: number }) => t.sec + t.nsec / 1e9;
+            const overlapping = rs!.filter((x) => x !== r && sec(x.flow.start) <= sec(r.flow.end) && sec(r.flow.start) <= sec(x.flow.end));
+            if (overlapping.length > 0) {
+              expect(r.correlatedBy, `${id} leg ${r.leg} tied`).toContain('call-id');
+              expect(r.callGroup).toBe(id);
+            }
+          }
+          const invite = legMsgs.find((m) => initialOf(m) && tagsOf(m)[0] === r.fromTag)!;
+          expect(invite, `${id} leg ${r.leg}: its INVITE`).toBeDefined();
+          // INVITE time: the leg's first initial INVITE, to the capture's digits (a leg made again
+          // after its record was exported keeps its tag: then one of that tag's INVITEs)
+          const t = r.SIP_INVITE_TIME!;
+          const times = legMsgs
+            .filter((m) => initialOf(m) && tagsOf(m)[0] === r.fromTag)
+            .map((m) => tsharkTimeWithDigits(m.time, t.digits));
+          if (rs!.filter((x) => x.fromTag === r.fromTag).length === 1) {
+            expect(formatTimestamp(t, 1), `${id} leg ${r.leg} INVITE time`).toBe(times[0]);
+          } else expect(times, `${id} leg ${r.leg} INVITE time`).toContain(formatTimestamp(t, 1));
+          // parties: the URIs of that INVITE's From and To
+          const fromUri = invite.extra['sip.from.addr']?.[0];
+          const toUri = invite.extra['sip.to.addr']?.[0];
+          if (fromUri) expect(r.SIP_CALLING_PARTY.toLowerCase(), `${id} leg ${r.leg} calling party`).toContain(fromUri.toLowerCase());
+          if (toUri) expect(r.SIP_CALLED_PARTY.toLowerCase(), `${id} leg ${r.leg} called party`).toContain(toUri.toLowerCase());
+          // outcome: what the state and code claim is in tshark's messages of the leg
+          const has = (pred: (m: TsharkSip) => boolean) => legMsgs.some(pred);
           if (r.SIP_RESPONSE_CODE !== 0) {
             expect(
               has((m) => m.status === r.SIP_RESPONSE_CODE && m.cseqMethod === 'INVITE'),
-              `${id} response ${r.SIP_RESPONSE_CODE}`,
+              `${id} leg ${r.leg} response ${r.SIP_RESPONSE_CODE}`,
             ).toBe(true);
           }
           switch (r.SIP_CALL_STATE) {
