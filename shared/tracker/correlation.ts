@@ -59,10 +59,11 @@ export class Ties {
   }
 }
 
-/** Who holds a key: its leg, when it last showed it, and (SDP) the signalling endpoints that
- *  sent it on that leg. */
+/** Who holds a key: the open legs that showed it (tied to each other; the first leg holds an
+ *  SDP key alone), when it was last shown, and (SDP) the signalling endpoints that sent it on the
+ *  first leg. */
 interface Sighting {
-  d: Dialog;
+  legs: Dialog[];
   at: number;
   from: string[];
 }
@@ -172,25 +173,32 @@ export class Correlator {
   private sight(d: Dialog, ties: Ties, key: string, by: number, t: number, from: string): void {
     const s = this.keys.get(key);
     if (s === undefined) {
-      if (this.keep(ties, key)) this.keys.set(key, { d, at: t, from: [from] });
+      if (this.keep(ties, key)) this.keys.set(key, { legs: [d], at: t, from: [from] });
       return;
     }
-    if (s.d === d) {
+    if (s.legs.includes(d)) {
       s.at = t;
-      if (!s.from.includes(from) && s.from.length < MAX_SENDERS) s.from.push(from);
+      if (s.legs[0] === d && !s.from.includes(from) && s.from.length < MAX_SENDERS) s.from.push(from);
       return;
     }
-    // SDP: the same o= is a passed-through body only when a host that did not send it on the
-    // holder's leg sends it soon after; otherwise (a phone or tester that writes the same o= in
-    // every call) this leg takes the key over
-    if (by === BY_SDP && (t - s.at > SDP_WINDOW || s.from.includes(from))) {
-      if (!ties.keys.includes(key) && !this.keep(ties, key)) return;
-      s.d = d;
-      s.at = t;
-      s.from = [from];
+    if (by === BY_SDP) {
+      // the same o= is a passed-through body only when a host that did not send it on the
+      // holder's leg sends it soon after; otherwise (a phone or tester that writes the same o=
+      // in every call) this leg takes the key over
+      if (t - s.at > SDP_WINDOW || s.from.includes(from)) {
+        if (!ties.keys.includes(key) && !this.keep(ties, key)) return;
+        s.legs = [d];
+        s.at = t;
+        s.from = [from];
+        return;
+      }
+      this.tie(d, s.legs[0], by);
       return;
     }
-    this.tie(d, s.d, by);
+    // Session-ID, icid: every open leg that shows the key holds it, so the key outlives the
+    // first of them (a third leg that comes after the first ended still ties to the second)
+    if (!this.tie(d, s.legs[0], by) || !this.keep(ties, key)) return;
+    s.legs.push(d);
   }
 
   /** Note that d holds key (false, counted, when it holds too many). */
@@ -203,8 +211,9 @@ export class Correlator {
     return true;
   }
 
-  private tie(a: Dialog, b: Dialog, by: number): void {
-    if (a === b) return;
+  /** False when refused (the group would pass MAX_GROUP_LEGS). */
+  private tie(a: Dialog, b: Dialog, by: number): boolean {
+    if (a === b) return true;
     const ta = (a.ties ??= new Ties(a));
     const tb = (b.ties ??= new Ties(b));
     let ga = root(ta.group);
@@ -212,7 +221,7 @@ export class Correlator {
     if (ga !== gb) {
       if (ga.size + gb.size > MAX_GROUP_LEGS) {
         this.groupFull++;
-        return;
+        return false;
       }
       if (ga.size < gb.size) [ga, gb] = [gb, ga];
       gb.parent = ga;
@@ -228,6 +237,7 @@ export class Correlator {
     tb.group = ga;
     ta.reasons |= by;
     tb.reasons |= by;
+    return true;
   }
 
   /** The leg is exported: its keys go (a later leg can no longer be tied to it). */
@@ -242,7 +252,14 @@ export class Correlator {
         const i = w.indexOf(d);
         if (i >= 0) w.splice(i, 1);
         if (w.length === 0) this.waits.delete(id);
-      } else if (this.keys.get(key)?.d === d) this.keys.delete(key);
+      } else {
+        const s = this.keys.get(key);
+        if (s === undefined) continue;
+        const i = s.legs.indexOf(d);
+        if (i < 0) continue;
+        s.legs.splice(i, 1);
+        if (s.legs.length === 0) this.keys.delete(key);
+      }
     }
     ties.keys = [];
   }

@@ -351,10 +351,22 @@ describe.skipIf(gate.missing.length > 0)('sipscope live on loopback (tcpdump + S
       const [fromCaller, text] = call[i];
       return { sport: fromCaller ? a : b, dport: fromCaller ? b : a, text };
     };
-    const A = (i: number) => at(legA, 28070, 28071, i);
-    const B = (i: number) => at(legB, 28072, 28073, i);
+    const msgA = (i: number) => at(legA, 28070, 28071, i);
+    const msgB = (i: number) => at(legB, 28072, 28073, i);
     // INVITE A, INVITE B, 200 B, ACK B, 200 A, ACK A, BYE A, BYE B, 200 B, 200 A, then the other call
-    const order = [A(0), B(0), B(1), B(2), A(1), A(2), A(3), B(3), B(4), A(4), ...alone.map((_, i) => at(alone, 28074, 28075, i))];
+    const order = [
+      msgA(0),
+      msgB(0),
+      msgB(1),
+      msgB(2),
+      msgA(1),
+      msgA(2),
+      msgA(3),
+      msgB(3),
+      msgB(4),
+      msgA(4),
+      ...alone.map((_, i) => at(alone, 28074, 28075, i)),
+    ];
     const expected = new Map([
       ['live-leg-a@x', ['live-leg-a@x', ['x-cid']]],
       ['live-leg-b@x', ['live-leg-a@x', ['x-cid']]],

@@ -196,6 +196,30 @@ describe('legs tied together', () => {
     ]);
   });
 
+  it('a key outlives the first leg that showed it: a third leg after the first ended ties to the second', () => {
+    const u = 'ab30317f1a784dc48ff824d0d3715d86';
+    const sid = `${u};remote=${'0'.repeat(32)}`;
+    const { tr, recs, feed } = tracker();
+    const a = new Scenario('k-a', alice, sbcIn);
+    const b = new Scenario('k-b', sbcOut, carol);
+    const c = new Scenario('k-c', { ...sbcOut, ip: '10.0.2.9', tag: 'sbc-c' }, dave);
+    feed(
+      ...call(a, T0, { sessionId: sid }).slice(0, 4),
+      ...call(b, T0 + 0.05, { sessionId: sid }).slice(0, 4),
+      a.req('BYE', T0 + 5, { sessionId: sid }),
+      a.res(200, T0 + 5.01, { method: 'BYE' }),
+      ...call(c, T0 + 6, { sessionId: sid }),
+      b.req('BYE', T0 + 9, { sessionId: sid }),
+      b.res(200, T0 + 9.01, { method: 'BYE' }),
+    );
+    tr.finish();
+    expect(recs.map((r) => [r.SIP_CALL_ID, r.callGroup, r.correlatedBy])).toEqual([
+      ['k-a', 'k-a', ['session-id']],
+      ['k-c', 'k-a', ['session-id']],
+      ['k-b', 'k-a', ['session-id']],
+    ]);
+  });
+
   it('a leg exported before the other appears is not tied (keys go with their legs)', () => {
     const { tr, recs, feed } = tracker();
     feed(...call(new Scenario('gone', alice, bob), T0));
