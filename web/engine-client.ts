@@ -10,6 +10,7 @@ import type {
   CallData,
   DownloadKind,
   EngineApi,
+  LegsData,
   MediaTrace,
   Progress,
   RunOptions,
@@ -74,6 +75,10 @@ export function cancelRun(): Promise<void> {
 
 export function fetchCall(runId: number, i: number): Promise<CallData> {
   return guarded((r) => r.call(runId, i));
+}
+
+export function fetchLegs(runId: number, indices: number[]): Promise<LegsData> {
+  return guarded((r) => r.legs(runId, indices));
 }
 
 export function fetchDownload(runId: number, kind: DownloadKind): Promise<Blob> {

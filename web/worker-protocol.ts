@@ -5,7 +5,7 @@
 
 import type { FileStatus } from '../shared/engine/engine.ts';
 import type { RunStats } from '../shared/analyzer.ts';
-import type { LadderEntry, Verdict } from '../shared/record.ts';
+import type { Correlation, LadderEntry, Verdict } from '../shared/record.ts';
 import type { TimestampFormat } from '../shared/time.ts';
 
 // ---------------------------------------------------------------- the API
@@ -28,6 +28,11 @@ export interface EngineApi {
   cancel(): void;
   /** One call of a run: its JSON record and its ladder (fails once a newer run has started). */
   call(runId: number, i: number): Promise<CallData>;
+  /**
+   * Several legs of a run as one call (SPEC §9): each leg's JSON record, and the messages of all
+   * of them on one ladder, in capture time order (fails once a newer run has started).
+   */
+  legs(runId: number, indices: number[]): Promise<LegsData>;
   /** A download: the bytes `sipscope read` writes for the same capture and options. */
   download(runId: number, kind: DownloadKind): Blob;
   /**
@@ -92,8 +97,13 @@ export interface CallRow {
   /** record number in the run (0-based; the line of the JSONL/CSV/dump downloads) */
   i: number;
   callId: string;
-  /** SPEC §9: the leg of its Call-ID, 1, 2… */
+  /** SPEC §9: the leg of its Call-ID, 1, 2…, and the From-tag that names it */
   leg: number;
+  fromTag: string;
+  /** SPEC §9: the Call-ID of the earliest leg of its end-to-end call (its own when alone) */
+  callGroup: string;
+  /** SPEC §9: why it is tied to the other legs of its group ([] when alone) */
+  correlatedBy: Correlation[];
   from: string;
   to: string;
   state: string;
@@ -177,6 +187,29 @@ export interface CallData {
   /** the record's JSON line (the same text as in the JSONL download) */
   json: string;
   ladder: LadderData;
+}
+
+/** One leg of LegsData: its record and whether its ladder was kept. */
+export interface LegData {
+  /** record number in the run */
+  i: number;
+  /** the record's JSON line */
+  json: string;
+  kept: boolean;
+  /** messages left out of its ladder (beyond MAX_MESSAGES) */
+  omitted: number;
+  /** why the ladder was not kept, null when it was */
+  reason: string | null;
+}
+
+/** The legs of one end-to-end call on one ladder. */
+export interface LegsData {
+  /** the legs asked for, in that order */
+  legs: LegData[];
+  /** every kept message of those legs, in capture time order (ties: frame number) */
+  entries: LadderEntry[];
+  /** per entry: the position in `legs` of the leg it belongs to */
+  legOf: number[];
 }
 
 // ---------------------------------------------------------------- trace()

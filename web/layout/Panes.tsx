@@ -19,7 +19,7 @@ const TABS: [Tab, string][] = [
 ];
 
 export function ListPane({ page }: { page: Page }) {
-  const { state, actions, view, total, calls } = page;
+  const { state, actions, view, matched, total, calls } = page;
   const { run } = state;
   const empty =
     run.phase === 'running'
@@ -38,9 +38,13 @@ export function ListPane({ page }: { page: Page }) {
         onQuery={actions.setQuery}
         onStateFilter={actions.setStateFilter}
         onVerdictFilter={actions.setVerdictFilter}
+        grouped={state.grouped}
+        onGrouped={actions.setGrouped}
+        groupFilter={state.groupFilter}
+        onGroupFilter={actions.setGroupFilter}
         total={total}
         calls={calls}
-        shown={view.length}
+        shown={matched}
       />
       <CallList
         rows={view}
@@ -48,6 +52,7 @@ export function ListPane({ page }: { page: Page }) {
         selected={state.selected}
         onSelect={actions.select}
         onOpen={actions.open}
+        onToggle={actions.expand}
         sort={state.sort}
         onSort={actions.sortBy}
         empty={empty}
@@ -57,7 +62,7 @@ export function ListPane({ page }: { page: Page }) {
 }
 
 export function DetailPane({ page }: { page: Page }) {
-  const { state, actions, selectedRow } = page;
+  const { state, actions, selectedRow, selectedLegs } = page;
   const { tab, run, callData } = state;
   // the plot of the call shown (a stable callback: the Media tab starts it after a pause)
   const plotRun = callData?.runId ?? null;
@@ -88,6 +93,8 @@ export function DetailPane({ page }: { page: Page }) {
         focusToken={state.focusLadder}
         prefs={state.ladderPrefs}
         onPrefs={actions.setLadderPrefs}
+        legs={selectedLegs}
+        legsView={state.legsView}
       />
     );
   } else if (tab === 'media') {
@@ -104,7 +111,15 @@ export function DetailPane({ page }: { page: Page }) {
       />
     );
   } else {
-    body = <Details row={selectedRow} data={callData.data} />;
+    body = (
+      <Details
+        row={selectedRow}
+        data={callData.data}
+        legs={selectedLegs}
+        onSelectLeg={actions.select}
+        onShowLegs={actions.setGroupFilter}
+      />
+    );
   }
 
   return (

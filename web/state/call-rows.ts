@@ -5,6 +5,7 @@
 import type { CallRow } from '../worker-protocol.ts';
 import { sortRows, type Sort } from './call-sort.ts';
 import { matchesVerdict } from '../verdicts.ts';
+import { CallGroups, type GroupRow, type LegRow, type ListRow } from './call-groups.ts';
 
 /** States of records that are not INVITE dialogs (with "all dialogs"). */
 const NOT_CALLS = new Set(['REGISTER', 'UNKNOWN']);
@@ -12,11 +13,30 @@ const NOT_CALLS = new Set(['REGISTER', 'UNKNOWN']);
 /** Lower-case text the filter searches: Call-ID, parties, user agents. */
 const hayOf = (r: CallRow): string => `${r.callId}\n${r.from}\n${r.to}\n${r.uac}\n${r.uas}`.toLowerCase();
 
+/** What the list shows besides the filters: legs of a call as one row, and which groups are open. */
+export interface ViewOptions {
+  /** legs of one call as one group row */
+  grouped?: boolean;
+  /** callGroups whose rows show their legs under them */
+  expanded?: ReadonlySet<string>;
+  /** only the records of this callGroup (null: every record) */
+  group?: string | null;
+}
+
+export interface RowView {
+  /** what the list shows, in order */
+  rows: ListRow[];
+  /** records that match the filters (legs of a group each count) */
+  matched: number;
+}
+
 export class RowBuffer {
   /** every row of the run, by record number */
   rows: CallRow[] = [];
   /** rows that are not calls (REGISTER, OPTIONS… with "all dialogs") */
   nonCalls = 0;
+  /** the records by callGroup (SPEC §9) */
+  readonly groups = new CallGroups();
   /** filter text of each row, made when first searched */
   private hays: string[] = [];
 
@@ -24,11 +44,13 @@ export class RowBuffer {
     this.rows = [];
     this.nonCalls = 0;
     this.hays = [];
+    this.groups.clear();
   }
 
   add(rows: readonly CallRow[]): void {
     for (const r of rows) {
       this.rows.push(r);
+      this.groups.add(r);
       if (NOT_CALLS.has(r.state)) this.nonCalls++;
     }
   }
@@ -39,10 +61,18 @@ export class RowBuffer {
 
   /**
    * The rows the list shows: of one state (or all), with the media verdicts asked for (see
-   * matchesVerdict; '' for all), containing the text (or all), in sort order. A new array.
+   * matchesVerdict; '' for all), containing the text (or all), of one callGroup (or all), in sort
+   * order. Grouped, the legs of a call are one row, shown when any of its legs matches and sorted
+   * by its summed-up values; an open group's legs follow its row, earliest first. A new array.
    */
-  view(query: string, state: string, verdict: string, sort: Sort): CallRow[] {
-    const all = this.rows;
+  view(query: string, state: string, verdict: string, sort: Sort, opts: ViewOptions = {}): ListRow[] {
+    return this.listView(query, state, verdict, sort, opts).rows;
+  }
+
+  /** view(), with the number of records that match the filters. */
+  listView(query: string, state: string, verdict: string, sort: Sort, opts: ViewOptions = {}): RowView {
+    const group = opts.group ?? null;
+    const all = group === null ? this.rows : (this.groups.records(group) as CallRow[]);
     const q = query.trim().toLowerCase();
     let v: CallRow[] = all;
     if (state) v = v.filter((r) => r.state === state);
@@ -51,7 +81,40 @@ export class RowBuffer {
       const h = this.hays;
       v = v.filter((r) => (h[r.i] ??= hayOf(r)).includes(q));
     }
-    if (v === all) v = all.slice();
-    return sortRows(v, sort);
+    const matched = v.length;
+    if (!opts.grouped) {
+      if (v === all) v = all.slice();
+      return { rows: sortRows(v, sort), matched };
+    }
+
+    const g = this.groups;
+    const items: (CallRow | GroupRow)[] = [];
+    /** the groups shown (a row each) */
+    const shown = new Set<string>();
+    for (const r of v) {
+      const key = r.callGroup;
+      if (!g.isTied(key)) items.push(r);
+      else if (!shown.has(key)) {
+        shown.add(key);
+        items.push(g.row(key));
+      }
+    }
+    sortRows(items, sort);
+    const open = opts.expanded;
+    const isOpen = (key: string) => key === group || open?.has(key) === true;
+    if (shown.size === 0 || (group === null && (!open || open.size === 0))) return { rows: items, matched };
+    // the legs of open groups that match the filters (all of them when nothing is filtered)
+    let matching: Set<number> | null = null;
+    if (v !== all) {
+      matching = new Set();
+      for (const r of v) if (isOpen(r.callGroup)) matching.add(r.i);
+    }
+    const out: ListRow[] = [];
+    for (const r of items) {
+      out.push(r);
+      if (!('legs' in r) || !isOpen(r.group)) continue;
+      for (const leg of r.legs) out.push({ ...leg, under: r.group, match: matching === null || matching.has(leg.i) } satisfies LegRow);
+    }
+    return { rows: out, matched };
   }
 }

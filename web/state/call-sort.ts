@@ -70,7 +70,7 @@ function missing(key: SortKey, r: CallRow): boolean {
 }
 
 /** Rows in the order of a sort; rows without the value last in both directions (ties keep record order). */
-export function sortRows(rows: CallRow[], sort: Sort): CallRow[] {
+export function sortRows<R extends CallRow>(rows: R[], sort: Sort): R[] {
   const c = compare(sort.key);
   const key = sort.key;
   return rows.sort((a, b) => {

@@ -3,7 +3,7 @@
 // talks to the worker is here, not in the views; results go into the reducer (page-state.ts).
 
 import type { Dispatch } from 'react';
-import { cancelRun, fetchCall, fetchDownload, startRun, traceCall } from '../engine-client.ts';
+import { cancelRun, fetchCall, fetchDownload, fetchLegs, startRun, traceCall } from '../engine-client.ts';
 import type { DownloadKind, RunOptions } from '../worker-protocol.ts';
 import { baseName, saveBlob } from '../save-file.ts';
 import type { SortKey } from './call-sort.ts';
@@ -18,6 +18,8 @@ export interface PageActions {
   download(kind: DownloadKind, ext: string): Promise<void>;
   /** Fetch a call's record and ladder (after a short pause, so ↑ ↓ through the list stays light); returns a canceller. */
   loadCall(runId: number, i: number): () => void;
+  /** Fetch the legs of one call (record numbers, earliest first) for the whole-call ladder; returns a canceller. */
+  loadLegs(runId: number, indices: number[]): () => void;
   /** Plot a call's RTP streams over time (the worker reads the capture again); a new plot replaces the one before. */
   plotMedia(runId: number, i: number): Promise<void>;
   select(i: number): void;
@@ -27,6 +29,12 @@ export interface PageActions {
   setQuery(query: string): void;
   setStateFilter(state: string): void;
   setVerdictFilter(verdict: string): void;
+  /** Show the legs of one call as one row, or every leg as a row of its own. */
+  setGrouped(grouped: boolean): void;
+  /** Show a group's legs under its row, or hide them (`open` omitted: the other way). */
+  expand(group: string, open?: boolean): void;
+  /** List only the legs of one call (a callGroup), or every call again (null). */
+  setGroupFilter(group: string | null): void;
   setOptions(patch: Partial<RunOptions>): void;
   setLadderPrefs(prefs: LadderPrefs): void;
 }
@@ -126,6 +134,21 @@ export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, l
       };
     },
 
+    loadLegs(runId, indices) {
+      let live = true;
+      const t = window.setTimeout(() => {
+        const base = { runId, indices };
+        fetchLegs(runId, indices).then(
+          (data) => live && dispatch({ type: 'legs-loaded', legs: { ...base, data, error: null } }),
+          (err) => live && dispatch({ type: 'legs-loaded', legs: { ...base, data: null, error: message(err) } }),
+        );
+      }, CALL_FETCH_DELAY_MS);
+      return () => {
+        live = false;
+        clearTimeout(t);
+      };
+    },
+
     async plotMedia(runId, i) {
       const id = ++plotSeq;
       const base = { runId, i, trace: null, progress: null, error: null };
@@ -147,6 +170,9 @@ export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, l
     setQuery: (query) => dispatch({ type: 'query', query }),
     setStateFilter: (state) => dispatch({ type: 'state-filter', state }),
     setVerdictFilter: (verdict) => dispatch({ type: 'verdict-filter', verdict }),
+    setGrouped: (grouped) => dispatch({ type: 'grouped', grouped }),
+    expand: (group, open) => dispatch({ type: 'expand', group, open }),
+    setGroupFilter: (group) => dispatch({ type: 'group-filter', group }),
     setOptions: (patch) => dispatch({ type: 'options', patch }),
     setLadderPrefs: (prefs) => dispatch({ type: 'ladder-prefs', prefs }),
   };

@@ -1,10 +1,11 @@
 // The page's state as one reducer with typed actions: the run being shown, the options being
-// edited, the selection, the tab, the list's sort and filters, the ladder's drawing options.
+// edited, the selection, the tab, the list's sort, filters and grouping of legs, the ladder's
+// drawing options.
 // Pure (times come in the actions): React may call it twice. The rows themselves are not here:
 // they live in a RowBuffer (call-rows.ts), and `rowsVersion` says when the list must redraw.
 
 import type { TimeMode } from '../../shared/output/ladder.ts';
-import type { CallData, MediaTrace, RunOptions, RunSummary, RunUpdate, TraceProgress } from '../worker-protocol.ts';
+import type { CallData, LegsData, MediaTrace, RunOptions, RunSummary, RunUpdate, TraceProgress } from '../worker-protocol.ts';
 import type { Sort, SortKey } from './call-sort.ts';
 
 export type Phase = 'idle' | 'running' | 'done' | 'error';
@@ -36,6 +37,15 @@ export interface CallView {
   error: string | null;
 }
 
+/** The legs of the selected call's group on one ladder, as fetched from the worker (or why not). */
+export interface LegsView {
+  runId: number;
+  /** record numbers of the legs, earliest first */
+  indices: number[];
+  data: LegsData | null;
+  error: string | null;
+}
+
 /** The plot of a call's streams over time (Media tab): being read, read, or why not. */
 export interface PlotView {
   runId: number;
@@ -51,6 +61,8 @@ export interface LadderPrefs {
   time: TimeMode;
   /** the call's RTP streams drawn as bands */
   rtp: boolean;
+  /** every leg of the selected leg's call on one ladder (when it has more than one) */
+  whole: boolean;
 }
 
 export interface PageState {
@@ -64,6 +76,8 @@ export interface PageState {
   rowsVersion: number;
   selected: number | null;
   callData: CallView | null;
+  /** the legs of the selected call's group, for the whole-call ladder */
+  legsView: LegsView | null;
   tab: Tab;
   /** bumped to move the keyboard focus into the ladder (Enter or double-click on a row) */
   focusLadder: number;
@@ -75,6 +89,12 @@ export interface PageState {
   stateFilter: string;
   /** '' every call, 'none' calls without media verdicts, 'any' calls with one, or a verdict's name */
   verdictFilter: string;
+  /** legs of one call (SPEC §9) shown as one row */
+  grouped: boolean;
+  /** the groups shown open (their legs under their row) */
+  expanded: ReadonlySet<string>;
+  /** only the legs of this callGroup are listed (null: every call) */
+  groupFilter: string | null;
   downloadError: string | null;
 }
 
@@ -102,14 +122,18 @@ export const INITIAL_STATE: PageState = {
   rowsVersion: 0,
   selected: null,
   callData: null,
+  legsView: null,
   tab: 'ladder',
   focusLadder: 0,
-  ladderPrefs: { merge: false, time: 'absolute', rtp: true },
+  ladderPrefs: { merge: false, time: 'absolute', rtp: true, whole: false },
   plot: null,
   sort: { key: 'start', dir: 1 },
   query: '',
   stateFilter: '',
   verdictFilter: '',
+  grouped: false,
+  expanded: new Set(),
+  groupFilter: null,
   downloadError: null,
 };
 
@@ -126,12 +150,17 @@ export type Action =
   /** select a call and show its ladder, with the keyboard focus in it */
   | { type: 'open'; i: number }
   | { type: 'call-loaded'; call: CallView }
+  | { type: 'legs-loaded'; legs: LegsView }
   | { type: 'tab'; tab: Tab }
   /** the same column again reverses the order */
   | { type: 'sort'; key: SortKey }
   | { type: 'query'; query: string }
   | { type: 'state-filter'; state: string }
   | { type: 'verdict-filter'; verdict: string }
+  | { type: 'grouped'; grouped: boolean }
+  /** show a group's legs under its row, or not (`open` omitted: the other way) */
+  | { type: 'expand'; group: string; open?: boolean }
+  | { type: 'group-filter'; group: string | null }
   | { type: 'options'; patch: Partial<RunOptions> }
   | { type: 'ladder-prefs'; prefs: LadderPrefs }
   /** a plot started, moved on, ended or failed (only the latest plot's news are taken) */
@@ -145,6 +174,9 @@ export function pageReducer(s: PageState, a: Action): PageState {
         ...s,
         selected: null,
         callData: null,
+        legsView: null,
+        expanded: new Set(),
+        groupFilter: null,
         plot: null,
         downloadError: null,
         usedOptions: a.options,
@@ -198,6 +230,8 @@ export function pageReducer(s: PageState, a: Action): PageState {
       return { ...s, selected: a.i, tab: 'ladder', focusLadder: s.focusLadder + 1 };
     case 'call-loaded':
       return { ...s, callData: a.call };
+    case 'legs-loaded':
+      return { ...s, legsView: a.legs };
     case 'tab':
       return a.tab === s.tab ? s : { ...s, tab: a.tab };
     case 'sort':
@@ -208,6 +242,18 @@ export function pageReducer(s: PageState, a: Action): PageState {
       return { ...s, stateFilter: a.state };
     case 'verdict-filter':
       return { ...s, verdictFilter: a.verdict };
+    case 'grouped':
+      return a.grouped === s.grouped ? s : { ...s, grouped: a.grouped };
+    case 'expand': {
+      const open = a.open ?? !s.expanded.has(a.group);
+      if (open === s.expanded.has(a.group)) return s;
+      const expanded = new Set(s.expanded);
+      if (open) expanded.add(a.group);
+      else expanded.delete(a.group);
+      return { ...s, expanded };
+    }
+    case 'group-filter':
+      return a.group === s.groupFilter ? s : { ...s, groupFilter: a.group };
     case 'options':
       return { ...s, options: { ...s.options, ...a.patch } };
     case 'ladder-prefs':

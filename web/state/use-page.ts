@@ -1,22 +1,30 @@
 // The page's store as one React hook: the reducer, the row buffer, the actions, the fetch of the
-// selected call, and what the list shows (filtered and sorted, recomputed only when it changes).
+// selected call (and of its call's legs for the whole-call ladder), and what the list shows
+// (filtered, grouped and sorted, recomputed only when it changes).
 
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { CallRow } from '../worker-protocol.ts';
 import { RowBuffer } from './call-rows.ts';
+import type { ListRow } from './call-groups.ts';
 import { createPageActions, type PageActions } from './page-actions.ts';
 import { INITIAL_STATE, pageReducer, type PageState } from './page-state.ts';
 
 export interface Page {
   state: PageState;
   actions: PageActions;
-  /** the rows the list shows, in order */
-  view: CallRow[];
+  /** the rows the list shows, in order (group rows and open groups' legs when grouped) */
+  view: ListRow[];
+  /** records matching the filters */
+  matched: number;
   /** records and, of them, calls, as of the last redraw (rows arriving between redraws are counted at the next) */
   total: number;
   calls: number;
   selectedRow: CallRow | null;
+  /** the legs of the selected row's call, earliest first; null when it is a call alone */
+  selectedLegs: readonly CallRow[] | null;
 }
+
+const sameList = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, k) => x === b[k]);
 
 export function usePage(): Page {
   const [state, dispatch] = useReducer(pageReducer, INITIAL_STATE);
@@ -28,7 +36,8 @@ export function usePage(): Page {
   // one set of actions for the page's life (dispatch is stable), so the views' callbacks are too
   const actions = useMemo(() => createPageActions(dispatch, rows, () => latest.current), [rows]);
 
-  const { selected, sort, query, stateFilter, verdictFilter, rowsVersion } = state;
+  const { selected, sort, query, stateFilter, verdictFilter, rowsVersion, grouped, expanded, groupFilter, tab } = state;
+  const whole = state.ladderPrefs.whole;
   const runId = state.run.workerRunId;
 
   // the selected call's record and ladder, from the worker (not again once loaded)
@@ -39,14 +48,29 @@ export function usePage(): Page {
     return actions.loadCall(runId, selected);
   }, [selected, runId, actions]);
 
+  // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion stands for the buffer's contents
+  const selectedLegs = useMemo(() => {
+    const r = rows.row(selected);
+    return r ? rows.groups.legsOf(r) : null;
+  }, [rows, rowsVersion, selected]);
+
+  // the legs of the selected call on one ladder, when the ladder shows the whole call
+  useEffect(() => {
+    if (tab !== 'ladder' || !whole || !selectedLegs || runId === null) return;
+    const indices = selectedLegs.map((l) => l.i);
+    const v = latest.current.legsView;
+    if (v && v.runId === runId && sameList(v.indices, indices) && (v.data || v.error)) return;
+    return actions.loadLegs(runId, indices);
+  }, [tab, whole, selectedLegs, runId, actions]);
+
   // the buffer changes in place: rowsVersion is what says it changed
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion stands for the buffer's contents
-  const view = useMemo(
-    () => rows.view(query, stateFilter, verdictFilter, sort),
-    [rows, rowsVersion, sort, query, stateFilter, verdictFilter],
+  const { rows: view, matched } = useMemo(
+    () => rows.listView(query, stateFilter, verdictFilter, sort, { grouped, expanded, group: groupFilter }),
+    [rows, rowsVersion, sort, query, stateFilter, verdictFilter, grouped, expanded, groupFilter],
   );
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion stands for the buffer's contents
   const [total, calls] = useMemo(() => [rows.rows.length, rows.rows.length - rows.nonCalls], [rows, rowsVersion]);
 
-  return { state, actions, view, total, calls, selectedRow: rows.row(selected) };
+  return { state, actions, view, matched, total, calls, selectedRow: rows.row(selected), selectedLegs };
 }

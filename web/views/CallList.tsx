@@ -1,7 +1,8 @@
 // The call list: a windowed grid (only the rows in view are in the DOM, so 100k calls scroll as
 // smoothly as 10), sortable columns (the order itself is state/call-sort.ts), keyboard navigation
 // (↑ ↓ PgUp PgDn Home End, Enter opens the ladder), state colours, the worst stream's MOS and a
-// badge per media verdict (coloured by severity, the rule in its tooltip).
+// badge per media verdict (coloured by severity, the rule in its tooltip). Grouped, the legs of
+// one call (SPEC §9) are one row with a ▸ button that shows them under it (→ ← on the keyboard).
 
 import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { CallRow } from '../worker-protocol.ts';
@@ -9,6 +10,7 @@ import type { Sort, SortKey } from '../state/call-sort.ts';
 import { Q850, durationText, partyText } from '../format.ts';
 import { VERDICTS } from '../verdicts.ts';
 import type { Verdict } from '../../shared/record.ts';
+import { isGroupRow, isLegRow, type GroupRow, type ListRow } from '../state/call-groups.ts';
 
 interface Column {
   key: SortKey;
@@ -117,18 +119,61 @@ export const GRID_MIN_WIDTH = COLUMNS.reduce((n, c) => n + Number(/(\d+)px/.exec
 const ROW_H = 28;
 const OVERSCAN = 8;
 
+/** A group row's cells that differ from a call's: the open/close button, and the Call-ID with its legs. */
+function groupCell(key: SortKey, g: GroupRow, open: boolean, onToggle: (group: string) => void): ReactNode | undefined {
+  if (key === 'i')
+    return (
+      <button
+        type="button"
+        className="group-toggle"
+        data-testid="group-toggle"
+        aria-expanded={open}
+        aria-label={open ? 'Hide the legs of this call' : 'Show the legs of this call'}
+        title={open ? 'Hide the legs (←)' : 'Show the legs (→)'}
+        onMouseDown={(e) => e.stopPropagation()}
+        onDoubleClick={(e) => e.stopPropagation()}
+        onClick={() => onToggle(g.group)}
+      >
+        {open ? '▾' : '▸'} {g.legs.length}
+      </button>
+    );
+  if (key === 'callId') return `${g.group} · ${g.legs.length} legs`;
+  return undefined;
+}
+
+function groupTip(key: SortKey, g: GroupRow): string | undefined {
+  if (key === 'callId')
+    return `${g.legs.length} legs of one call, tied by ${g.correlatedBy.join(', ')}:\n${g.legs.map((l) => `${l.callId} (leg ${l.leg})`).join('\n')}`;
+  if (key === 'state') return `the worst state of its legs: ${g.legs.map((l) => l.state).join(', ')}`;
+  return undefined;
+}
+
 export interface CallListProps {
-  rows: readonly CallRow[];
+  rows: readonly ListRow[];
   total: number;
   selected: number | null;
   onSelect(i: number): void;
   onOpen(i: number): void;
+  /** show or hide a group's legs (`open` omitted: the other way) */
+  onToggle(group: string, open?: boolean): void;
   sort: Sort;
   onSort(key: SortKey): void;
   empty: ReactNode;
 }
 
-export function CallList({ rows, selected, onSelect, onOpen, sort, onSort, empty }: CallListProps) {
+/** Row k is a group row with its legs shown under it. */
+const isOpen = (rows: readonly ListRow[], k: number): boolean => {
+  const r = rows[k];
+  const next = rows[k + 1];
+  return r !== undefined && isGroupRow(r) && next !== undefined && isLegRow(next) && next.under === r.group;
+};
+
+/** The row that stands for record `i`: its own, or its group's row while the group is closed. */
+function rowOf(rows: readonly ListRow[], i: number): number {
+  return rows.findIndex((r, k) => (isGroupRow(r) ? !isOpen(rows, k) && r.legs.some((l) => l.i === i) : r.i === i));
+}
+
+export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onSort, empty }: CallListProps) {
   const box = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
@@ -142,7 +187,7 @@ export function CallList({ rows, selected, onSelect, onOpen, sort, onSort, empty
     return () => ro.disconnect();
   }, []);
 
-  const pos = selected === null ? -1 : rows.findIndex((r) => r.i === selected);
+  const pos = selected === null ? -1 : rowOf(rows, selected);
 
   // keep the selected row in view
   useEffect(() => {
@@ -159,18 +204,21 @@ export function CallList({ rows, selected, onSelect, onOpen, sort, onSort, empty
       if (rows.length === 0) return;
       const page = Math.max(1, Math.floor(height / ROW_H) - 2);
       let next: number | null = null;
+      let dir = 1;
       switch (e.key) {
         case 'ArrowDown':
           next = pos < 0 ? 0 : Math.min(rows.length - 1, pos + 1);
           break;
         case 'ArrowUp':
           next = pos < 0 ? 0 : Math.max(0, pos - 1);
+          dir = -1;
           break;
         case 'PageDown':
           next = Math.min(rows.length - 1, Math.max(0, pos) + page);
           break;
         case 'PageUp':
           next = Math.max(0, pos - page);
+          dir = -1;
           break;
         case 'Home':
           next = 0;
@@ -178,19 +226,33 @@ export function CallList({ rows, selected, onSelect, onOpen, sort, onSort, empty
         case 'End':
           next = rows.length - 1;
           break;
+        case 'ArrowRight':
+        case 'ArrowLeft': {
+          const r = rows[pos];
+          const group = r === undefined ? null : isGroupRow(r) ? r.group : isLegRow(r) ? r.under : null;
+          if (group === null) return;
+          e.preventDefault();
+          onToggle(group, e.key === 'ArrowRight');
+          return;
+        }
         case 'Enter':
           if (pos >= 0) {
             e.preventDefault();
-            onOpen(rows[pos].i);
+            if (selected !== null) onOpen(selected);
           }
           return;
         default:
           return;
       }
       e.preventDefault();
-      onSelect(rows[next].i);
+      // an open group's row stands for no record of its own (its legs follow it): step over it
+      while (isOpen(rows, next)) next += dir;
+      if (next < 0) next = pos;
+      if (next < 0) return;
+      const r = rows[next];
+      onSelect(isGroupRow(r) ? r.legs[0].i : r.i);
     },
-    [rows, pos, height, onSelect, onOpen],
+    [rows, pos, height, selected, onSelect, onOpen, onToggle],
   );
 
   const first = Math.max(0, Math.floor(scrollTop / ROW_H) - OVERSCAN);
@@ -198,18 +260,61 @@ export function CallList({ rows, selected, onSelect, onOpen, sort, onSort, empty
   const visible: ReactNode[] = [];
   for (let k = first; k < last; k++) {
     const r = rows[k];
-    const sel = r.i === selected;
+    const sel = k === pos;
+    const odd = k % 2 ? ' odd' : '';
+    if (isGroupRow(r)) {
+      const open = isOpen(rows, k);
+      visible.push(
+        <div
+          key={`g ${r.group}`}
+          role="row"
+          aria-rowindex={k + 2}
+          aria-selected={sel}
+          aria-expanded={open}
+          className={`row group${open ? ' open' : ''}${sel ? ' selected' : ''}${odd}`}
+          style={{ top: k * ROW_H, gridTemplateColumns: GRID }}
+          data-testid="group-row"
+          data-group={r.group}
+          data-legs={r.legs.length}
+          data-index={r.i}
+          data-call-id={r.callId}
+          data-state={r.state}
+          data-correlated-by={r.correlatedBy.join(' ')}
+          data-verdicts={r.verdicts.join(' ')}
+          onMouseDown={() => onSelect(r.legs.some((l) => l.i === selected) && selected !== null ? selected : r.legs[0].i)}
+          onDoubleClick={() => onOpen(r.legs[0].i)}
+        >
+          {COLUMNS.map((c) => (
+            <div
+              role="gridcell"
+              key={c.key}
+              className={c.align === 'right' ? 'cell right' : 'cell'}
+              data-col={c.key}
+              title={groupTip(c.key, r) ?? (c.tip ? c.tip(r) || undefined : undefined)}
+            >
+              {groupCell(c.key, r, open, onToggle) ?? c.cell(r)}
+            </div>
+          ))}
+        </div>,
+      );
+      continue;
+    }
+    const leg = isLegRow(r);
     visible.push(
       <div
-        key={r.i}
+        key={leg ? `l ${r.i}` : r.i}
         role="row"
         aria-rowindex={k + 2}
         aria-selected={sel}
-        className={`row${sel ? ' selected' : ''}${k % 2 ? ' odd' : ''}`}
+        className={`row${leg ? ` leg${r.match ? '' : ' nomatch'}` : ''}${sel ? ' selected' : ''}${odd}`}
         style={{ top: k * ROW_H, gridTemplateColumns: GRID }}
         data-testid="call-row"
         data-index={r.i}
         data-call-id={r.callId}
+        data-leg={r.leg}
+        data-call-group={r.callGroup}
+        data-correlated-by={r.correlatedBy.join(' ')}
+        data-leg-of={leg ? r.under : undefined}
         data-state={r.state}
         data-verdicts={r.verdicts.join(' ')}
         onMouseDown={() => onSelect(r.i)}

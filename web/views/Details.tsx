@@ -1,5 +1,7 @@
 // Every field of one call (SPEC §2 in table order, times in UTC and relative to the INVITE), the
 // extra JSON fields, and what the run knows about the record (export cause, RTP packets, ladder).
+// A leg of a call with several legs (SPEC §9) lists them all, with why each is tied to the others;
+// a click selects one, and the list of calls can be limited to them.
 
 import { useMemo } from 'react';
 import type { CallData, CallRow } from '../worker-protocol.ts';
@@ -22,7 +24,98 @@ function relative(base: Timestamp | null, t: Timestamp): string {
   return `${d.startsWith('-') ? d : `+${d}`} s`;
 }
 
-export function Details({ row, data }: { row: CallRow; data: CallData }) {
+/** SPEC §9 reasons in words, for the tooltip. */
+const TIES: Record<string, string> = {
+  'call-id': 'the same Call-ID as another leg',
+  'x-cid': "an X-CID (or X-Call-ID, X-Orig-Call-ID, X-Original-Call-ID) header with another leg's Call-ID",
+  'session-id': 'the same Session-ID (RFC 7989) as another leg',
+  icid: 'the same P-Charging-Vector icid-value as another leg',
+  sdp: "the same SDP o= session as another leg's, within 10 s",
+};
+
+function tiesText(ties: readonly string[]): string {
+  return ties.length ? ties.join(', ') : '— (alone)';
+}
+
+function Legs({
+  row,
+  legs,
+  onSelectLeg,
+  onShowLegs,
+}: {
+  row: CallRow;
+  legs: readonly CallRow[];
+  onSelectLeg(i: number): void;
+  onShowLegs(group: string): void;
+}) {
+  return (
+    <table className="legs" data-testid="call-legs" data-group={row.callGroup}>
+      <caption>
+        Legs of this call ({legs.length}){' '}
+        <button type="button" data-testid="show-call-legs" onClick={() => onShowLegs(row.callGroup)}>
+          Show this call's legs
+        </button>
+      </caption>
+      <thead>
+        <tr>
+          <th>Call-ID</th>
+          <th>leg</th>
+          <th>From-tag</th>
+          <th>state</th>
+          <th>code</th>
+          <th>start (UTC)</th>
+          <th>tied by</th>
+        </tr>
+      </thead>
+      <tbody>
+        {legs.map((l) => (
+          <tr
+            key={l.i}
+            data-testid="call-leg"
+            data-index={l.i}
+            data-call-id={l.callId}
+            data-correlated-by={l.correlatedBy.join(' ')}
+            aria-current={l.i === row.i ? 'true' : undefined}
+            className={l.i === row.i ? 'current' : undefined}
+          >
+            <td>
+              <button
+                type="button"
+                className="link"
+                data-testid="select-leg"
+                title={l.i === row.i ? 'the leg shown' : 'Show this leg'}
+                onClick={() => onSelectLeg(l.i)}
+              >
+                {l.callId}
+              </button>
+            </td>
+            <td>{l.leg}</td>
+            <td>{l.fromTag}</td>
+            <td>
+              <span className={`state state-${l.state}`}>{l.state.replace(/^CALL_/, '')}</span>
+            </td>
+            <td>{l.code || ''}</td>
+            <td>{l.startText}</td>
+            <td title={l.correlatedBy.map((c) => `${c}: ${TIES[c] ?? c}`).join('\n') || undefined} data-testid="leg-ties">
+              {tiesText(l.correlatedBy)}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export interface DetailsProps {
+  row: CallRow;
+  data: CallData;
+  /** the legs of the row's call, earliest first; null for a call alone */
+  legs?: readonly CallRow[] | null;
+  onSelectLeg?(i: number): void;
+  onShowLegs?(group: string): void;
+}
+
+export function Details({ row, data, legs = null, onSelectLeg = () => {}, onShowLegs = () => {} }: DetailsProps) {
   const j = useMemo(() => JSON.parse(data.json) as Record<string, unknown>, [data.json]);
   const tsOf = (key: string): Timestamp | null => {
     const t = jsonNumberText(data.json, key);
@@ -33,6 +126,11 @@ export function Details({ row, data }: { row: CallRow; data: CallData }) {
 
   return (
     <div className="details" data-testid="call-details">
+      {legs && legs.length > 1 && (
+        <div className="legs-section">
+          <Legs row={row} legs={legs} onSelectLeg={onSelectLeg} onShowLegs={onShowLegs} />
+        </div>
+      )}
       <table>
         <caption>nProbe SIP fields</caption>
         <tbody>
@@ -83,6 +181,21 @@ export function Details({ row, data }: { row: CallRow; data: CallData }) {
               <td className="rel">{(k === 'durationSec' || k === 'setupSec') && j[k] !== null ? 's' : ''}</td>
             </tr>
           ))}
+          <tr data-field="callGroup">
+            <th>callGroup</th>
+            <td>{row.callGroup}</td>
+            <td className="rel">{row.correlatedBy.length ? '' : 'its own Call-ID: a call alone'}</td>
+          </tr>
+          <tr data-field="correlatedBy">
+            <th>correlatedBy</th>
+            <td
+              className={row.correlatedBy.length ? '' : 'absent'}
+              title={row.correlatedBy.map((c) => TIES[c] ?? c).join('\n') || undefined}
+            >
+              {tiesText(row.correlatedBy)}
+            </td>
+            <td />
+          </tr>
         </tbody>
       </table>
       <table>

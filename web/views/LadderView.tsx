@@ -3,17 +3,21 @@
 // The participant header stays at the top and the gutter at the left while the arrows scroll.
 // Click an arrow (or ↑ ↓ in the diagram) for the raw message, which opens a panel beside the
 // diagram (Escape or × closes it); the RTP endpoints from SDP; the ladder as SVG or text for
-// download.
+// download. A leg of a call with several legs (SPEC §9) can also be shown as the whole call: every
+// leg's messages on one ladder in time order, each leg in its colour (ladder-legs.ts).
 
 import { useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type MouseEvent } from 'react';
 import type { CallData, CallRow } from '../worker-protocol.ts';
-import type { LadderPrefs } from '../state/page-state.ts';
-import { arrowName, ladderModel, ladderText, endpointText, type TimeMode } from '../../shared/output/ladder.ts';
+import type { LadderPrefs, LegsView } from '../state/page-state.ts';
+import { arrowName, ladderModel, ladderText, endpointText, type LadderModel, type TimeMode } from '../../shared/output/ladder.ts';
+import type { LadderEntry } from '../../shared/record.ts';
 import { isoTimestamp } from '../../shared/time.ts';
 import { COLORS, arrowSpan, ladderLayout, ladderPieces, ladderSvg, pieceSvg } from './ladder-svg.ts';
 import { safeName, saveBlob } from '../save-file.ts';
 import { callMedia, streamMarks } from '../call-media.ts';
 import { BAND_COLORS, type LadderBand } from './ladder-rtp.ts';
+import { legColor, wholeCallModel, type LadderLegs } from './ladder-legs.ts';
+import { groupRow } from '../state/call-groups.ts';
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -38,7 +42,98 @@ export function rtpLines(p: Parsed, rtpPackets: number): string[] {
   ];
 }
 
+function parsedOf(json: string): Parsed {
+  const j = JSON.parse(json) as Record<string, unknown>;
+  return {
+    rtpSrc: (j.rtpSrc as string | null) ?? null,
+    rtpDst: (j.rtpDst as string | null) ?? null,
+    codecs: (j.SIP_RTP_CODECS as string | null) ?? null,
+  };
+}
+
+/** A call's RTP streams as bands, with their marks. */
+function bandsOf(json: string): LadderBand[] {
+  const call = callMedia(json);
+  return call.media.map((stream) => ({ stream, marks: streamMarks(stream, call) }));
+}
+
 const NO_BANDS: LadderBand[] = [];
+
+/** What one ladder draws: one leg's messages, or every leg's of a call. */
+interface LadderSource {
+  /** null: not kept (`reason` says why) */
+  entries: readonly LadderEntry[] | null;
+  reason: string;
+  model: LadderModel | null;
+  streams: LadderBand[];
+  title: string[];
+  footer: string[];
+  omitted: number;
+  /** the legs of a whole-call ladder, null for one leg */
+  legs: LadderLegs | null;
+  /** file name of the downloads, without extension */
+  base: string;
+}
+
+function legSource(row: CallRow, data: CallData, merge: boolean): LadderSource {
+  const entries = data.ladder.kept ? data.ladder.entries : null;
+  return {
+    entries,
+    reason: data.ladder.kept ? 'no messages' : data.ladder.reason,
+    model: entries ? ladderModel(entries, { mergeByIp: merge }) : null,
+    streams: bandsOf(data.json),
+    title: [`Call-ID: ${row.callId}`, `${row.from}  →  ${row.to}  ·  ${row.state}${row.code ? ` ${row.code}` : ''}`],
+    footer: rtpLines(parsedOf(data.json), row.rtpPackets),
+    omitted: data.ladder.kept ? data.ladder.omitted : 0,
+    legs: null,
+    base: `call-${row.i + 1}-${safeName(row.callId)}`,
+  };
+}
+
+/** The same band twice (media not anchored by the B2BUA: both legs' SDP name it) is drawn once. */
+function uniqueBands(bands: LadderBand[]): LadderBand[] {
+  const seen = new Set<string>();
+  return bands.filter((b) => {
+    const k = `${b.stream.src} ${b.stream.dst} ${b.stream.ssrc}`;
+    if (seen.has(k)) return false;
+    seen.add(k);
+    return true;
+  });
+}
+
+function wholeSource(legs: readonly CallRow[], view: LegsView, merge: boolean): LadderSource {
+  const d = view.data!;
+  const g = groupRow(legs[0].callGroup, legs);
+  const list = legs.map((l, k) => ({ label: `${l.callId} · leg ${l.leg}`, color: legColor(k) }));
+  const notKept = d.legs.filter((l) => !l.kept).map((l) => legs.find((x) => x.i === l.i)?.callId ?? `#${l.i + 1}`);
+  return {
+    entries: d.entries.length ? d.entries : null,
+    reason: notKept.length ? `ladders not kept (memory limit): ${notKept.join(', ')}` : 'no messages',
+    model: wholeCallModel(d.entries, d.legOf, { mergeByIp: merge }),
+    streams: uniqueBands(d.legs.flatMap((l) => bandsOf(l.json))),
+    title: [
+      `Call: ${g.group} · ${legs.length} legs (${legs.map((l) => `${l.callId} leg ${l.leg}`).join(', ')})`,
+      `${g.from}  →  ${g.to}  ·  ${g.state}${g.code ? ` ${g.code}` : ''}`,
+    ],
+    footer: [
+      ...d.legs.flatMap((l, k) => rtpLines(parsedOf(l.json), legs[k].rtpPackets).map((line) => `${list[k].label}: ${line}`)),
+      ...(notKept.length ? [`ladder not kept (memory limit): ${notKept.join(', ')}`] : []),
+    ],
+    omitted: d.legs.reduce((n, l) => n + l.omitted, 0),
+    legs: { of: d.legOf, list },
+    base: `call-${legs[0].i + 1}-${safeName(g.group)}-legs`,
+  };
+}
+
+/** The legend of a whole-call ladder as text lines (the text download has no colours). */
+function legsText(legs: LadderLegs): string[] {
+  const count = legs.list.map(() => 0);
+  for (const l of legs.of) count[l]++;
+  return legs.list.map((l, k) => `leg ${k + 1}: ${l.label} (${count[k]} messages)`);
+}
+
+const sameLegs = (view: LegsView, legs: readonly CallRow[]) =>
+  view.indices.length === legs.length && view.indices.every((i, k) => legs[k].i === i);
 
 export interface LadderViewProps {
   row: CallRow;
@@ -46,45 +141,41 @@ export interface LadderViewProps {
   focusToken: number;
   prefs: LadderPrefs;
   onPrefs(p: LadderPrefs): void;
+  /** the legs of the row's call, earliest first; null for a call alone */
+  legs?: readonly CallRow[] | null;
+  /** their messages on one ladder, as fetched (the whole-call ladder) */
+  legsView?: LegsView | null;
 }
 
-export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderViewProps) {
+export function LadderView({ row, data, focusToken, prefs, onPrefs, legs = null, legsView = null }: LadderViewProps) {
   const { merge, time, rtp } = prefs;
+  const several = legs !== null && legs.length > 1;
+  const whole = prefs.whole && several;
+  const wholeView = whole && legsView && sameLegs(legsView, legs) ? legsView : null;
   const [selected, setSelected] = useState<number | null>(null);
   const diagram = useRef<HTMLDivElement>(null);
   const headRow = useRef<HTMLDivElement>(null);
   const bodyRow = useRef<HTMLDivElement>(null);
   const gutter = useRef<HTMLDivElement>(null);
 
-  // biome-ignore lint/correctness/useExhaustiveDependencies: another call (row.i) starts with no message selected
-  useEffect(() => setSelected(null), [row.i]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: another call (row.i), or the other ladder of it, starts with no message selected
+  useEffect(() => setSelected(null), [row.i, whole]);
   useEffect(() => {
     if (focusToken > 0) diagram.current?.focus();
   }, [focusToken]);
 
-  const parsed = useMemo<Parsed>(() => {
-    const j = JSON.parse(data.json) as Record<string, unknown>;
-    return {
-      rtpSrc: (j.rtpSrc as string | null) ?? null,
-      rtpDst: (j.rtpDst as string | null) ?? null,
-      codecs: (j.SIP_RTP_CODECS as string | null) ?? null,
-    };
-  }, [data.json]);
-
-  const streams = useMemo<LadderBand[]>(() => {
-    const call = callMedia(data.json);
-    return call.media.map((stream) => ({ stream, marks: streamMarks(stream, call) }));
-  }, [data.json]);
-  const bands = rtp ? streams : NO_BANDS;
-
-  const entries = data.ladder.kept ? data.ladder.entries : null;
-  const model = useMemo(() => (entries ? ladderModel(entries, { mergeByIp: merge }) : null), [entries, merge]);
-  const title = useMemo(
-    () => [`Call-ID: ${row.callId}`, `${row.from}  →  ${row.to}  ·  ${row.state}${row.code ? ` ${row.code}` : ''}`],
-    [row],
+  const source = useMemo<LadderSource | null>(
+    () => (!whole ? legSource(row, data, merge) : wholeView?.data ? wholeSource(legs!, wholeView, merge) : null),
+    [whole, row, data, merge, legs, wholeView],
   );
-  const footer = useMemo(() => rtpLines(parsed, row.rtpPackets), [parsed, row.rtpPackets]);
-  const layout = useMemo(() => (model ? ladderLayout(model, time, bands) : null), [model, time, bands]);
+  const streams = source?.streams ?? NO_BANDS;
+  const bands = rtp ? streams : NO_BANDS;
+  const model = source?.model ?? null;
+  const entries = source?.entries ?? null;
+  const title = source?.title ?? [];
+  const footer = source?.footer ?? [];
+  const legsOfLadder = source?.legs ?? null;
+  const layout = useMemo(() => (model ? ladderLayout(model, time, bands, legsOfLadder) : null), [model, time, bands, legsOfLadder]);
   // drawn without the selection, which is a class on the row (no redraw on every ↑ ↓)
   const pieces = useMemo(() => {
     if (!layout) return null;
@@ -119,11 +210,46 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
     else if (hi > el.scrollLeft + el.clientWidth) el.scrollLeft = Math.min(hi - el.clientWidth, lo - gw);
   }, [selected, pieces, layout]);
 
-  if (!data.ladder.kept || !model || !entries || !layout || !pieces) {
+  const which = several ? (
+    <fieldset className="seg" aria-label="Ladder of" data-testid="ladder-which">
+      <button
+        type="button"
+        aria-pressed={!whole}
+        data-testid="ladder-this-leg"
+        title="The messages of this leg"
+        onClick={() => onPrefs({ ...prefs, whole: false })}
+      >
+        This leg
+      </button>
+      <button
+        type="button"
+        aria-pressed={whole}
+        data-testid="ladder-whole-call"
+        title={`Every leg of this call on one ladder: ${legs.map((l) => `${l.callId} (leg ${l.leg})`).join(', ')}`}
+        onClick={() => onPrefs({ ...prefs, whole: true })}
+      >
+        Whole call ({legs.length} legs)
+      </button>
+    </fieldset>
+  ) : null;
+
+  if (!source) {
+    return (
+      <div className="ladder-pane">
+        <div className="toolbar">{which}</div>
+        <p className={wholeView?.error ? 'error' : 'note'} data-testid="ladder-loading">
+          {wholeView?.error ?? 'Loading the legs of this call…'}
+        </p>
+      </div>
+    );
+  }
+
+  if (!model || !entries || !layout || !pieces) {
     return (
       <div className="ladder-pane" data-testid="ladder">
+        {which && <div className="toolbar">{which}</div>}
         <p className="note" data-testid="ladder-not-kept">
-          {data.ladder.kept ? 'no messages' : data.ladder.reason}
+          {source.reason}
         </p>
         <p>{footer.join(' ')}</p>
       </div>
@@ -149,9 +275,10 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
     e.preventDefault();
   };
 
-  const base = `call-${row.i + 1}-${safeName(row.callId)}`;
+  const base = source.base;
   const sel = selected !== null ? entries[selected] : null;
   const arrow = selected !== null ? model.arrows[selected] : null;
+  const selLeg = selected !== null && legsOfLadder ? legsOfLadder.list[legsOfLadder.of[selected]] : null;
 
   return (
     <div className="ladder-pane">
@@ -194,29 +321,51 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
             </span>
           )}
         </span>
-        {data.ladder.omitted > 0 && <span className="note">{data.ladder.omitted} later messages not kept</span>}
+        {source.omitted > 0 && <span className="note">{source.omitted} later messages not kept</span>}
         <span className="spacer" />
         <button
           type="button"
           data-testid="download-ladder-svg"
-          onClick={() => saveBlob(new Blob([ladderSvg(model, { time, title, footer, bands })], { type: 'image/svg+xml' }), `${base}.svg`)}
+          onClick={() =>
+            saveBlob(
+              new Blob([ladderSvg(model, { time, title, footer, bands, legs: legsOfLadder })], { type: 'image/svg+xml' }),
+              `${base}.svg`,
+            )
+          }
         >
           Ladder .svg
         </button>
         <button
           type="button"
           data-testid="download-ladder-text"
-          onClick={() => saveBlob(new Blob([ladderText(model, { time, header: title, footer })], { type: 'text/plain' }), `${base}.txt`)}
+          onClick={() =>
+            saveBlob(
+              new Blob([ladderText(model, { time, header: legsOfLadder ? [...title, ...legsText(legsOfLadder)] : title, footer })], {
+                type: 'text/plain',
+              }),
+              `${base}.txt`,
+            )
+          }
         >
           Ladder .txt
         </button>
       </div>
       <div className="ladder-title">
+        {which}
         <span className="parties" title={title.join('\n')}>
           {title[1]}
         </span>
         {sel ? null : <span className="note hint">click an arrow, or ↑ ↓ in the diagram, for the message</span>}
       </div>
+      {legsOfLadder && (
+        <ul className="leg-legend" data-testid="ladder-legs" aria-label="Legs">
+          {legsOfLadder.list.map((l, k) => (
+            <li key={l.label} data-testid="ladder-leg" data-leg={k} data-call-id={legs![k].callId} style={{ color: l.color }}>
+              <i style={{ background: l.color }} /> {l.label}
+            </li>
+          ))}
+        </ul>
+      )}
       <div className="ladder-body">
         <div
           className="diagram"
@@ -225,6 +374,7 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
           data-testid="ladder"
           data-arrows={n}
           data-bands={layout.bands.length}
+          data-whole={legsOfLadder ? 'true' : undefined}
           aria-label="Ladder diagram: click an arrow or use the arrow keys to see a message"
           onClick={onClick}
           onKeyDown={onKey}
@@ -263,6 +413,14 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs }: LadderView
                   <br />
                   {isoTimestamp(sel.ts, ' ')} · {sel.raw.length} bytes
                   {sel.retransmission ? ' · retransmission' : sel.duplicate ? ' · duplicate' : ''}
+                  {selLeg ? (
+                    <>
+                      <br />
+                      <span data-testid="raw-leg" style={{ color: selLeg.color }}>
+                        {selLeg.label}
+                      </span>
+                    </>
+                  ) : null}
                 </div>
                 <button
                   type="button"

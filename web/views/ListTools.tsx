@@ -1,5 +1,6 @@
-// Above the call list: the text filter, the state filter, the media verdict filter, and how many
-// records, calls and shown rows there are.
+// Above the call list: the text filter, the state filter, the media verdict filter, the "Group
+// legs" switch, the chip of a call whose legs alone are listed (× shows every call again), and how
+// many records, calls and shown rows there are.
 
 import { VERDICTS, VERDICT_NAMES } from '../verdicts.ts';
 
@@ -12,7 +13,12 @@ export interface ListToolsProps {
   onQuery(query: string): void;
   onStateFilter(state: string): void;
   onVerdictFilter(verdict: string): void;
-  /** records, calls among them, rows shown */
+  grouped: boolean;
+  onGrouped(grouped: boolean): void;
+  /** the callGroup whose legs alone are listed, or null */
+  groupFilter: string | null;
+  onGroupFilter(group: string | null): void;
+  /** records, calls among them, records shown */
   total: number;
   calls: number;
   shown: number;
@@ -25,6 +31,10 @@ export function ListTools({
   onQuery,
   onStateFilter,
   onVerdictFilter,
+  grouped,
+  onGrouped,
+  groupFilter,
+  onGroupFilter,
   total,
   calls,
   shown,
@@ -62,6 +72,21 @@ export function ListTools({
           </option>
         ))}
       </select>
+      <label className="group-legs" title="The legs of one call (through a B2BUA or SBC) as one row">
+        <input type="checkbox" checked={grouped} onChange={(e) => onGrouped(e.currentTarget.checked)} data-testid="group-legs" /> Group legs
+      </label>
+      {groupFilter !== null && (
+        <button
+          type="button"
+          className="chip"
+          data-testid="group-filter-chip"
+          data-group={groupFilter}
+          title={`Only the legs of the call ${groupFilter} are listed: click to list every call`}
+          onClick={() => onGroupFilter(null)}
+        >
+          <span className="chip-text">legs of {groupFilter}</span> <span aria-hidden="true">×</span>
+        </button>
+      )}
       <span className="count">
         <b data-testid="call-count">{total}</b>{' '}
         {calls === total ? (total === 1 ? 'call' : 'calls') : `records (${calls} ${calls === 1 ? 'call' : 'calls'})`}

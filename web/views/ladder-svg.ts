@@ -11,9 +11,13 @@
 // in time among the messages (so a band spans the messages sent while it flowed), the start with
 // an arrow from sender to receiver labelled with codec and packets, the end with a mark — dashed
 // and labelled when the stream stopped before the call or had a gap of 2 s or more.
+//
+// The legs of one call on one ladder (ladder-legs.ts) draw each leg's arrows in its colour, with a
+// mark of that colour in the time gutter; captions keep the colour of their kind of message.
 
 import { arrowCaption, arrowTime, ladderDate, printable, type Arrow, type LadderModel, type TimeMode } from '../../shared/output/ladder.ts';
 import { BAND_COLORS, bandLabel, bandTip, markLabel, placeBands, type BandPlace, type LadderBand } from './ladder-rtp.ts';
+import type { LadderLegs } from './ladder-legs.ts';
 
 export interface SvgOptions {
   time: TimeMode;
@@ -25,6 +29,8 @@ export interface SvgOptions {
   footer?: readonly string[];
   /** RTP streams drawn as bands */
   bands?: readonly LadderBand[];
+  /** the legs of a whole-call ladder: arrows in their leg's colour, a legend under the title */
+  legs?: LadderLegs | null;
 }
 
 export const COLORS = {
@@ -104,6 +110,8 @@ export interface LadderLayout {
   bands: BandLayout[];
   /** the rows of the streams' starts and ends, in body coordinates, with their gutter times */
   mediaRows: MediaRow[];
+  /** the legs of a whole-call ladder, null for one leg */
+  legs: LadderLegs | null;
 }
 
 export interface BandLayout {
@@ -162,13 +170,20 @@ function mediaTime(model: LadderModel, t: number, previous: number | null, time:
   return `${d < 0 ? '-' : '+'}${Math.abs(d).toFixed(digits)}`;
 }
 
-export function ladderLayout(model: LadderModel, time: TimeMode, bands: readonly LadderBand[] = []): LadderLayout {
+export function ladderLayout(
+  model: LadderModel,
+  time: TimeMode,
+  bands: readonly LadderBand[] = [],
+  legs: LadderLegs | null = null,
+): LadderLayout {
   const { participants, arrows } = model;
   const fullCaptions = arrows.map((a) => printable(arrowCaption(a)));
   const fullSdps = arrows.map((a) => (a.sdp ? printable(a.sdp) : ''));
   const times = arrows.map((_, i) => arrowTime(model, i, time));
   const timeHead = time === 'absolute' ? `${ladderDate(model)} UTC` : time === 'relative' ? 'since first' : 'since previous';
-  const gutterW = Math.ceil(Math.max(timeHead.length, ...times.map((t) => t.length)) * TIME_W) + 22;
+  let timeChars = timeHead.length;
+  for (const t of times) timeChars = Math.max(timeChars, t.length);
+  const gutterW = Math.ceil(timeChars * TIME_W) + 22;
 
   let need = COL_MIN;
   for (const a of arrows) {
@@ -266,6 +281,7 @@ export function ladderLayout(model: LadderModel, time: TimeMode, bands: readonly
     labels,
     bands: bandLayouts,
     mediaRows,
+    legs,
   };
 }
 
@@ -391,12 +407,16 @@ export function ladderPieces(L: LadderLayout, selected: number | null = null): L
     const { top, y, h } = rows[k];
     const sel = selected === k;
     const fill = `fill="${sel ? '#fff3c4' : '#ffffff'}" fill-opacity="${sel ? 1 : 0}"`;
+    const leg = L.legs ? L.legs.of[k] : null;
+    const legColor = leg !== null ? L.legs!.list[leg].color : null;
     gutter.push(`<g class="time-row${sel ? ' selected' : ''}" data-index="${k}" style="cursor:pointer">`);
     gutter.push(`<rect class="hit" x="0" y="${top + 1}" width="${gutterW - 1}" height="${h - 2}" ${fill}/>`);
+    if (legColor) gutter.push(`<rect x="2" y="${top + 5}" width="4" height="${h - 10}" rx="2" fill="${legColor}"/>`);
     gutter.push(`<text x="12" y="${y + 4}" font-family="${mono}" font-size="11" fill="#374151">${xml(L.times[k])}</text>`);
     gutter.push('</g>');
 
     const color = arrowColor(a);
+    const stroke = legColor ?? color;
     const marked = a.retransmission || a.duplicate;
     const dash = marked ? ' stroke-dasharray="6 4"' : '';
     const x1 = columnX(L, a.from);
@@ -408,6 +428,7 @@ export function ladderPieces(L: LadderLayout, selected: number | null = null): L
     ].filter((t) => t !== '');
     body.push(
       `<g class="arrow${sel ? ' selected' : ''}" data-testid="ladder-arrow" data-index="${k}" data-label="${xml(a.label)}" data-from="${a.from}" data-to="${a.to}" data-frame="${a.frame}" data-time="${xml(L.times[k])}"` +
+        `${leg !== null ? ` data-leg="${leg}"` : ''}` +
         `${marked ? ` data-mark="${a.retransmission ? 'retransmission' : 'duplicate'}"` : ''} style="cursor:pointer">`,
     );
     body.push(`<title>${xml(tip.join('\n'))}</title>`);
@@ -415,14 +436,16 @@ export function ladderPieces(L: LadderLayout, selected: number | null = null): L
     body.push(`<rect class="hit" x="2" y="${top + 1}" width="${bodyW - 4}" height="${h - 2}" rx="4" ${fill}/>`);
     if (a.from === a.to) {
       const r = SELF_HOOK;
-      body.push(`<path d="M ${x1} ${y - 8} h ${r} v 16 h ${-r + 9}" fill="none" stroke="${color}" stroke-width="1.6"${dash}/>`);
-      body.push(`<polygon points="${x1},${y + 8} ${x1 + 10},${y + 3.5} ${x1 + 10},${y + 12.5}" fill="${color}"/>`);
+      body.push(`<path d="M ${x1} ${y - 8} h ${r} v 16 h ${-r + 9}" fill="none" stroke="${stroke}" stroke-width="1.6"${dash}/>`);
+      body.push(`<polygon points="${x1},${y + 8} ${x1 + 10},${y + 3.5} ${x1 + 10},${y + 12.5}" fill="${stroke}"/>`);
       body.push(`<text x="${x1 + r + 8}" y="${y - 2}" fill="${color}" font-weight="600">${xml(L.captions[k])}</text>`);
       if (L.sdps[k]) body.push(`<text x="${x1 + r + 8}" y="${y + 14}" font-size="11" fill="#4b5563">${xml(L.sdps[k])}</text>`);
     } else {
       const dir = x2 > x1 ? 1 : -1;
-      body.push(`<line x1="${x1}" y1="${y}" x2="${x2 - dir * 9}" y2="${y}" stroke="${color}" stroke-width="1.6"${dash}/>`);
-      body.push(`<polygon points="${x2},${y} ${x2 - dir * 10},${y - 4.5} ${x2 - dir * 10},${y + 4.5}" fill="${color}"/>`);
+      body.push(
+        `<line x1="${x1}" y1="${y}" x2="${x2 - dir * 9}" y2="${y}" stroke="${stroke}" stroke-width="${legColor ? 2 : 1.6}"${dash}/>`,
+      );
+      body.push(`<polygon points="${x2},${y} ${x2 - dir * 10},${y - 4.5} ${x2 - dir * 10},${y + 4.5}" fill="${stroke}"/>`);
       const mid = (x1 + x2) / 2;
       body.push(`<text x="${mid}" y="${y - 6}" text-anchor="middle" fill="${color}" font-weight="600">${xml(L.captions[k])}</text>`);
       if (L.sdps[k])
@@ -441,14 +464,17 @@ export function pieceSvg(markup: string, width: number, height: number): string 
 
 /** The whole ladder as one standalone SVG document (the download). */
 export function ladderSvg(model: LadderModel, opts: SvgOptions): string {
-  const L = ladderLayout(model, opts.time, opts.bands ?? []);
+  const L = ladderLayout(model, opts.time, opts.bands ?? [], opts.legs ?? null);
   const p = ladderPieces(L, opts.selected ?? null);
   const title = (opts.title ?? []).map((t) => printable(t, 160));
   const footer = (opts.footer ?? []).map((f) => printable(f, 200));
-  const titleH = title.length ? title.length * 18 + 14 : 4;
+  const legend = (opts.legs?.list ?? []).map((l) => ({ label: printable(l.label, 80), color: l.color }));
+  const legendY = title.length * 18 + 22;
+  const titleH = (title.length ? title.length * 18 + 14 : 4) + (legend.length ? 22 : 0);
   const top = titleH + L.headH;
   const bottom = top + L.bodyH;
-  const width = Math.ceil(Math.max(L.gutterW + L.bodyW, 480, ...[...title, ...footer].map((t) => t.length * TEXT_W + 28)));
+  const legendW = legend.reduce((n, l) => n + l.label.length * TEXT_W + 40, 12);
+  const width = Math.ceil(Math.max(L.gutterW + L.bodyW, 480, legendW, ...[...title, ...footer].map((t) => t.length * TEXT_W + 28)));
   const height = bottom + (footer.length ? footer.length * 18 + 16 : 0);
 
   const o: string[] = [];
@@ -461,6 +487,14 @@ export function ladderSvg(model: LadderModel, opts: SvgOptions): string {
       `<text x="12" y="${22 + k * 18}" font-size="${k === 0 ? 14 : 12}" font-weight="${k === 0 ? 600 : 400}" fill="#111827">${xml(t)}</text>`,
     );
   });
+  let lx = 12;
+  for (const l of legend) {
+    o.push(`<g class="leg-legend" data-testid="ladder-legend-leg">`);
+    o.push(`<rect x="${lx}" y="${legendY - 9}" width="18" height="4" rx="2" fill="${l.color}"/>`);
+    o.push(`<text x="${lx + 24}" y="${legendY - 3}" font-size="12" fill="${l.color}">${xml(l.label)}</text>`);
+    o.push('</g>');
+    lx += l.label.length * TEXT_W + 40;
+  }
   o.push(`<g class="corner" transform="translate(0 ${titleH})">`, p.corner, '</g>');
   o.push(`<g class="head" transform="translate(${L.gutterW} ${titleH})">`, p.head, '</g>');
   o.push(`<g class="gutter" transform="translate(0 ${top})">`, p.gutter, '</g>');

@@ -23,6 +23,7 @@ import type {
   DownloadKind,
   EngineApi,
   FileResult,
+  LegsData,
   Progress,
   RunOptions,
   RunSummary,
@@ -237,6 +238,17 @@ async function call(runId: number, i: number): Promise<CallData> {
   return data;
 }
 
+/** Several legs of a run as one call: their JSON records and their messages on one ladder. */
+async function legs(runId: number, indices: number[]): Promise<LegsData> {
+  const st = runOf(runId);
+  const data = await st.ladders.getLegs(indices);
+  for (const leg of data.legs) leg.json = await jsonOf(st, leg.i);
+  // each leg's messages share one buffer: hand each buffer over once
+  const buffers = new Set<ArrayBuffer>();
+  for (const e of data.entries) buffers.add(e.raw.buffer as ArrayBuffer);
+  return Comlink.transfer(data, [...buffers]);
+}
+
 // ---------------------------------------------------------------- trace(): a call's streams over time
 
 /** Bytes fed to the engine at a time in trace mode (its samples are taken after each). */
@@ -298,7 +310,7 @@ function download(runId: number, kind: DownloadKind): Blob {
   return sink.blob();
 }
 
-const api: EngineApi = { analyze, run, cancel, call, download, trace };
+const api: EngineApi = { analyze, run, cancel, call, legs, download, trace };
 
 Comlink.expose(api);
 // start compiling now that messages are handled; the first run waits for it

@@ -1,9 +1,11 @@
 // Ladders (every message of a call, with its bytes) kept for the calls of a run, in Blob storage
 // (see byte-sink.ts), up to a budget: beyond it a call's ladder is not kept and the page says so.
 // One call's ladder is stored as [u32 length of the JSON][JSON of the entries][their bytes…].
+// The legs of one end-to-end call (SPEC §9) are read together as one ladder (getLegs).
 
 import type { LadderEntry } from '../../shared/record.ts';
-import type { LadderData, LadderStoreStats } from '../worker-protocol.ts';
+import { compareTimestamps } from '../../shared/time.ts';
+import type { LadderData, LadderStoreStats, LegsData } from '../worker-protocol.ts';
 import { ByteSink, NumberList } from './byte-sink.ts';
 
 /** Messages kept per call at most (a long-lived dialog with thousands of OPTIONS). */
@@ -163,5 +165,27 @@ export class LadderStore {
       return entryOf(r, raw);
     });
     return { kept: true, entries, omitted: this.omitted.get(index) };
+  }
+
+  /**
+   * The ladders of several records (the legs of one call) as one: every kept message in capture
+   * time order, ties by frame number, each tagged with the leg it came from. Each leg's JSON is
+   * the caller's to add (`json` is left '').
+   */
+  async getLegs(indices: readonly number[]): Promise<LegsData> {
+    const got = await Promise.all(indices.map((i) => this.get(i)));
+    const entries: LadderEntry[] = [];
+    const legOf: number[] = [];
+    const legs = got.map((d, k) => {
+      if (d.kept)
+        for (const e of d.entries) {
+          entries.push(e);
+          legOf.push(k);
+        }
+      return { i: indices[k], json: '', kept: d.kept, omitted: d.kept ? d.omitted : 0, reason: d.kept ? null : d.reason };
+    });
+    const order = entries.map((_, k) => k);
+    order.sort((a, b) => compareTimestamps(entries[a].ts, entries[b].ts) || entries[a].frame - entries[b].frame || a - b);
+    return { legs, entries: order.map((k) => entries[k]), legOf: order.map((k) => legOf[k]) };
   }
 }
