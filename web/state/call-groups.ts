@@ -1,5 +1,7 @@
 // The legs of one end-to-end call (SPEC §9) as the call list shows them: records that share a
-// callGroup, once one of them says why it is tied to the others (correlatedBy), make one group.
+// callGroup and say why they are tied (correlatedBy) make one group. A record that nothing ties
+// stays alone even when a group is named after its Call-ID (a new attempt after that leg ended):
+// the tracker ties only legs open together, and then each of them says why.
 // A group row sums its legs up — the first leg's time and caller, the last leg's callee, the worst
 // state — and is CallRow-shaped, so the list sorts and draws it as any other row.
 
@@ -124,39 +126,41 @@ export function groupRow(group: string, legs: readonly CallRow[]): GroupRow {
 }
 
 /**
- * The records of a run by callGroup, as they arrive: which groups are tied (two records or more,
- * one of them correlated), and each group's legs and row. A lone record is kept as itself, not in
+ * The records of a run by callGroup, as they arrive: which groups are tied (two records or more
+ * that say why), and each group's legs and row. A lone record is kept as itself, not in
  * an array, so 100 000 lone calls cost one map entry each.
  */
 export class CallGroups {
+  /** records that say why they are tied, by callGroup */
   private readonly members = new Map<string, CallRow | CallRow[]>();
+  /** records nothing ties, by callGroup (their own Call-ID) */
+  private readonly lone = new Map<string, CallRow | CallRow[]>();
   private readonly tied = new Set<string>();
   /** group rows made so far, with the number of legs they were made of */
   private readonly rows = new Map<string, GroupRow>();
 
   clear(): void {
     this.members.clear();
+    this.lone.clear();
     this.tied.clear();
     this.rows.clear();
   }
 
   add(r: CallRow): void {
     const key = r.callGroup;
-    const had = this.members.get(key);
-    let list: CallRow[];
-    if (had === undefined) {
-      this.members.set(key, r);
-      return;
-    }
-    if (Array.isArray(had)) {
-      had.push(r);
-      list = had;
-    } else {
-      list = [had, r];
-      this.members.set(key, list);
-    }
     // (a row made without the SPEC §9 fields, as in some tests, is never tied)
-    if (!this.tied.has(key) && list.some((l) => (l.correlatedBy?.length ?? 0) > 0)) this.tied.add(key);
+    const correlated = (r.correlatedBy?.length ?? 0) > 0;
+    const map = correlated ? this.members : this.lone;
+    const had = map.get(key);
+    if (had === undefined) map.set(key, r);
+    else if (Array.isArray(had)) had.push(r);
+    else map.set(key, [had, r]);
+    if (correlated && had !== undefined) this.tied.add(key);
+  }
+
+  /** The record is a leg of a tied group (not a record nothing ties that carries its name). */
+  inGroup(r: CallRow): boolean {
+    return (r.correlatedBy?.length ?? 0) > 0 && this.tied.has(r.callGroup);
   }
 
   /** The group has two legs or more, one of them tied to the others. */
@@ -164,15 +168,16 @@ export class CallGroups {
     return this.tied.has(group);
   }
 
-  /** Every record of a callGroup in record order ([] for none). */
+  /** The records of a callGroup in record order: its tied legs, else the records nothing ties
+   *  that carry it ([] for none). */
   records(group: string): readonly CallRow[] {
-    const m = this.members.get(group);
+    const m = this.members.get(group) ?? this.lone.get(group);
     return m === undefined ? [] : Array.isArray(m) ? m : [m];
   }
 
   /** The legs of a row's call, earliest first; null when the row is a call alone. */
   legsOf(r: CallRow): readonly CallRow[] | null {
-    return this.tied.has(r.callGroup) ? this.row(r.callGroup).legs : null;
+    return this.inGroup(r) ? this.row(r.callGroup).legs : null;
   }
 
   /** The row of a tied group (made again only when a leg was added since). */

@@ -93,7 +93,7 @@ export class RowBuffer {
     const shown = new Set<string>();
     for (const r of v) {
       const key = r.callGroup;
-      if (!g.isTied(key)) items.push(r);
+      if (!g.inGroup(r)) items.push(r);
       else if (!shown.has(key)) {
         shown.add(key);
         items.push(g.row(key));

@@ -134,17 +134,21 @@ describe('groups of legs', () => {
     expect(shape(b.view('', '', '', byStart, { grouped: true }))).toEqual(['call 0', 'call 1']);
   });
 
-  test('a leg exported alone before its partner was seen joins the group its partner names', () => {
+  test('a record nothing ties stays alone, even when a group is named after its Call-ID', () => {
     const [b, , a] = xcid();
     const rows = [
-      { ...a, i: 0, correlatedBy: [] },
+      { ...a, i: 0 },
       { ...b, i: 1 },
+      { ...a, i: 2, leg: 2, correlatedBy: [] },
     ];
-    expect(
-      buffer(rows)
-        .groups.legsOf(rows[0])!
-        .map((l) => l.callId),
-    ).toEqual(['a@test', 'b@test']);
+    const buf = buffer(rows);
+    expect(buf.groups.legsOf(rows[0])!.map((l) => [l.callId, l.leg])).toEqual([
+      ['a@test', 1],
+      ['b@test', 1],
+    ]);
+    expect(buf.groups.legsOf(rows[2])).toBeNull();
+    // grouped, it is a row of its own beside the group
+    expect(shape(buf.view('', '', '', byStart, { grouped: true }))).toEqual(['group a@test 2', 'call 2']);
   });
 });
 
