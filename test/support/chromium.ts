@@ -33,6 +33,19 @@ export function withTimeout<T>(p: Promise<T>, ms: number, what: string): Promise
   return Promise.race([p, t]).finally(() => clearTimeout(timer));
 }
 
+/** After a browser test file: close Chromium, then the page's server, each bounded in time; a
+ *  failure to close is a warning, not a failed file. */
+export async function closeBrowser(
+  context: BrowserContext | null | undefined,
+  server: { close(): Promise<void> } | null | undefined,
+): Promise<void> {
+  try {
+    if (context) await withTimeout(context.close(), 20_000, 'closing chromium').catch((e) => console.warn(String(e)));
+  } finally {
+    if (server) await withTimeout(server.close(), 5_000, 'closing the server').catch((e) => console.warn(String(e)));
+  }
+}
+
 /**
  * `vite build` of the app into `outDir`. Vite defines process.env.NODE_ENV from the environment:
  * vitest sets it to "test", which would give a development React; build what `vite build` builds.

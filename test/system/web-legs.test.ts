@@ -14,7 +14,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from '../support/static-server.ts';
-import { CHROMIUM, CSP, buildSite, dropFile, launchChromium, withTimeout } from '../support/chromium.ts';
+import { CHROMIUM, CSP, buildSite, dropFile, launchChromium, withTimeout, closeBrowser } from '../support/chromium.ts';
 import { sameCallIdBusyCapture, sameCallIdCapture, xcidCapture, type WrittenCapture } from '../support/b2bua-capture.ts';
 import { runCli } from '../support/cli.ts';
 import { jsonl } from '../support/jsonl.ts';
@@ -72,11 +72,7 @@ describe.skipIf(!haveChromium)('legs of a call in the browser (Chromium)', () =>
   }, 120_000);
 
   afterAll(async () => {
-    try {
-      if (context) await withTimeout(context.close(), 20_000, 'closing chromium').catch((e) => console.warn(String(e)));
-    } finally {
-      if (server) await withTimeout(server.close(), 5_000, 'closing the server').catch((e) => console.warn(String(e)));
-    }
+    await closeBrowser(context, server);
   }, 40_000);
 
   // ---------------------------------------------------------------- helpers

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from '../support/static-server.ts';
-import { CHROMIUM, CSP, buildSite, dropFile, launchChromium, withTimeout } from '../support/chromium.ts';
+import { CHROMIUM, CSP, buildSite, dropFile, launchChromium, closeBrowser } from '../support/chromium.ts';
 import { type Packet, sdpBody, sipMessage, udpPacketV4, writePcap } from '../support/capture-writer.ts';
 import { mergeByTime, plannedStream } from '../support/rtp-plan.ts';
 import { runCli } from '../support/cli.ts';
@@ -155,11 +155,7 @@ describe.skipIf(!haveChromium)('media in the browser (Chromium)', () => {
   }, 120_000);
 
   afterAll(async () => {
-    try {
-      if (context) await withTimeout(context.close(), 20_000, 'closing chromium').catch((e) => console.warn(String(e)));
-    } finally {
-      if (server) await withTimeout(server.close(), 5_000, 'closing the server').catch((e) => console.warn(String(e)));
-    }
+    await closeBrowser(context, server);
   }, 40_000);
 
   async function select(id: string, tab: 'media' | 'ladder'): Promise<void> {

@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from '../support/static-server.ts';
-import { CHROMIUM, CSP, HeapProbe, buildSite, dropFile, launchChromium, withTimeout } from '../support/chromium.ts';
+import { CHROMIUM, CSP, HeapProbe, buildSite, dropFile, launchChromium, withTimeout, closeBrowser } from '../support/chromium.ts';
 import { recordsOf } from '../support/engine.ts';
 import { prng, sipMessage, udpPacketV4, writePcap } from '../support/capture-writer.ts';
 import { cliDownloads, type Downloads } from '../support/downloads.ts';
@@ -101,9 +101,8 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
 
   afterAll(async () => {
     try {
-      if (context) await withTimeout(context.close(), 20_000, 'closing chromium').catch((e) => console.warn(String(e)));
+      await closeBrowser(context, server);
     } finally {
-      if (server) await withTimeout(server.close(), 5_000, 'closing the server').catch((e) => console.warn(String(e)));
       if (report.length) console.info(`[web-ui] ${report.join('\n[web-ui] ')}`);
     }
   }, 40_000);
