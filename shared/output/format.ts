@@ -36,13 +36,25 @@ function secondsText(n: number | null, from: Timestamp | null, to: Timestamp | n
  *  Built as parts joined once (a flat string: cheaper to write than a rope). */
 export function jsonLine(r: CallRecord): string {
   const p: string[] = ['{'];
-  for (const f of SIP_FIELDS) p.push('"', f.name, '":', f.json(r), ',');
+  let idJson = '';
+  for (const f of SIP_FIELDS) {
+    const v = f.json(r);
+    if (f.name === 'SIP_CALL_ID') idJson = v;
+    p.push('"', f.name, '":', v, ',');
+  }
   p.push('"flow":', flowJson(r.flow));
   p.push(',"rtpSrc":', jsonOrNull(r.rtpSrc), ',"rtpDst":', jsonOrNull(r.rtpDst), ',"reason":', jsonOrNull(r.reason));
   p.push(',"messages":', String(r.messages), ',"retransmissions":', String(r.retransmissions));
   p.push(',"durationSec":', secondsText(r.durationSec, r.SIP_INVITE_OK_TIME, r.SIP_BYE_TIME));
   p.push(',"setupSec":', secondsText(r.setupSec, r.SIP_INVITE_TIME, earliest(r.SIP_RINGING_TIME, r.SIP_INVITE_OK_TIME)));
-  p.push(',"leg":', String(r.leg), ',"fromTag":', jsonString(r.fromTag), ',"callGroup":', jsonString(r.callGroup));
+  p.push(
+    ',"leg":',
+    String(r.leg),
+    ',"fromTag":',
+    jsonString(r.fromTag),
+    ',"callGroup":',
+    r.callGroup === r.SIP_CALL_ID && idJson !== 'null' ? idJson : jsonString(r.callGroup),
+  );
   p.push(',"correlatedBy":[');
   for (let i = 0; i < r.correlatedBy.length; i++) p.push(i > 0 ? ',"' : '"', r.correlatedBy[i], '"');
   p.push(']');

@@ -44,28 +44,54 @@ function root(g: Group): Group {
   return g;
 }
 
-/** What a leg that takes part in correlation holds (null on the many legs with no key). */
+/** What a leg that takes part in correlation holds (null on legs with no key). */
 export class Ties {
-  group: Group;
+  /** its group, made at its first tie */
+  group: Group | null = null;
   reasons = 0;
-  /** the keys it registered ("w:" X-CID waits, other prefixes in Correlator.keys) */
-  keys: string[] = [];
+  /** the keys it holds, and the Call-IDs its X-CID waits for */
+  held: Sighting[] = [];
+  waits: string[] | null = null;
   /** the header values last read, so a dialog's every message does not parse them again */
   xcid: string | null = null;
   sessionId: string | null = null;
   chargingVector: string | null = null;
-  constructor(d: Dialog) {
-    this.group = new Group(d.callId, tsSeconds(d.firstTs), d.seq);
-  }
 }
 
-/** Who holds a key: the open legs that showed it (tied to each other; the first leg holds an
- *  SDP key alone), when it was last shown, and (SDP) the signalling endpoints that sent it on the
- *  first leg. */
-interface Sighting {
-  legs: Dialog[];
-  at: number;
-  from: string[];
+function groupOf(d: Dialog, ties: Ties): Group {
+  if (ties.group === null) ties.group = new Group(d.callId, tsSeconds(d.firstTs), d.seq);
+  return root(ties.group);
+}
+
+/** Kinds of key, each in its own map (Correlator.keys). */
+const K_SESSION = 0;
+const K_ICID = 1;
+const K_SDP = 2;
+
+/** Who holds a key: the open leg that first showed it and (Session-ID, icid) the others tied
+ *  to it that showed it too, when it was last shown, and (SDP) the signalling endpoints that
+ *  sent it on the first leg. Most keys have one leg and one sender: no arrays then. */
+class Sighting {
+  more: Dialog[] | null = null;
+  /** senders after the first, "address port" */
+  senders: string[] | null = null;
+  constructor(
+    public readonly key: string,
+    public readonly kind: number,
+    public d: Dialog,
+    public at: number,
+    public src: string,
+    public sport: number,
+  ) {}
+
+  holds(d: Dialog): boolean {
+    return this.d === d || (this.more?.includes(d) ?? false);
+  }
+
+  sentBy(src: string, sport: number): boolean {
+    if (this.src === src && this.sport === sport) return true;
+    return this.senders?.includes(`${src} ${sport}`) ?? false;
+  }
 }
 
 /** Senders remembered per SDP key: caller, callee, and a couple of forks or proxies. */
@@ -99,8 +125,11 @@ export function icidValue(v: string): string {
   return m === null ? '' : (m[1] ?? m[2]);
 }
 
+/** correlatedBy of a leg tied to none (one frozen array for the many lone calls) */
+const ALONE = Object.freeze([]) as unknown as Correlation[];
+
 export class Correlator {
-  private readonly keys = new Map<string, Sighting>();
+  private readonly keys: Map<string, Sighting>[] = [new Map(), new Map(), new Map()];
   /** Call-IDs named by an X-CID header that no open leg has (yet): the legs that named them */
   private readonly waits = new Map<string, Dialog[]>();
   private seq = 0;
@@ -124,7 +153,7 @@ export class Correlator {
 
   private tieToCallId(d: Dialog, same: readonly Dialog[] | undefined): void {
     if (same !== undefined) for (const o of same) if (o !== d && o.kind === 'call') this.tie(d, o, BY_CALL_ID);
-    const w = this.waits.get(d.callId);
+    const w = this.waits.size === 0 ? undefined : this.waits.get(d.callId);
     if (w !== undefined) {
       this.waits.delete(d.callId);
       for (const o of w) if (o.isOpen) this.tie(o, d, BY_X_CID);
@@ -139,21 +168,21 @@ export class Correlator {
     const o = m.sdp?.origin ?? null;
     if (x === null && s === null && c === null && o === null) return;
     if (d.kind !== 'call') return;
-    const ties = (d.ties ??= new Ties(d));
+    const ties = (d.ties ??= new Ties());
     if (x !== null && x !== ties.xcid) {
       ties.xcid = x;
       this.xcid(d, ties, x);
     }
     if (s !== null && s !== ties.sessionId) {
       ties.sessionId = s;
-      for (const u of sessionUuids(s)) this.sight(d, ties, `s:${u}`, BY_SESSION_ID, t, '');
+      for (const u of sessionUuids(s)) this.sight(d, ties, u, K_SESSION, t, m);
     }
     if (c !== null && c !== ties.chargingVector) {
       ties.chargingVector = c;
       const icid = icidValue(c);
-      if (icid !== '') this.sight(d, ties, `i:${icid}`, BY_ICID, t, '');
+      if (icid !== '') this.sight(d, ties, icid, K_ICID, t, m);
     }
-    if (o !== null) this.sight(d, ties, `o:${o}`, BY_SDP, t, `${m.src} ${m.sport}`);
+    if (o !== null) this.sight(d, ties, o, K_SDP, t, m);
   }
 
   /** X-CID names the other leg's Call-ID: tie to its open legs, or wait for it. */
@@ -164,60 +193,71 @@ export class Correlator {
       for (const o of others) if (o.kind === 'call') this.tie(d, o, BY_X_CID);
       return;
     }
-    if (!this.keep(ties, `w:${callId}`)) return;
+    if (!this.room(ties) || ties.waits?.includes(callId)) return;
+    (ties.waits ??= []).push(callId);
     const w = this.waits.get(callId);
     if (w === undefined) this.waits.set(callId, [d]);
     else w.push(d);
   }
 
-  private sight(d: Dialog, ties: Ties, key: string, by: number, t: number, from: string): void {
-    const s = this.keys.get(key);
+  private sight(d: Dialog, ties: Ties, key: string, kind: number, t: number, m: SipMessage): void {
+    const map = this.keys[kind];
+    const s = map.get(key);
     if (s === undefined) {
-      if (this.keep(ties, key)) this.keys.set(key, { legs: [d], at: t, from: [from] });
+      if (!this.room(ties)) return;
+      const n = new Sighting(key, kind, d, t, m.src, m.sport);
+      map.set(key, n);
+      ties.held.push(n);
       return;
     }
-    if (s.legs.includes(d)) {
+    if (s.holds(d)) {
       s.at = t;
-      if (s.legs[0] === d && !s.from.includes(from) && s.from.length < MAX_SENDERS) s.from.push(from);
+      if (s.d === d && !s.sentBy(m.src, m.sport)) {
+        const list = (s.senders ??= []);
+        if (list.length < MAX_SENDERS - 1) list.push(`${m.src} ${m.sport}`);
+      }
       return;
     }
-    if (by === BY_SDP) {
+    if (kind === K_SDP) {
       // the same o= is a passed-through body only when a host that did not send it on the
       // holder's leg sends it soon after; otherwise (a phone or tester that writes the same o=
       // in every call) this leg takes the key over
-      if (t - s.at > SDP_WINDOW || s.from.includes(from)) {
-        if (!ties.keys.includes(key) && !this.keep(ties, key)) return;
-        s.legs = [d];
+      if (t - s.at > SDP_WINDOW || s.sentBy(m.src, m.sport)) {
+        if (!ties.held.includes(s)) {
+          if (!this.room(ties)) return;
+          ties.held.push(s);
+        }
+        s.d = d;
         s.at = t;
-        s.from = [from];
+        s.src = m.src;
+        s.sport = m.sport;
+        s.senders = null;
         return;
       }
-      this.tie(d, s.legs[0], by);
+      this.tie(d, s.d, BY_SDP);
       return;
     }
     // Session-ID, icid: every open leg that shows the key holds it, so the key outlives the
     // first of them (a third leg that comes after the first ended still ties to the second)
-    if (!this.tie(d, s.legs[0], by) || !this.keep(ties, key)) return;
-    s.legs.push(d);
+    if (!this.tie(d, s.d, kind === K_SESSION ? BY_SESSION_ID : BY_ICID) || !this.room(ties)) return;
+    ties.held.push(s);
+    (s.more ??= []).push(d);
   }
 
-  /** Note that d holds key (false, counted, when it holds too many). */
-  private keep(ties: Ties, key: string): boolean {
-    if (ties.keys.length >= MAX_KEYS_PER_LEG) {
-      this.keysDropped++;
-      return false;
-    }
-    ties.keys.push(key);
-    return true;
+  /** Whether d may hold one more key (false, counted, when it holds MAX_KEYS_PER_LEG). */
+  private room(ties: Ties): boolean {
+    if (ties.held.length + (ties.waits?.length ?? 0) < MAX_KEYS_PER_LEG) return true;
+    this.keysDropped++;
+    return false;
   }
 
   /** False when refused (the group would pass MAX_GROUP_LEGS). */
   private tie(a: Dialog, b: Dialog, by: number): boolean {
     if (a === b) return true;
-    const ta = (a.ties ??= new Ties(a));
-    const tb = (b.ties ??= new Ties(b));
-    let ga = root(ta.group);
-    let gb = root(tb.group);
+    const ta = (a.ties ??= new Ties());
+    const tb = (b.ties ??= new Ties());
+    let ga = groupOf(a, ta);
+    let gb = groupOf(b, tb);
     if (ga !== gb) {
       if (ga.size + gb.size > MAX_GROUP_LEGS) {
         this.groupFull++;
@@ -244,41 +284,48 @@ export class Correlator {
   removed(d: Dialog): void {
     const ties = d.ties;
     if (ties === null) return;
-    for (const key of ties.keys) {
-      if (key.startsWith('w:')) {
-        const id = key.slice(2);
+    if (ties.waits !== null) {
+      for (const id of ties.waits) {
         const w = this.waits.get(id);
         if (w === undefined) continue;
         const i = w.indexOf(d);
         if (i >= 0) w.splice(i, 1);
         if (w.length === 0) this.waits.delete(id);
-      } else {
-        const s = this.keys.get(key);
-        if (s === undefined) continue;
-        const i = s.legs.indexOf(d);
-        if (i < 0) continue;
-        s.legs.splice(i, 1);
-        if (s.legs.length === 0) this.keys.delete(key);
       }
+      ties.waits = null;
     }
-    ties.keys = [];
+    for (const s of ties.held) {
+      if (!s.holds(d)) continue; // an SDP key another leg took over
+      if (s.d === d) {
+        // the next leg that showed it holds it now
+        const next = s.more?.shift();
+        if (next === undefined) this.keys[s.kind].delete(s.key);
+        else {
+          s.d = next;
+          s.senders = null;
+        }
+      } else s.more!.splice(s.more!.indexOf(d), 1);
+    }
+    ties.held.length = 0;
   }
 
   /** SPEC §9 callGroup: the Call-ID of the group's earliest leg (its own when alone). */
   static callGroup(d: Dialog): string {
-    return d.ties === null ? d.callId : root(d.ties.group).callId;
+    const g = d.ties?.group ?? null;
+    return g === null ? d.callId : root(g).callId;
   }
 
   /** SPEC §9 correlatedBy: why this leg is tied to others, in CORRELATIONS order. */
   static correlatedBy(d: Dialog): Correlation[] {
     const r = d.ties?.reasons ?? 0;
+    if (r === 0) return ALONE;
     const out: Correlation[] = [];
     for (let i = 0; i < CORRELATIONS.length; i++) if (r & (1 << i)) out.push(CORRELATIONS[i]);
     return out;
   }
 
   clear(): void {
-    this.keys.clear();
+    for (const k of this.keys) k.clear();
     this.waits.clear();
   }
 }
