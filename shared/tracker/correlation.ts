@@ -63,39 +63,24 @@ function groupOf(d: Dialog, ties: Ties): Group {
   return root(ties.group);
 }
 
-/** Kinds of key, each in its own map (Correlator.keys). */
+/** Kinds of header key, each in its own map (Correlator.keys). */
 const K_SESSION = 0;
 const K_ICID = 1;
-const K_SDP = 2;
 
-/** Who holds a key: the open leg that first showed it and (Session-ID, icid) the others tied
- *  to it that showed it too, when it was last shown, and (SDP) the signalling endpoints that
- *  sent it on the first leg. Most keys have one leg and one sender: no arrays then. */
+/** Who holds a Session-ID or icid key: the open leg that first showed it and the others tied to
+ *  it that showed it too (no array while it is one). */
 class Sighting {
   more: Dialog[] | null = null;
-  /** senders after the first, "address port" */
-  senders: string[] | null = null;
   constructor(
     public readonly key: string,
     public readonly kind: number,
     public d: Dialog,
-    public at: number,
-    public src: string,
-    public sport: number,
   ) {}
 
   holds(d: Dialog): boolean {
     return this.d === d || (this.more?.includes(d) ?? false);
   }
-
-  sentBy(src: string, sport: number): boolean {
-    if (this.src === src && this.sport === sport) return true;
-    return this.senders?.includes(`${src} ${sport}`) ?? false;
-  }
 }
-
-/** Senders remembered per SDP key: caller, callee, and a couple of forks or proxies. */
-const MAX_SENDERS = 4;
 
 const NULL_UUID = '00000000000000000000000000000000';
 const UUID = /^[0-9a-f]{32}$/;
@@ -125,11 +110,22 @@ export function icidValue(v: string): string {
   return m === null ? '' : (m[1] ?? m[2]);
 }
 
+/** FNV-1a of a key's UTF-16 units, 30 bits: a small integer, the cheapest Map key there is. */
+function originHash(key: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
+  return h & 0x3fffffff;
+}
+
 /** correlatedBy of a leg tied to none (one frozen array for the many lone calls) */
 const ALONE = Object.freeze([]) as unknown as Correlation[];
 
 export class Correlator {
-  private readonly keys: Map<string, Sighting>[] = [new Map(), new Map(), new Map()];
+  private readonly keys: Map<string, Sighting>[] = [new Map(), new Map()];
+  /** SDP o= keys ("sess-id address") by their hash, and the open leg that holds each (its oKey
+   *  fields say which key, when and from whom): every call carries two, so they are small-integer
+   *  keys and no object is made for them */
+  private readonly origins = new Map<number, Dialog>();
   /** Call-IDs named by an X-CID header that no open leg has (yet): the legs that named them */
   private readonly waits = new Map<string, Dialog[]>();
   private seq = 0;
@@ -166,8 +162,9 @@ export class Correlator {
     const s = m.sessionId;
     const c = m.chargingVector;
     const o = m.sdp?.origin ?? null;
-    if (x === null && s === null && c === null && o === null) return;
     if (d.kind !== 'call') return;
+    if (o !== null) this.origin(d, o, t, m);
+    if (x === null && s === null && c === null) return;
     const ties = (d.ties ??= new Ties());
     if (x !== null && x !== ties.xcid) {
       ties.xcid = x;
@@ -175,14 +172,13 @@ export class Correlator {
     }
     if (s !== null && s !== ties.sessionId) {
       ties.sessionId = s;
-      for (const u of sessionUuids(s)) this.sight(d, ties, u, K_SESSION, t, m);
+      for (const u of sessionUuids(s)) this.sight(d, ties, u, K_SESSION);
     }
     if (c !== null && c !== ties.chargingVector) {
       ties.chargingVector = c;
       const icid = icidValue(c);
-      if (icid !== '') this.sight(d, ties, icid, K_ICID, t, m);
+      if (icid !== '') this.sight(d, ties, icid, K_ICID);
     }
-    if (o !== null) this.sight(d, ties, o, K_SDP, t, m);
   }
 
   /** X-CID names the other leg's Call-ID: tie to its open legs, or wait for it. */
@@ -200,48 +196,71 @@ export class Correlator {
     else w.push(d);
   }
 
-  private sight(d: Dialog, ties: Ties, key: string, kind: number, t: number, m: SipMessage): void {
+  /** A Session-ID UUID or an icid-value that d carries. */
+  private sight(d: Dialog, ties: Ties, key: string, kind: number): void {
     const map = this.keys[kind];
     const s = map.get(key);
     if (s === undefined) {
       if (!this.room(ties)) return;
-      const n = new Sighting(key, kind, d, t, m.src, m.sport);
+      const n = new Sighting(key, kind, d);
       map.set(key, n);
       ties.held.push(n);
       return;
     }
-    if (s.holds(d)) {
-      s.at = t;
-      if (s.d === d && !s.sentBy(m.src, m.sport)) {
-        const list = (s.senders ??= []);
-        if (list.length < MAX_SENDERS - 1) list.push(`${m.src} ${m.sport}`);
-      }
-      return;
-    }
-    if (kind === K_SDP) {
-      // the same o= is a passed-through body only when a host that did not send it on the
-      // holder's leg sends it soon after; otherwise (a phone or tester that writes the same o=
-      // in every call) this leg takes the key over
-      if (t - s.at > SDP_WINDOW || s.sentBy(m.src, m.sport)) {
-        if (!ties.held.includes(s)) {
-          if (!this.room(ties)) return;
-          ties.held.push(s);
-        }
-        s.d = d;
-        s.at = t;
-        s.src = m.src;
-        s.sport = m.sport;
-        s.senders = null;
-        return;
-      }
-      this.tie(d, s.d, BY_SDP);
-      return;
-    }
+    if (s.holds(d)) return;
     // Session-ID, icid: every open leg that shows the key holds it, so the key outlives the
     // first of them (a third leg that comes after the first ended still ties to the second)
     if (!this.tie(d, s.d, kind === K_SESSION ? BY_SESSION_ID : BY_ICID) || !this.room(ties)) return;
     ties.held.push(s);
     (s.more ??= []).push(d);
+  }
+
+  /** An SDP o= key in a message of d. The same o= on another leg is a passed-through body only
+   *  when it comes within 10 s of the holder's last sighting from a signalling endpoint other
+   *  than the one that first sent it on the holder's leg; otherwise (a phone or tester that
+   *  writes the same o= in every call) this leg takes the key over. */
+  private origin(d: Dialog, key: string, t: number, m: SipMessage): void {
+    const hash = originHash(key);
+    const h = this.origins.get(hash);
+    if (h === d && (d.oKey0 === key || d.oKey1 === key)) {
+      if (d.oKey0 === key) d.oAt0 = t;
+      else d.oAt1 = t;
+      return;
+    }
+    // (another key of the same hash is a different key: d takes the entry)
+    if (h !== undefined && h !== d && (h.oKey0 === key || h.oKey1 === key)) {
+      const first = h.oKey0 === key;
+      const at = first ? h.oAt0 : h.oAt1;
+      const same = first ? h.oSrc0 === m.src && h.oPort0 === m.sport : h.oSrc1 === m.src && h.oPort1 === m.sport;
+      if (t - at <= SDP_WINDOW && !same) {
+        this.tie(d, h, BY_SDP);
+        return;
+      }
+    }
+    // d holds it now, in a free slot or in place of its older one
+    if (d.oKey0 !== null && d.oKey0 !== key && d.oKey1 !== null && d.oKey1 !== key) {
+      if (this.origins.get(d.oHash0) === d) this.origins.delete(d.oHash0);
+      d.oKey0 = d.oKey1;
+      d.oHash0 = d.oHash1;
+      d.oAt0 = d.oAt1;
+      d.oSrc0 = d.oSrc1;
+      d.oPort0 = d.oPort1;
+      d.oKey1 = null;
+    }
+    if (d.oKey0 === null || d.oKey0 === key) {
+      d.oKey0 = key;
+      d.oHash0 = hash;
+      d.oAt0 = t;
+      d.oSrc0 = m.src;
+      d.oPort0 = m.sport;
+    } else {
+      d.oKey1 = key;
+      d.oHash1 = hash;
+      d.oAt1 = t;
+      d.oSrc1 = m.src;
+      d.oPort1 = m.sport;
+    }
+    this.origins.set(hash, d);
   }
 
   /** Whether d may hold one more key (false, counted, when it holds MAX_KEYS_PER_LEG). */
@@ -282,6 +301,8 @@ export class Correlator {
 
   /** The leg is exported: its keys go (a later leg can no longer be tied to it). */
   removed(d: Dialog): void {
+    if (d.oKey0 !== null && this.origins.get(d.oHash0) === d) this.origins.delete(d.oHash0);
+    if (d.oKey1 !== null && this.origins.get(d.oHash1) === d) this.origins.delete(d.oHash1);
     const ties = d.ties;
     if (ties === null) return;
     if (ties.waits !== null) {
@@ -295,15 +316,12 @@ export class Correlator {
       ties.waits = null;
     }
     for (const s of ties.held) {
-      if (!s.holds(d)) continue; // an SDP key another leg took over
+      if (!s.holds(d)) continue;
       if (s.d === d) {
         // the next leg that showed it holds it now
         const next = s.more?.shift();
         if (next === undefined) this.keys[s.kind].delete(s.key);
-        else {
-          s.d = next;
-          s.senders = null;
-        }
+        else s.d = next;
       } else s.more!.splice(s.more!.indexOf(d), 1);
     }
     ties.held.length = 0;
@@ -326,6 +344,7 @@ export class Correlator {
 
   clear(): void {
     for (const k of this.keys) k.clear();
+    this.origins.clear();
     this.waits.clear();
   }
 }

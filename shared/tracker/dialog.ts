@@ -60,8 +60,20 @@ export class Dialog implements Listed<Dialog> {
   isOpen = false;
   /** order of creation (names a group after its earliest leg when times are equal) */
   seq = 0;
-  /** SPEC §9: its correlation keys and group, null while it has none */
+  /** SPEC §9: its correlation headers' keys and its group, null while it has none */
   ties: Ties | null = null;
+  /** SPEC §9: the SDP o= keys it holds (its last two: an offer's and an answer's), each with when
+   *  it was last seen and who first sent it on this leg; fields, not objects: every call has them */
+  oKey0: string | null = null;
+  oHash0 = 0;
+  oAt0 = 0;
+  oSrc0 = '';
+  oPort0 = 0;
+  oKey1: string | null = null;
+  oHash1 = 0;
+  oAt1 = 0;
+  oSrc1 = '';
+  oPort1 = 0;
   initialCseqs: number[] = [];
   setupCseq = 0;
   setupCode = 0;
