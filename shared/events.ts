@@ -30,7 +30,7 @@ export interface Sdp {
   media: SdpMedia[];
   /** session-level direction attribute, else null (sendrecv) */
   direction: SdpDirection | null;
-  /** the o= line's session id and unicast address ("sess-id address"), else null */
+  /** the session-level o= value as written (trimmed), else null */
   origin: string | null;
 }
 

@@ -652,20 +652,6 @@ function words(v: string): string[] {
   return v.split(/[ \t]+/).filter((x) => x !== '');
 }
 
-/** "sess-id address" of an o= value (username sess-id sess-version nettype addrtype address),
- *  null when it has fewer fields; read with indexOf: every SDP body has one. */
-function originKey(v: string): string | null {
-  let spaces = 0;
-  for (let i = v.indexOf(' '); i >= 0 && spaces < 6; i = v.indexOf(' ', i + 1)) spaces++;
-  if (spaces !== 5 || v.indexOf('\t') >= 0 || v.indexOf('  ') >= 0) {
-    // odd spacing or field count: the general split
-    const w = words(v);
-    return w.length >= 6 ? `${w[1]} ${w[5]}` : null;
-  }
-  const s1 = v.indexOf(' ');
-  return `${v.substring(s1 + 1, v.indexOf(' ', s1 + 1))} ${v.substring(v.lastIndexOf(' ') + 1)}`;
-}
-
 function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: number) => string): Sdp {
   const sdp: Sdp = { connection: null, connections: [], media: [], direction: null, origin: null };
   let cur: SdpMedia | null = null;
@@ -674,9 +660,8 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
     const type = dv.getUint32(q, true);
     const v = slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true)).trim();
     if (type === S_O) {
-      // o=username sess-id sess-version nettype addrtype unicast-address: a B2BUA passing SDP
-      // through keeps the session id and address (SPEC §9)
-      if (sdp.origin === null) sdp.origin = originKey(v);
+      // o=username sess-id sess-version nettype addrtype unicast-address (SPEC §9 reads it)
+      if (sdp.origin === null) sdp.origin = v;
     } else if (type === S_C) {
       // c=IN IP4 addr[/ttl[/count]]
       const parts = words(v);

@@ -110,11 +110,33 @@ export function icidValue(v: string): string {
   return m === null ? '' : (m[1] ?? m[2]);
 }
 
-/** FNV-1a of a key's UTF-16 units, 30 bits: a small integer, the cheapest Map key there is. */
-function originHash(key: string): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < key.length; i++) h = Math.imul(h ^ key.charCodeAt(i), 0x01000193);
-  return h & 0x3fffffff;
+/** The SPEC §9 key of an o= value: "sess-id address" (username and version may differ between
+ *  legs), null when it does not have six fields. */
+export function originKey(v: string): string | null {
+  const w = v.split(/[ \t]+/);
+  return w.length >= 6 ? `${w[1]} ${w[5]}` : null;
+}
+
+/** FNV-1a over o= `v`'s session id and address, 30 bits (a small integer: the cheapest Map key),
+ *  read in place; -1 when the value is not six single-space-separated fields (then its key is
+ *  hashed instead). */
+export function originHash(v: string): number {
+  const s1 = v.indexOf(' ');
+  const s2 = s1 < 0 ? -1 : v.indexOf(' ', s1 + 1);
+  const last = v.lastIndexOf(' ');
+  let spaces = 0;
+  for (let i = s1; i >= 0 && spaces < 6; i = v.indexOf(' ', i + 1)) spaces++;
+  if (spaces !== 5 || s2 < 0 || v.indexOf('\t') >= 0) {
+    const key = originKey(v);
+    return key === null ? -1 : hashOf(key, 0, key.length, 0x811c9dc5) & 0x3fffffff;
+  }
+  const h = hashOf(v, s1 + 1, s2, 0x811c9dc5);
+  return hashOf(v, last, v.length, h) & 0x3fffffff;
+}
+
+function hashOf(s: string, from: number, to: number, h: number): number {
+  for (let i = from; i < to; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193);
+  return h;
 }
 
 /** correlatedBy of a leg tied to none (one frozen array for the many lone calls) */
@@ -219,26 +241,31 @@ export class Correlator {
    *  when it comes within 10 s of the holder's last sighting from a signalling endpoint other
    *  than the one that first sent it on the holder's leg; otherwise (a phone or tester that
    *  writes the same o= in every call) this leg takes the key over. */
-  private origin(d: Dialog, key: string, t: number, m: SipMessage): void {
-    const hash = originHash(key);
+  private origin(d: Dialog, v: string, t: number, m: SipMessage): void {
+    const hash = originHash(v);
+    if (hash < 0) return;
     const h = this.origins.get(hash);
-    if (h === d && (d.oKey0 === key || d.oKey1 === key)) {
-      if (d.oKey0 === key) d.oAt0 = t;
+    if (h === d && (d.oHash0 === hash || d.oHash1 === hash)) {
+      if (d.oHash0 === hash) d.oAt0 = t;
       else d.oAt1 = t;
       return;
     }
-    // (another key of the same hash is a different key: d takes the entry)
-    if (h !== undefined && h !== d && (h.oKey0 === key || h.oKey1 === key)) {
-      const first = h.oKey0 === key;
-      const at = first ? h.oAt0 : h.oAt1;
-      const same = first ? h.oSrc0 === m.src && h.oPort0 === m.sport : h.oSrc1 === m.src && h.oPort1 === m.sport;
-      if (t - at <= SDP_WINDOW && !same) {
-        this.tie(d, h, BY_SDP);
-        return;
+    // another leg's: compared whole (a different key of the same hash is not a tie; d takes
+    // the entry)
+    if (h !== undefined && h !== d) {
+      const first = h.oHash0 === hash;
+      const key = originKey(v);
+      if (key !== null && key === originKey((first ? h.oKey0 : h.oKey1) ?? '')) {
+        const at = first ? h.oAt0 : h.oAt1;
+        const same = first ? h.oSrc0 === m.src && h.oPort0 === m.sport : h.oSrc1 === m.src && h.oPort1 === m.sport;
+        if (t - at <= SDP_WINDOW && !same) {
+          this.tie(d, h, BY_SDP);
+          return;
+        }
       }
     }
     // d holds it now, in a free slot or in place of its older one
-    if (d.oKey0 !== null && d.oKey0 !== key && d.oKey1 !== null && d.oKey1 !== key) {
+    if (d.oKey0 !== null && d.oHash0 !== hash && d.oKey1 !== null && d.oHash1 !== hash) {
       if (this.origins.get(d.oHash0) === d) this.origins.delete(d.oHash0);
       d.oKey0 = d.oKey1;
       d.oHash0 = d.oHash1;
@@ -247,14 +274,14 @@ export class Correlator {
       d.oPort0 = d.oPort1;
       d.oKey1 = null;
     }
-    if (d.oKey0 === null || d.oKey0 === key) {
-      d.oKey0 = key;
+    if (d.oKey0 === null || d.oHash0 === hash) {
+      d.oKey0 = v;
       d.oHash0 = hash;
       d.oAt0 = t;
       d.oSrc0 = m.src;
       d.oPort0 = m.sport;
     } else {
-      d.oKey1 = key;
+      d.oKey1 = v;
       d.oHash1 = hash;
       d.oAt1 = t;
       d.oSrc1 = m.src;

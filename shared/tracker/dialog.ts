@@ -62,8 +62,9 @@ export class Dialog implements Listed<Dialog> {
   seq = 0;
   /** SPEC §9: its correlation headers' keys and its group, null while it has none */
   ties: Ties | null = null;
-  /** SPEC §9: the SDP o= keys it holds (its last two: an offer's and an answer's), each with when
-   *  it was last seen and who first sent it on this leg; fields, not objects: every call has them */
+  /** SPEC §9: the SDP o= values whose keys it holds (its last two: an offer's and an answer's),
+   *  each with the key's hash, when it was last seen and who first sent it on this leg; fields,
+   *  not objects: every call has them */
   oKey0: string | null = null;
   oHash0 = 0;
   oAt0 = 0;

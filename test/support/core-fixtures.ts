@@ -166,7 +166,7 @@ export const SDP_PARSED: Sdp = {
     },
   ],
   direction: null,
-  origin: `1 ${A4}`,
+  origin: `sipscope 1 1 IN IP4 ${A4}`,
 };
 export const SDP_B = cw.sdpBody({ sessionC: B4, media: [{ port: 50000, formats: [0], rtpmap: { 0: 'PCMU/8000' } }] });
 export const SDP_B_PARSED: Sdp = {
@@ -186,7 +186,7 @@ export const SDP_B_PARSED: Sdp = {
     },
   ],
   direction: null,
-  origin: `1 ${B4}`,
+  origin: `sipscope 1 1 IN IP4 ${B4}`,
 };
 
 // ---------------------------------------------------------------- assertions

@@ -62,7 +62,6 @@ function ipKind(a: string): string {
 export function buildSdp(d: SdpDesc): { text: string; sdp: Sdp } {
   const fix = (a: string) => (d.keepTtl ? a : noTtl(a));
   const origin = d.origin ?? `- ${++originCounter} 1 IN IP4 0.0.0.0`;
-  const o = origin.split(' ');
   const lines = ['v=0', `o=${origin}`, 's=-'];
   const connections: string[] = [];
   if (d.ip) {
@@ -103,7 +102,7 @@ export function buildSdp(d: SdpDesc): { text: string; sdp: Sdp } {
       connections,
       media,
       direction: null,
-      origin: o.length >= 6 ? `${o[1]} ${o[5]}` : null,
+      origin,
     },
   };
 }

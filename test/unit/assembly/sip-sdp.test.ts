@@ -178,7 +178,7 @@ describe('SIP text', () => {
         fromTag: 'lf1',
         cseq: 5,
         cseqMethod: 'INVITE',
-        sdp: SDP_PARSED,
+        sdp: { ...SDP_PARSED, origin: '- 1 1 IN IP4 192.0.2.1' },
       },
       msg,
     );
@@ -369,7 +369,7 @@ describe('SDP', () => {
         },
       ],
       direction: null,
-      origin: '1 192.0.2.1',
+      origin: '- 1 1 IN IP4 192.0.2.1',
     } satisfies Sdp);
   });
 
@@ -393,7 +393,7 @@ describe('SDP', () => {
         },
       ],
       direction: null,
-      origin: `1 ${B6T}`,
+      origin: `sipscope 1 1 IN IP6 ${B6T}`,
     });
   });
 

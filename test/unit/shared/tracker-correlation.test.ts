@@ -4,7 +4,7 @@
 // with their legs; groups and keys are bounded.
 
 import { describe, expect, it } from 'vitest';
-import { icidValue, MAX_GROUP_LEGS, MAX_KEYS_PER_LEG, sessionUuids } from '../../../shared/tracker/correlation.ts';
+import { icidValue, MAX_GROUP_LEGS, MAX_KEYS_PER_LEG, originHash, originKey, sessionUuids } from '../../../shared/tracker/correlation.ts';
 import type { CallRecord } from '../../../shared/record.ts';
 import { type Endpoint, Scenario, type SdpDesc, alice, bob } from '../../support/sip-messages.ts';
 import { tracker } from '../../support/tracker.ts';
@@ -55,6 +55,21 @@ describe('correlation keys', () => {
     expect(sessionUuids(a)).toEqual([a]);
     expect(sessionUuids('not-a-uuid;remote=xyz')).toEqual([]);
     expect(sessionUuids(`${'0'.repeat(32)};remote=${b}`)).toEqual([b]);
+  });
+
+  it('reads the SDP o= key as session id and address, whatever the username, version or spacing', () => {
+    const a = 'alice 3720427384 1 IN IP4 10.0.0.1';
+    expect(originKey(a)).toBe('3720427384 10.0.0.1');
+    expect(originKey('sbc\t3720427384  7 IN IP4 10.0.0.1')).toBe('3720427384 10.0.0.1');
+    expect(originKey('- 1 1 IN IP4')).toBeNull();
+    const h = originHash(a);
+    expect(h).toBeGreaterThanOrEqual(0);
+    expect(h).toBeLessThan(2 ** 30);
+    expect(originHash('sbc\t3720427384  7 IN IP4 10.0.0.1')).toBe(h);
+    expect(originHash('bob 3720427384 99 IN IP4 10.0.0.1')).toBe(h);
+    expect(originHash('alice 3720427385 1 IN IP4 10.0.0.1')).not.toBe(h);
+    expect(originHash('alice 3720427384 1 IN IP4 10.0.0.2')).not.toBe(h);
+    expect(originHash('- 1 1 IN IP4')).toBe(-1);
   });
 
   it('reads icid-value as a token or a quoted string', () => {
