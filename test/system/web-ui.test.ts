@@ -856,32 +856,78 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     }
   });
 
-  test('cancel stops reading; the calls read so far are kept', { timeout: BIG_MS }, async () => {
-    expect(big).not.toBeNull();
-    const path = tmp.file('voip-256MiB.pcap');
-    // click Cancel as soon as reading has begun (the progress bar has moved)
-    await page.evaluate(() => {
+  /** Click Cancel once reading has begun (the progress bar has moved); the page notes when it
+   *  clicked and when the status first said "Cancelled". */
+  async function cancelOnceReading(p: Page = page): Promise<void> {
+    await p.evaluate(() => {
+      const w = window as unknown as { __cancelAt?: number; __cancelledAt?: number };
+      w.__cancelAt = undefined;
+      w.__cancelledAt = undefined;
       const mo = new MutationObserver(() => {
         const b = document.querySelector<HTMLButtonElement>('[data-testid="cancel"]');
         const bar = document.querySelector('[data-testid="progress"]');
-        if (b && !b.disabled && bar && Number(bar.getAttribute('aria-valuenow')) >= 1) {
+        if (w.__cancelAt === undefined && b && !b.disabled && bar && Number(bar.getAttribute('aria-valuenow')) >= 1) {
+          w.__cancelAt = performance.now();
           b.click();
+        }
+        if (w.__cancelAt !== undefined && document.querySelector('[data-testid="status"]')?.textContent?.startsWith('Cancelled')) {
+          w.__cancelledAt = performance.now();
           mo.disconnect();
         }
       });
-      mo.observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
+      mo.observe(document.body, {
+        subtree: true,
+        childList: true,
+        characterData: true,
+        attributes: true,
+        attributeFilter: ['aria-valuenow'],
+      });
     });
+  }
+
+  const cancelLatencyMs = (p: Page = page) =>
+    p.evaluate(() => {
+      const w = window as unknown as { __cancelAt?: number; __cancelledAt?: number };
+      return w.__cancelAt !== undefined && w.__cancelledAt !== undefined ? w.__cancelledAt - w.__cancelAt : null;
+    });
+
+  test('cancel stops reading within a bound; the calls read so far are kept', { timeout: BIG_MS }, async () => {
+    expect(big).not.toBeNull();
+    const path = tmp.file('voip-256MiB.pcap');
+    await cancelOnceReading();
     const before = await doneRuns();
     await page.setInputFiles('[data-testid="file-input"]', path, { timeout: STEP_MS });
     expect(await finished(before, page, BIG_MS)).toBe('done');
     expect(await page.textContent('[data-testid="status"]')).toMatch(/^Cancelled: voip-256MiB\.pcap · /);
+    // the worker lets the Cancel in between chunks: the run ends soon after the click, long
+    // before the file would have been read (about a second here)
+    const latency = await cancelLatencyMs();
+    report.push(`Cancel during a 256 MiB file: "Cancelled" shown ${latency?.toFixed(0)} ms after the click`);
+    expect(latency).not.toBeNull();
+    expect(latency!).toBeLessThan(1000);
     await page.click('[data-testid="tab-stats"]');
     expect(await page.textContent('[data-testid="run-stats"]')).toContain('Cancelled by you');
-    const read = await page.textContent('[data-testid="file-status"] td');
-    expect(read).not.toBe(`${(big!.bytes / 1e6).toFixed(1)} MB`);
+    const row = page.locator('[data-testid="file-status"]').first();
+    expect(await row.locator('td').first().textContent()).not.toBe(`${(big!.bytes / 1e6).toFixed(1)} MB`);
+    // reading was stopped, the file is not damaged: no "truncated capture"
+    expect(await row.getAttribute('class')).not.toContain('bad');
+    expect(await row.textContent()).toContain('cancelled here');
     // the downloads are those of what was read
     const d = await download('download-jsonl');
     expect(d.bytes.toString().split('\n').filter(Boolean).length).toBe(await callCount());
+  });
+
+  test('cancel during the first of several files: "Cancelled", no file reported damaged', { timeout: BIG_MS }, async () => {
+    expect(big).not.toBeNull();
+    await cancelOnceReading();
+    const before = await doneRuns();
+    await page.setInputFiles('[data-testid="file-input"]', [tmp.file('voip-256MiB.pcap'), SAMPLE], { timeout: STEP_MS });
+    expect(await finished(before, page, BIG_MS)).toBe('done');
+    expect(await page.textContent('[data-testid="status"]')).toMatch(/^Cancelled: /);
+    await page.click('[data-testid="tab-stats"]');
+    const stats = await page.textContent('[data-testid="run-stats"]');
+    expect(stats).not.toMatch(/truncated capture|damaged/);
+    expect(await page.locator('[data-testid="file-status"].bad').count()).toBe(0);
   });
 
   // ---------------------------------------------------------------- the whole session

@@ -2,6 +2,7 @@
 // parses (~1 GB/s in Chromium, twice what File.slice() reads with one request in flight), chunk by
 // chunk, never whole; gzip (detected by content) is inflated on the way by DecompressionStream.
 
+import { E_NONE, E_TRUNCATED } from '../../shared/engine/core-abi.ts';
 import type { Engine } from '../../shared/engine/engine.ts';
 import type { FileResult } from '../worker-protocol.ts';
 
@@ -25,6 +26,23 @@ function readProblem(err: unknown, gzip: boolean): string {
   return `gzip: ${msg}`;
 }
 
+/** Longest stretch of reading without letting the worker's messages in (a Cancel among them):
+ *  a stream that has chunks buffered resolves each read at once, in the same task. */
+const YIELD_MS = 20;
+
+/** Let queued messages run: a message to ourselves is queued behind them (setTimeout would be
+ *  clamped to 4 ms after a few nested calls). */
+const channel = typeof MessageChannel === 'undefined' ? null : new MessageChannel();
+const waiting: (() => void)[] = [];
+if (channel) channel.port1.onmessage = () => waiting.shift()?.();
+function yieldToMessages(): Promise<void> {
+  if (!channel) return new Promise((r) => setTimeout(r, 0));
+  return new Promise((r) => {
+    waiting.push(r);
+    channel.port2.postMessage(0);
+  });
+}
+
 export interface FeedHooks {
   /** after each chunk: file index, bytes of that file read so far */
   onChunk(file: number, fileBytes: number): void;
@@ -42,6 +60,7 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
   let bytesRead = 0;
   let readError: string | null = null;
   let gzip = false;
+  let stopped = false;
   engine.beginFile(index);
   try {
     gzip = await isGzip(file);
@@ -58,8 +77,18 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
       source = raw.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
     } else source = file.stream();
     const reader = source.getReader();
+    let yielded = performance.now();
     try {
       while (true) {
+        if (performance.now() - yielded >= YIELD_MS) {
+          await yieldToMessages();
+          yielded = performance.now();
+          if (hooks.stopped()) {
+            stopped = true;
+            await reader.cancel().catch(() => {});
+            break;
+          }
+        }
         const { done, value } = await reader.read();
         if (done) break;
         if (!gzip) bytesRead += value.byteLength;
@@ -72,6 +101,7 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
         hooks.parsed(performance.now() - t);
         hooks.onChunk(index, bytesRead);
         if (hooks.stopped()) {
+          stopped = true;
           await reader.cancel().catch(() => {});
           break;
         }
@@ -83,5 +113,7 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
     readError = readProblem(err, gzip);
   }
   const status = engine.endFile();
+  // stopped on purpose (Cancel): the record cut where reading stopped is not a damaged file
+  if (stopped && status.error === E_TRUNCATED) Object.assign(status, { error: E_NONE, message: null, offset: 0 });
   return { ...status, name: file.name, bytesRead, readError };
 }
