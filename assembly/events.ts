@@ -34,11 +34,13 @@ import {
   EV_START_LINE_LEN,
   EV_BODY_OFF,
   EV_N_WATCH,
+  EV_RAW_HASH,
   EV_HEAD,
   EV_ENTRY_SIZE,
   EV_TICK_SIZE,
 } from './abi';
 import * as ctx from './ctx';
+import { hashBytes } from './mem';
 import { count, addBytes } from './stats';
 import { startLine, scanHeaders, hdrEnd, contentLength, ctypeOff, ctypeLen, nHdr, hdrEntries } from './sip';
 import { scanBody, nSdp, sdpEntries } from './sdp';
@@ -114,7 +116,7 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   store<u32>(e + EV_START_LINE_LEN, sl);
   store<u32>(e + EV_BODY_OFF, bodyOff);
   store<u32>(e + EV_N_WATCH, nWatch);
-  store<u32>(e + EV_N_WATCH + 4, 0); // padding
+  store<u32>(e + EV_RAW_HASH, hashBytes(p, msgLen));
   let q = e + EV_HEAD;
   const hb = <usize>nHdr * EV_ENTRY_SIZE;
   memory.copy(q, hdrEntries, hb);

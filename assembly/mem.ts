@@ -79,3 +79,15 @@ export function findControl(p: usize, from: u32, len: u32): u32 {
   while (i < len && load<u8>(p + i) >= 32) i++;
   return i;
 }
+
+/** A 32-bit hash of [p, p+n): four bytes a step (the host tells exact copies of a message by it
+ *  and its length, without keeping the bytes). */
+export function hashBytes(p: usize, n: u32): u32 {
+  let h: u32 = 0x9e3779b9 ^ n;
+  let i: u32 = 0;
+  for (; i + 4 <= n; i += 4) h = (rotl<u32>(h, 5) ^ load<u32>(p + i)) * 0x27d4eb2d;
+  for (; i < n; i++) h = (rotl<u32>(h, 5) ^ <u32>load<u8>(p + i)) * 0x27d4eb2d;
+  h ^= h >>> 15;
+  h *= 0x85ebca6b;
+  return h ^ (h >>> 13);
+}

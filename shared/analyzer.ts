@@ -21,6 +21,8 @@ export class Analyzer {
     onRecord: (r: CallRecord) => void,
   ) {
     this.tracker = new CallTracker(options, onRecord, engine);
+    // message bytes are kept only where ladders show them
+    engine.keepRaw = options.keepMessages === true;
     engine.onMessage = (m) => this.tracker.onMessage(m);
     // capture time moving on without SIP (RTP only) runs expiry; ticks come in frame order
     engine.onTick = (t) => this.tracker.advance(t);

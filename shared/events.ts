@@ -77,8 +77,12 @@ export interface SipMessage {
   sessionId: string | null;
   chargingVector: string | null;
   sdp: Sdp | null;
-  /** the whole message as captured (start line, headers, body) */
-  raw: Uint8Array;
+  /** the whole message as captured (start line, headers, body), when the engine keeps bytes
+   *  (Engine.keepRaw: for ladders), else null */
+  raw: Uint8Array | null;
+  /** its length, and a hash of its bytes made by the core: exact duplicates are told by both */
+  rawLen: number;
+  rawHash: number;
 }
 
 /** One RTP stream (source, destination, SSRC) at a watched media endpoint, as the core analysed

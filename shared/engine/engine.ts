@@ -22,6 +22,7 @@ import {
   EV_N_HDR,
   EV_N_SDP,
   EV_N_WATCH,
+  EV_RAW_HASH,
   EV_RAW_LEN,
   EV_SIZE,
   EV_SPORT,
@@ -149,6 +150,9 @@ export class Engine {
   private digits = 6;
   /** called for every SIP message, in capture order */
   onMessage: (m: SipMessage) => void = () => {};
+  /** hand each message a copy of its bytes (SipMessage.raw); off, raw is null and the tracker
+   *  tells exact copies by rawHash (the Analyzer keeps them only for ladders) */
+  keepRaw = true;
   /** called when capture time passes a new second (in frame order, independent of chunking) */
   onTick: (nowSec: number) => void = () => {};
 
@@ -502,12 +506,13 @@ export class Engine {
     const watchStart = entries + (nHdr + nSdp) * EV_ENTRY_SIZE;
     const rawStart = watchStart + nWatch * 4;
     for (let i = 0; i < nWatch; i++) this.coreWatches.push(dv.getInt32(watchStart + i * 4, true));
-    const raw = this.copyOut(rawStart, rawLen);
+    // the bytes are copied out only for those who keep them (ladders); the text is read in place
+    const raw = this.keepRaw ? this.copyOut(rawStart, rawLen) : null;
     // one decode of the whole message; when it is one char per byte, byte offsets are string offsets
-    const text = utf8.decode(raw);
+    const text = utf8.decode(u8.subarray(rawStart, rawStart + rawLen));
     const aligned = text.length === rawLen;
     const slice = (off: number, len: number): string =>
-      aligned ? text.substring(off, off + len) : utf8.decode(raw.subarray(off, off + len));
+      aligned ? text.substring(off, off + len) : utf8.decode(u8.subarray(rawStart + off, rawStart + off + len));
 
     // the start line without its line end
     let start = slice(0, slLen);
@@ -636,6 +641,8 @@ export class Engine {
       chargingVector,
       sdp,
       raw,
+      rawLen,
+      rawHash: dv.getUint32(e + EV_RAW_HASH, true),
     };
   }
 }

@@ -1,12 +1,12 @@
 // Retransmissions and duplicates (SPEC §1, docs/DECISIONS.md): a message is new, a
 // retransmission (same transaction identity and hop within 32 s) or an exact duplicate (the same
-// bytes within 1 ms, on any hop).
+// bytes within 1 ms, on any hop: the same length and the same 32-bit hash the core made of them).
 
 import type { SipMessage } from '../events.ts';
 import { WINDOW } from './timers.ts';
 
 const DUP_WINDOW = 0.001;
-/** most messages whose bytes are held for the exact-duplicate check (only those of the last 1 ms) */
+/** most messages remembered for the exact-duplicate check (only those of the last 1 ms) */
 const DUP_RING = 256;
 
 export const NEW = 0;
@@ -28,38 +28,33 @@ export interface Sig {
   dport: number;
   first: number;
   last: number;
+  /** length and hash of the latest copy's bytes */
   len: number;
-  /** bytes of the latest copy while it is in the 1 ms duplicate ring, else null */
-  raw: Uint8Array | null;
+  hash: number;
 }
 
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
-
-/** The signatures of one dialog's recent transmissions, and the run's 1 ms ring of bytes. */
+/** The signatures of one dialog's recent transmissions, and the run's 1 ms ring of copies. */
 export class Retransmissions {
-  // The duplicate ring: bytes of the messages of the last 1 ms, so an exact copy can be compared
-  // byte for byte without hashing every message or keeping bytes longer than that.
-  private readonly ringSig: (Sig | null)[] = new Array(DUP_RING).fill(null);
-  private readonly ringRaw: (Uint8Array | null)[] = new Array(DUP_RING).fill(null);
+  // The duplicate ring: length and hash of the bytes of the messages of the last 1 ms, so an exact
+  // copy on another hop is known without keeping any bytes.
+  private readonly ringLen = new Uint32Array(DUP_RING);
+  private readonly ringHash = new Uint32Array(DUP_RING);
   private readonly ringT = new Float64Array(DUP_RING);
   private ringHead = 0;
   private ringCount = 0;
 
   /** Classify m (at capture seconds t) against its dialog's signatures, and remember it. */
   classify(d: { sigs: Sig[] }, m: SipMessage, t: number): Repeat {
-    const raw = m.raw;
+    const len = m.rawLen;
+    const hash = m.rawHash;
     this.ringExpire(t);
     // an exact copy within 1 ms is a duplicate whatever its addresses (a tap on both sides of a
     // NAT, bonded interfaces): identical bytes already mean the same Call-ID, CSeq and tags. Its
     // own hop is still recorded below, so a later copy on that hop is known too.
     let copy = false;
     for (let k = 0; k < this.ringCount && !copy; k++) {
-      const r = this.ringRaw[(this.ringHead + k) % DUP_RING];
-      copy = r !== null && r.length === raw.length && sameBytes(r, raw);
+      const i = (this.ringHead + k) % DUP_RING;
+      copy = this.ringHash[i] === hash && this.ringLen[i] === len;
     }
     const sigs = d.sigs;
     let stale = 0;
@@ -81,17 +76,16 @@ export class Retransmissions {
         s.src === m.src &&
         s.dst === m.dst
       ) {
-        // Bytes are compared only for a copy within 1 ms; if the ring overflowed (over 256 messages
-        // in 1 ms) the copy is taken as a duplicate: no SIP timer retransmits that fast.
-        const dup = t - s.last <= DUP_WINDOW && s.len === raw.length && (s.raw === null || sameBytes(s.raw, raw));
+        const dup = t - s.last <= DUP_WINDOW && s.len === len && s.hash === hash;
         if (t > s.last) s.last = t;
-        s.len = raw.length;
-        this.ringPut(s, raw, t);
+        s.len = len;
+        s.hash = hash;
+        this.ringPut(len, hash, t);
         return dup || copy ? DUPLICATE : RETRANSMISSION;
       }
     }
     if (stale > 8) d.sigs = sigs.filter((s) => t - s.first <= WINDOW);
-    const s: Sig = {
+    d.sigs.push({
       isRequest: m.isRequest,
       method: m.method,
       status: m.status,
@@ -104,27 +98,25 @@ export class Retransmissions {
       dport: m.dport,
       first: t,
       last: t,
-      len: raw.length,
-      raw: null,
-    };
-    d.sigs.push(s);
-    this.ringPut(s, raw, t);
+      len,
+      hash,
+    });
+    this.ringPut(len, hash, t);
     return copy ? DUPLICATE : NEW;
   }
 
-  /** Let go of every byte held (end of input). */
+  /** Forget the ring (end of input). */
   clear(): void {
-    while (this.ringCount > 0) this.ringDrop();
+    this.ringCount = 0;
   }
 
-  private ringPut(s: Sig, raw: Uint8Array, t: number): void {
+  private ringPut(len: number, hash: number, t: number): void {
     if (this.ringCount === DUP_RING) this.ringDrop();
     const i = (this.ringHead + this.ringCount) % DUP_RING;
-    this.ringSig[i] = s;
-    this.ringRaw[i] = raw;
+    this.ringLen[i] = len;
+    this.ringHash[i] = hash;
     this.ringT[i] = t;
     this.ringCount++;
-    s.raw = raw;
   }
 
   private ringExpire(t: number): void {
@@ -132,12 +124,7 @@ export class Retransmissions {
   }
 
   private ringDrop(): void {
-    const h = this.ringHead;
-    const s = this.ringSig[h] as Sig;
-    if (s.raw === this.ringRaw[h]) s.raw = null;
-    this.ringSig[h] = null;
-    this.ringRaw[h] = null;
-    this.ringHead = (h + 1) % DUP_RING;
+    this.ringHead = (this.ringHead + 1) % DUP_RING;
     this.ringCount--;
   }
 }

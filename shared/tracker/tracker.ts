@@ -18,6 +18,8 @@ import { ActivityList, W_BYE, W_FINAL, W_NONE, WINDOW, WindowHeap } from './time
 import { mediaOf } from './media.ts';
 import { toRecord } from './to-record.ts';
 
+const NO_BYTES = new Uint8Array(0);
+
 function byFirstThenId(a: Dialog, b: Dialog): number {
   const c = compareTimestamps(a.firstTs, b.firstTs);
   return c !== 0 ? c : a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0;
@@ -257,7 +259,8 @@ export class CallTracker {
         duplicate: rep === DUPLICATE,
         sdp: m.sdp !== null ? sdpSummary(m.sdp) : null,
         fromCaller,
-        raw: m.raw, // the engine hands each message its own copy of the bytes
+        // the engine hands each message its own copy of the bytes when ladders are kept
+        raw: m.raw ?? NO_BYTES,
       });
     }
     if (rep !== NEW) {

@@ -199,7 +199,12 @@ export function latin1(b: Uint8Array): string {
 export function expectMsg(m: SipMessage | undefined, fields: Partial<SipMessage>, raw?: string | Uint8Array): void {
   expect(m, 'message missing').toBeDefined();
   expect(m!).toMatchObject(fields);
-  if (raw !== undefined) expect(latin1(m!.raw)).toBe(latin1(typeof raw === 'string' ? cw.text(raw) : raw));
+  if (raw !== undefined) {
+    const want = typeof raw === 'string' ? cw.text(raw) : raw;
+    expect(m!.raw, 'the engine keeps bytes by default').not.toBeNull();
+    expect(latin1(m!.raw!)).toBe(latin1(want));
+    expect(m!.rawLen).toBe(want.length);
+  }
 }
 
 /** The named counters have exactly these values. */

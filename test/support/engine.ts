@@ -14,8 +14,9 @@ export interface Decoded {
   stats: EngineStats;
 }
 
-export async function decode(paths: string[]): Promise<Decoded> {
+export async function decode(paths: string[], opts: { keepRaw?: boolean } = {}): Promise<Decoded> {
   const engine = await createEngine();
+  if (opts.keepRaw !== undefined) engine.keepRaw = opts.keepRaw;
   const messages: SipMessage[] = [];
   engine.onMessage = (m) => messages.push(m);
   const files: FileResult[] = [];

@@ -18,9 +18,12 @@ import {
   udp4,
   eth,
   tcpPcap,
+  save,
+  O1,
+  O2,
 } from '../../support/core-fixtures.ts';
 import type { Sdp, SipMessage } from '../../../shared/events.ts';
-import type { Decoded } from '../../support/engine.ts';
+import { decode, type Decoded } from '../../support/engine.ts';
 
 // ================================================================= SIP text
 
@@ -59,6 +62,24 @@ describe('SIP text', () => {
   test('no correlation headers: null', async () => {
     const { messages } = await one(req('INVITE', '1'));
     expectMsg(messages[0], { xCallId: null, sessionId: null, chargingVector: null });
+  });
+
+  test('the core hashes each message: equal bytes hash equal, one byte more or changed does not; without kept bytes the text is the same', async () => {
+    const a = req('INVITE', '1');
+    const changed = a.replace('CSeq: 1', 'CSeq: 2');
+    const frames = [eth(udp4(A4, 5060, B4, 5060, a)), eth(udp4(O1, 5060, O2, 5060, a)), eth(udp4(A4, 5060, B4, 5060, changed))];
+    const kept = await run(pcap(frames));
+    const [x, y, z] = kept.messages;
+    expect(x.rawHash).toBe(y.rawHash);
+    expect(x.rawLen).toBe(y.rawLen);
+    expect(z.rawLen).toBe(x.rawLen);
+    expect(z.rawHash).not.toBe(x.rawHash);
+    const bare = await decode([save(pcap(frames))], { keepRaw: false });
+    expect(bare.messages.map((m) => m.raw)).toEqual([null, null, null]);
+    // everything else as with the bytes kept
+    expect(bare.messages.map(({ raw, frame, fileOffset, ...rest }) => rest)).toEqual(
+      kept.messages.map(({ raw, frame, fileOffset, ...rest }) => rest),
+    );
   });
 
   test('compact header forms (i, f, t, l, c, v, m)', async () => {
