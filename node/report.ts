@@ -20,6 +20,7 @@ export function statsReport(s: RunStats, records: number, seconds: number): stri
   if (t.retransmissions || t.duplicates) lines.push(`  retransmissions ${t.retransmissions}, duplicates ${t.duplicates}`);
   if (t.malformed) lines.push(`  SIP messages without Call-ID/CSeq (not tracked): ${t.malformed}`);
   if (t.evicted) lines.push(`  calls exported early, table full: ${t.evicted}`);
+  if (t.tombsDropped) lines.push(`  exported calls forgotten before their late messages could come, table full: ${t.tombsDropped}`);
   if (t.groupFull || t.correlationKeysDropped) {
     lines.push(
       `  leg ties refused, group of 64 legs full: ${t.groupFull}; correlation keys not kept, 8 per leg: ${t.correlationKeysDropped}`,

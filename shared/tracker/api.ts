@@ -57,6 +57,9 @@ export interface TrackerStats {
   lateMessages: number;
   /** messages of Call-IDs that are not records (non-INVITE dialogs without allDialogs) */
   otherMessages: number;
+  /** exported calls forgotten before their 32 s because as many were remembered as calls can be
+   *  open (their late messages then count as other messages, a late INVITE as a new call) */
+  tombsDropped: number;
   /** SPEC §9: ties refused because a group had its most legs, and correlation keys not kept
    *  because a leg had its most */
   groupFull: number;

@@ -369,6 +369,11 @@ export class Correlator {
     return out;
   }
 
+  /** Entries of its maps: SDP o= keys, Session-ID and icid keys, Call-IDs awaited by X-CID. */
+  tables(): Record<string, number> {
+    return { origins: this.origins.size, headerKeys: this.keys[0].size + this.keys[1].size, xcidWaits: this.waits.size };
+  }
+
   clear(): void {
     for (const k of this.keys) k.clear();
     this.origins.clear();

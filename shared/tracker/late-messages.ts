@@ -1,6 +1,8 @@
 // What the tracker remembers of Call-IDs that are not open records: exported calls for 32 s (so
 // their late ACK, retransmitted 200 or BYE is absorbed, not a new call), and non-INVITE Call-IDs
-// it only counts (REGISTER, OPTIONS … without allDialogs). Both are bounded and expire in order.
+// it only counts (REGISTER, OPTIONS … without allDialogs). Both expire in order and are bounded
+// in number: at many thousand calls a second, 32 s of exported calls would otherwise grow
+// without limit.
 
 /** An exported call, until its late messages can no longer come. */
 export interface Tomb {
@@ -12,17 +14,36 @@ export interface Tomb {
   maxLeg: number;
 }
 
+/** Most exported calls remembered for their late messages (8 000 calls a second for 32 s). */
+export const MAX_TOMBS = 1 << 18;
+
 export class Tombs {
   private readonly byId = new Map<string, Tomb>();
   // expiry order is export order: `until` only grows, so a FIFO suffices
   private queue: Tomb[] = [];
   private head = 0;
+  /** tombs let go before their 32 s because `max` were held */
+  dropped = 0;
+
+  constructor(private readonly max: number) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
 
   get(callId: string): Tomb | undefined {
     return this.byId.get(callId);
   }
 
   add(t: Tomb): void {
+    // the oldest goes first (its late messages are then counted as others, or start a record)
+    while (this.byId.size >= this.max && !this.byId.has(t.callId) && this.head < this.queue.length) {
+      const old = this.queue[this.head++];
+      if (this.byId.get(old.callId) === old) {
+        this.byId.delete(old.callId);
+        this.dropped++;
+      }
+    }
     this.byId.set(t.callId, t);
     this.queue.push(t);
   }
@@ -65,6 +86,10 @@ export class CountedDialogs {
   private tail: Light | null = null;
 
   constructor(private readonly max: number) {}
+
+  get size(): number {
+    return this.byId.size;
+  }
 
   /** A message of callId at `now`; true when the Call-ID was not known (count it). */
   seen(callId: string, now: number): boolean {

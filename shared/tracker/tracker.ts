@@ -11,7 +11,7 @@ import { sdpSummary } from '../sdp-values.ts';
 import { DEFAULT_TRACKER_OPTIONS, type MediaHooks, type TrackerOptions, type TrackerStats } from './api.ts';
 import { Dialog } from './dialog.ts';
 import { Correlator } from './correlation.ts';
-import { CountedDialogs, Tombs, type Tomb } from './late-messages.ts';
+import { CountedDialogs, MAX_TOMBS, Tombs, type Tomb } from './late-messages.ts';
 import { OpenLegs, challengedLeg, legByTag } from './legs.ts';
 import { DUPLICATE, NEW, RETRANSMISSION, Retransmissions } from './retransmissions.ts';
 import { ActivityList, W_BYE, W_FINAL, W_NONE, WINDOW, WindowHeap } from './timers.ts';
@@ -33,7 +33,7 @@ export class CallTracker {
   private readonly unanswered = new ActivityList<Dialog>();
   private readonly answered = new ActivityList<Dialog>();
   private readonly windows = new WindowHeap<Dialog>();
-  private readonly tombs = new Tombs();
+  private readonly tombs: Tombs;
   private readonly repeats = new Retransmissions();
   private readonly counted: CountedDialogs;
   private readonly corr = new Correlator((callId) => this.open.get(callId));
@@ -65,6 +65,8 @@ export class CallTracker {
     this.o = { ...DEFAULT_TRACKER_OPTIONS, ...opts };
     if (!(this.o.maxCalls >= 1)) this.o.maxCalls = 1;
     this.counted = new CountedDialogs(this.o.maxCalls);
+    // as many exported calls as open ones are remembered (at least 1024, at most MAX_TOMBS)
+    this.tombs = new Tombs(Math.max(1024, Math.min(this.o.maxCalls, MAX_TOMBS)));
   }
 
   onMessage(m: SipMessage): void {
@@ -152,11 +154,17 @@ export class CallTracker {
     return {
       ...this.st,
       open: this.open.size,
+      tombsDropped: this.tombs.dropped,
       groupFull: this.corr.groupFull,
       correlationKeysDropped: this.corr.keysDropped,
       methods: Object.fromEntries(this.methods),
       exportCauses: { ...this.causes },
     };
+  }
+
+  /** How many entries each of the tracker's tables holds now (each has a limit). */
+  tables(): Record<string, number> {
+    return { open: this.open.size, tombs: this.tombs.size, counted: this.counted.size, ...this.corr.tables() };
   }
 
   // ---------------------------------------------------------------- creation

@@ -119,6 +119,16 @@ export function RunStats({ summary, sizes }: { summary: RunSummary; sizes?: read
               <td>{t.evicted ?? 0}</td>
             </tr>
             <tr>
+              <th>exported calls forgotten before 32 s (table full)</th>
+              <td>{t.tombsDropped ?? 0}</td>
+            </tr>
+            <tr>
+              <th>leg ties refused (group of 64 legs) / correlation keys not kept (8 per leg)</th>
+              <td>
+                {t.groupFull ?? 0} / {t.correlationKeysDropped ?? 0}
+              </td>
+            </tr>
+            <tr>
               <th>non-INVITE dialogs (Call-IDs)</th>
               <td>{methods.length ? methods.map(([m, n]) => `${m} ${n}`).join(', ') : '—'}</td>
             </tr>
