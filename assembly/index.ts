@@ -138,9 +138,12 @@ export function beginFile(index: u32): void {
   nIfaces = 0;
 }
 
-/** End of the current file: bytes left over mean it ended inside a record. */
-export function endFile(): u32 {
-  if (skipBytes > 0 && fileErr == E_NONE) {
+/** End of the current file: bytes left over mean it ended inside a record, unless the host
+ *  stopped reading on purpose (`stopped` 1: Cancel), when they are let go silently. */
+export function endFile(stopped: u32): u32 {
+  if (stopped != 0) {
+    // nothing is wrong with the file: reading was cut where the host stopped
+  } else if (skipBytes > 0 && fileErr == E_NONE) {
     // the file ended inside a block that was being skipped
     fileErr = E_TRUNCATED;
     count(C_TRUNCATED_FILE);

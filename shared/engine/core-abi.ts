@@ -363,7 +363,7 @@ export interface CoreExports {
   inSpace(): number;
   push(n: number): void;
   beginFile(index: number): void;
-  endFile(): number;
+  endFile(stopped: number): number;
   fileError(): number;
   fileWarning(): number;
   errorOffset(): number;

@@ -226,8 +226,9 @@ export class Engine {
     }
   }
 
-  endFile(): FileStatus {
-    const error = this.core.endFile();
+  /** `stopped`: reading was stopped on purpose (Cancel), the record cut there is no error. */
+  endFile(stopped = false): FileStatus {
+    const error = this.core.endFile(stopped ? 1 : 0);
     this.drain();
     const warn = this.core.fileWarning();
     return {

@@ -912,6 +912,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     // reading was stopped, the file is not damaged: no "truncated capture"
     expect(await row.getAttribute('class')).not.toContain('bad');
     expect(await row.textContent()).toContain('cancelled here');
+    expect(await page.textContent('[data-testid="counter-truncatedFiles"] td')).toBe('0');
     // the downloads are those of what was read
     const d = await download('download-jsonl');
     expect(d.bytes.toString().split('\n').filter(Boolean).length).toBe(await callCount());
@@ -928,6 +929,8 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     const stats = await page.textContent('[data-testid="run-stats"]');
     expect(stats).not.toMatch(/truncated capture|damaged/);
     expect(await page.locator('[data-testid="file-status"].bad').count()).toBe(0);
+    // nor counted as a file ending inside a record
+    expect(await page.textContent('[data-testid="counter-truncatedFiles"] td')).toBe('0');
   });
 
   // ---------------------------------------------------------------- the whole session

@@ -2,7 +2,6 @@
 // parses (~1 GB/s in Chromium, twice what File.slice() reads with one request in flight), chunk by
 // chunk, never whole; gzip (detected by content) is inflated on the way by DecompressionStream.
 
-import { E_NONE, E_TRUNCATED } from '../../shared/engine/core-abi.ts';
 import type { Engine } from '../../shared/engine/engine.ts';
 import type { FileResult } from '../worker-protocol.ts';
 
@@ -112,8 +111,7 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
   } catch (err) {
     readError = readProblem(err, gzip);
   }
-  const status = engine.endFile();
   // stopped on purpose (Cancel): the record cut where reading stopped is not a damaged file
-  if (stopped && status.error === E_TRUNCATED) Object.assign(status, { error: E_NONE, message: null, offset: 0 });
+  const status = engine.endFile(stopped);
   return { ...status, name: file.name, bytesRead, readError };
 }
