@@ -91,6 +91,9 @@ export interface CallRecord {
    *  why this leg is tied to the others, in CORRELATIONS order ([] when alone) */
   callGroup: string;
   correlatedBy: Correlation[];
+  /** which group of that name (a Call-ID can name two groups when it is used again after its
+   *  legs ended): the same number on every leg of one group; not written out */
+  groupSeq?: number;
   exportCause: ExportCause;
   /** capture seconds of the export (the deadline for idle/window exports): dump files are per minute of it */
   exportedAt: number;

@@ -104,6 +104,9 @@ export interface CallRow {
   callGroup: string;
   /** SPEC §9: why it is tied to the other legs of its group ([] when alone) */
   correlatedBy: Correlation[];
+  /** the group's identity in the page: callGroup, and which group of that name when a Call-ID
+   *  named two (absent: callGroup) */
+  groupKey?: string;
   from: string;
   to: string;
   state: string;

@@ -244,15 +244,21 @@ export class Correlator {
   private origin(d: Dialog, v: string, t: number, m: SipMessage): void {
     const hash = originHash(v);
     if (hash < 0) return;
-    const h = this.origins.get(hash);
-    if (h === d && (d.oHash0 === hash || d.oHash1 === hash)) {
-      if (d.oHash0 === hash) d.oAt0 = t;
-      else d.oAt1 = t;
+    // a key d holds itself is its own sighting, even when a later leg took the map's entry over
+    // (otherwise the callee's answer with the caller's o=, as SIPp writes it, would tie d to the
+    // next call of the same phone)
+    if (d.oKey0 !== null && d.oHash0 === hash) {
+      d.oAt0 = t;
       return;
     }
+    if (d.oKey1 !== null && d.oHash1 === hash) {
+      d.oAt1 = t;
+      return;
+    }
+    const h = this.origins.get(hash);
     // another leg's: compared whole (a different key of the same hash is not a tie; d takes
     // the entry)
-    if (h !== undefined && h !== d) {
+    if (h !== undefined) {
       const first = h.oHash0 === hash;
       const key = originKey(v);
       if (key !== null && key === originKey((first ? h.oKey0 : h.oKey1) ?? '')) {
@@ -358,6 +364,12 @@ export class Correlator {
   static callGroup(d: Dialog): string {
     const g = d.ties?.group ?? null;
     return g === null ? d.callId : root(g).callId;
+  }
+
+  /** Which group of its name d is in (see CallRecord.groupSeq). */
+  static groupSeq(d: Dialog): number {
+    const g = d.ties?.group ?? null;
+    return g === null ? d.seq : root(g).seq;
   }
 
   /** SPEC §9 correlatedBy: why this leg is tied to others, in CORRELATIONS order. */

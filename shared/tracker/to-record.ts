@@ -80,6 +80,7 @@ export function toRecord(
     fromTag: d.fromTag,
     callGroup: Correlator.callGroup(d),
     correlatedBy: Correlator.correlatedBy(d),
+    groupSeq: Correlator.groupSeq(d),
     exportCause: cause,
     exportedAt: at,
     rtpPackets,

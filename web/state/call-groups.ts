@@ -9,9 +9,18 @@ import { CORRELATIONS, type Correlation, type Verdict } from '../../shared/recor
 import type { CallRow } from '../worker-protocol.ts';
 import { VERDICT_NAMES } from '../verdicts.ts';
 
+/** A record's group in the page (CallRow.groupKey, else its callGroup). */
+export const groupKeyOf = (r: CallRow): string => r.groupKey ?? r.callGroup;
+
+/** The callGroup a group key stands for (what the page shows). */
+export const groupName = (key: string): string => {
+  const nl = key.indexOf('\n');
+  return nl < 0 ? key : key.slice(0, nl);
+};
+
 /** A row standing for the legs of one call. `i` is its first leg's record number. */
 export interface GroupRow extends CallRow {
-  /** the group's callGroup */
+  /** the group's key (groupKeyOf its legs) */
   group: string;
   /** its legs, earliest first (start time, then record number) */
   legs: readonly CallRow[];
@@ -19,7 +28,7 @@ export interface GroupRow extends CallRow {
 
 /** A leg shown under its group's row (a copy of its row, so the row itself stays as it is). */
 export interface LegRow extends CallRow {
-  /** the callGroup of the group row it is shown under */
+  /** the key of the group row it is shown under */
   under: string;
   /** it matches the list's filters (the others of an open group are shown dimmed) */
   match: boolean;
@@ -91,10 +100,11 @@ export function groupRow(group: string, legs: readonly CallRow[]): GroupRow {
   }
   return {
     i: first.i,
-    callId: group,
+    callId: first.callGroup,
     leg: first.leg,
     fromTag: first.fromTag,
-    callGroup: group,
+    callGroup: first.callGroup,
+    groupKey: group,
     correlatedBy: ties,
     from: first.from,
     to: last.to,
@@ -147,7 +157,7 @@ export class CallGroups {
   }
 
   add(r: CallRow): void {
-    const key = r.callGroup;
+    const key = groupKeyOf(r);
     // (a row made without the SPEC §9 fields, as in some tests, is never tied)
     const correlated = (r.correlatedBy?.length ?? 0) > 0;
     const map = correlated ? this.members : this.lone;
@@ -160,7 +170,7 @@ export class CallGroups {
 
   /** The record is a leg of a tied group (not a record nothing ties that carries its name). */
   inGroup(r: CallRow): boolean {
-    return (r.correlatedBy?.length ?? 0) > 0 && this.tied.has(r.callGroup);
+    return (r.correlatedBy?.length ?? 0) > 0 && this.tied.has(groupKeyOf(r));
   }
 
   /** The group has two legs or more, one of them tied to the others. */
@@ -177,7 +187,7 @@ export class CallGroups {
 
   /** The legs of a row's call, earliest first; null when the row is a call alone. */
   legsOf(r: CallRow): readonly CallRow[] | null {
-    return this.inGroup(r) ? this.row(r.callGroup).legs : null;
+    return this.inGroup(r) ? this.row(groupKeyOf(r)).legs : null;
   }
 
   /** The row of a tied group (made again only when a leg was added since). */

@@ -5,7 +5,7 @@
 import type { CallRow } from '../worker-protocol.ts';
 import { sortRows, type Sort } from './call-sort.ts';
 import { matchesVerdict } from '../verdicts.ts';
-import { CallGroups, type GroupRow, type LegRow, type ListRow } from './call-groups.ts';
+import { CallGroups, groupKeyOf, type GroupRow, type LegRow, type ListRow } from './call-groups.ts';
 
 /** States of records that are not INVITE dialogs (with "all dialogs"). */
 const NOT_CALLS = new Set(['REGISTER', 'UNKNOWN']);
@@ -92,7 +92,7 @@ export class RowBuffer {
     /** the groups shown (a row each) */
     const shown = new Set<string>();
     for (const r of v) {
-      const key = r.callGroup;
+      const key = groupKeyOf(r);
       if (!g.inGroup(r)) items.push(r);
       else if (!shown.has(key)) {
         shown.add(key);
@@ -107,7 +107,7 @@ export class RowBuffer {
     let matching: Set<number> | null = null;
     if (v !== all) {
       matching = new Set();
-      for (const r of v) if (isOpen(r.callGroup)) matching.add(r.i);
+      for (const r of v) if (isOpen(groupKeyOf(r))) matching.add(r.i);
     }
     const out: ListRow[] = [];
     for (const r of items) {

@@ -137,7 +137,7 @@ function groupCell(key: SortKey, g: GroupRow, open: boolean, onToggle: (group: s
         {open ? '▾' : '▸'} {g.legs.length}
       </button>
     );
-  if (key === 'callId') return `${g.group} · ${g.legs.length} legs`;
+  if (key === 'callId') return `${g.callGroup} · ${g.legs.length} legs`;
   return undefined;
 }
 
@@ -274,7 +274,7 @@ export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onS
           className={`row group${open ? ' open' : ''}${sel ? ' selected' : ''}${odd}`}
           style={{ top: k * ROW_H, gridTemplateColumns: GRID }}
           data-testid="group-row"
-          data-group={r.group}
+          data-group={r.callGroup}
           data-legs={r.legs.length}
           data-index={r.i}
           data-call-id={r.callId}
@@ -314,7 +314,7 @@ export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onS
         data-leg={r.leg}
         data-call-group={r.callGroup}
         data-correlated-by={r.correlatedBy.join(' ')}
-        data-leg-of={leg ? r.under : undefined}
+        data-leg-of={leg ? r.callGroup : undefined}
         data-state={r.state}
         data-verdicts={r.verdicts.join(' ')}
         onMouseDown={() => onSelect(r.i)}

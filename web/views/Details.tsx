@@ -9,6 +9,7 @@ import { SIP_FIELDS } from '../../shared/output/fields.ts';
 import { isoTimestamp, timestampDiffText } from '../../shared/time.ts';
 import type { Timestamp } from '../../shared/time.ts';
 import { Q850, jsonNumberText, timestampOfText } from '../format.ts';
+import { groupKeyOf } from '../state/call-groups.ts';
 
 const TIME_FIELDS = new Set(SIP_FIELDS.filter((f) => f.type === 'time').map((f) => f.name));
 
@@ -52,7 +53,7 @@ function Legs({
     <table className="legs" data-testid="call-legs" data-group={row.callGroup}>
       <caption>
         Legs of this call ({legs.length}){' '}
-        <button type="button" data-testid="show-call-legs" onClick={() => onShowLegs(row.callGroup)}>
+        <button type="button" data-testid="show-call-legs" onClick={() => onShowLegs(groupKeyOf(row))}>
           Show this call's legs
         </button>
       </caption>

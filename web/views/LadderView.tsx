@@ -17,7 +17,7 @@ import { safeName, saveBlob } from '../save-file.ts';
 import { callMedia, streamMarks } from '../call-media.ts';
 import { BAND_COLORS, type LadderBand } from './ladder-rtp.ts';
 import { legColor, wholeCallModel, type LadderLegs } from './ladder-legs.ts';
-import { groupRow } from '../state/call-groups.ts';
+import { groupKeyOf, groupRow } from '../state/call-groups.ts';
 
 const utf8 = new TextDecoder('utf-8');
 
@@ -103,7 +103,7 @@ function uniqueBands(bands: LadderBand[]): LadderBand[] {
 
 function wholeSource(legs: readonly CallRow[], view: LegsView, merge: boolean): LadderSource {
   const d = view.data!;
-  const g = groupRow(legs[0].callGroup, legs);
+  const g = groupRow(groupKeyOf(legs[0]), legs);
   const list = legs.map((l, k) => ({ label: `${l.callId} · leg ${l.leg}`, color: legColor(k) }));
   const notKept = d.legs.filter((l) => !l.kept).map((l) => legs.find((x) => x.i === l.i)?.callId ?? `#${l.i + 1}`);
   return {
@@ -112,7 +112,7 @@ function wholeSource(legs: readonly CallRow[], view: LegsView, merge: boolean): 
     model: wholeCallModel(d.entries, d.legOf, { mergeByIp: merge }),
     streams: uniqueBands(d.legs.flatMap((l) => bandsOf(l.json))),
     title: [
-      `Call: ${g.group} · ${legs.length} legs (${legs.map((l) => `${l.callId} leg ${l.leg}`).join(', ')})`,
+      `Call: ${g.callGroup} · ${legs.length} legs (${legs.map((l) => `${l.callId} leg ${l.leg}`).join(', ')})`,
       `${g.from}  →  ${g.to}  ·  ${g.state}${g.code ? ` ${g.code}` : ''}`,
     ],
     footer: [
@@ -121,7 +121,7 @@ function wholeSource(legs: readonly CallRow[], view: LegsView, merge: boolean): 
     ],
     omitted: d.legs.reduce((n, l) => n + l.omitted, 0),
     legs: { of: d.legOf, list },
-    base: `call-${legs[0].i + 1}-${safeName(g.group)}-legs`,
+    base: `call-${legs[0].i + 1}-${safeName(g.callGroup)}-legs`,
   };
 }
 

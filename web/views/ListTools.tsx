@@ -3,6 +3,7 @@
 // many records, calls and shown rows there are.
 
 import { VERDICTS, VERDICT_NAMES } from '../verdicts.ts';
+import { groupName } from '../state/call-groups.ts';
 
 const STATES = ['CALL_COMPLETED', 'CALL_IN_PROGRESS', 'CALL_STARTED', 'CALL_CANCELED', 'CALL_ERROR', 'REGISTER', 'UNKNOWN'];
 
@@ -80,11 +81,11 @@ export function ListTools({
           type="button"
           className="chip"
           data-testid="group-filter-chip"
-          data-group={groupFilter}
-          title={`Only the legs of the call ${groupFilter} are listed: click to list every call`}
+          data-group={groupName(groupFilter)}
+          title={`Only the legs of the call ${groupName(groupFilter)} are listed: click to list every call`}
           onClick={() => onGroupFilter(null)}
         >
-          <span className="chip-text">legs of {groupFilter}</span> <span aria-hidden="true">×</span>
+          <span className="chip-text">legs of {groupName(groupFilter)}</span> <span aria-hidden="true">×</span>
         </button>
       )}
       <span className="count">

@@ -87,6 +87,7 @@ function rowOf(i: number, r: CallRecord, ladder: boolean): CallRow {
     fromTag: r.fromTag,
     callGroup: r.callGroup,
     correlatedBy: r.correlatedBy,
+    groupKey: `${r.callGroup}\n${r.groupSeq ?? 0}`,
     from: r.SIP_CALLING_PARTY,
     to: r.SIP_CALLED_PARTY,
     state: r.SIP_CALL_STATE,

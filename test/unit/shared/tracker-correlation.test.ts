@@ -174,6 +174,24 @@ describe('legs tied together', () => {
     for (const id of ['p1', 'p2', 'p3']) expect(groupOf(recs.get(`${id}#1`))).toEqual([id, []]);
   });
 
+  it('calls of one phone that overlap, caller and callee writing the same o= (as SIPp does), stay alone', () => {
+    const uas: Endpoint = { ...bob, port: 5070 };
+    const sdp: SdpDesc = { origin: 'user1 53655765 2353687637 IN IP4 127.0.0.1', ip: '127.0.0.1', media: [{ port: 6000, pts: [0] }] };
+    const calls = [0, 1, 2, 3, 4].map((i) => {
+      const s = new Scenario(`sipp-${i}`, { ...alice, ip: '127.0.0.1', tag: `t${i}` }, { ...uas, ip: '127.0.0.1' });
+      const t = T0 + i * 0.2;
+      return [
+        s.req('INVITE', t, { sdp }),
+        s.res(200, t + 0.5, { sdp }),
+        s.req('ACK', t + 0.51),
+        s.req('BYE', t + 3),
+        s.res(200, t + 3.01, { method: 'BYE' }),
+      ];
+    });
+    const recs = run(...calls);
+    for (let i = 0; i < 5; i++) expect(groupOf(recs.get(`sipp-${i}#1`))).toEqual([`sipp-${i}`, []]);
+  });
+
   it('ties are transitive and each leg says which ties it takes part in', () => {
     const sdp: SdpDesc = { origin: 'sbc 42 1 IN IP4 10.0.1.9', ip: '10.0.1.9', media: [{ port: 7000, pts: [0] }] };
     const recs = run(

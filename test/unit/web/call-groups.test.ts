@@ -134,6 +134,26 @@ describe('groups of legs', () => {
     expect(shape(b.view('', '', '', byStart, { grouped: true }))).toEqual(['call 0', 'call 1']);
   });
 
+  test('two calls whose groups carry one name (a Call-ID used again after its legs ended) stay two groups', () => {
+    const [b, , a] = xcid();
+    const first = [
+      { ...a, i: 0, groupKey: 'a@test\n1' },
+      { ...b, i: 1, groupKey: 'a@test\n1' },
+    ];
+    const again = [
+      { ...a, i: 2, start: 300, groupKey: 'a@test\n9' },
+      { ...b, i: 3, start: 300.02, groupKey: 'a@test\n9' },
+    ];
+    const buf = buffer([...first, ...again]);
+    expect(shape(buf.view('', '', '', byStart, { grouped: true }))).toEqual(['group a@test\n1 2', 'group a@test\n9 2']);
+    expect(buf.groups.legsOf(again[0])!.map((l) => l.i)).toEqual([2, 3]);
+    // both show the name the records carry
+    const rows = buf.view('', '', '', byStart, { grouped: true }) as CallRow[];
+    expect(rows.map((r) => r.callGroup)).toEqual(['a@test', 'a@test']);
+    // the group filter lists one of them
+    expect(shape(buf.view('', '', '', byStart, { group: 'a@test\n9' }))).toEqual(['call 2', 'call 3']);
+  });
+
   test('a record nothing ties stays alone, even when a group is named after its Call-ID', () => {
     const [b, , a] = xcid();
     const rows = [
