@@ -174,7 +174,13 @@ export class Correlator {
     const w = this.waits.size === 0 ? undefined : this.waits.get(d.callId);
     if (w !== undefined) {
       this.waits.delete(d.callId);
-      for (const o of w) if (o.isOpen) this.tie(o, d, BY_X_CID);
+      for (const o of w) {
+        // the wait is over: it no longer takes one of the leg's key places
+        const list = o.ties?.waits;
+        const at = list ? list.indexOf(d.callId) : -1;
+        if (at >= 0) list!.splice(at, 1);
+        if (o.isOpen) this.tie(o, d, BY_X_CID);
+      }
     }
   }
 
@@ -211,7 +217,7 @@ export class Correlator {
       for (const o of others) if (o.kind === 'call') this.tie(d, o, BY_X_CID);
       return;
     }
-    if (!this.room(ties) || ties.waits?.includes(callId)) return;
+    if (ties.waits?.includes(callId) || !this.room(ties)) return;
     (ties.waits ??= []).push(callId);
     const w = this.waits.get(callId);
     if (w === undefined) this.waits.set(callId, [d]);
