@@ -18,7 +18,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { startStaticServer, type StaticServer } from '../support/static-server.ts';
 import { CHROMIUM, CSP, HeapProbe, buildSite, dropFile, launchChromium, withTimeout, closeBrowser } from '../support/chromium.ts';
 import { recordsOf } from '../support/engine.ts';
-import { prng, sipMessage, udpPacketV4, writePcap } from '../support/capture-writer.ts';
+import { prng } from '../support/capture-writer.ts';
 import { cliDownloads, type Downloads } from '../support/downloads.ts';
 import { CORPUS, repoRoot, SAMPLE } from '../support/paths.ts';
 import { tempDir } from '../support/temp.ts';
@@ -27,6 +27,7 @@ import { generateCapture, type CaptureSummary } from '../../bench/make-capture.t
 import { PROBLEM_COUNTERS } from '../../shared/engine/core-abi.ts';
 import { ladderModel, ladderText } from '../../shared/output/ladder.ts';
 import type { CallRecord } from '../../shared/record.ts';
+import { sameCallIdBusyCapture } from '../support/b2bua-capture.ts';
 
 const SCREENSHOT = join(repoRoot, 'docs', 'screenshot.png');
 /** a call through a B2BUA: four endpoints (public corpus, when present) */
@@ -684,23 +685,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
 
   test("a B2BUA keeping the Call-ID: two rows, the second says it is the Call-ID's leg 2", async () => {
     // A → SBC with From-tag a1, SBC → C with its own From-tag s1: one Call-ID, two legs
-    const t0 = 1_767_261_600;
-    const h = (tag: string, to: string, cseq: string): [string, string][] => [
-      ['Via', 'SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK' + tag + cseq.replace(' ', '')],
-      ['Call-ID', 'b2bua-legs@test'],
-      ['From', `<sip:a@x>;tag=${tag}`],
-      ['To', `<sip:c@x>${to}`],
-      ['CSeq', cseq],
-    ];
-    const pkt = (t: number, src: string, dst: string, text: string) => ({ ts: t0 + t, data: udpPacketV4(src, 5060, dst, 5060, text) });
-    const bytes = writePcap([
-      pkt(0, '192.0.2.10', '192.0.2.99', sipMessage('INVITE sip:c@x SIP/2.0', h('a1', '', '1 INVITE'))),
-      pkt(0.05, '192.0.2.99', '192.0.2.30', sipMessage('INVITE sip:c@x SIP/2.0', h('s1', '', '1 INVITE'))),
-      pkt(1, '192.0.2.30', '192.0.2.99', sipMessage('SIP/2.0 486 Busy Here', h('s1', ';tag=c1', '1 INVITE'))),
-      pkt(1.01, '192.0.2.99', '192.0.2.30', sipMessage('ACK sip:c@x SIP/2.0', h('s1', ';tag=c1', '1 ACK'))),
-      pkt(1.02, '192.0.2.99', '192.0.2.10', sipMessage('SIP/2.0 486 Busy Here', h('a1', ';tag=s2', '1 INVITE'))),
-      pkt(1.03, '192.0.2.10', '192.0.2.99', sipMessage('ACK sip:c@x SIP/2.0', h('a1', ';tag=s2', '1 ACK'))),
-    ]);
+    const bytes = sameCallIdBusyCapture();
     const before = await doneRuns();
     await dropFile(page, '[data-testid="drop-zone"]', bytes, 'b2bua.pcap', STEP_MS);
     expect(await finished(before)).toBe('done');
