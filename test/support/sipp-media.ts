@@ -229,7 +229,8 @@ function writeFiles(dir: string, c: MediaCall): { uac: string; uas: string } {
 
 // ---------------------------------------------------------------- running and recording
 
-function portBound(port: number, v6: boolean): boolean {
+/** A UDP socket is bound to the port (a SIPp callee listens). */
+export function portBound(port: number, v6 = false): boolean {
   try {
     const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
     return readFileSync(`/proc/net/udp${v6 ? '6' : ''}`, 'utf8')
@@ -240,7 +241,38 @@ function portBound(port: number, v6: boolean): boolean {
   }
 }
 
-const SIPP_COMMON = ['-t', 'u1', '-nr', '-m', '1', '-nostdin', '-timeout', '20', '-timeout_error', '-bind_local'];
+/** Options every SIPp of a recorded call takes: UDP, one call, no terminal, bounded in time. */
+export const SIPP_COMMON = ['-t', 'u1', '-nr', '-m', '1', '-nostdin', '-timeout', '20', '-timeout_error', '-bind_local'];
+
+/** tcpdump on lo writing `pcap` as packets come (filter `filter`), once it listens. */
+export async function startLoopbackCapture(dir: string, pcap: string, filter: string, waitMs: number, bufferKiB = 8192): Promise<Bg> {
+  const args = ['-i', 'lo', '-n', '-U', '--immediate-mode', '-B', String(bufferKiB), '-s', '0', '-w', pcap];
+  if (typeof process.getuid === 'function' && process.getuid() === 0) args.push('-Z', 'root');
+  const tcpdump = startBg('tcpdump', toolPath('tcpdump'), [...args, filter], { cwd: dir });
+  await waitFor(() => /listening on/.test(tcpdump.stderr()), Math.min(5000, waitMs), 'tcpdump to listen', tcpdump);
+  return tcpdump;
+}
+
+/** Let the last packets reach tcpdump, stop it so the file's end is written, and check it lost
+ *  nothing and wrote something; its closing lines. */
+export async function finishLoopbackCapture(tcpdump: Bg, pcap: string, waitMs: number): Promise<string> {
+  await sleep(150);
+  tcpdump.proc.kill('SIGINT');
+  if (!(await waitExit(tcpdump, Math.min(5000, waitMs + 2000)))) throw new Error('tcpdump did not stop after SIGINT');
+  const closing = tail(tcpdump.stderr(), 3);
+  const dropped = /(\d+) packets? dropped by kernel/.exec(tcpdump.stderr());
+  if (dropped && Number(dropped[1]) > 0) throw new Error(`tcpdump dropped packets: ${closing}`);
+  if (!existsSync(pcap) || statSync(pcap).size <= 24) throw new Error(`nothing recorded in ${pcap}`);
+  return closing;
+}
+
+/** Wait for every process to end with exit 0 (else throw with the tail of its output). */
+export async function allSucceed(procs: Bg[], left: () => number): Promise<void> {
+  for (const b of procs) {
+    if (!(await waitExit(b, left()))) throw new Error(`${b.name} did not finish in time:\n${tail(b.stdout() + b.stderr(), 30)}`);
+    if (b.code !== 0) throw new Error(`${b.name} failed (exit ${b.code}):\n${tail(b.stdout() + b.stderr(), 30)}`);
+  }
+}
 
 export interface Recorded {
   pcap: string;
@@ -260,14 +292,10 @@ export async function recordCalls(dir: string, calls: MediaCall[], filter: strin
   mkdirSync(dir, { recursive: true });
   const pcap = join(dir, `${name}.pcap`);
   const files = calls.map((c) => writeFiles(dir, c));
-  const procs: Bg[] = [];
   const sipp = toolPath('sipp');
-  const tcpdumpArgs = ['-i', 'lo', '-n', '-U', '--immediate-mode', '-B', '8192', '-s', '0', '-w', pcap];
-  if (typeof process.getuid === 'function' && process.getuid() === 0) tcpdumpArgs.push('-Z', 'root');
-  const tcpdump = startBg('tcpdump', toolPath('tcpdump'), [...tcpdumpArgs, filter], { cwd: dir });
-  procs.push(tcpdump);
+  const tcpdump = await startLoopbackCapture(dir, pcap, filter, left());
+  const procs: Bg[] = [tcpdump];
   try {
-    await waitFor(() => /listening on/.test(tcpdump.stderr()), Math.min(5000, left()), 'tcpdump to listen', tcpdump);
     const uas = calls.map((c, i) => {
       const host = hostOf(c);
       const args = [
@@ -312,18 +340,8 @@ export async function recordCalls(dir: string, calls: MediaCall[], filter: strin
       procs.push(b);
       return b;
     });
-    for (const b of [...uac, ...uas]) {
-      if (!(await waitExit(b, left()))) throw new Error(`${b.name} did not finish in time:\n${tail(b.stdout() + b.stderr(), 30)}`);
-      if (b.code !== 0) throw new Error(`${b.name} failed (exit ${b.code}):\n${tail(b.stdout() + b.stderr(), 30)}`);
-    }
-    // the last packets reach tcpdump, then a clean stop writes the file's end
-    await sleep(150);
-    tcpdump.proc.kill('SIGINT');
-    if (!(await waitExit(tcpdump, Math.min(5000, left() + 2000)))) throw new Error('tcpdump did not stop after SIGINT');
-    const dropped = /(\d+) packets? dropped by kernel/.exec(tcpdump.stderr());
-    if (dropped && Number(dropped[1]) > 0) throw new Error(`tcpdump dropped packets: ${tail(tcpdump.stderr(), 3)}`);
-    if (!existsSync(pcap) || statSync(pcap).size <= 24) throw new Error(`nothing recorded in ${pcap}`);
-    return { pcap, tcpdump: tail(tcpdump.stderr(), 3), ms: Date.now() - t0 };
+    await allSucceed([...uac, ...uas], left);
+    return { pcap, tcpdump: await finishLoopbackCapture(tcpdump, pcap, left()), ms: Date.now() - t0 };
   } finally {
     for (const b of procs) await stopBg(b, b === tcpdump ? 'SIGINT' : 'SIGKILL', 2000);
   }

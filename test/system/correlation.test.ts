@@ -21,7 +21,7 @@
 // Ports (this file alone): SIP 29800-29809, media 29900-29949.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   authRetry,
@@ -40,10 +40,11 @@ import {
 } from '../support/b2bua-calls.ts';
 import { runCli } from '../support/cli.ts';
 import { jsonl } from '../support/jsonl.ts';
-import { type Bg, sleep, startBg, stopBg, tail, waitExit, waitFor } from '../support/procs.ts';
+import { type Bg, startBg, stopBg, waitFor } from '../support/procs.ts';
 import { tempDir } from '../support/temp.ts';
 import { toolGate, toolPath } from '../support/tools/exec.ts';
 import { SCENARIO_DIR } from '../support/tools/sipp.ts';
+import { allSucceed, finishLoopbackCapture, portBound, SIPP_COMMON, startLoopbackCapture } from '../support/sipp-media.ts';
 import { tsharkFields, tsharkSipMessages, tsharkTimeWithDigits } from '../support/tools/tshark.ts';
 
 const tsharkGate = toolGate(['tshark'], 'correlation (tshark)');
@@ -839,24 +840,11 @@ function hex32(): string {
   return s;
 }
 
-function portBound(port: number): boolean {
-  const hex = `:${port.toString(16).toUpperCase().padStart(4, '0')}`;
-  try {
-    return readFileSync('/proc/net/udp', 'utf8')
-      .split('\n')
-      .some((l) => l.trim().split(/\s+/)[1]?.endsWith(hex));
-  } catch {
-    return false;
-  }
-}
-
 interface Recorded {
   pcap: string;
   /** process id of each pair's caller and callee (SIPp's [pid]) */
   pids: Map<string, { uac: number; uas: number }>;
 }
-
-const SIPP_COMMON = ['-t', 'u1', '-nr', '-m', '1', '-nostdin', '-timeout', '20', '-timeout_error', '-bind_local'];
 
 /**
  * Run the pairs under one tcpdump on lo: every callee first, then the first wave of callers; the
@@ -869,14 +857,10 @@ async function recordPairs(dir: string, pairs: Pair[], timeoutMs = 40_000): Prom
   const left = () => Math.max(0, deadline - Date.now());
   const pcap = join(dir, 'pairs.pcap');
   const sipp = toolPath('sipp');
-  const procs: Bg[] = [];
   const pids = new Map<string, { uac: number; uas: number }>();
-  const tcpdumpArgs = ['-i', 'lo', '-n', '-U', '--immediate-mode', '-B', '4096', '-s', '0', '-w', pcap];
-  if (typeof process.getuid === 'function' && process.getuid() === 0) tcpdumpArgs.push('-Z', 'root');
-  const tcpdump = startBg('tcpdump', toolPath('tcpdump'), [...tcpdumpArgs, SIPP_FILTER], { cwd: dir });
-  procs.push(tcpdump);
+  const tcpdump = await startLoopbackCapture(dir, pcap, SIPP_FILTER, left(), 4096);
+  const procs: Bg[] = [tcpdump];
   try {
-    await waitFor(() => /listening on/.test(tcpdump.stderr()), Math.min(5000, left()), 'tcpdump to listen', tcpdump);
     const uas = new Map<string, Bg>();
     for (const p of pairs) {
       const args = ['-sf', join(SCENARIO_DIR, 'uas-corr.xml'), '-i', '127.0.0.1', '-p', String(p.sip.callee)];
@@ -901,17 +885,9 @@ async function recordPairs(dir: string, pairs: Pair[], timeoutMs = 40_000): Prom
     const onWire = (s: string) => existsSync(pcap) && readFileSync(pcap).includes(Buffer.from(`Call-ID: ${s}\r\n`));
     await waitFor(() => first.every((p) => onWire(p.callId)), Math.min(10_000, left()), 'the first INVITEs in the capture', tcpdump);
     pairs.filter((p) => p.wave === 2).forEach(startCaller);
-    for (const b of [...uac.values(), ...uas.values()]) {
-      if (!(await waitExit(b, left()))) throw new Error(`${b.name} did not finish in time:\n${tail(b.stdout() + b.stderr())}`);
-      if (b.code !== 0) throw new Error(`${b.name} failed (exit ${b.code}):\n${tail(b.stdout() + b.stderr())}`);
-    }
+    await allSucceed([...uac.values(), ...uas.values()], left);
     for (const p of pairs) pids.set(p.name, { uac: uac.get(p.name)!.pid, uas: uas.get(p.name)!.pid });
-    await sleep(150);
-    tcpdump.proc.kill('SIGINT');
-    if (!(await waitExit(tcpdump, Math.min(5000, left() + 2000)))) throw new Error('tcpdump did not stop after SIGINT');
-    const dropped = /(\d+) packets? dropped by kernel/.exec(tcpdump.stderr());
-    if (dropped && Number(dropped[1]) > 0) throw new Error(`tcpdump dropped packets: ${tail(tcpdump.stderr(), 3)}`);
-    if (!existsSync(pcap) || statSync(pcap).size <= 24) throw new Error(`nothing recorded in ${pcap}`);
+    await finishLoopbackCapture(tcpdump, pcap, left());
     return { pcap, pids };
   } finally {
     for (const b of procs) await stopBg(b, b === tcpdump ? 'SIGINT' : 'SIGKILL', 2000);
