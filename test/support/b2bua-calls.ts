@@ -7,6 +7,7 @@
 // state each expected time exactly. test/system/correlation.test.ts holds the expected records.
 
 import { type Packet, sdpBody, sipMessage, udpPacketV4, writePcap } from './capture-writer.ts';
+import { REASON_PHRASES } from './sip-messages.ts';
 
 // ---------------------------------------------------------------- elements and bodies
 
@@ -49,17 +50,6 @@ export function jsonTime(base: number, ms: number): number {
   const t = at(base, ms);
   return Number(`${t.sec}.${String(t.nsec / 1000).padStart(6, '0')}`);
 }
-
-const PHRASES: Record<number, string> = {
-  100: 'Trying',
-  180: 'Ringing',
-  183: 'Session Progress',
-  200: 'OK',
-  401: 'Unauthorized',
-  407: 'Proxy Authentication Required',
-  486: 'Busy Here',
-  487: 'Request Terminated',
-};
 
 // ---------------------------------------------------------------- one leg
 
@@ -200,7 +190,7 @@ export class Leg {
     else if (me.server) h.push(['Server', me.server]);
     h.push(...(o.headers ?? []));
     if (o.sdp) h.push(['Content-Type', 'application/sdp']);
-    this.send(ms, sender, sipMessage(`SIP/2.0 ${status} ${PHRASES[status] ?? 'Whatever'}`, h, o.sdp ?? ''));
+    this.send(ms, sender, sipMessage(`SIP/2.0 ${status} ${REASON_PHRASES[status] ?? 'Whatever'}`, h, o.sdp ?? ''));
     return this;
   }
 

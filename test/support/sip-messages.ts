@@ -137,7 +137,8 @@ export interface MsgDesc {
   chargingVector?: string;
 }
 
-const REASONS: Record<number, string> = {
+/** Reason phrases of the status codes test messages use. */
+export const REASON_PHRASES: Record<number, string> = {
   100: 'Trying',
   180: 'Ringing',
   183: 'Session Progress',
@@ -164,7 +165,7 @@ export function sipMessage(d: MsgDesc): SipMessage {
   const transport = d.transport ?? 'udp';
   const method = d.isRequest ? (d.method ?? 'INVITE') : '';
   const status = d.isRequest ? 0 : (d.status ?? 200);
-  const reasonPhrase = d.isRequest ? '' : (d.reasonPhrase ?? REASONS[status] ?? 'Whatever');
+  const reasonPhrase = d.isRequest ? '' : (d.reasonPhrase ?? REASON_PHRASES[status] ?? 'Whatever');
   const requestUri = d.isRequest ? (d.requestUri ?? 'sip:callee@example.com') : '';
   const fromV = d.fromTag ? `${d.from};tag=${d.fromTag}` : d.from;
   const toV = d.toTag ? `${d.to};tag=${d.toTag}` : d.to;
