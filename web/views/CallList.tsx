@@ -148,6 +148,22 @@ function groupTip(key: SortKey, g: GroupRow): string | undefined {
   return undefined;
 }
 
+/** A row's cells, one per column; a group row's own value and tooltip where it has one. */
+function cells(r: CallRow, group: { open: boolean; onToggle: (group: string) => void } | null): ReactNode[] {
+  const g = group !== null && isGroupRow(r) ? r : null;
+  return COLUMNS.map((c) => (
+    <div
+      role="gridcell"
+      key={c.key}
+      className={c.align === 'right' ? 'cell right' : 'cell'}
+      data-col={c.key}
+      title={(g && groupTip(c.key, g)) ?? (c.tip ? c.tip(r) || undefined : undefined)}
+    >
+      {(g && group && groupCell(c.key, g, group.open, group.onToggle)) ?? c.cell(r)}
+    </div>
+  ));
+}
+
 export interface CallListProps {
   rows: readonly ListRow[];
   total: number;
@@ -284,17 +300,7 @@ export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onS
           onMouseDown={() => onSelect(r.legs.some((l) => l.i === selected) && selected !== null ? selected : r.legs[0].i)}
           onDoubleClick={() => onOpen(r.legs[0].i)}
         >
-          {COLUMNS.map((c) => (
-            <div
-              role="gridcell"
-              key={c.key}
-              className={c.align === 'right' ? 'cell right' : 'cell'}
-              data-col={c.key}
-              title={groupTip(c.key, r) ?? (c.tip ? c.tip(r) || undefined : undefined)}
-            >
-              {groupCell(c.key, r, open, onToggle) ?? c.cell(r)}
-            </div>
-          ))}
+          {cells(r, { open, onToggle })}
         </div>,
       );
       continue;
@@ -320,17 +326,7 @@ export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onS
         onMouseDown={() => onSelect(r.i)}
         onDoubleClick={() => onOpen(r.i)}
       >
-        {COLUMNS.map((c) => (
-          <div
-            role="gridcell"
-            key={c.key}
-            className={c.align === 'right' ? 'cell right' : 'cell'}
-            data-col={c.key}
-            title={c.tip ? c.tip(r) || undefined : undefined}
-          >
-            {c.cell(r)}
-          </div>
-        ))}
+        {cells(r, null)}
       </div>,
     );
   }
