@@ -141,18 +141,16 @@ export function groupRow(group: string, legs: readonly CallRow[]): GroupRow {
  * an array, so 100 000 lone calls cost one map entry each.
  */
 export class CallGroups {
-  /** records that say why they are tied, by callGroup */
+  /** records that say why they are tied, by group key (groupKeyOf) */
   private readonly members = new Map<string, CallRow | CallRow[]>();
-  /** records nothing ties, by callGroup (their own Call-ID) */
+  /** records nothing ties, by group key (their own Call-ID) */
   private readonly lone = new Map<string, CallRow | CallRow[]>();
-  private readonly tied = new Set<string>();
   /** group rows made so far, with the number of legs they were made of */
   private readonly rows = new Map<string, GroupRow>();
 
   clear(): void {
     this.members.clear();
     this.lone.clear();
-    this.tied.clear();
     this.rows.clear();
   }
 
@@ -165,17 +163,16 @@ export class CallGroups {
     if (had === undefined) map.set(key, r);
     else if (Array.isArray(had)) had.push(r);
     else map.set(key, [had, r]);
-    if (correlated && had !== undefined) this.tied.add(key);
   }
 
   /** The record is a leg of a tied group (not a record nothing ties that carries its name). */
   inGroup(r: CallRow): boolean {
-    return (r.correlatedBy?.length ?? 0) > 0 && this.tied.has(groupKeyOf(r));
+    return (r.correlatedBy?.length ?? 0) > 0 && this.isTied(groupKeyOf(r));
   }
 
-  /** The group has two legs or more, one of them tied to the others. */
+  /** The group has two legs or more that say why they are tied. */
   isTied(group: string): boolean {
-    return this.tied.has(group);
+    return Array.isArray(this.members.get(group));
   }
 
   /** The records of a callGroup in record order: its tied legs, else the records nothing ties
