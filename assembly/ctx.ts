@@ -11,6 +11,10 @@ export let tsDigits: u32 = 6;
 export let fileIndex: u32 = 0;
 export let fileOffset: f64 = 0; // offset of the frame's record in its file
 export let origLen: u32 = 0;
+// the frame's bytes in the input window, and the file offset of their first byte
+export let frameData: usize = 0;
+export let frameDataEnd: usize = 0;
+export let frameDataAt: f64 = -1;
 
 // innermost IP layer: 16-byte addresses (IPv4 as ::ffff:a.b.c.d), version, datagram length
 export let ipVersion: u32 = 0;
@@ -60,6 +64,18 @@ export function setFrame(n: u32, sec: u32, nsec: u32, digits: u32, file: u32, of
   frameMedia = false;
   frameNoted = false;
   notedMask = 0;
+}
+
+/** Where the frame's bytes are: a message found among them lies in the file as it is. */
+export function setFrameData(data: usize, len: u32, at: f64): void {
+  frameData = data;
+  frameDataEnd = data + len;
+  frameDataAt = at;
+}
+
+/** File offset of len bytes at p when they are the current frame's own bytes, else -1. */
+export function fileOffsetOf(p: usize, len: u32): f64 {
+  return p >= frameData && p + len <= frameDataEnd ? frameDataAt + <f64>(p - frameData) : -1;
 }
 
 export function markSip(): void {

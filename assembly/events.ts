@@ -35,6 +35,7 @@ import {
   EV_BODY_OFF,
   EV_N_WATCH,
   EV_RAW_HASH,
+  EV_RAW_AT,
   EV_HEAD,
   EV_ENTRY_SIZE,
   EV_TICK_SIZE,
@@ -117,6 +118,7 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   store<u32>(e + EV_BODY_OFF, bodyOff);
   store<u32>(e + EV_N_WATCH, nWatch);
   store<u32>(e + EV_RAW_HASH, hashBytes(p, msgLen));
+  store<f64>(e + EV_RAW_AT, ctx.fileOffsetOf(p, msgLen));
   let q = e + EV_HEAD;
   const hb = <usize>nHdr * EV_ENTRY_SIZE;
   memory.copy(q, hdrEntries, hb);

@@ -538,6 +538,7 @@ function frame(lt: u32, data: usize, caplen: u32, sec: u32, nsec: u32, digits: u
     maxNsec = nsec;
   }
   ctx.setFrame(frames, sec, nsec, digits, fileIdx, fileBase + <f64>pos, olen);
+  ctx.setFrameData(data, caplen, fileBase + <f64>(data - inBuf));
   count(C_FRAMES);
   addBytes(B_BYTES, caplen);
   linkFrame(lt, data, caplen);

@@ -2,14 +2,17 @@
 // first call shown in the list, time to done, and the high-water marks of the JS heap of the page
 // and of its engine worker (DevTools Runtime.getHeapUsage, sampled every 100 ms).
 //
-//   node --import tsx bench/browser.ts [--no-1g] [--no-sip] [--runs N] [--timeout SEC]
+//   node --import tsx bench/browser.ts [--no-1g] [--no-sip] [--runs N] [--timeout SEC] [--cpu-prof DIR]
+//
+// --cpu-prof writes the engine worker's CPU profile of each run to DIR (open it in DevTools); the
+// site is then built without minifying, so the profile names the functions.
 //
 // Captures: bench/.cache/voip-128MiB.pcap, sip-only-50k.pcap and voip-1GiB.pcap when present (npm
 // run bench makes them), else generated in the OS temp directory (and removed afterwards). The site is built with
 // Vite into a temp directory and served from 127.0.0.1 only. Prints a table and writes
 // bench/browser-results.json.
 
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -27,7 +30,9 @@ const opt = (n: string, d: number) => {
 };
 const RUNS = Math.max(1, Math.floor(opt('--runs', 1)));
 const TIMEOUT_MS = opt('--timeout', 900) * 1000;
+const PROFILE_DIR = argv.includes('--cpu-prof') ? argv[argv.indexOf('--cpu-prof') + 1] : null;
 const MiB = 2 ** 20;
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 export interface BrowserRun {
   capture: string;
@@ -61,7 +66,7 @@ async function main(): Promise<void> {
   let server: Awaited<ReturnType<typeof startStaticServer>> | null = null;
   let context: Awaited<ReturnType<typeof launchChromium>> | null = null;
   try {
-    await buildSite(ROOT, site);
+    await buildSite(ROOT, site, 60_000, PROFILE_DIR === null);
     const names: (keyof typeof BENCH_CAPTURES)[] = [
       'voip-128MiB',
       ...(flag('--no-sip') ? [] : ['sip-only-50k' as const]),
@@ -82,6 +87,9 @@ async function main(): Promise<void> {
           await page.goto(server.url, { waitUntil: 'load', timeout: 30_000 });
           probe.start(100);
           await page.setInputFiles('[data-testid="file-input"]', c.path, { timeout: 60_000 });
+          // the engine worker starts with the first run: profile from when it is there
+          for (let t = 0; PROFILE_DIR && t < 100 && (await probe.toWorkers('Profiler.enable')).length === 0; t++) await sleep(20);
+          if (PROFILE_DIR) await probe.toWorkers('Profiler.start');
           await page.waitForFunction(
             () => {
               const s = document.querySelector('[data-testid="status"]');
@@ -91,6 +99,14 @@ async function main(): Promise<void> {
             { timeout: TIMEOUT_MS, polling: 200 },
           );
           probe.stop();
+          if (PROFILE_DIR) {
+            const profiles = (await probe.toWorkers('Profiler.stop', {}, 60_000)) as ({ profile?: unknown } | null)[];
+            mkdirSync(PROFILE_DIR, { recursive: true });
+            profiles.forEach((p, k) => {
+              if (p?.profile)
+                writeFileSync(join(PROFILE_DIR, `${c.path.split('/').pop()}-${run}-${k}.cpuprofile`), JSON.stringify(p.profile));
+            });
+          }
           await withTimeout(probe.sample(), 10_000, 'heap sample');
           const attr = async (n: string) => Number(await page.getAttribute('[data-testid="status"]', n));
           const state = await page.getAttribute('[data-testid="status"]', 'data-state');

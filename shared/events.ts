@@ -83,6 +83,9 @@ export interface SipMessage {
   /** its length, and a hash of its bytes made by the core: exact duplicates are told by both */
   rawLen: number;
   rawHash: number;
+  /** offset of the message in its input file when its bytes lie there as they are (one frame,
+   *  not reassembled or unmasked), else -1 */
+  rawAt: number;
 }
 
 /** One RTP stream (source, destination, SSRC) at a watched media endpoint, as the core analysed

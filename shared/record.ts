@@ -42,8 +42,13 @@ export interface LadderEntry {
   /** one line per media section, e.g. "audio 192.0.2.1:4000 RTP/AVP PCMU,telephone-event" */
   sdp: string | null;
   fromCaller: boolean;
-  /** the message's bytes */
+  /** the message's bytes; empty when they are read from the file when needed (rawAt) */
   raw: Uint8Array;
+  /** where the bytes are in file fileIndex when they were not kept (-1: they are in raw) */
+  rawAt: number;
+  /** their length, and the core's hash of them (a file read again is checked against it) */
+  rawLen: number;
+  rawHash: number;
 }
 
 export interface CallRecord {

@@ -34,7 +34,7 @@ export interface EngineApi {
    */
   legs(runId: number, indices: number[]): Promise<LegsData>;
   /** A download: the bytes `sipscope read` writes for the same capture and options. */
-  download(runId: number, kind: DownloadKind): Blob;
+  download(runId: number, kind: DownloadKind): Promise<Blob>;
   /**
    * A call's RTP streams over time (packet rate, loss, jitter in bins), by reading the run's files
    * again with a fresh engine that traces only those streams; nothing per packet is kept after.
@@ -171,8 +171,6 @@ export interface RunSummary {
   /** the run stopped on an error (the records before it are kept) */
   error: string | null;
   ladders: LadderStoreStats;
-  /** bytes of each download */
-  sizes: Record<DownloadKind, number>;
   /** ms from the start of the run to the first record, and to the end */
   firstRecordMs: number | null;
   elapsedMs: number;

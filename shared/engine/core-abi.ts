@@ -24,7 +24,8 @@ export const EV_START_LINE_LEN = 80; // u32 start line with its line end
 export const EV_BODY_OFF = 84; // u32 offset of the body in the message
 export const EV_N_WATCH = 88; // u32 media watch ids
 export const EV_RAW_HASH = 92; // u32 hash of the message bytes (exact duplicates are told by it)
-export const EV_HEAD = 96;
+export const EV_RAW_AT = 96; // f64 offset of the message in its file when its bytes lie there as they are (one frame, not reassembled), else -1
+export const EV_HEAD = 104;
 export const EV_ENTRY_SIZE = 12;
 export const EV_TICK_SIZE = 16;
 

@@ -23,6 +23,7 @@ import {
   EV_N_SDP,
   EV_N_WATCH,
   EV_RAW_HASH,
+  EV_RAW_AT,
   EV_RAW_LEN,
   EV_SIZE,
   EV_SPORT,
@@ -153,6 +154,10 @@ export class Engine {
   /** hand each message a copy of its bytes (SipMessage.raw); off, raw is null and the tracker
    *  tells exact copies by rawHash (the Analyzer keeps them only for ladders) */
   keepRaw = true;
+  /** the input being fed is a file that can be read again at an offset (not inflated from gzip):
+   *  a message whose bytes lie there as they are (SipMessage.rawAt) gets no copy even with
+   *  keepRaw, its ladder reads them from the file when shown */
+  rawInFile = false;
   /** called when capture time passes a new second (in frame order, independent of chunking) */
   onTick: (nowSec: number) => void = () => {};
 
@@ -507,8 +512,10 @@ export class Engine {
     const watchStart = entries + (nHdr + nSdp) * EV_ENTRY_SIZE;
     const rawStart = watchStart + nWatch * 4;
     for (let i = 0; i < nWatch; i++) this.coreWatches.push(dv.getInt32(watchStart + i * 4, true));
-    // the bytes are copied out only for those who keep them (ladders); the text is read in place
-    const raw = this.keepRaw ? this.copyOut(rawStart, rawLen) : null;
+    // the bytes are copied out only for those who keep them (ladders), and not when they can be
+    // read again from the file; the text is read in place
+    const rawAt = dv.getFloat64(e + EV_RAW_AT, true);
+    const raw = this.keepRaw && !(this.rawInFile && rawAt >= 0) ? this.copyOut(rawStart, rawLen) : null;
     // one decode of the whole message; when it is one char per byte, byte offsets are string offsets
     const text = utf8.decode(u8.subarray(rawStart, rawStart + rawLen));
     const aligned = text.length === rawLen;
@@ -644,6 +651,7 @@ export class Engine {
       raw,
       rawLen,
       rawHash: dv.getUint32(e + EV_RAW_HASH, true),
+      rawAt,
     };
   }
 }

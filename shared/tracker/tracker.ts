@@ -267,8 +267,12 @@ export class CallTracker {
         duplicate: rep === DUPLICATE,
         sdp: m.sdp !== null ? sdpSummary(m.sdp) : null,
         fromCaller,
-        // the engine hands each message its own copy of the bytes when ladders are kept
+        // the engine hands each message its own copy of the bytes when ladders are kept, unless
+        // they can be read again from the file
         raw: m.raw ?? NO_BYTES,
+        rawAt: m.raw === null ? m.rawAt : -1,
+        rawLen: m.rawLen,
+        rawHash: m.rawHash,
       });
     }
     if (rep !== NEW) {

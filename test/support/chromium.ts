@@ -50,12 +50,18 @@ export async function closeBrowser(
  * `vite build` of the app into `outDir`. Vite defines process.env.NODE_ENV from the environment:
  * vitest sets it to "test", which would give a development React; build what `vite build` builds.
  */
-export async function buildSite(repoRoot: string, outDir: string, timeoutMs = 60_000): Promise<void> {
+/** Build the site with Vite (`minify: false` keeps function names for profiles). */
+export async function buildSite(repoRoot: string, outDir: string, timeoutMs = 60_000, minify = true): Promise<void> {
   const nodeEnv = process.env.NODE_ENV;
   process.env.NODE_ENV = 'production';
   try {
     await withTimeout(
-      build({ configFile: join(repoRoot, 'vite.config.ts'), logLevel: 'silent', mode: 'production', build: { outDir, emptyOutDir: true } }),
+      build({
+        configFile: join(repoRoot, 'vite.config.ts'),
+        logLevel: 'silent',
+        mode: 'production',
+        build: { outDir, emptyOutDir: true, minify },
+      }),
       timeoutMs,
       'vite build',
     );
@@ -133,16 +139,26 @@ export class HeapProbe {
     return probe;
   }
 
-  private async workerUsage(sessionId: string): Promise<HeapSample | null> {
+  /** One DevTools method sent to one worker; its result, or null after `timeoutMs`. */
+  private async workerSend(sessionId: string, method: string, params: object = {}, timeoutMs = 2000): Promise<unknown> {
     const id = this.nextId++;
     const answer = new Promise<unknown>((resolve) => {
       this.waiting.set(id, resolve);
       setTimeout(() => {
         if (this.waiting.delete(id)) resolve(null);
-      }, 2000);
+      }, timeoutMs);
     });
-    await this.cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method: 'Runtime.getHeapUsage' }) });
-    const r = (await answer) as { usedSize?: number; backingStorageSize?: number } | null;
+    await this.cdp.send('Target.sendMessageToTarget', { sessionId, message: JSON.stringify({ id, method, params }) });
+    return answer;
+  }
+
+  /** One DevTools method sent to every worker of the page; their results. */
+  async toWorkers(method: string, params: object = {}, timeoutMs = 2000): Promise<unknown[]> {
+    return Promise.all([...this.workers].map((s) => this.workerSend(s, method, params, timeoutMs).catch(() => null)));
+  }
+
+  private async workerUsage(sessionId: string): Promise<HeapSample | null> {
+    const r = (await this.workerSend(sessionId, 'Runtime.getHeapUsage')) as { usedSize?: number; backingStorageSize?: number } | null;
     return r && typeof r.usedSize === 'number' ? { used: r.usedSize, backing: r.backingStorageSize ?? 0 } : null;
   }
 

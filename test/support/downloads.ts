@@ -1,5 +1,5 @@
 // The browser's five downloads (dump file, .ipfix, NetFlow v9, JSONL, CSV) made two ways: by what
-// the page's worker does with each record (web/worker/run-state.ts, in Node on the same engine),
+// the page's worker does (web/worker/run-state.ts and downloads.ts, in Node on the same engine),
 // and by `sipscope read` from the source tree with the same capture and options.
 
 import { mkdirSync, readFileSync } from 'node:fs';
@@ -9,23 +9,50 @@ import { feedFile } from '../../node/input.ts';
 import { Analyzer } from '../../shared/analyzer.ts';
 import type { TrackerOptions } from '../../shared/tracker/api.ts';
 import { RunState, type RunStateOptions } from '../../web/worker/run-state.ts';
+import { buildDownload, type BuiltDownload } from '../../web/worker/downloads.ts';
+import type { CallRecord } from '../../shared/record.ts';
 import type { CallRow, DownloadKind } from '../../web/worker-protocol.ts';
 import { runCli, type CliResult } from './cli.ts';
 
 export const DOWNLOAD_KINDS: DownloadKind[] = ['dump', 'ipfix', 'v9', 'jsonl', 'csv'];
+const BUILT_KINDS: BuiltDownload[] = ['dump', 'ipfix', 'v9', 'csv'];
 export type Downloads = Record<DownloadKind, Buffer>;
 
-/** What the page's worker does: the same analyzer with ladders kept, every record into a RunState. */
-export async function webDownloads(files: string[], tracker: Partial<TrackerOptions>, opts: RunStateOptions = {}) {
+/** Every record of the files through a fresh engine and analyzer; the capture clock at the end.
+ *  `rawInFile`: messages of plain files keep no bytes (the page's ladders read them again). */
+async function analyse(
+  files: string[],
+  tracker: Partial<TrackerOptions>,
+  onRecord: (r: CallRecord) => void,
+  rawInFile = false,
+): Promise<number> {
   const engine = await createEngine();
-  const state = new RunState(1, opts);
-  const rows: CallRow[] = [];
-  const analyzer = new Analyzer(engine, { ...tracker, keepMessages: true }, (r) => rows.push(state.add(r)));
-  for (let i = 0; i < files.length; i++) await feedFile(engine, files[i], i);
+  const analyzer = new Analyzer(engine, tracker, onRecord);
+  for (let i = 0; i < files.length; i++) {
+    const head = readFileSync(files[i]).subarray(0, 2);
+    engine.rawInFile = rawInFile && !(head[0] === 0x1f && head[1] === 0x8b);
+    await feedFile(engine, files[i], i);
+  }
   analyzer.finish();
-  state.end(engine.now());
+  return engine.now();
+}
+
+/**
+ * What the page's worker does: the run with ladders kept, every record into a RunState (JSON
+ * Lines); the other downloads built as the worker builds them on a click, by reading the files
+ * again (downloads.ts).
+ */
+export async function webDownloads(files: string[], tracker: Partial<TrackerOptions>, opts: RunStateOptions = {}) {
+  // as the worker: message bytes of plain files are read again from them for a ladder
+  const state = new RunState(1, opts, async (f, offset, length) => readFileSync(files[f]).subarray(offset, offset + length));
+  const rows: CallRow[] = [];
+  await analyse(files, { ...tracker, keepMessages: true }, (r) => rows.push(state.add(r)), true);
   const out = {} as Downloads;
-  for (const k of DOWNLOAD_KINDS) out[k] = Buffer.from(await state.sinks[k].blob().arrayBuffer());
+  out.jsonl = Buffer.from(await state.jsonl.blob().arrayBuffer());
+  for (const k of BUILT_KINDS) {
+    const blob = await buildDownload(k, opts.timestampFormat ?? 1, (onRecord) => analyse(files, tracker, onRecord));
+    out[k] = Buffer.from(await blob.arrayBuffer());
+  }
   return { out, rows, state };
 }
 

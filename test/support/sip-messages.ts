@@ -1,6 +1,7 @@
 // Builds complete SipMessage events (with raw bytes and a parsed SDP) from short descriptions,
 // so tracker and output tests can play call flows without captures.
 
+import { hashBytes } from '../../shared/bytes-hash.ts';
 import type { Sdp, SdpMedia, SipMessage, Transport } from '../../shared/events.ts';
 import type { Timestamp } from '../../shared/time.ts';
 
@@ -151,14 +152,6 @@ export const REASON_PHRASES: Record<number, string> = {
   488: 'Not Acceptable Here',
 };
 
-/** Stands in for the core's hash of a message's bytes: the tracker only asks that equal bytes
- *  hash equal (FNV-1a). */
-function bytesHash(b: Uint8Array): number {
-  let h = 0x811c9dc5;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ b[i], 0x01000193);
-  return h >>> 0;
-}
-
 /** One message with every SipMessage field filled, raw bytes included. */
 export function sipMessage(d: MsgDesc): SipMessage {
   const time = typeof d.t === 'object' ? d.t : ts(d.t, d.digits ?? 6);
@@ -226,7 +219,8 @@ export function sipMessage(d: MsgDesc): SipMessage {
     sdp: sdp?.sdp ?? null,
     raw,
     rawLen: raw.length,
-    rawHash: bytesHash(raw),
+    rawHash: hashBytes(raw),
+    rawAt: -1,
   };
 }
 

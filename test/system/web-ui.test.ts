@@ -898,9 +898,14 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect(await row.getAttribute('class')).not.toContain('bad');
     expect(await row.textContent()).toContain('cancelled here');
     expect(await page.textContent('[data-testid="counter-truncatedFiles"] td')).toBe('0');
-    // the downloads are those of what was read
+    // the downloads are those of what was read: JSON Lines kept during the run, CSV built on the
+    // click by reading the file again exactly as far as the run read it
     const d = await download('download-jsonl');
-    expect(d.bytes.toString().split('\n').filter(Boolean).length).toBe(await callCount());
+    const lines = d.bytes.toString().split('\n').filter(Boolean);
+    expect(lines.length).toBe(await callCount());
+    const csv = (await download('download-csv')).bytes.toString().split('\r\n').filter(Boolean);
+    expect(csv.length).toBe(lines.length + 1);
+    for (const [k, l] of lines.entries()) expect(csv[k + 1]).toContain((JSON.parse(l) as { SIP_CALL_ID: string }).SIP_CALL_ID);
   });
 
   test('cancel during the first of several files: "Cancelled", no file reported damaged', { timeout: BIG_MS }, async () => {

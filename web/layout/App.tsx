@@ -51,7 +51,11 @@ export function App() {
           onChange={actions.setOptions}
           onReanalyze={() => void actions.start(run.files, options)}
         />
-        <Downloads enabled={run.phase === 'done' && run.summary !== null} onDownload={(kind, ext) => void actions.download(kind, ext)} />
+        <Downloads
+          enabled={run.phase === 'done' && run.summary !== null}
+          preparing={state.preparing}
+          onDownload={(kind, ext) => void actions.download(kind, ext)}
+        />
       </header>
 
       <StatusBar run={run} doneRuns={state.doneRuns} onCancel={actions.cancel} />

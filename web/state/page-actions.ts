@@ -112,11 +112,14 @@ export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, l
       const { workerRunId, files } = latest().run;
       if (workerRunId === null) return;
       dispatch({ type: 'download-error', error: null });
+      dispatch({ type: 'preparing', kind });
       try {
         const blob = await fetchDownload(workerRunId, kind);
         saveBlob(blob, `${baseName(files)}.${ext}`);
       } catch (err) {
         dispatch({ type: 'download-error', error: `download failed: ${message(err)}` });
+      } finally {
+        dispatch({ type: 'preparing', kind: null });
       }
     },
 

@@ -5,7 +5,7 @@
 // they live in a RowBuffer (call-rows.ts), and `rowsVersion` says when the list must redraw.
 
 import type { TimeMode } from '../../shared/output/ladder.ts';
-import type { CallData, LegsData, MediaTrace, RunOptions, RunSummary, RunUpdate, TraceProgress } from '../worker-protocol.ts';
+import type { CallData, DownloadKind, LegsData, MediaTrace, RunOptions, RunSummary, RunUpdate, TraceProgress } from '../worker-protocol.ts';
 import type { Sort, SortKey } from './call-sort.ts';
 
 export type Phase = 'idle' | 'running' | 'done' | 'error';
@@ -96,6 +96,8 @@ export interface PageState {
   /** only the legs of this callGroup are listed (null: every call) */
   groupFilter: string | null;
   downloadError: string | null;
+  /** the download being built (read again from the files) */
+  preparing: DownloadKind | null;
 }
 
 export const IDLE_RUN: RunView = {
@@ -135,6 +137,7 @@ export const INITIAL_STATE: PageState = {
   expanded: new Set(),
   groupFilter: null,
   downloadError: null,
+  preparing: null,
 };
 
 export type Action =
@@ -165,7 +168,8 @@ export type Action =
   | { type: 'ladder-prefs'; prefs: LadderPrefs }
   /** a plot started, moved on, ended or failed (only the latest plot's news are taken) */
   | { type: 'plot'; plot: PlotView }
-  | { type: 'download-error'; error: string | null };
+  | { type: 'download-error'; error: string | null }
+  | { type: 'preparing'; kind: DownloadKind | null };
 
 export function pageReducer(s: PageState, a: Action): PageState {
   switch (a.type) {
@@ -262,5 +266,7 @@ export function pageReducer(s: PageState, a: Action): PageState {
       return { ...s, plot: a.plot };
     case 'download-error':
       return { ...s, downloadError: a.error };
+    case 'preparing':
+      return { ...s, preparing: a.kind };
   }
 }

@@ -1,5 +1,6 @@
 // The download buttons of a finished run: each file is the bytes `sipscope read` writes for the
-// same capture and options (the tooltip says which command).
+// same capture and options (the tooltip says which command). All but JSON Lines are built on the
+// click, by reading the files again: the button says so while it is built.
 
 import type { DownloadKind } from '../worker-protocol.ts';
 
@@ -11,7 +12,15 @@ const DOWNLOADS: { kind: DownloadKind; label: string; ext: string; tip: string }
   { kind: 'csv', label: 'CSV', ext: 'csv', tip: '`sipscope read FILE --format csv`' },
 ];
 
-export function Downloads({ enabled, onDownload }: { enabled: boolean; onDownload(kind: DownloadKind, ext: string): void }) {
+export function Downloads({
+  enabled,
+  preparing,
+  onDownload,
+}: {
+  enabled: boolean;
+  preparing: DownloadKind | null;
+  onDownload(kind: DownloadKind, ext: string): void;
+}) {
   return (
     <nav className="downloads" aria-label="Downloads">
       {DOWNLOADS.map((d) => (
@@ -19,11 +28,13 @@ export function Downloads({ enabled, onDownload }: { enabled: boolean; onDownloa
           key={d.kind}
           type="button"
           title={d.tip}
-          disabled={!enabled}
+          disabled={!enabled || preparing === d.kind}
+          aria-busy={preparing === d.kind}
           data-testid={`download-${d.kind}`}
           onClick={() => onDownload(d.kind, d.ext)}
         >
           ⤓ {d.label}
+          {preparing === d.kind ? ' (preparing…)' : ''}
         </button>
       ))}
     </nav>

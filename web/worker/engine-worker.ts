@@ -15,6 +15,7 @@ import { Engine } from '../../shared/engine/engine.ts';
 import { Analyzer, type RunStats } from '../../shared/analyzer.ts';
 import type { TrackerOptions } from '../../shared/tracker/api.ts';
 import { jsonLine } from '../../shared/output/format.ts';
+import type { CallRecord, LadderEntry } from '../../shared/record.ts';
 import type {
   AnalyzeOptions,
   AnalyzeResult,
@@ -32,6 +33,7 @@ import type {
   TraceProgress,
 } from '../worker-protocol.ts';
 import { feedFile } from './file-input.ts';
+import { buildDownload, type BuiltDownload } from './downloads.ts';
 import { RunState } from './run-state.ts';
 import { TraceBins, traceKeys } from './media-trace.ts';
 import { callMedia } from '../call-media.ts';
@@ -116,6 +118,7 @@ let runSeq = 0;
 let current: RunState | null = null;
 /** the files of the current run, for a trace (File objects: handles, not their bytes) */
 let currentFiles: File[] = [];
+let currentOptions: RunOptions = {};
 let running: Promise<unknown> | null = null;
 
 /**
@@ -127,9 +130,14 @@ async function run(files: File[], options: RunOptions, onUpdate?: (u: RunUpdate)
   if (current) current.cancel = true;
   if (running) await running.catch(() => {});
   const opts: RunOptions = { ...options };
-  const state = new RunState(++runSeq, opts);
+  const state = new RunState(
+    ++runSeq,
+    opts,
+    async (f, offset, length) => new Uint8Array(await files[f].slice(offset, offset + length).arrayBuffer()),
+  );
   current = state;
   currentFiles = files;
+  currentOptions = opts;
   const p = runInner(state, opts, files, onUpdate);
   running = p;
   try {
@@ -179,11 +187,12 @@ async function runInner(state: RunState, opts: RunOptions, files: File[], onUpda
         stopped: () => state.cancel,
         parsed: (ms) => (parseMs += ms),
       });
-      fileResults.push(res);
+      const { bytesFed, stopped, ...result } = res;
+      fileResults.push(result);
+      state.inputs.push({ bytesFed, stopped });
       done += res.bytesRead;
     }
     analyzer.finish();
-    state.end(engine.now());
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }
@@ -204,7 +213,6 @@ async function runInner(state: RunState, opts: RunOptions, files: File[], onUpda
     cancelled: state.cancel,
     error,
     ladders: state.ladders.stats,
-    sizes: state.sizes(),
     firstRecordMs,
     elapsedMs: performance.now() - t0,
     parseMs,
@@ -225,7 +233,7 @@ function runOf(runId: number): RunState {
 /** Record i's JSON line. */
 async function jsonOf(st: RunState, i: number): Promise<string> {
   if (!(i >= 0 && i < st.records)) throw new Error(`no call ${i} in this run`);
-  return new TextDecoder().decode(await st.sinks.jsonl.read(st.jsonOff.get(i), st.jsonLen.get(i)));
+  return new TextDecoder().decode(await st.jsonl.read(st.jsonOff.get(i), st.jsonLen.get(i)));
 }
 
 /** One call of a run: its JSON record and its ladder. */
@@ -234,8 +242,15 @@ async function call(runId: number, i: number): Promise<CallData> {
   const json = await jsonOf(st, i);
   const ladder = await st.ladders.get(i);
   const data: CallData = { json, ladder };
-  if (ladder.kept && ladder.entries.length > 0) return Comlink.transfer(data, [ladder.entries[0].raw.buffer as ArrayBuffer]);
-  return data;
+  return ladder.kept ? Comlink.transfer(data, buffersOf(ladder.entries)) : data;
+}
+
+/** The buffers a ladder's message bytes are views of (the stored ladder, the file reads), each
+ *  once: they are handed over to the page, not copied. */
+function buffersOf(entries: readonly LadderEntry[]): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  for (const e of entries) if (e.raw.byteLength > 0) buffers.add(e.raw.buffer as ArrayBuffer);
+  return [...buffers];
 }
 
 /** Several legs of a run as one call: their JSON records and their messages on one ladder. */
@@ -243,10 +258,7 @@ async function legs(runId: number, indices: number[]): Promise<LegsData> {
   const st = runOf(runId);
   const data = await st.ladders.getLegs(indices);
   for (const leg of data.legs) leg.json = await jsonOf(st, leg.i);
-  // each leg's messages share one buffer: hand each buffer over once
-  const buffers = new Set<ArrayBuffer>();
-  for (const e of data.entries) buffers.add(e.raw.buffer as ArrayBuffer);
-  return Comlink.transfer(data, [...buffers]);
+  return Comlink.transfer(data, buffersOf(data.entries));
 }
 
 // ---------------------------------------------------------------- trace(): a call's streams over time
@@ -302,12 +314,44 @@ async function trace(runId: number, i: number, onProgress?: (p: TraceProgress) =
   }
 }
 
-/** A download: the bytes `sipscope read` writes for the same capture and options. */
-function download(runId: number, kind: DownloadKind): Blob {
+const BUILT: readonly string[] = ['dump', 'csv', 'ipfix', 'v9'] satisfies BuiltDownload[];
+
+/**
+ * A download: the bytes `sipscope read` writes for the same capture and options. JSON Lines was
+ * kept during the run; the others are built now (downloads.ts) by reading the run's files again,
+ * as far as the run read them, and kept for the next click.
+ */
+async function download(runId: number, kind: DownloadKind): Promise<Blob> {
   const st = runOf(runId);
-  const sink = st.sinks[kind];
-  if (!sink) throw new Error(`unknown download: ${kind}`);
-  return sink.blob();
+  if (kind === 'jsonl') return st.jsonl.blob();
+  if (!BUILT.includes(kind)) throw new Error(`unknown download: ${kind}`);
+  let built = st.built.get(kind);
+  if (!built) {
+    const files = currentFiles;
+    const opts = currentOptions;
+    built = buildDownload(kind, opts.timestampFormat ?? 1, (onRecord) => replay(st, files, opts, onRecord));
+    st.built.set(kind, built);
+    built.catch(() => st.built.delete(kind)); // a failed build is tried again on the next click
+  }
+  return built;
+}
+
+/** The run's input read again by a fresh engine and tracker: the same records, in the same order. */
+async function replay(st: RunState, files: File[], opts: RunOptions, onRecord: (r: CallRecord) => void): Promise<number> {
+  const engine = await Engine.create(await core());
+  const analyzer = new Analyzer(engine, trackerOptions(opts, false), onRecord);
+  for (let i = 0; i < st.inputs.length; i++) {
+    const res = await feedFile(engine, files[i], i, {
+      onChunk: () => {},
+      stopped: () => current !== st,
+      parsed: () => {},
+      limit: st.inputs[i],
+    });
+    if (current !== st) throw new Error('this analysis was replaced by a newer one');
+    if (res.readError !== null && res.bytesFed < st.inputs[i].bytesFed) throw new Error(`${files[i].name}: ${res.readError}`);
+  }
+  analyzer.finish();
+  return engine.now();
 }
 
 const api: EngineApi = { analyze, run, cancel, call, legs, download, trace };

@@ -52,17 +52,32 @@ export interface FeedHooks {
   maxFeed?: number;
   /** after each engine.feed() */
   fed?(): void;
+  /** give the engine at most this many bytes (after inflation), then end the file as stopped:
+   *  a download reads again exactly what its run read */
+  limit?: { bytesFed: number; stopped: boolean };
+}
+
+/** What reading one file gave: its status, and how many bytes went into the engine. */
+export interface FeedResult extends FileResult {
+  bytesFed: number;
+  /** reading stopped on purpose (Cancel, or the limit) */
+  stopped: boolean;
 }
 
 /** Feed one file into the engine; a read or inflate failure ends the file and is reported in its result. */
-export async function feedFile(engine: Engine, file: File, index: number, hooks: FeedHooks): Promise<FileResult> {
+export async function feedFile(engine: Engine, file: File, index: number, hooks: FeedHooks): Promise<FeedResult> {
   let bytesRead = 0;
+  let bytesFed = 0;
+  const limit = hooks.limit?.bytesFed ?? Infinity;
   let readError: string | null = null;
   let gzip = false;
   let stopped = false;
   engine.beginFile(index);
+  engine.rawInFile = false;
   try {
     gzip = await isGzip(file);
+    // messages of a plain file can be read again at their offsets (ladders); not inflated ones
+    engine.rawInFile = !gzip;
     let source: ReadableStream<Uint8Array>;
     if (gzip) {
       const raw = file.stream().pipeThrough(
@@ -88,14 +103,21 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
             break;
           }
         }
-        const { done, value } = await reader.read();
+        const { done, value: got } = await reader.read();
         if (done) break;
-        if (!gzip) bytesRead += value.byteLength;
+        if (!gzip) bytesRead += got.byteLength;
+        const value = bytesFed + got.byteLength > limit ? got.subarray(0, limit - bytesFed) : got;
+        bytesFed += value.byteLength;
         const t = performance.now();
         const step = Math.max(1, hooks.maxFeed ?? value.byteLength);
         for (let at = 0; at < value.byteLength; at += step) {
           engine.feed(step >= value.byteLength ? value : value.subarray(at, at + step));
           hooks.fed?.();
+        }
+        if (bytesFed >= limit) {
+          stopped = hooks.limit!.stopped;
+          await reader.cancel().catch(() => {});
+          break;
         }
         hooks.parsed(performance.now() - t);
         hooks.onChunk(index, bytesRead);
@@ -113,5 +135,5 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
   }
   // stopped on purpose (Cancel): the record cut where reading stopped is not a damaged file
   const status = engine.endFile(stopped);
-  return { ...status, name: file.name, bytesRead, readError };
+  return { ...status, name: file.name, bytesRead, readError, bytesFed, stopped };
 }

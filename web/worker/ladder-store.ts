@@ -1,12 +1,17 @@
 // Ladders (every message of a call, with its bytes) kept for the calls of a run, in Blob storage
 // (see byte-sink.ts), up to a budget: beyond it a call's ladder is not kept and the page says so.
 // One call's ladder is stored as [u32 length of the JSON][JSON of the entries][their bytes…].
+// A message whose bytes lie in its capture file as they are (LadderEntry.rawAt: one frame, a file
+// that is not gzip) is stored without them: they are read again from the file when the ladder is
+// shown, and checked against the core's hash. Copying every message out of the engine and into
+// Blob storage was most of what the page spent beyond the analysis (docs/PROFILE.md).
 // The legs of one end-to-end call (SPEC §9) are read together as one ladder (getLegs).
 
 import type { LadderEntry } from '../../shared/record.ts';
 import { compareTimestamps } from '../../shared/time.ts';
 import type { LadderData, LadderStoreStats, LegsData } from '../worker-protocol.ts';
 import { ByteSink, NumberList } from './byte-sink.ts';
+import { hashBytes } from '../../shared/bytes-hash.ts';
 
 /** Messages kept per call at most (a long-lived dialog with thousands of OPTIONS). */
 export const MAX_MESSAGES = 5000;
@@ -15,6 +20,14 @@ export const DEFAULT_LADDER_BUDGET = 256 << 20;
 
 const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
+
+const NO_BYTES = new Uint8Array(0);
+
+/** Bytes [offset, offset + length) of input file `file` of the run. */
+export type FileReader = (file: number, offset: number, length: number) => Promise<Uint8Array>;
+
+/** Ranges of one file closer than this are read in one go. */
+const READ_GAP = 64 << 10;
 
 /** One entry without its bytes, as a JSON array (objects with spread cost 3× more per call). */
 type Row = [
@@ -38,6 +51,8 @@ type Row = [
   sdp: string | null,
   fromCaller: 0 | 1,
   rawLen: number,
+  rawAt: number,
+  rawHash: number,
 ];
 
 function rowOf(e: LadderEntry): Row {
@@ -61,7 +76,9 @@ function rowOf(e: LadderEntry): Row {
     e.duplicate ? 1 : 0,
     e.sdp,
     e.fromCaller ? 1 : 0,
-    e.raw.length,
+    e.rawLen,
+    e.rawAt,
+    e.rawHash,
   ];
 }
 
@@ -85,6 +102,9 @@ function entryOf(r: Row, raw: Uint8Array): LadderEntry {
     sdp: r[17],
     fromCaller: r[18] === 1,
     raw,
+    rawAt: r[20],
+    rawLen: r[19],
+    rawHash: r[21],
   };
 }
 
@@ -96,7 +116,10 @@ export class LadderStore {
   private readonly omitted = new NumberList();
   private st: LadderStoreStats;
 
-  constructor(budget = DEFAULT_LADDER_BUDGET) {
+  constructor(
+    budget = DEFAULT_LADDER_BUDGET,
+    private readonly readFile: FileReader | null = null,
+  ) {
     this.st = { kept: 0, dropped: 0, bytes: 0, budget };
   }
 
@@ -110,7 +133,7 @@ export class LadderStore {
     const entries = ladder ?? [];
     const shown = entries.length > MAX_MESSAGES ? entries.slice(0, MAX_MESSAGES) : entries;
     let rawBytes = 0;
-    for (const e of shown) rawBytes += e.raw.length;
+    for (const e of shown) rawBytes += e.rawAt < 0 ? e.raw.length : 0;
     // a cheap size check first: the bytes alone over the budget need no JSON
     if (this.st.bytes + rawBytes > this.st.budget) return this.drop();
     const json = utf8.encode(JSON.stringify(shown.map(rowOf)));
@@ -122,6 +145,7 @@ export class LadderStore {
     out.set(json, 4);
     let p = 4 + json.length;
     for (const e of shown) {
+      if (e.rawAt >= 0) continue;
       out.set(e.raw, p);
       p += e.raw.length;
     }
@@ -160,11 +184,45 @@ export class LadderStore {
     const rows = JSON.parse(utf8d.decode(buf.subarray(4, 4 + n))) as Row[];
     let p = 4 + n;
     const entries = rows.map((r) => {
+      if (r[20] >= 0) return entryOf(r, NO_BYTES);
       const raw = buf.subarray(p, p + r[19]);
       p += r[19];
       return entryOf(r, raw);
     });
+    const problem = await this.fromFiles(entries);
+    if (problem) return { kept: false, reason: problem };
     return { kept: true, entries, omitted: this.omitted.get(index) };
+  }
+
+  /** The bytes of the entries that were left in their files, read again (nearby ones in one
+   *  read) and checked; a problem as one line, or null. */
+  private async fromFiles(entries: LadderEntry[]): Promise<string | null> {
+    const wanted = entries.filter((e) => e.rawAt >= 0).sort((a, b) => a.fileIndex - b.fileIndex || a.rawAt - b.rawAt);
+    if (wanted.length === 0) return null;
+    if (!this.readFile) return 'the messages of this call are in its capture file, which is not open here';
+    for (let i = 0; i < wanted.length; ) {
+      const first = wanted[i];
+      let end = first.rawAt + first.rawLen;
+      let j = i + 1;
+      while (j < wanted.length && wanted[j].fileIndex === first.fileIndex && wanted[j].rawAt <= end + READ_GAP) {
+        end = Math.max(end, wanted[j].rawAt + wanted[j].rawLen);
+        j++;
+      }
+      let bytes: Uint8Array;
+      try {
+        bytes = await this.readFile(first.fileIndex, first.rawAt, end - first.rawAt);
+      } catch (err) {
+        return `the capture file could not be read again: ${err instanceof Error ? err.message : String(err)}`;
+      }
+      for (; i < j; i++) {
+        const e = wanted[i];
+        const raw = bytes.subarray(e.rawAt - first.rawAt, e.rawAt - first.rawAt + e.rawLen);
+        if (raw.length !== e.rawLen || hashBytes(raw) !== e.rawHash)
+          return 'the capture file changed after it was read: open it again to see this ladder';
+        e.raw = raw;
+      }
+    }
+    return null;
   }
 
   /**

@@ -1,80 +1,61 @@
-// One run of the page: every finished record goes at once to the outputs the page can download
-// — JSON Lines, CSV, the dump file, the .ipfix and NetFlow v9 files — built by the same shared
-// functions as `sipscope read` (so the bytes are the same) and kept in Blob storage
-// (byte-sink.ts), its ladder to the ladder store, and a small row for the page's list.
-// No DOM, no worker API: it runs in Node too (tests, profiling).
+// One run of the page: every finished record's JSON line goes at once to the JSON Lines output
+// (written by the same shared function as `sipscope read`, kept in Blob storage, byte-sink.ts;
+// the page reads a call's JSON from it), its ladder to the ladder store, and a small row to the
+// page's list. The other downloads are built when clicked (downloads.ts), from the input this
+// run read (`inputs`). No DOM, no worker API: it runs in Node too (tests, profiling).
 
 import type { CallRecord } from '../../shared/record.ts';
-import { CSV_EOL, csvHeader, csvLine, dumpHeader, dumpLine, jsonLine } from '../../shared/output/format.ts';
-import { DEFAULT_TEMPLATE } from '../../shared/output/fields.ts';
-import { isoTimestamp, type TimestampFormat } from '../../shared/time.ts';
-import { FlowEncoder } from '../../shared/output/ipfix.ts';
-import { ExportFileBuilder, captureExportTime } from '../../shared/output/export-file.ts';
-import type { CallRow, DownloadKind, RunOptions } from '../worker-protocol.ts';
+import { jsonLine } from '../../shared/output/format.ts';
+import { isoTimestamp } from '../../shared/time.ts';
+import type { CallRow, RunOptions } from '../worker-protocol.ts';
+import type { BuiltDownload } from './downloads.ts';
 import { ByteSink, NumberList } from './byte-sink.ts';
-import { LadderStore, DEFAULT_LADDER_BUDGET } from './ladder-store.ts';
+import { LadderStore, DEFAULT_LADDER_BUDGET, type FileReader } from './ladder-store.ts';
 
 /** The options of a run that shape its outputs (the rest go to the tracker). */
 export type RunStateOptions = Pick<RunOptions, 'timestampFormat' | 'ladderBudget'>;
+
+/** How much of one input file a run read: a download reads exactly as much again. */
+export interface InputRead {
+  /** bytes given to the engine (after gzip inflation) */
+  bytesFed: number;
+  /** reading stopped there on purpose (Cancel) */
+  stopped: boolean;
+}
 
 /** Everything a finished or running run keeps for the page. */
 export class RunState {
   cancel = false;
   readonly ladders: LadderStore;
-  readonly sinks: Record<DownloadKind, ByteSink> = {
-    jsonl: new ByteSink('application/x-ndjson'),
-    csv: new ByteSink('text/csv'),
-    dump: new ByteSink('text/plain'),
-    ipfix: new ByteSink('application/octet-stream'),
-    v9: new ByteSink('application/octet-stream'),
-  };
+  /** the JSON Lines download, one line per record */
+  readonly jsonl = new ByteSink('application/x-ndjson');
+  /** the input files as far as they were read, in order */
+  readonly inputs: InputRead[] = [];
+  /** downloads built so far (a second click costs nothing) */
+  readonly built = new Map<BuiltDownload, Promise<Blob>>();
   /** per record: offset and length of its JSON line in the JSONL output */
   readonly jsonOff = new NumberList();
   readonly jsonLen = new NumberList();
   records = 0;
-  private readonly tsFormat: TimestampFormat;
-  private readonly ipfix = new ExportFileBuilder(new FlowEncoder({ format: 'ipfix' }));
-  private readonly v9 = new ExportFileBuilder(new FlowEncoder({ format: 'v9' }));
 
+  /** `readFile` reads the run's files again (ladders whose messages were left in them) */
   constructor(
     readonly id: number,
     readonly options: RunStateOptions,
+    readFile: FileReader | null = null,
   ) {
-    this.tsFormat = options.timestampFormat ?? 1;
-    this.ladders = new LadderStore(options.ladderBudget ?? DEFAULT_LADDER_BUDGET);
-    // the first lines of the files, as `sipscope read --format csv` and `--dump-file` write them
-    this.sinks.csv.text(csvHeader(DEFAULT_TEMPLATE, ',') + CSV_EOL);
-    this.sinks.dump.text(dumpHeader(DEFAULT_TEMPLATE, '|') + '\n');
+    this.ladders = new LadderStore(options.ladderBudget ?? DEFAULT_LADDER_BUDGET, readFile);
   }
 
-  /** One finished record into every output; its row for the list. */
+  /** One finished record: its JSON line and ladder kept; its row for the list. */
   add(r: CallRecord): CallRow {
     const i = this.records++;
-    const lo = { timestampFormat: this.tsFormat };
-    const [off, len] = this.sinks.jsonl.text(jsonLine(r) + '\n');
+    const [off, len] = this.jsonl.text(jsonLine(r) + '\n');
     this.jsonOff.push(off);
     this.jsonLen.push(len - 1);
-    this.sinks.csv.text(csvLine(r, DEFAULT_TEMPLATE, { ...lo, separator: ',' }) + CSV_EOL);
-    this.sinks.dump.text(dumpLine(r, DEFAULT_TEMPLATE, { ...lo, separator: '|' }) + '\n');
-    const t = captureExportTime(r);
-    for (const m of this.ipfix.add(r, t)) this.sinks.ipfix.bytes(m);
-    for (const m of this.v9.add(r, t)) this.sinks.v9.bytes(m);
     const ladder = this.ladders.add(i, r.ladder);
     r.ladder = undefined;
     return rowOf(i, r, ladder);
-  }
-
-  /** End of input: what the CLI writes when it closes its files. */
-  end(captureNow: number): void {
-    const t = Math.floor(captureNow);
-    for (const m of this.ipfix.end(t)) this.sinks.ipfix.bytes(m);
-    for (const m of this.v9.end(t)) this.sinks.v9.bytes(m);
-  }
-
-  sizes(): Record<DownloadKind, number> {
-    const s = {} as Record<DownloadKind, number>;
-    for (const k of Object.keys(this.sinks) as DownloadKind[]) s[k] = this.sinks[k].size;
-    return s;
   }
 }
 

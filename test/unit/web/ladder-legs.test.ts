@@ -57,6 +57,9 @@ describe('whole-call ladder', () => {
     const s = new LadderStore();
     const e = (frame: number, t: number, label: string): LadderEntry => ({
       ...base,
+      rawAt: -1,
+      rawLen: label.length,
+      rawHash: 0,
       frame,
       ts: ts(t),
       src: '10.0.0.1',
