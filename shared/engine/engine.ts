@@ -158,6 +158,9 @@ export class Engine {
    *  a message whose bytes lie there as they are (SipMessage.rawAt) gets no copy even with
    *  keepRaw, its ladder reads them from the file when shown */
   rawInFile = false;
+  /** decode only the fields that are read, not each whole message: less text made per message,
+   *  more calls. Faster in Chromium's worker, slower in Node (docs/PROFILE.md); same results. */
+  textPerField = false;
   /** called when capture time passes a new second (in frame order, independent of chunking) */
   onTick: (nowSec: number) => void = () => {};
 
@@ -516,11 +519,11 @@ export class Engine {
     // read again from the file; the text is read in place
     const rawAt = dv.getFloat64(e + EV_RAW_AT, true);
     const raw = this.keepRaw && !(this.rawInFile && rawAt >= 0) ? this.copyOut(rawStart, rawLen) : null;
-    // one decode of the whole message; when it is one char per byte, byte offsets are string offsets
-    const text = utf8.decode(u8.subarray(rawStart, rawStart + rawLen));
+    // one decode of the whole message (when it is one char per byte, byte offsets are string
+    // offsets), or only the fields that are read (textPerField)
+    const text = this.textPerField ? '' : utf8.decode(u8.subarray(rawStart, rawStart + rawLen));
     const aligned = text.length === rawLen;
-    const slice = (off: number, len: number): string =>
-      aligned ? text.substring(off, off + len) : utf8.decode(u8.subarray(rawStart + off, rawStart + off + len));
+    const slice = (off: number, len: number): string => (aligned ? text.substring(off, off + len) : fieldText(u8, rawStart + off, len));
 
     // the start line without its line end
     let start = slice(0, slLen);
@@ -654,6 +657,18 @@ export class Engine {
       rawAt,
     };
   }
+}
+
+/** Longest field built by String.fromCharCode.apply (its arguments are bounded). */
+const MAX_APPLY = 4096;
+
+/** n bytes at p as text; ASCII (nearly every SIP field) is made without a TextDecoder call. */
+function fieldText(u8: Uint8Array, p: number, n: number): string {
+  if (n <= 0) return '';
+  const end = p + n;
+  if (n > MAX_APPLY) return utf8.decode(u8.subarray(p, end));
+  for (let i = p; i < end; i++) if (u8[i] >= 0x80) return utf8.decode(u8.subarray(p, end));
+  return String.fromCharCode.apply(null, u8.subarray(p, end) as unknown as number[]);
 }
 
 /** Folded header lines become one line (RFC 3261 §7.3.1). */

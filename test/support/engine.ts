@@ -14,9 +14,10 @@ export interface Decoded {
   stats: EngineStats;
 }
 
-export async function decode(paths: string[], opts: { keepRaw?: boolean } = {}): Promise<Decoded> {
+export async function decode(paths: string[], opts: { keepRaw?: boolean; textPerField?: boolean } = {}): Promise<Decoded> {
   const engine = await createEngine();
   if (opts.keepRaw !== undefined) engine.keepRaw = opts.keepRaw;
+  if (opts.textPerField !== undefined) engine.textPerField = opts.textPerField;
   const messages: SipMessage[] = [];
   engine.onMessage = (m) => messages.push(m);
   const files: FileResult[] = [];

@@ -68,6 +68,26 @@ export class ByteSink {
     return [at, written];
   }
 
+  /** Append a string as UTF-8 after its byte length (u32, little-endian); returns the bytes
+   *  written, header included. Encoded in place: no copy of the text is made first. */
+  textWithLength(s: string): number {
+    if (s.length * 3 + 4 > this.chunk >> 2) {
+      const b = utf8.encode(s);
+      const head = new Uint8Array(4);
+      new DataView(head.buffer).setUint32(0, b.length, true);
+      this.bytes(head);
+      this.bytes(b);
+      return 4 + b.length;
+    }
+    if (this.used + 4 + s.length * 3 > this.buf.length) this.flush();
+    const at = this.used;
+    const { written } = utf8.encodeInto(s, this.buf.subarray(at + 4));
+    new DataView(this.buf.buffer).setUint32(at, written, true);
+    this.used += 4 + written;
+    this.whole = null;
+    return 4 + written;
+  }
+
   /** Everything written so far as one Blob (the parts are shared, not copied). */
   blob(): Blob {
     if (this.whole === null) {

@@ -159,6 +159,7 @@ async function runInner(state: RunState, opts: RunOptions, files: File[], onUpda
   const fileResults: FileResult[] = [];
 
   const engine = await Engine.create(await core());
+  engine.textPerField = true;
   const analyzer = new Analyzer(engine, trackerOptions(opts, true), (r) => {
     pending.push(state.add(r));
     if (firstRecordMs === null) firstRecordMs = performance.now() - t0;
@@ -339,6 +340,7 @@ async function download(runId: number, kind: DownloadKind): Promise<Blob> {
 /** The run's input read again by a fresh engine and tracker: the same records, in the same order. */
 async function replay(st: RunState, files: File[], opts: RunOptions, onRecord: (r: CallRecord) => void): Promise<number> {
   const engine = await Engine.create(await core());
+  engine.textPerField = true;
   const analyzer = new Analyzer(engine, trackerOptions(opts, false), onRecord);
   for (let i = 0; i < st.inputs.length; i++) {
     const res = await feedFile(engine, files[i], i, {

@@ -64,6 +64,38 @@ export interface FeedResult extends FileResult {
   stopped: boolean;
 }
 
+/** Bytes asked of a byte stream at a time. */
+const READ_CHUNK = 1 << 20;
+
+/** Something to read chunks from: a file's byte stream is read into one buffer used again and
+ *  again (a fresh buffer per chunk cost Chromium more than the copy into the engine); other
+ *  streams (inflated gzip) give their own chunks. A chunk is valid until the next read. */
+function chunkReader(source: ReadableStream<Uint8Array>): {
+  read(): Promise<ReadableStreamReadResult<Uint8Array>>;
+  cancel(): Promise<void>;
+  releaseLock(): void;
+} {
+  let byob: ReadableStreamBYOBReader | null = null;
+  try {
+    byob = source.getReader({ mode: 'byob' });
+  } catch {
+    // not a byte stream
+  }
+  if (!byob) return source.getReader();
+  const r = byob;
+  let buffer = new ArrayBuffer(READ_CHUNK);
+  return {
+    async read() {
+      const got = await r.read(new Uint8Array(buffer, 0, READ_CHUNK));
+      // the buffer was handed to the stream and comes back as the value's
+      if (got.value) buffer = got.value.buffer as ArrayBuffer;
+      return got as ReadableStreamReadResult<Uint8Array>;
+    },
+    cancel: () => r.cancel(),
+    releaseLock: () => r.releaseLock(),
+  };
+}
+
 /** Feed one file into the engine; a read or inflate failure ends the file and is reported in its result. */
 export async function feedFile(engine: Engine, file: File, index: number, hooks: FeedHooks): Promise<FeedResult> {
   let bytesRead = 0;
@@ -90,7 +122,7 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
       );
       source = raw.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
     } else source = file.stream();
-    const reader = source.getReader();
+    const reader = chunkReader(source);
     let yielded = performance.now();
     try {
       while (true) {

@@ -23,6 +23,11 @@ const utf8d = new TextDecoder();
 
 const NO_BYTES = new Uint8Array(0);
 
+/** UTF-8 length of a string (the JSON of a ladder is nearly always ASCII). */
+function utf8Length(s: string): number {
+  return /[^\x00-\x7f]/.test(s) ? utf8.encode(s).length : s.length;
+}
+
 /** Bytes [offset, offset + length) of input file `file` of the run. */
 export type FileReader = (file: number, offset: number, length: number) => Promise<Uint8Array>;
 
@@ -136,20 +141,13 @@ export class LadderStore {
     for (const e of shown) rawBytes += e.rawAt < 0 ? e.raw.length : 0;
     // a cheap size check first: the bytes alone over the budget need no JSON
     if (this.st.bytes + rawBytes > this.st.budget) return this.drop();
-    const json = utf8.encode(JSON.stringify(shown.map(rowOf)));
-    const size = 4 + json.length + rawBytes;
+    const json = JSON.stringify(shown.map(rowOf));
+    const size = 4 + utf8Length(json) + rawBytes;
     if (this.st.bytes + size > this.st.budget) return this.drop();
-    // one buffer per call: [length of the JSON][JSON][bytes of each message]
-    const out = new Uint8Array(size);
-    new DataView(out.buffer).setUint32(0, json.length, true);
-    out.set(json, 4);
-    let p = 4 + json.length;
-    for (const e of shown) {
-      if (e.rawAt >= 0) continue;
-      out.set(e.raw, p);
-      p += e.raw.length;
-    }
-    const at = this.sink.bytes(out);
+    // [length of the JSON][JSON][bytes of each message not left in its file], written in place
+    const at = this.sink.size;
+    this.sink.textWithLength(json);
+    for (const e of shown) if (e.rawAt < 0) this.sink.bytes(e.raw);
     this.off.push(at);
     this.len.push(size);
     this.omitted.push(entries.length - shown.length);
