@@ -352,10 +352,14 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect(a.every((x) => x.mark === null)).toBe(true);
     // the INVITE's SDP summary is drawn under it
     expect(await page.textContent('[data-testid="ladder-arrow"][data-index="0"]')).toContain('PCMU,G729 192.0.2.11:7078');
-    await page.click('[data-testid="ladder-arrow"][data-index="2"]');
-    const raw = await page.textContent('[data-testid="raw-message"]');
+    // each message's bytes, read again from the file when the ladder was opened, are those the
+    // tracker saw
     const ladder = withLadders.find((r) => r.SIP_CALL_ID === busy.SIP_CALL_ID)!.ladder!;
-    expect(raw).toBe(new TextDecoder().decode(ladder[2].raw));
+    for (const k of [0, 1, 3, 2]) {
+      await page.click(`[data-testid="ladder-arrow"][data-index="${k}"]`);
+      expect(await page.textContent('[data-testid="raw-message"]')).toBe(new TextDecoder().decode(ladder[k].raw));
+    }
+    const raw = await page.textContent('[data-testid="raw-message"]');
     expect(raw).toMatch(/^SIP\/2\.0 486 Busy Here\r\n/);
     expect(raw).toContain('Reason: Q.850;cause=17;text="User busy"');
     expect(await page.textContent('[data-testid="raw-head"]')).toMatch(

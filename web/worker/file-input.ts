@@ -67,9 +67,10 @@ export interface FeedResult extends FileResult {
 /** Bytes asked of a byte stream at a time. */
 const READ_CHUNK = 1 << 20;
 
-/** Something to read chunks from: a file's byte stream is read into one buffer used again and
- *  again (a fresh buffer per chunk cost Chromium more than the copy into the engine); other
- *  streams (inflated gzip) give their own chunks. A chunk is valid until the next read. */
+/** Something to read chunks from: a file's byte stream is read into two buffers used again and
+ *  again — the next chunk is read into one while the engine parses the other (a fresh buffer per
+ *  chunk cost Chromium more than the copy into the engine); other streams (inflated gzip) give
+ *  their own chunks. A chunk is valid until the next read. */
 function chunkReader(source: ReadableStream<Uint8Array>): {
   read(): Promise<ReadableStreamReadResult<Uint8Array>>;
   cancel(): Promise<void>;
@@ -83,13 +84,26 @@ function chunkReader(source: ReadableStream<Uint8Array>): {
   }
   if (!byob) return source.getReader();
   const r = byob;
-  let buffer = new ArrayBuffer(READ_CHUNK);
+  type Got = ReadableStreamReadResult<Uint8Array>;
+  // each read hands its buffer to the stream, which gives it back as the value's
+  const start = (buffer: ArrayBuffer): Promise<Got> => r.read(new Uint8Array(buffer, 0, READ_CHUNK)) as Promise<Got>;
+  let ahead: Promise<Got> | null = null;
+  let spare: ArrayBuffer | null = new ArrayBuffer(READ_CHUNK);
+  let given: ArrayBuffer | null = null; // the buffer of the chunk the caller holds
   return {
     async read() {
-      const got = await r.read(new Uint8Array(buffer, 0, READ_CHUNK));
-      // the buffer was handed to the stream and comes back as the value's
-      if (got.value) buffer = got.value.buffer as ArrayBuffer;
-      return got as ReadableStreamReadResult<Uint8Array>;
+      if (given) spare = given;
+      given = null;
+      const got = await (ahead ?? start(new ArrayBuffer(READ_CHUNK)));
+      ahead = null;
+      if (got.done || !got.value) return got;
+      given = got.value.buffer as ArrayBuffer;
+      if (spare) {
+        ahead = start(spare);
+        ahead.catch(() => {}); // a failed read-ahead is seen by the next read()
+        spare = null;
+      }
+      return got;
     },
     cancel: () => r.cancel(),
     releaseLock: () => r.releaseLock(),
