@@ -2,7 +2,7 @@
 // captures (see make-capture.ts). Prints a table, PASS/FAIL lines for the performance targets,
 // and writes everything to bench/results.json.
 //
-// Options: --runs N (timed runs per tool, default 3)   --no-1g (skip the 1 GiB capture)
+// Options: --runs N (timed runs per tool, default 3)   --no-1g (skip the 1 GiB captures)
 //          --no-profile (skip the --cpu-prof pass)      --regen (rebuild cached captures)
 //          --tool-timeout SEC (per tshark/sngrep run, default 300)
 //          --no-live (skip the live probe measurement)  --live-rates 100,200,400,800,1600  --live-seconds 10
@@ -252,7 +252,12 @@ interface CaptureDef {
 const CAPTURES: CaptureDef[] = [
   { name: 'voip-128MiB', params: BENCH_CAPTURES['voip-128MiB'], tools: ['sipscope', 'tshark', 'sngrep'] },
   { name: 'sip-only-50k', params: BENCH_CAPTURES['sip-only-50k'], tools: ['sipscope', 'tshark', 'sngrep'] },
-  ...(WITH_1G ? [{ name: 'voip-1GiB', params: BENCH_CAPTURES['voip-1GiB'], tools: ['sipscope'] } as CaptureDef] : []),
+  ...(WITH_1G
+    ? ([
+        { name: 'voip-1GiB', params: BENCH_CAPTURES['voip-1GiB'], tools: ['sipscope'] },
+        { name: 'sip-only-1GiB', params: BENCH_CAPTURES['sip-only-1GiB'], tools: ['sipscope'] },
+      ] as CaptureDef[])
+    : []),
 ];
 
 /** The capture file, generated unless the cache holds one made with the same parameters. */
@@ -684,6 +689,8 @@ async function main(): Promise<void> {
       row[`${name}Pps`] = t ? r.packets / t.best! : null;
     }
     const sip = tool(r, 'sipscope');
+    // every SIP packet of a generated capture is one SIP message (UDP, one message a datagram)
+    row.sipscopeMsgs = sip && r.summary.sipPackets > 0 ? r.summary.sipPackets / sip.best! : null;
     row.sipscopeRssMiB = sip?.rssMiB ?? null;
     row.sipscopeNetMBs = sip && sip.best! > startupS ? r.bytes / MB / (sip.best! - startupS) : null;
     row.vsTshark = sip && tool(r, 'tshark') ? tool(r, 'tshark')!.best! / sip.best! : null;
@@ -700,6 +707,7 @@ async function main(): Promise<void> {
     ['sipscopeS', 'sipscope s', 10, fmtS],
     ['sipscopeMBs', 'MB/s', 7, fmtRate],
     ['sipscopePps', 'pkt/s', 11, fmtInt],
+    ['sipscopeMsgs', 'SIP msg/s', 10, fmtInt],
     ['sipscopeRssMiB', 'RSS MiB', 7, (v: number | null) => (v == null ? '—' : v.toFixed(0))],
     ['tsharkS', 'tshark s', 8, fmtS],
     ['tsharkMBs', 'MB/s', 6, fmtRate],
@@ -776,6 +784,33 @@ async function main(): Promise<void> {
     (v) => `${v.toFixed(0)} MiB`,
     'no RSS measurement',
   );
+  const s50 = rows.find((r) => r.capture === 'sip-only-50k');
+  const s1g = rows.find((r) => r.capture === 'sip-only-1GiB');
+  if (s50) {
+    add(
+      'sipscope ≥ 1 000 000 SIP messages/s (sip-only, whole process)',
+      s50.sipscopeMsgs as number | null,
+      (v) => v >= 1e6,
+      (v) => `${fmtInt(v)}/s`,
+      'no result',
+    );
+    add('sipscope ≥ 20× sngrep (sip-only)', s50.vsSngrep as number | null, (v) => v >= 20, fmtX, sngrep ? 'no result' : 'sngrep not installed');
+    add(
+      'peak RSS ≤ 100 MiB (sip-only)',
+      s50.sipscopeRssMiB as number | null,
+      (v) => v <= 100,
+      (v) => `${v.toFixed(0)} MiB`,
+      'no RSS measurement',
+    );
+  }
+  if (s50 && s1g)
+    add(
+      'RSS flat: sip-only 1 GiB ≤ 1.1 × sip-only 183 MB',
+      s1g.sipscopeRssMiB != null && s50.sipscopeRssMiB != null ? (s1g.sipscopeRssMiB as number) / (s50.sipscopeRssMiB as number) : null,
+      (v) => v <= 1.1,
+      (v) => `${v.toFixed(2)}× (${(s1g.sipscopeRssMiB as number).toFixed(0)} MiB)`,
+      'no RSS measurement',
+    );
   if (v1g)
     add(
       'peak RSS ≤ 150 MiB (voip 1 GiB)',
