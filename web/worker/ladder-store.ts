@@ -1,6 +1,7 @@
 // Ladders (every message of a call, with its bytes) kept for the calls of a run, in Blob storage
 // (see byte-sink.ts), up to a budget: beyond it a call's ladder is not kept and the page says so.
-// One call's ladder is stored as [u32 length of the JSON][JSON of the entries][their bytes…].
+// One call's ladder is stored as [u32 length][JSON of its distinct texts][u32 count][a fixed
+// binary row per message][the bytes of the messages kept].
 // A message whose bytes lie in its capture file as they are (LadderEntry.rawAt: one frame, a file
 // that is not gzip) is stored without them: they are read again from the file when the ladder is
 // shown, and checked against the core's hash. Copying every message out of the engine and into
@@ -34,82 +35,122 @@ export type FileReader = (file: number, offset: number, length: number) => Promi
 /** Ranges of one file closer than this are read in one go. */
 const READ_GAP = 64 << 10;
 
-/** One entry without its bytes, as a JSON array (objects with spread cost 3× more per call). */
-type Row = [
-  frame: number,
-  fileIndex: number,
-  fileOffset: number,
-  sec: number,
-  nsec: number,
-  digits: number,
-  src: string,
-  sport: number,
-  dst: string,
-  dport: number,
-  transport: LadderEntry['transport'],
-  label: string,
-  isRequest: 0 | 1,
-  cseq: number,
-  cseqMethod: string,
-  retransmission: 0 | 1,
-  duplicate: 0 | 1,
-  sdp: string | null,
-  fromCaller: 0 | 1,
-  rawLen: number,
-  rawAt: number,
-  rawHash: number,
-];
+/** Transports by their number in a stored row. */
+const TRANSPORTS: readonly LadderEntry['transport'][] = ['udp', 'tcp', 'sctp', 'ws'];
 
-function rowOf(e: LadderEntry): Row {
-  return [
-    e.frame,
-    e.fileIndex,
-    e.fileOffset,
-    e.ts.sec,
-    e.ts.nsec,
-    e.ts.digits,
-    e.src,
-    e.sport,
-    e.dst,
-    e.dport,
-    e.transport,
-    e.label,
-    e.isRequest ? 1 : 0,
-    e.cseq,
-    e.cseqMethod,
-    e.retransmission ? 1 : 0,
-    e.duplicate ? 1 : 0,
-    e.sdp,
-    e.fromCaller ? 1 : 0,
-    e.rawLen,
-    e.rawAt,
-    e.rawHash,
-  ];
+// One entry without its bytes: a fixed row of ROW bytes (little-endian); its texts (addresses,
+// label, CSeq method, SDP summary) are numbers into the call's table of distinct texts, so a
+// call's few addresses and labels are stored once. A third of the bytes of a JSON row.
+const ROW = 64;
+const R_FRAME = 0; // u32
+const R_FILE = 4; // u16 fileIndex
+const R_TRANSPORT = 6; // u8
+const R_FLAGS = 7; // u8: F_*
+const R_FILE_OFFSET = 8; // f64
+const R_SEC = 16; // u32
+const R_NSEC = 20; // u32
+const R_DIGITS = 24; // u8
+const R_SPORT = 26; // u16
+const R_DPORT = 28; // u16
+const R_CSEQ = 32; // u32
+const R_RAW_LEN = 36; // u32
+const R_RAW_AT = 40; // f64, -1: the bytes follow the rows
+const R_RAW_HASH = 48; // u32
+const R_SRC = 52; // u16 text numbers…
+const R_DST = 54;
+const R_LABEL = 56;
+const R_CSEQ_METHOD = 58;
+const R_SDP = 60; // 0xffff: no SDP
+const F_REQUEST = 1;
+const F_RETRANSMISSION = 2;
+const F_DUPLICATE = 4;
+const F_FROM_CALLER = 8;
+const NO_TEXT = 0xffff;
+
+/** Distinct texts of one ladder, numbered in order of first use. A call has a handful (its
+ *  addresses, methods, statuses): a look along the list beats hashing each string. */
+class Texts {
+  readonly list: string[] = [];
+  private index: Map<string, number> | null = null;
+  of(s: string): number {
+    const list = this.list;
+    if (this.index === null) {
+      for (let i = 0; i < list.length; i++) if (list[i] === s) return i;
+      list.push(s);
+      if (list.length > 16) this.index = new Map(list.map((t, i) => [t, i]));
+      return list.length - 1;
+    }
+    let i = this.index.get(s);
+    if (i === undefined) {
+      i = list.length;
+      list.push(s);
+      this.index.set(s, i);
+    }
+    return i;
+  }
 }
 
-function entryOf(r: Row, raw: Uint8Array): LadderEntry {
+/** The rows of `entries` into `out` (ROW bytes each), their texts into `texts`. */
+function writeRows(entries: readonly LadderEntry[], out: DataView, texts: Texts): void {
+  for (let k = 0; k < entries.length; k++) {
+    const e = entries[k];
+    const o = k * ROW;
+    out.setUint32(o + R_FRAME, e.frame, true);
+    out.setUint16(o + R_FILE, e.fileIndex, true);
+    out.setUint8(o + R_TRANSPORT, Math.max(0, TRANSPORTS.indexOf(e.transport)));
+    out.setUint8(
+      o + R_FLAGS,
+      (e.isRequest ? F_REQUEST : 0) |
+        (e.retransmission ? F_RETRANSMISSION : 0) |
+        (e.duplicate ? F_DUPLICATE : 0) |
+        (e.fromCaller ? F_FROM_CALLER : 0),
+    );
+    out.setFloat64(o + R_FILE_OFFSET, e.fileOffset, true);
+    out.setUint32(o + R_SEC, e.ts.sec, true);
+    out.setUint32(o + R_NSEC, e.ts.nsec, true);
+    out.setUint8(o + R_DIGITS, e.ts.digits);
+    out.setUint16(o + R_SPORT, e.sport, true);
+    out.setUint16(o + R_DPORT, e.dport, true);
+    out.setUint32(o + R_CSEQ, e.cseq, true);
+    // kept bytes: as many as are stored after the rows
+    out.setUint32(o + R_RAW_LEN, e.rawAt < 0 ? e.raw.length : e.rawLen, true);
+    out.setFloat64(o + R_RAW_AT, e.rawAt, true);
+    out.setUint32(o + R_RAW_HASH, e.rawHash, true);
+    out.setUint16(o + R_SRC, texts.of(e.src), true);
+    out.setUint16(o + R_DST, texts.of(e.dst), true);
+    out.setUint16(o + R_LABEL, texts.of(e.label), true);
+    out.setUint16(o + R_CSEQ_METHOD, texts.of(e.cseqMethod), true);
+    out.setUint16(o + R_SDP, e.sdp === null ? NO_TEXT : texts.of(e.sdp), true);
+  }
+}
+
+/** Row k of `rows` as an entry (its bytes in `raw`). */
+function entryAt(rows: DataView, k: number, texts: readonly string[], raw: Uint8Array): LadderEntry {
+  const o = k * ROW;
+  const flags = rows.getUint8(o + R_FLAGS);
+  const sdp = rows.getUint16(o + R_SDP, true);
   return {
-    frame: r[0],
-    fileIndex: r[1],
-    fileOffset: r[2],
-    ts: { sec: r[3], nsec: r[4], digits: r[5] },
-    src: r[6],
-    sport: r[7],
-    dst: r[8],
-    dport: r[9],
-    transport: r[10],
-    label: r[11],
-    isRequest: r[12] === 1,
-    cseq: r[13],
-    cseqMethod: r[14],
-    retransmission: r[15] === 1,
-    duplicate: r[16] === 1,
-    sdp: r[17],
-    fromCaller: r[18] === 1,
+    frame: rows.getUint32(o + R_FRAME, true),
+    fileIndex: rows.getUint16(o + R_FILE, true),
+    fileOffset: rows.getFloat64(o + R_FILE_OFFSET, true),
+    ts: { sec: rows.getUint32(o + R_SEC, true), nsec: rows.getUint32(o + R_NSEC, true), digits: rows.getUint8(o + R_DIGITS) },
+    src: texts[rows.getUint16(o + R_SRC, true)],
+    sport: rows.getUint16(o + R_SPORT, true),
+    dst: texts[rows.getUint16(o + R_DST, true)],
+    dport: rows.getUint16(o + R_DPORT, true),
+    transport: TRANSPORTS[rows.getUint8(o + R_TRANSPORT)],
+    label: texts[rows.getUint16(o + R_LABEL, true)],
+    isRequest: (flags & F_REQUEST) !== 0,
+    cseq: rows.getUint32(o + R_CSEQ, true),
+    cseqMethod: texts[rows.getUint16(o + R_CSEQ_METHOD, true)],
+    retransmission: (flags & F_RETRANSMISSION) !== 0,
+    duplicate: (flags & F_DUPLICATE) !== 0,
+    sdp: sdp === NO_TEXT ? null : texts[sdp],
+    fromCaller: (flags & F_FROM_CALLER) !== 0,
     raw,
-    rawAt: r[20],
-    rawLen: r[19],
-    rawHash: r[21],
+    rawAt: rows.getFloat64(o + R_RAW_AT, true),
+    rawLen: rows.getUint32(o + R_RAW_LEN, true),
+    rawHash: rows.getUint32(o + R_RAW_HASH, true),
   };
 }
 
@@ -120,6 +161,10 @@ export class LadderStore {
   private readonly len = new NumberList();
   private readonly omitted = new NumberList();
   private st: LadderStoreStats;
+  /** rows of the ladder being stored (reused: a fresh buffer per call costs Chromium more) */
+  private rows = new DataView(new ArrayBuffer(64 * ROW));
+  private readonly countBytes = new Uint8Array(4);
+  private readonly count = new DataView(this.countBytes.buffer);
 
   constructor(
     budget = DEFAULT_LADDER_BUDGET,
@@ -139,14 +184,21 @@ export class LadderStore {
     const shown = entries.length > MAX_MESSAGES ? entries.slice(0, MAX_MESSAGES) : entries;
     let rawBytes = 0;
     for (const e of shown) rawBytes += e.rawAt < 0 ? e.raw.length : 0;
-    // a cheap size check first: the bytes alone over the budget need no JSON
+    // a cheap size check first: the bytes alone over the budget need no rows
     if (this.st.bytes + rawBytes > this.st.budget) return this.drop();
-    const json = JSON.stringify(shown.map(rowOf));
-    const size = 4 + utf8Length(json) + rawBytes;
+    const rowBytes = shown.length * ROW;
+    if (this.rows.byteLength < rowBytes) this.rows = new DataView(new ArrayBuffer(Math.max(rowBytes, this.rows.byteLength * 2)));
+    const texts = new Texts();
+    writeRows(shown, this.rows, texts);
+    const json = JSON.stringify(texts.list);
+    const size = 4 + utf8Length(json) + 4 + rowBytes + rawBytes;
     if (this.st.bytes + size > this.st.budget) return this.drop();
-    // [length of the JSON][JSON][bytes of each message not left in its file], written in place
+    // [length][JSON of the texts][u32 rows][rows][bytes of each message not left in its file]
     const at = this.sink.size;
     this.sink.textWithLength(json);
+    this.count.setUint32(0, shown.length, true);
+    this.sink.bytes(this.countBytes);
+    this.sink.bytes(new Uint8Array(this.rows.buffer, 0, rowBytes));
     for (const e of shown) if (e.rawAt < 0) this.sink.bytes(e.raw);
     this.off.push(at);
     this.len.push(size);
@@ -178,15 +230,21 @@ export class LadderStore {
       };
     }
     const buf = new Uint8Array(await this.sink.read(at, this.len.get(index)));
-    const n = new DataView(buf.buffer, buf.byteOffset).getUint32(0, true);
-    const rows = JSON.parse(utf8d.decode(buf.subarray(4, 4 + n))) as Row[];
-    let p = 4 + n;
-    const entries = rows.map((r) => {
-      if (r[20] >= 0) return entryOf(r, NO_BYTES);
-      const raw = buf.subarray(p, p + r[19]);
-      p += r[19];
-      return entryOf(r, raw);
-    });
+    const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    const n = dv.getUint32(0, true);
+    const texts = JSON.parse(utf8d.decode(buf.subarray(4, 4 + n))) as string[];
+    const count = dv.getUint32(4 + n, true);
+    const rows = new DataView(buf.buffer, buf.byteOffset + 8 + n, count * ROW);
+    let p = 8 + n + count * ROW;
+    const entries: LadderEntry[] = [];
+    for (let k = 0; k < count; k++) {
+      const e = entryAt(rows, k, texts, NO_BYTES);
+      if (e.rawAt < 0) {
+        e.raw = buf.subarray(p, p + e.rawLen);
+        p += e.rawLen;
+      }
+      entries.push(e);
+    }
     const problem = await this.fromFiles(entries);
     if (problem) return { kept: false, reason: problem };
     return { kept: true, entries, omitted: this.omitted.get(index) };

@@ -6,6 +6,8 @@ import { describe, expect, test } from 'vitest';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { LadderEntry } from '../../../shared/record.ts';
+import { hashBytes } from '../../../shared/bytes-hash.ts';
+import { LadderStore } from '../../../web/worker/ladder-store.ts';
 import { tempDir } from '../../support/temp.ts';
 import { webDownloads as webOutputs } from '../../support/downloads.ts';
 import { recordsOf } from '../../support/engine.ts';
@@ -41,6 +43,63 @@ describe('ladder store', () => {
     const plain = (await webOutputs([SAMPLE], {})).state.ladders.stats.bytes;
     const kept = (await webOutputs([gz], {})).state.ladders.stats.bytes;
     expect(plain).toBeLessThan(kept / 2);
+  });
+
+  test('every field of an entry survives storage: texts, flags, large numbers, kept and located bytes', async () => {
+    const file = new TextEncoder().encode('....INVITE sip:x SIP/2.0\r\n\r\n....');
+    const located = file.subarray(4, 31);
+    const kept = new TextEncoder().encode('SIP/2.0 486 Occupé\r\n\r\n');
+    const entry = (k: number, over: Partial<LadderEntry>): LadderEntry => ({
+      frame: 4_000_000_000 + k,
+      fileIndex: 65_535,
+      fileOffset: 2 ** 40 + k,
+      ts: { sec: 4_102_444_800, nsec: 999_999_999, digits: 9 },
+      src: '2001:db8::1',
+      sport: 65_535,
+      dst: '192.0.2.1',
+      dport: 5060,
+      transport: 'udp',
+      label: 'INVITE',
+      isRequest: true,
+      cseq: 2 ** 31 - 1,
+      cseqMethod: 'INVITE',
+      retransmission: false,
+      duplicate: false,
+      sdp: null,
+      fromCaller: true,
+      raw: new Uint8Array(0),
+      rawAt: 4,
+      rawLen: located.length,
+      rawHash: hashBytes(located),
+      ...over,
+    });
+    const entries = [
+      entry(0, {}),
+      entry(1, {
+        transport: 'ws',
+        label: '486 Occupé',
+        isRequest: false,
+        retransmission: true,
+        duplicate: true,
+        fromCaller: false,
+        sdp: 'audio 192.0.2.1:4000 RTP/AVP PCMU',
+        raw: kept,
+        rawAt: -1,
+        rawLen: kept.length,
+        rawHash: hashBytes(kept),
+        src: '192.0.2.1',
+        dst: '2001:db8::1',
+      }),
+      entry(2, { transport: 'sctp', cseqMethod: 'BYE', label: 'BYE' }),
+      entry(3, { transport: 'tcp' }),
+    ];
+    const store = new LadderStore(1 << 20, async (_f, off, len) => file.subarray(off, off + len));
+    expect(store.add(0, entries)).toBe(true);
+    const got = await store.get(0);
+    expect(got.kept).toBe(true);
+    if (!got.kept) return;
+    expect(got.entries.map(shown)).toEqual(entries.map((e) => shown({ ...e, raw: e.rawAt >= 0 ? located : e.raw })));
+    expect(got.entries.map((e) => e.rawAt)).toEqual([4, -1, 4, 4]);
   });
 
   test('a file changed after it was read: the ladder says so instead of showing other bytes', async () => {
