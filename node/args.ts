@@ -32,6 +32,12 @@ export const READ_OPTIONS: readonly OptionSpec[] = [
   { name: 'out', short: 'o', kind: 'string', arg: 'PATH', help: 'write records to PATH instead of standard output' },
   { name: 'all-dialogs', kind: 'flag', help: 'also make records of non-INVITE dialogs (REGISTER, OPTIONS, ...)' },
   {
+    name: 'filter',
+    kind: 'string',
+    arg: 'EXPR',
+    help: 'only the records EXPR selects, in every output: words side by side (and), or, not / -, ( ), key OP value with OP = != < <= > >= ~ and keys call-id from to ua ip port code reason cause state codec method verdict mos loss jitter duration setup leg group; other words are looked for in Call-ID, parties, user agents, addresses, reason and codecs',
+  },
+  {
     name: 'merge',
     kind: 'flag',
     help: 'read the files as one capture in timestamp order (captures of the same traffic taken at different points), not one after the other',

@@ -8,7 +8,7 @@ import { feedMerged } from './merge.ts';
 /** Files merged at once (each holds an open file and a share of the read-ahead). */
 const MAX_MERGE = 256;
 import type { RecordOutputs } from './record-outputs.ts';
-import { checkCollectors, openOutputs, outputSettings, trackerOptions } from './setup.ts';
+import { checkCollectors, openOutputs, outputSettings, recordFilter, trackerOptions } from './setup.ts';
 import { live } from './live.ts';
 import { Progress } from './progress.ts';
 import { statsReport } from './report.ts';
@@ -64,6 +64,7 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
   if (opts.merge === true && files.includes('-')) throw new UsageError('--merge reads files, not standard input');
   if (opts.merge === true && files.length > MAX_MERGE) throw new UsageError(`--merge reads at most ${MAX_MERGE} files at once`);
   checkCollectors(settings);
+  const filter = recordFilter(opts);
 
   const engine = await createEngine();
   let outputs: RecordOutputs;
@@ -73,7 +74,11 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
     process.stderr.write(`sipscope: ${(e as Error).message}\n`);
     return 1;
   }
-  const analyzer = new Analyzer(engine, trackerOptions(opts), (r) => outputs.add(r));
+  let unselected = 0;
+  const analyzer = new Analyzer(engine, trackerOptions(opts), (r) => {
+    if (filter === null || filter(r)) outputs.add(r);
+    else unselected++;
+  });
 
   // SIGINT/SIGTERM: stop reading; what was read is still exported below
   let stopSignal: string | null = null;
@@ -123,8 +128,12 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
   progress.clear();
   const problems = await outputs.close();
   for (const p of problems) process.stderr.write(`sipscope: ${p}\n`);
-  if (!opts.quiet)
-    process.stderr.write([statsReport(analyzer.stats(), outputs.count, progress.elapsed()), ...outputs.summary()].join('\n') + '\n');
+  if (!opts.quiet) {
+    const selected = filter === null ? [] : [`--filter selected ${outputs.count} of ${outputs.count + unselected} records`];
+    process.stderr.write(
+      [statsReport(analyzer.stats(), outputs.count, progress.elapsed()), ...selected, ...outputs.summary()].join('\n') + '\n',
+    );
+  }
   if (problems.length) return 1;
   if (stopSignal) {
     process.stderr.write(`sipscope: stopped by ${stopSignal}; open calls were exported\n`);

@@ -15,8 +15,20 @@ import type { TrackerOptions } from '../shared/tracker/api.ts';
 import { CSV_EOL, jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/output/format.ts';
 import { DEFAULT_TEMPLATE, parseTemplate, type FieldDef } from '../shared/output/fields.ts';
 import type { TimestampFormat } from '../shared/time.ts';
+import { FilterError, filterErrorText, parseFilter, type Filter } from '../shared/filter.ts';
 
 type Opts = Parsed['opts'];
+
+/** --filter compiled (every record when absent); a bad expression is a usage error that shows where. */
+export function recordFilter(o: Opts): Filter | null {
+  if (typeof o.filter !== 'string') return null;
+  try {
+    return parseFilter(o.filter);
+  } catch (e) {
+    if (e instanceof FilterError) throw new UsageError(`bad --filter: ${filterErrorText(o.filter, e)}`);
+    throw e;
+  }
+}
 
 export function trackerOptions(o: Opts): Partial<TrackerOptions> {
   const t: Partial<TrackerOptions> = {};

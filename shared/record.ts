@@ -99,6 +99,8 @@ export interface CallRecord {
   /** which group of that name (a Call-ID can name two groups when it is used again after its
    *  legs ended): the same number on every leg of one group; not written out */
   groupSeq?: number;
+  /** the dialog's method (INVITE, REGISTER, OPTIONS …), for filters; not written out */
+  method?: string;
   exportCause: ExportCause;
   /** capture seconds of the export (the deadline for idle/window exports): dump files are per minute of it */
   exportedAt: number;

@@ -46,6 +46,8 @@ export class Dialog implements Listed<Dialog> {
   dueCause: ExportCause = 'end';
 
   kind: 'call' | 'dialog';
+  /** the method of the request that began it (INVITE, REGISTER, OPTIONS …) */
+  readonly method: string;
   isRegister = false;
   windowKind = W_NONE;
   windowGen = 0;
@@ -148,6 +150,7 @@ export class Dialog implements Listed<Dialog> {
     last: number,
   ) {
     this.kind = kind;
+    this.method = m.isRequest ? m.method : m.cseqMethod;
     this.last = last;
     this.firstTs = m.ts;
     this.lastTs = m.ts;

@@ -81,6 +81,7 @@ export function toRecord(
     callGroup: Correlator.callGroup(d),
     correlatedBy: Correlator.correlatedBy(d),
     groupSeq: Correlator.groupSeq(d),
+    method: d.method,
     exportCause: cause,
     exportedAt: at,
     rtpPackets,

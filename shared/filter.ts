@@ -1,0 +1,342 @@
+// The filter language of SPEC §10, one implementation for the CLI (`--filter`) and the page.
+//
+//   expr    := or
+//   or      := and ("or" and)*
+//   and     := unary (["and"] unary)*          terms side by side are joined by "and"
+//   unary   := ("not" | "-") unary | "(" or ")" | term
+//   term    := KEY OP VALUE | TEXT             OP: = != < <= > >= ~ !~ ; VALUE or TEXT may be "quoted"
+//
+// Text is matched without regard to case; `~` is "contains", `!~` "does not contain". A key with several values (ip, port,
+// ua, codec, verdict) matches when any value does, and `!=` when none does. A number the record
+// does not have (no MOS without media, no duration without an answer) matches no comparison but
+// `!=`. A bad expression throws FilterError with the 1-based column it points at.
+
+import type { CallRecord } from './record.ts';
+import { parseIp16 } from './addr.ts';
+
+export class FilterError extends Error {
+  constructor(
+    message: string,
+    /** 1-based column of the expression the problem is at */
+    readonly column: number,
+  ) {
+    super(message);
+  }
+}
+
+/** Whether a record is selected. */
+export type Filter = (r: CallRecord) => boolean;
+
+type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '!~';
+type KeyKind = 'text' | 'number' | 'ip';
+
+interface KeyDef {
+  kind: KeyKind;
+  /** what the key compares, in the record (text keys: strings; number keys: numbers or null) */
+  values(r: CallRecord): readonly (string | number | null)[];
+  help: string;
+}
+
+const addrOf = (hostPort: string | null): string | null => {
+  if (hostPort === null || hostPort === '') return null;
+  if (hostPort.startsWith('[')) return hostPort.slice(1, hostPort.indexOf(']'));
+  const c = hostPort.lastIndexOf(':');
+  return c > 0 ? hostPort.slice(0, c) : hostPort;
+};
+const portOf = (hostPort: string | null): number | null => {
+  if (hostPort === null) return null;
+  const c = hostPort.lastIndexOf(':');
+  const p = c > 0 ? Number(hostPort.slice(c + 1)) : Number.NaN;
+  return Number.isInteger(p) ? p : null;
+};
+const list = (text: string, sep: string): string[] => (text === '' ? [] : text.split(sep));
+const nonEmpty = (...v: (string | null | undefined)[]): string[] => v.filter((x): x is string => typeof x === 'string' && x !== '');
+
+function addresses(r: CallRecord): string[] {
+  const out = nonEmpty(r.flow.src, r.flow.dst, r.SIP_RTP_IPV4_SRC_ADDR, r.SIP_RTP_IPV4_DST_ADDR, addrOf(r.rtpSrc), addrOf(r.rtpDst));
+  out.push(...list(r.SIP_C_IP, ','));
+  for (const m of r.media) out.push(...nonEmpty(addrOf(m.src), addrOf(m.dst)));
+  return out;
+}
+
+function ports(r: CallRecord): number[] {
+  const out = [r.flow.sport, r.flow.dport];
+  if (r.SIP_RTP_L4_SRC_PORT) out.push(r.SIP_RTP_L4_SRC_PORT);
+  if (r.SIP_RTP_L4_DST_PORT) out.push(r.SIP_RTP_L4_DST_PORT);
+  for (const m of r.media) for (const p of [portOf(m.src), portOf(m.dst)]) if (p !== null) out.push(p);
+  return out;
+}
+
+function worst(r: CallRecord, pick: (m: CallRecord['media'][number]) => number, lowest: boolean): number | null {
+  let v: number | null = null;
+  for (const m of r.media) {
+    const x = pick(m);
+    if (v === null || (lowest ? x < v : x > v)) v = x;
+  }
+  return v;
+}
+
+/** A dialog's method: the record's when the tracker gave it, else what its state says. */
+function methodOf(r: CallRecord): string {
+  if (r.method) return r.method;
+  return r.SIP_CALL_STATE === 'REGISTER' ? 'REGISTER' : r.SIP_CALL_STATE === 'UNKNOWN' ? '' : 'INVITE';
+}
+
+/** The keys, in the order SPEC §10 lists them. */
+export const FILTER_KEYS: Readonly<Record<string, KeyDef>> = {
+  'call-id': { kind: 'text', values: (r) => [r.SIP_CALL_ID], help: 'Call-ID' },
+  from: { kind: 'text', values: (r) => [r.SIP_CALLING_PARTY], help: 'calling party (From)' },
+  to: { kind: 'text', values: (r) => [r.SIP_CALLED_PARTY], help: 'called party (To)' },
+  ua: { kind: 'text', values: (r) => nonEmpty(r.SIP_UAC, r.SIP_UAS), help: 'User-Agent or Server of either side' },
+  ip: { kind: 'ip', values: addresses, help: 'a signalling or media address; ip=10.0.0.0/8 a prefix' },
+  port: { kind: 'number', values: ports, help: 'a signalling or media port' },
+  code: { kind: 'number', values: (r) => [r.SIP_RESPONSE_CODE], help: 'final response code' },
+  reason: { kind: 'text', values: (r) => nonEmpty(r.reason), help: 'the Reason header' },
+  cause: { kind: 'number', values: (r) => [r.SIP_REASON_CAUSE], help: 'Q.850 cause' },
+  state: { kind: 'text', values: (r) => [r.SIP_CALL_STATE], help: 'call state (CALL_COMPLETED or completed …)' },
+  codec: {
+    kind: 'text',
+    values: (r) => [...list(r.SIP_RTP_CODECS, ';'), ...nonEmpty(...r.media.map((m) => m.codec))],
+    help: 'an offered or seen codec',
+  },
+  method: { kind: 'text', values: (r) => nonEmpty(methodOf(r)), help: 'the dialog’s method (INVITE, REGISTER …)' },
+  verdict: { kind: 'text', values: (r) => r.verdicts, help: 'a media verdict (one-way, no-rtp …)' },
+  mos: { kind: 'number', values: (r) => [worst(r, (m) => m.mos, true)], help: 'lowest MOS of the call’s streams' },
+  loss: { kind: 'number', values: (r) => [worst(r, (m) => m.lostPct, false)], help: 'highest loss of a stream, %' },
+  jitter: { kind: 'number', values: (r) => [worst(r, (m) => m.jitterMs, false)], help: 'highest jitter of a stream, ms' },
+  duration: { kind: 'number', values: (r) => [r.durationSec], help: 'answer to BYE, seconds' },
+  setup: { kind: 'number', values: (r) => [r.setupSec], help: 'INVITE to first 180/183/200, seconds' },
+  leg: { kind: 'number', values: (r) => [r.leg], help: 'leg of its Call-ID (1, 2 …)' },
+  group: { kind: 'text', values: (r) => [r.callGroup], help: 'the end-to-end call (callGroup)' },
+};
+
+// ---------------------------------------------------------------- tokens
+
+type Token =
+  | { t: '(' | ')' | 'or' | 'and' | 'not'; col: number }
+  | { t: 'term'; col: number; key: string; op: Op; value: string; valueCol: number }
+  | { t: 'text'; col: number; value: string };
+
+function lex(src: string): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  const n = src.length;
+  const space = (c: string) => c === ' ' || c === '\t' || c === '\n' || c === '\r';
+  while (i < n) {
+    const c = src[i];
+    if (space(c)) {
+      i++;
+      continue;
+    }
+    if (c === '(' || c === ')') {
+      out.push({ t: c, col: i + 1 });
+      i++;
+      continue;
+    }
+    if (c === '-' && i + 1 < n && !space(src[i + 1]) && src[i + 1] !== ')') {
+      out.push({ t: 'not', col: i + 1 });
+      i++;
+      continue;
+    }
+    // a word: up to a space or a parenthesis; quoted parts may hold either
+    const start = i;
+    let text = '';
+    let quotedFrom = -1; // where in `text` the first quoted part starts
+    while (i < n && !space(src[i]) && src[i] !== '(' && src[i] !== ')') {
+      if (src[i] === '"') {
+        if (quotedFrom < 0) quotedFrom = text.length;
+        const open = i++;
+        let closed = false;
+        while (i < n) {
+          if (src[i] === '\\' && i + 1 < n) {
+            text += src[i + 1];
+            i += 2;
+          } else if (src[i] === '"') {
+            closed = true;
+            i++;
+            break;
+          } else text += src[i++];
+        }
+        if (!closed) throw new FilterError('the quote is not closed', open + 1);
+      } else text += src[i++];
+    }
+    const plain = quotedFrom < 0 ? text : text.slice(0, quotedFrom);
+    const lower = plain.toLowerCase();
+    if (quotedFrom < 0 && (lower === 'or' || lower === 'and' || lower === 'not')) {
+      out.push({ t: lower, col: start + 1 });
+      continue;
+    }
+    const m = /^([A-Za-z][A-Za-z-]*)(<=|>=|!=|!~|=|<|>|~)/.exec(plain);
+    if (m) {
+      const key = m[1].toLowerCase();
+      if (!(key in FILTER_KEYS)) throw new FilterError(`unknown key "${m[1]}" (keys: ${Object.keys(FILTER_KEYS).join(' ')})`, start + 1);
+      const value = text.slice(m[0].length);
+      // the value's column: after the key and operator (quotes count in the source, not in text)
+      out.push({ t: 'term', col: start + 1, key, op: m[2] as Op, value, valueCol: start + 1 + m[0].length });
+      continue;
+    }
+    out.push({ t: 'text', col: start + 1, value: text });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- parsing
+
+/** Compile an expression; an empty one selects every record. Throws FilterError. */
+export function parseFilter(src: string): Filter {
+  const toks = lex(src);
+  let p = 0;
+  const end = src.length + 1;
+  const peek = () => toks[p];
+
+  function or(): Filter {
+    const parts = [and()];
+    while (peek()?.t === 'or') {
+      p++;
+      if (!startsTerm(peek())) throw new FilterError('"or" needs a term after it', peek()?.col ?? end);
+      parts.push(and());
+    }
+    return parts.length === 1 ? parts[0] : (r) => parts.some((f) => f(r));
+  }
+
+  function and(): Filter {
+    const first = peek();
+    if (!startsTerm(first)) {
+      if (first?.t === 'or') throw new FilterError('"or" needs a term before it', first.col);
+      if (first?.t === 'and') throw new FilterError('"and" needs a term before it', first.col);
+      if (first?.t === ')') throw new FilterError('")" closes nothing', first.col);
+      throw new FilterError('a term is missing here', first?.col ?? end);
+    }
+    const parts = [unary()];
+    while (true) {
+      const t = peek();
+      if (t?.t === 'and') {
+        p++;
+        if (!startsTerm(peek())) throw new FilterError('"and" needs a term after it', peek()?.col ?? end);
+        parts.push(unary());
+      } else if (startsTerm(t)) parts.push(unary());
+      else break;
+    }
+    return parts.length === 1 ? parts[0] : (r) => parts.every((f) => f(r));
+  }
+
+  function unary(): Filter {
+    const t = toks[p];
+    if (t.t === 'not') {
+      p++;
+      if (!startsTerm(peek())) throw new FilterError('"not" needs a term after it', peek()?.col ?? end);
+      const f = unary();
+      return (r) => !f(r);
+    }
+    if (t.t === '(') {
+      p++;
+      if (peek()?.t === ')') throw new FilterError('empty parentheses', peek()!.col);
+      const f = or();
+      if (peek()?.t !== ')') throw new FilterError(`"(" at column ${t.col} is not closed`, peek()?.col ?? end);
+      p++;
+      return f;
+    }
+    p++;
+    if (t.t === 'text') return textTerm(t.value);
+    if (t.t === 'term') return keyTerm(t.key, t.op, t.value, t.valueCol);
+    throw new FilterError('a term is missing here', t.col);
+  }
+
+  if (toks.length === 0) return () => true;
+  const f = or();
+  const rest = peek();
+  if (rest) throw new FilterError(rest.t === ')' ? '")" closes nothing' : 'unexpected here', rest.col);
+  return f;
+}
+
+function startsTerm(t: Token | undefined): boolean {
+  return t !== undefined && (t.t === 'term' || t.t === 'text' || t.t === '(' || t.t === 'not');
+}
+
+// ---------------------------------------------------------------- terms
+
+/** Free text: contained in the Call-ID, parties, user agents, addresses, reason or codecs. */
+function textTerm(value: string): Filter {
+  const v = value.toLowerCase();
+  const keys = ['call-id', 'from', 'to', 'ua', 'ip', 'reason', 'codec'].map((k) => FILTER_KEYS[k]);
+  return (r) => keys.some((k) => k.values(r).some((x) => typeof x === 'string' && x.toLowerCase().includes(v)));
+}
+
+function keyTerm(key: string, op: Op, value: string, col: number): Filter {
+  const def = FILTER_KEYS[key];
+  if (value === '') throw new FilterError(`"${key}${op}" needs a value`, col);
+  if (op === '~' || op === '!~') {
+    const v = value.toLowerCase();
+    const any = (r: CallRecord) => def.values(r).some((x) => x !== null && String(x).toLowerCase().includes(v));
+    return op === '~' ? any : (r) => !any(r);
+  }
+  if (def.kind === 'number') return numberTerm(def, key, op, value, col);
+  if (op !== '=' && op !== '!=') throw new FilterError(`${key} is compared as text: use =, != or ~`, col - op.length);
+  const eq = def.kind === 'ip' ? ipEquals(value, col) : textEquals(key, value);
+  const any = (r: CallRecord) => def.values(r).some((x) => typeof x === 'string' && eq(x));
+  return op === '=' ? any : (r) => !any(r);
+}
+
+function textEquals(key: string, value: string): (x: string) => boolean {
+  const v = value.toLowerCase();
+  // states as the list shows them or as the user says them: completed = CALL_COMPLETED
+  if (key === 'state') return (x) => x.toLowerCase() === v || x.toLowerCase() === `call_${v}`;
+  return (x) => x.toLowerCase() === v;
+}
+
+function numberTerm(def: KeyDef, key: string, op: Op, value: string, col: number): Filter {
+  const v = Number(value);
+  if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) || !Number.isFinite(v)) throw new FilterError(`${key} takes a number, not "${value}"`, col);
+  const test: (x: number) => boolean =
+    op === '=' || op === '!='
+      ? (x) => x === v
+      : op === '<'
+        ? (x) => x < v
+        : op === '<='
+          ? (x) => x <= v
+          : op === '>'
+            ? (x) => x > v
+            : (x) => x >= v;
+  const any = (r: CallRecord) => def.values(r).some((x) => typeof x === 'number' && test(x));
+  return op === '!=' ? (r) => !any(r) : any;
+}
+
+/** An address, or a prefix (addr/bits), compared as addresses (any spelling of one address). */
+function ipEquals(value: string, col: number): (x: string) => boolean {
+  const slash = value.indexOf('/');
+  const addrText = slash < 0 ? value : value.slice(0, slash);
+  const want = parseIp16(addrText);
+  if (want === null) throw new FilterError(`"${addrText}" is not an IPv4 or IPv6 address`, col);
+  const v4 = addrText.includes('.') && !addrText.includes(':');
+  let bits = 128;
+  if (slash >= 0) {
+    const b = Number(value.slice(slash + 1));
+    const max = v4 ? 32 : 128;
+    if (!/^\d+$/.test(value.slice(slash + 1)) || b > max) throw new FilterError(`prefix length must be 0 to ${max}`, col + slash + 1);
+    bits = v4 ? 96 + b : b;
+  }
+  const cache = new Map<string, boolean>();
+  return (x) => {
+    let hit = cache.get(x);
+    if (hit === undefined) {
+      const got = parseIp16(x);
+      hit = got !== null && samePrefix(got, want, bits);
+      if (cache.size > 4096) cache.clear();
+      cache.set(x, hit);
+    }
+    return hit;
+  };
+}
+
+function samePrefix(a: Uint8Array, b: Uint8Array, bits: number): boolean {
+  let i = 0;
+  for (; bits >= 8; bits -= 8, i++) if (a[i] !== b[i]) return false;
+  if (bits === 0) return true;
+  const mask = (0xff << (8 - bits)) & 0xff;
+  return (a[i] & mask) === (b[i] & mask);
+}
+
+/** An error as two lines under the expression: the expression, then a caret at the column. */
+export function filterErrorText(src: string, e: FilterError): string {
+  return `${e.message} (column ${e.column})\n  ${src}\n  ${' '.repeat(Math.max(0, e.column - 1))}^`;
+}
