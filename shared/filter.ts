@@ -27,13 +27,43 @@ export class FilterError extends Error {
 /** Whether a record is selected. */
 export type Filter = (r: CallRecord) => boolean;
 
+/**
+ * What a filter reads of a record, made once per record (factsOf): the CLI filters records,
+ * the page the rows of its list, which carry their facts from the worker.
+ */
+export interface FilterFacts {
+  callId: string;
+  from: string;
+  to: string;
+  /** User-Agent and Server */
+  uas: string[];
+  /** signalling and media addresses */
+  addresses: string[];
+  ports: number[];
+  code: number;
+  reason: string | null;
+  cause: number;
+  state: string;
+  codecs: string[];
+  method: string;
+  verdicts: string[];
+  /** the worst stream's (lowest MOS, highest loss % and jitter ms); null without streams */
+  mos: number | null;
+  loss: number | null;
+  jitter: number | null;
+  duration: number | null;
+  setup: number | null;
+  leg: number;
+  group: string;
+}
+
 type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '!~';
 type KeyKind = 'text' | 'number' | 'ip';
 
 interface KeyDef {
   kind: KeyKind;
-  /** what the key compares, in the record (text keys: strings; number keys: numbers or null) */
-  values(r: CallRecord): readonly (string | number | null)[];
+  /** what the key compares (text keys: strings; number keys: numbers or null) */
+  values(f: FilterFacts): readonly (string | number | null)[];
   help: string;
 }
 
@@ -51,21 +81,7 @@ const portOf = (hostPort: string | null): number | null => {
 };
 const list = (text: string, sep: string): string[] => (text === '' ? [] : text.split(sep));
 const nonEmpty = (...v: (string | null | undefined)[]): string[] => v.filter((x): x is string => typeof x === 'string' && x !== '');
-
-function addresses(r: CallRecord): string[] {
-  const out = nonEmpty(r.flow.src, r.flow.dst, r.SIP_RTP_IPV4_SRC_ADDR, r.SIP_RTP_IPV4_DST_ADDR, addrOf(r.rtpSrc), addrOf(r.rtpDst));
-  out.push(...list(r.SIP_C_IP, ','));
-  for (const m of r.media) out.push(...nonEmpty(addrOf(m.src), addrOf(m.dst)));
-  return out;
-}
-
-function ports(r: CallRecord): number[] {
-  const out = [r.flow.sport, r.flow.dport];
-  if (r.SIP_RTP_L4_SRC_PORT) out.push(r.SIP_RTP_L4_SRC_PORT);
-  if (r.SIP_RTP_L4_DST_PORT) out.push(r.SIP_RTP_L4_DST_PORT);
-  for (const m of r.media) for (const p of [portOf(m.src), portOf(m.dst)]) if (p !== null) out.push(p);
-  return out;
-}
+const distinct = <T>(v: T[]): T[] => [...new Set(v)];
 
 function worst(r: CallRecord, pick: (m: CallRecord['media'][number]) => number, lowest: boolean): number | null {
   let v: number | null = null;
@@ -82,32 +98,63 @@ function methodOf(r: CallRecord): string {
   return r.SIP_CALL_STATE === 'REGISTER' ? 'REGISTER' : r.SIP_CALL_STATE === 'UNKNOWN' ? '' : 'INVITE';
 }
 
+/** The facts of a record that filters read. */
+export function factsOf(r: CallRecord): FilterFacts {
+  const addresses = nonEmpty(r.flow.src, r.flow.dst, r.SIP_RTP_IPV4_SRC_ADDR, r.SIP_RTP_IPV4_DST_ADDR, addrOf(r.rtpSrc), addrOf(r.rtpDst));
+  addresses.push(...list(r.SIP_C_IP, ','));
+  const ports = [r.flow.sport, r.flow.dport];
+  if (r.SIP_RTP_L4_SRC_PORT) ports.push(r.SIP_RTP_L4_SRC_PORT);
+  if (r.SIP_RTP_L4_DST_PORT) ports.push(r.SIP_RTP_L4_DST_PORT);
+  for (const m of r.media) {
+    addresses.push(...nonEmpty(addrOf(m.src), addrOf(m.dst)));
+    for (const p of [portOf(m.src), portOf(m.dst)]) if (p !== null) ports.push(p);
+  }
+  return {
+    callId: r.SIP_CALL_ID,
+    from: r.SIP_CALLING_PARTY,
+    to: r.SIP_CALLED_PARTY,
+    uas: nonEmpty(r.SIP_UAC, r.SIP_UAS),
+    addresses: distinct(addresses),
+    ports: distinct(ports),
+    code: r.SIP_RESPONSE_CODE,
+    reason: r.reason,
+    cause: r.SIP_REASON_CAUSE,
+    state: r.SIP_CALL_STATE,
+    codecs: distinct([...list(r.SIP_RTP_CODECS, ';'), ...nonEmpty(...r.media.map((m) => m.codec))]),
+    method: methodOf(r),
+    verdicts: [...r.verdicts],
+    mos: worst(r, (m) => m.mos, true),
+    loss: worst(r, (m) => m.lostPct, false),
+    jitter: worst(r, (m) => m.jitterMs, false),
+    duration: r.durationSec,
+    setup: r.setupSec,
+    leg: r.leg,
+    group: r.callGroup,
+  };
+}
+
 /** The keys, in the order SPEC §10 lists them. */
 export const FILTER_KEYS: Readonly<Record<string, KeyDef>> = {
-  'call-id': { kind: 'text', values: (r) => [r.SIP_CALL_ID], help: 'Call-ID' },
-  from: { kind: 'text', values: (r) => [r.SIP_CALLING_PARTY], help: 'calling party (From)' },
-  to: { kind: 'text', values: (r) => [r.SIP_CALLED_PARTY], help: 'called party (To)' },
-  ua: { kind: 'text', values: (r) => nonEmpty(r.SIP_UAC, r.SIP_UAS), help: 'User-Agent or Server of either side' },
-  ip: { kind: 'ip', values: addresses, help: 'a signalling or media address; ip=10.0.0.0/8 a prefix' },
-  port: { kind: 'number', values: ports, help: 'a signalling or media port' },
-  code: { kind: 'number', values: (r) => [r.SIP_RESPONSE_CODE], help: 'final response code' },
-  reason: { kind: 'text', values: (r) => nonEmpty(r.reason), help: 'the Reason header' },
-  cause: { kind: 'number', values: (r) => [r.SIP_REASON_CAUSE], help: 'Q.850 cause' },
-  state: { kind: 'text', values: (r) => [r.SIP_CALL_STATE], help: 'call state (CALL_COMPLETED or completed …)' },
-  codec: {
-    kind: 'text',
-    values: (r) => [...list(r.SIP_RTP_CODECS, ';'), ...nonEmpty(...r.media.map((m) => m.codec))],
-    help: 'an offered or seen codec',
-  },
-  method: { kind: 'text', values: (r) => nonEmpty(methodOf(r)), help: 'the dialog’s method (INVITE, REGISTER …)' },
-  verdict: { kind: 'text', values: (r) => r.verdicts, help: 'a media verdict (one-way, no-rtp …)' },
-  mos: { kind: 'number', values: (r) => [worst(r, (m) => m.mos, true)], help: 'lowest MOS of the call’s streams' },
-  loss: { kind: 'number', values: (r) => [worst(r, (m) => m.lostPct, false)], help: 'highest loss of a stream, %' },
-  jitter: { kind: 'number', values: (r) => [worst(r, (m) => m.jitterMs, false)], help: 'highest jitter of a stream, ms' },
-  duration: { kind: 'number', values: (r) => [r.durationSec], help: 'answer to BYE, seconds' },
-  setup: { kind: 'number', values: (r) => [r.setupSec], help: 'INVITE to first 180/183/200, seconds' },
-  leg: { kind: 'number', values: (r) => [r.leg], help: 'leg of its Call-ID (1, 2 …)' },
-  group: { kind: 'text', values: (r) => [r.callGroup], help: 'the end-to-end call (callGroup)' },
+  'call-id': { kind: 'text', values: (f) => [f.callId], help: 'Call-ID' },
+  from: { kind: 'text', values: (f) => [f.from], help: 'calling party (From)' },
+  to: { kind: 'text', values: (f) => [f.to], help: 'called party (To)' },
+  ua: { kind: 'text', values: (f) => f.uas, help: 'User-Agent or Server of either side' },
+  ip: { kind: 'ip', values: (f) => f.addresses, help: 'a signalling or media address; ip=10.0.0.0/8 a prefix' },
+  port: { kind: 'number', values: (f) => f.ports, help: 'a signalling or media port' },
+  code: { kind: 'number', values: (f) => [f.code], help: 'final response code' },
+  reason: { kind: 'text', values: (f) => nonEmpty(f.reason), help: 'the Reason header' },
+  cause: { kind: 'number', values: (f) => [f.cause], help: 'Q.850 cause' },
+  state: { kind: 'text', values: (f) => [f.state], help: 'call state (CALL_COMPLETED or completed …)' },
+  codec: { kind: 'text', values: (f) => f.codecs, help: 'an offered or seen codec' },
+  method: { kind: 'text', values: (f) => nonEmpty(f.method), help: 'the dialog’s method (INVITE, REGISTER …)' },
+  verdict: { kind: 'text', values: (f) => f.verdicts, help: 'a media verdict (one-way, no-rtp …)' },
+  mos: { kind: 'number', values: (f) => [f.mos], help: 'lowest MOS of the call’s streams' },
+  loss: { kind: 'number', values: (f) => [f.loss], help: 'highest loss of a stream, %' },
+  jitter: { kind: 'number', values: (f) => [f.jitter], help: 'highest jitter of a stream, ms' },
+  duration: { kind: 'number', values: (f) => [f.duration], help: 'answer to BYE, seconds' },
+  setup: { kind: 'number', values: (f) => [f.setup], help: 'INVITE to first 180/183/200, seconds' },
+  leg: { kind: 'number', values: (f) => [f.leg], help: 'leg of its Call-ID (1, 2 …)' },
+  group: { kind: 'text', values: (f) => [f.group], help: 'the end-to-end call (callGroup)' },
 };
 
 // ---------------------------------------------------------------- tokens
@@ -182,14 +229,20 @@ function lex(src: string): Token[] {
 
 // ---------------------------------------------------------------- parsing
 
-/** Compile an expression; an empty one selects every record. Throws FilterError. */
+/** Compile an expression for records; an empty one selects every record. Throws FilterError. */
 export function parseFilter(src: string): Filter {
+  const f = compileFilter(src);
+  return (r) => f(factsOf(r));
+}
+
+/** Compile an expression for the facts of records (factsOf). Throws FilterError. */
+export function compileFilter(src: string): FactsFilter {
   const toks = lex(src);
   let p = 0;
   const end = src.length + 1;
   const peek = () => toks[p];
 
-  function or(): Filter {
+  function or(): FactsFilter {
     const parts = [and()];
     while (peek()?.t === 'or') {
       p++;
@@ -199,7 +252,7 @@ export function parseFilter(src: string): Filter {
     return parts.length === 1 ? parts[0] : (r) => parts.some((f) => f(r));
   }
 
-  function and(): Filter {
+  function and(): FactsFilter {
     const first = peek();
     if (!startsTerm(first)) {
       if (first?.t === 'or') throw new FilterError('"or" needs a term before it', first.col);
@@ -220,7 +273,7 @@ export function parseFilter(src: string): Filter {
     return parts.length === 1 ? parts[0] : (r) => parts.every((f) => f(r));
   }
 
-  function unary(): Filter {
+  function unary(): FactsFilter {
     const t = toks[p];
     if (t.t === 'not') {
       p++;
@@ -249,6 +302,9 @@ export function parseFilter(src: string): Filter {
   return f;
 }
 
+/** Whether the facts of a record are selected. */
+export type FactsFilter = (f: FilterFacts) => boolean;
+
 function startsTerm(t: Token | undefined): boolean {
   return t !== undefined && (t.t === 'term' || t.t === 'text' || t.t === '(' || t.t === 'not');
 }
@@ -256,24 +312,24 @@ function startsTerm(t: Token | undefined): boolean {
 // ---------------------------------------------------------------- terms
 
 /** Free text: contained in the Call-ID, parties, user agents, addresses, reason or codecs. */
-function textTerm(value: string): Filter {
+function textTerm(value: string): FactsFilter {
   const v = value.toLowerCase();
   const keys = ['call-id', 'from', 'to', 'ua', 'ip', 'reason', 'codec'].map((k) => FILTER_KEYS[k]);
   return (r) => keys.some((k) => k.values(r).some((x) => typeof x === 'string' && x.toLowerCase().includes(v)));
 }
 
-function keyTerm(key: string, op: Op, value: string, col: number): Filter {
+function keyTerm(key: string, op: Op, value: string, col: number): FactsFilter {
   const def = FILTER_KEYS[key];
   if (value === '') throw new FilterError(`"${key}${op}" needs a value`, col);
   if (op === '~' || op === '!~') {
     const v = value.toLowerCase();
-    const any = (r: CallRecord) => def.values(r).some((x) => x !== null && String(x).toLowerCase().includes(v));
+    const any = (r: FilterFacts) => def.values(r).some((x) => x !== null && String(x).toLowerCase().includes(v));
     return op === '~' ? any : (r) => !any(r);
   }
   if (def.kind === 'number') return numberTerm(def, key, op, value, col);
   if (op !== '=' && op !== '!=') throw new FilterError(`${key} is compared as text: use =, != or ~`, col - op.length);
   const eq = def.kind === 'ip' ? ipEquals(value, col) : textEquals(key, value);
-  const any = (r: CallRecord) => def.values(r).some((x) => typeof x === 'string' && eq(x));
+  const any = (r: FilterFacts) => def.values(r).some((x) => typeof x === 'string' && eq(x));
   return op === '=' ? any : (r) => !any(r);
 }
 
@@ -284,7 +340,7 @@ function textEquals(key: string, value: string): (x: string) => boolean {
   return (x) => x.toLowerCase() === v;
 }
 
-function numberTerm(def: KeyDef, key: string, op: Op, value: string, col: number): Filter {
+function numberTerm(def: KeyDef, key: string, op: Op, value: string, col: number): FactsFilter {
   const v = Number(value);
   if (!/^[+-]?(\d+\.?\d*|\.\d+)$/.test(value) || !Number.isFinite(v)) throw new FilterError(`${key} takes a number, not "${value}"`, col);
   const test: (x: number) => boolean =
@@ -297,7 +353,7 @@ function numberTerm(def: KeyDef, key: string, op: Op, value: string, col: number
           : op === '>'
             ? (x) => x > v
             : (x) => x >= v;
-  const any = (r: CallRecord) => def.values(r).some((x) => typeof x === 'number' && test(x));
+  const any = (r: FilterFacts) => def.values(r).some((x) => typeof x === 'number' && test(x));
   return op === '!=' ? (r) => !any(r) : any;
 }
 

@@ -4,6 +4,7 @@
 // Type-only: importing this module pulls no code into either bundle.
 
 import type { FileStatus } from '../shared/engine/engine.ts';
+import type { FilterFacts } from '../shared/filter.ts';
 import type { RunStats } from '../shared/analyzer.ts';
 import type { Correlation, LadderEntry, Verdict } from '../shared/record.ts';
 import type { TimestampFormat } from '../shared/time.ts';
@@ -137,6 +138,8 @@ export interface CallRow {
   verdicts: Verdict[];
   /** the ladder of this call was kept */
   ladder: boolean;
+  /** what the list's filter reads (shared/filter.ts) */
+  facts: FilterFacts;
 }
 
 export interface RunUpdate {

@@ -27,6 +27,8 @@ import { generateCapture, type CaptureSummary } from '../../bench/make-capture.t
 import { PROBLEM_COUNTERS } from '../../shared/engine/core-abi.ts';
 import { ladderModel, ladderText } from '../../shared/output/ladder.ts';
 import type { CallRecord } from '../../shared/record.ts';
+import { parseFilter } from '../../shared/filter.ts';
+import { runCli } from '../support/cli.ts';
 import { sameCallIdBusyCapture } from '../support/b2bua-capture.ts';
 
 const SCREENSHOT = join(repoRoot, 'docs', 'screenshot.png');
@@ -298,6 +300,64 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect(await page.textContent('.list-empty')).toMatch(/No call matches/);
     await page.fill('[data-testid="filter"]', '');
     await page.selectOption('[data-testid="state-filter"]', '');
+    expect((await rows()).length).toBe(6);
+  });
+
+  test('the filter language: the same calls as the CLI, errors with their column, keys completed, kept in the address', async () => {
+    const ids = async () => (await rows()).map((r) => r.callId).sort();
+    const cli = async (expr: string) => {
+      const r = await runCli(['read', SAMPLE, '-q', '--format', 'jsonl', '--filter', expr]);
+      expect(r.code, expr).toBe(0);
+      return r.stdout === ''
+        ? []
+        : r.stdout
+            .trim()
+            .split('\n')
+            .map((l) => (JSON.parse(l) as { SIP_CALL_ID: string }).SIP_CALL_ID)
+            .sort();
+    };
+    for (const expr of [
+      'code>=400',
+      'ip=198.51.100.0/24 -state=completed',
+      '(carol or erin) setup<0.6',
+      'codec=pcmu mos!=4.4',
+      'verdict=no-rtp or ua~asterisk',
+    ]) {
+      await page.fill('[data-testid="filter"]', expr);
+      const want = await cli(expr);
+      expect(want.length, expr).toBeGreaterThan(0);
+      expect(await ids(), expr).toEqual(want);
+      expect(await ids(), expr).toEqual(
+        records
+          .filter(parseFilter(expr))
+          .map((r) => r.SIP_CALL_ID)
+          .sort(),
+      );
+      expect(await page.locator('[data-testid="filter-error"]').count()).toBe(0);
+    }
+    // a mistake: said under the box with its column, the list not filtered by it
+    await page.fill('[data-testid="filter"]', 'mos<good');
+    expect(await page.textContent('[data-testid="filter-error"]')).toBe('mos takes a number, not "good" (column 5)');
+    expect(await page.getAttribute('[data-testid="filter"]', 'aria-invalid')).toBe('true');
+    expect((await rows()).length).toBe(6);
+    // keys completed: the word being typed, with Tab or a click
+    await page.fill('[data-testid="filter"]', '');
+    await page.type('[data-testid="filter"]', 'state=error cod');
+    expect(await page.locator('[data-testid="filter-keys"] button').allTextContents()).toEqual(['code', 'codec']);
+    await page.press('[data-testid="filter"]', 'Tab');
+    expect(await page.inputValue('[data-testid="filter"]')).toBe('state=error code');
+    await page.type('[data-testid="filter"]', '=486');
+    expect(await ids()).toEqual([byState('CALL_ERROR').SIP_CALL_ID]);
+    // kept in the address: a reload (or the link) shows the same filter, applied to the next run
+    expect(new URL(page.url()).searchParams.get('filter')).toBe('state=error code=486');
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector('[data-testid="drop-zone"]', { timeout: STEP_MS });
+    expect(await page.inputValue('[data-testid="filter"]').catch(() => null)).toBe(null); // no list before a file
+    expect(await load([SAMPLE])).toBe('done');
+    expect(await page.inputValue('[data-testid="filter"]')).toBe('state=error code=486');
+    expect(await ids()).toEqual([byState('CALL_ERROR').SIP_CALL_ID]);
+    await page.fill('[data-testid="filter"]', '');
+    expect(new URL(page.url()).searchParams.has('filter')).toBe(false);
     expect((await rows()).length).toBe(6);
   });
 

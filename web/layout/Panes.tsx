@@ -33,6 +33,7 @@ export function ListPane({ page }: { page: Page }) {
     <section className="list-pane">
       <ListTools
         query={state.query}
+        queryError={page.filterError}
         stateFilter={state.stateFilter}
         verdictFilter={state.verdictFilter}
         onQuery={actions.setQuery}

@@ -130,6 +130,7 @@ export function groupRow(group: string, legs: readonly CallRow[]): GroupRow {
     mos,
     verdicts,
     ladder,
+    facts: first.facts,
     group,
     legs,
   };

@@ -6,12 +6,16 @@ import type { CallRow } from '../worker-protocol.ts';
 import { sortRows, type Sort } from './call-sort.ts';
 import { matchesVerdict } from '../verdicts.ts';
 import { CallGroups, groupKeyOf, type GroupRow, type LegRow, type ListRow } from './call-groups.ts';
+import { FilterError, compileFilter, type FactsFilter } from '../../shared/filter.ts';
 
 /** States of records that are not INVITE dialogs (with "all dialogs"). */
 const NOT_CALLS = new Set(['REGISTER', 'UNKNOWN']);
 
-/** Lower-case text the filter searches: Call-ID, parties, user agents. */
-const hayOf = (r: CallRow): string => `${r.callId}\n${r.from}\n${r.to}\n${r.uac}\n${r.uas}`.toLowerCase();
+/** A filter expression compiled, or why it cannot be (the list then ignores it). */
+export interface CompiledQuery {
+  filter: FactsFilter | null;
+  error: FilterError | null;
+}
 
 /** What the list shows besides the filters: legs of a call as one row, and which groups are open. */
 export interface ViewOptions {
@@ -28,6 +32,8 @@ export interface RowView {
   rows: ListRow[];
   /** records that match the filters (legs of a group each count) */
   matched: number;
+  /** the filter expression is wrong here (its rows are not filtered by it) */
+  error: FilterError | null;
 }
 
 export class RowBuffer {
@@ -37,13 +43,12 @@ export class RowBuffer {
   nonCalls = 0;
   /** the records by callGroup (SPEC §9) */
   readonly groups = new CallGroups();
-  /** filter text of each row, made when first searched */
-  private hays: string[] = [];
+  /** the last filter expression compiled */
+  private compiled: { query: string; result: CompiledQuery } | null = null;
 
   clear(): void {
     this.rows = [];
     this.nonCalls = 0;
-    this.hays = [];
     this.groups.clear();
   }
 
@@ -69,22 +74,34 @@ export class RowBuffer {
     return this.listView(query, state, verdict, sort, opts).rows;
   }
 
+  /** The filter language's expression (SPEC §10, shared/filter.ts), compiled once per text. */
+  compile(query: string): CompiledQuery {
+    if (this.compiled?.query !== query) {
+      let result: CompiledQuery;
+      try {
+        result = { filter: query.trim() === '' ? null : compileFilter(query), error: null };
+      } catch (e) {
+        if (!(e instanceof FilterError)) throw e;
+        result = { filter: null, error: e };
+      }
+      this.compiled = { query, result };
+    }
+    return this.compiled.result;
+  }
+
   /** view(), with the number of records that match the filters. */
   listView(query: string, state: string, verdict: string, sort: Sort, opts: ViewOptions = {}): RowView {
     const group = opts.group ?? null;
     const all = group === null ? this.rows : (this.groups.records(group) as CallRow[]);
-    const q = query.trim().toLowerCase();
+    const { filter, error } = this.compile(query);
     let v: CallRow[] = all;
     if (state) v = v.filter((r) => r.state === state);
     if (verdict) v = v.filter((r) => matchesVerdict(r.verdicts, verdict));
-    if (q) {
-      const h = this.hays;
-      v = v.filter((r) => (h[r.i] ??= hayOf(r)).includes(q));
-    }
+    if (filter) v = v.filter((r) => filter(r.facts));
     const matched = v.length;
     if (!opts.grouped) {
       if (v === all) v = all.slice();
-      return { rows: sortRows(v, sort), matched };
+      return { rows: sortRows(v, sort), matched, error };
     }
 
     const g = this.groups;
@@ -102,7 +119,7 @@ export class RowBuffer {
     sortRows(items, sort);
     const open = opts.expanded;
     const isOpen = (key: string) => key === group || open?.has(key) === true;
-    if (shown.size === 0 || (group === null && (!open || open.size === 0))) return { rows: items, matched };
+    if (shown.size === 0 || (group === null && (!open || open.size === 0))) return { rows: items, matched, error };
     // the legs of open groups that match the filters (all of them when nothing is filtered)
     let matching: Set<number> | null = null;
     if (v !== all) {
@@ -115,6 +132,6 @@ export class RowBuffer {
       if (!('legs' in r) || !isOpen(r.group)) continue;
       for (const leg of r.legs) out.push({ ...leg, under: r.group, match: matching === null || matching.has(leg.i) } satisfies LegRow);
     }
-    return { rows: out, matched };
+    return { rows: out, matched, error };
   }
 }

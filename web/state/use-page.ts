@@ -2,12 +2,20 @@
 // selected call (and of its call's legs for the whole-call ladder), and what the list shows
 // (filtered, grouped and sorted, recomputed only when it changes).
 
+import type { FilterError } from '../../shared/filter.ts';
 import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } from 'react';
 import type { CallRow } from '../worker-protocol.ts';
 import { RowBuffer } from './call-rows.ts';
 import type { ListRow } from './call-groups.ts';
 import { createPageActions, type PageActions } from './page-actions.ts';
 import { INITIAL_STATE, pageReducer, type PageState } from './page-state.ts';
+
+/** The address parameter that holds the list's filter. */
+const FILTER_PARAM = 'filter';
+
+function filterInUrl(): string {
+  return typeof window === 'undefined' ? '' : (new URL(window.location.href).searchParams.get(FILTER_PARAM) ?? '');
+}
 
 export interface Page {
   state: PageState;
@@ -16,6 +24,8 @@ export interface Page {
   view: ListRow[];
   /** records matching the filters */
   matched: number;
+  /** what is wrong with the filter expression (null: nothing) */
+  filterError: FilterError | null;
   /** records and, of them, calls, as of the last redraw (rows arriving between redraws are counted at the next) */
   total: number;
   calls: number;
@@ -27,7 +37,16 @@ export interface Page {
 const sameList = (a: readonly number[], b: readonly number[]) => a.length === b.length && a.every((x, k) => x === b[k]);
 
 export function usePage(): Page {
-  const [state, dispatch] = useReducer(pageReducer, INITIAL_STATE);
+  // the filter is kept in the page's address (?filter=…): a link or a reload shows the same view
+  const [state, dispatch] = useReducer(pageReducer, INITIAL_STATE, (s) => ({ ...s, query: filterInUrl() }));
+  const { query: urlQuery } = state;
+  useEffect(() => {
+    const url = new URL(window.location.href);
+    if (urlQuery === (url.searchParams.get(FILTER_PARAM) ?? '')) return;
+    if (urlQuery === '') url.searchParams.delete(FILTER_PARAM);
+    else url.searchParams.set(FILTER_PARAM, urlQuery);
+    window.history.replaceState(window.history.state, '', url);
+  }, [urlQuery]);
   const [rows] = useState(() => new RowBuffer());
   const latest = useRef(state);
   useLayoutEffect(() => {
@@ -65,12 +84,16 @@ export function usePage(): Page {
 
   // the buffer changes in place: rowsVersion is what says it changed
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion stands for the buffer's contents
-  const { rows: view, matched } = useMemo(
+  const {
+    rows: view,
+    matched,
+    error: filterError,
+  } = useMemo(
     () => rows.listView(query, stateFilter, verdictFilter, sort, { grouped, expanded, group: groupFilter }),
     [rows, rowsVersion, sort, query, stateFilter, verdictFilter, grouped, expanded, groupFilter],
   );
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion stands for the buffer's contents
   const [total, calls] = useMemo(() => [rows.rows.length, rows.rows.length - rows.nonCalls], [rows, rowsVersion]);
 
-  return { state, actions, view, matched, total, calls, selectedRow: rows.row(selected), selectedLegs };
+  return { state, actions, view, matched, filterError, total, calls, selectedRow: rows.row(selected), selectedLegs };
 }

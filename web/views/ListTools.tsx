@@ -1,14 +1,36 @@
-// Above the call list: the text filter, the state filter, the media verdict filter, the "Group
+// Above the call list: the filter (the language of SPEC §10, shared/filter.ts: what is wrong is
+// shown under it, keys are completed with Tab or a click), the state filter, the media verdict filter, the "Group
 // legs" switch, the chip of a call whose legs alone are listed (× shows every call again), and how
 // many records, calls and shown rows there are.
 
+import { useState } from 'react';
 import { VERDICTS, VERDICT_NAMES } from '../verdicts.ts';
+import { FILTER_KEYS, type FilterError } from '../../shared/filter.ts';
 import { groupName } from '../state/call-groups.ts';
 
 const STATES = ['CALL_COMPLETED', 'CALL_IN_PROGRESS', 'CALL_STARTED', 'CALL_CANCELED', 'CALL_ERROR', 'REGISTER', 'UNKNOWN'];
 
+const KEYS = Object.keys(FILTER_KEYS);
+const HINT = `Words, key=value (${KEYS.join(' ')}), = != < <= > >= ~ !~, or, not / -, ( ). E.g. code>=400 -state=canceled ip=10.0.0.0/8`;
+
+/** The keys the word before the cursor may start (none once it has an operator). */
+function keysFor(query: string, cursor: number): { word: string; start: number; keys: string[] } {
+  let start = cursor;
+  while (start > 0 && !/[\s(]/.test(query[start - 1])) start--;
+  let word = query.slice(start, cursor);
+  if (word.startsWith('-')) {
+    word = word.slice(1);
+    start++;
+  }
+  if (word === '' || !/^[a-z-]+$/i.test(word)) return { word, start, keys: [] };
+  const keys = KEYS.filter((k) => k.startsWith(word.toLowerCase()) && k !== word.toLowerCase());
+  return { word, start, keys };
+}
+
 export interface ListToolsProps {
   query: string;
+  /** what is wrong with the query (the list is then not filtered by it) */
+  queryError: FilterError | null;
   stateFilter: string;
   verdictFilter: string;
   onQuery(query: string): void;
@@ -27,6 +49,7 @@ export interface ListToolsProps {
 
 export function ListTools({
   query,
+  queryError,
   stateFilter,
   verdictFilter,
   onQuery,
@@ -40,16 +63,55 @@ export function ListTools({
   calls,
   shown,
 }: ListToolsProps) {
+  const [cursor, setCursor] = useState(query.length);
+  const completion = keysFor(query, Math.min(cursor, query.length));
+  /** Put `key` in place of the word being typed. */
+  const complete = (key: string) => {
+    const before = query.slice(0, completion.start) + key;
+    onQuery(before + query.slice(completion.start + completion.word.length));
+    setCursor(before.length);
+  };
   return (
     <div className="list-tools">
-      <input
-        type="search"
-        placeholder="Filter: Call-ID, from, to, user agent"
-        value={query}
-        onChange={(e) => onQuery(e.currentTarget.value)}
-        data-testid="filter"
-        aria-label="Filter calls"
-      />
+      <span className="filter-box">
+        <input
+          type="search"
+          placeholder="Filter: words or key=value, e.g. code>=400 ip=10.0.0.0/8"
+          title={HINT}
+          value={query}
+          onChange={(e) => {
+            onQuery(e.currentTarget.value);
+            setCursor(e.currentTarget.selectionStart ?? e.currentTarget.value.length);
+          }}
+          onSelect={(e) => setCursor(e.currentTarget.selectionStart ?? 0)}
+          onKeyDown={(e) => {
+            if (e.key === 'Tab' && !e.shiftKey && completion.keys.length > 0) {
+              e.preventDefault();
+              complete(completion.keys[0]);
+            }
+          }}
+          data-testid="filter"
+          aria-label="Filter calls"
+          aria-invalid={queryError !== null}
+          aria-describedby={queryError ? 'filter-error' : undefined}
+          spellCheck={false}
+          autoComplete="off"
+        />
+        {completion.keys.length > 0 && (
+          <span className="filter-keys" data-testid="filter-keys">
+            {completion.keys.slice(0, 8).map((k) => (
+              <button key={k} type="button" title={FILTER_KEYS[k].help} onMouseDown={(e) => e.preventDefault()} onClick={() => complete(k)}>
+                {k}
+              </button>
+            ))}
+          </span>
+        )}
+        {queryError && (
+          <span className="filter-error" id="filter-error" role="alert" data-testid="filter-error" data-column={queryError.column}>
+            {queryError.message} (column {queryError.column})
+          </span>
+        )}
+      </span>
       <select value={stateFilter} onChange={(e) => onStateFilter(e.currentTarget.value)} data-testid="state-filter" aria-label="State">
         <option value="">all states</option>
         {STATES.map((s) => (

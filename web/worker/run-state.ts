@@ -6,6 +6,7 @@
 
 import type { CallRecord } from '../../shared/record.ts';
 import { jsonLine } from '../../shared/output/format.ts';
+import { factsOf } from '../../shared/filter.ts';
 import { isoTimestamp } from '../../shared/time.ts';
 import type { CallRow, RunOptions } from '../worker-protocol.ts';
 import type { BuiltDownload } from './downloads.ts';
@@ -93,6 +94,7 @@ function rowOf(i: number, r: CallRecord, ladder: boolean): CallRow {
     mos: worstMos(r),
     verdicts: r.verdicts,
     ladder,
+    facts: factsOf(r),
   };
 }
 

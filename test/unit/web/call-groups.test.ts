@@ -7,40 +7,45 @@ import { RowBuffer } from '../../../web/state/call-rows.ts';
 import { CallGroups, groupRow, isGroupRow, isLegRow, type ListRow } from '../../../web/state/call-groups.ts';
 import { INITIAL_STATE, pageReducer } from '../../../web/state/page-state.ts';
 import type { CallRow } from '../../../web/worker-protocol.ts';
+import { rowFacts } from '../../support/call-rows.ts';
 
-const row = (i: number, v: Partial<CallRow>): CallRow => ({
-  i,
-  callId: `c${i}@test`,
-  leg: 1,
-  fromTag: `t${i}`,
-  callGroup: v.callId ?? `c${i}@test`,
-  correlatedBy: [],
-  from: `<sip:from${i}@x>`,
-  to: `<sip:to${i}@x>`,
-  state: 'CALL_COMPLETED',
-  start: 100 + i,
-  startText: `t${i}`,
-  setup: 0.5,
-  duration: 10,
-  code: 200,
-  cause: 16,
-  codecs: 'PCMA',
-  messages: 7,
-  retransmissions: 0,
-  duplicates: 0,
-  uac: 'ua',
-  uas: 'ua',
-  src: `10.0.0.${i}:5060`,
-  dst: `10.0.1.${i}:5060`,
-  transport: 17,
-  exportCause: 'bye',
-  exportedAt: 200 + i,
-  rtpPackets: 10,
-  mos: 4.4,
-  verdicts: [],
-  ladder: true,
-  ...v,
-});
+const row = (i: number, v: Partial<CallRow>): CallRow =>
+  withFacts({
+    i,
+    callId: `c${i}@test`,
+    leg: 1,
+    fromTag: `t${i}`,
+    callGroup: v.callId ?? `c${i}@test`,
+    correlatedBy: [],
+    from: `<sip:from${i}@x>`,
+    to: `<sip:to${i}@x>`,
+    state: 'CALL_COMPLETED',
+    start: 100 + i,
+    startText: `t${i}`,
+    setup: 0.5,
+    duration: 10,
+    code: 200,
+    cause: 16,
+    codecs: 'PCMA',
+    messages: 7,
+    retransmissions: 0,
+    duplicates: 0,
+    uac: 'ua',
+    uas: 'ua',
+    src: `10.0.0.${i}:5060`,
+    dst: `10.0.1.${i}:5060`,
+    transport: 17,
+    exportCause: 'bye',
+    exportedAt: 200 + i,
+    rtpPackets: 10,
+    mos: 4.4,
+    verdicts: [],
+    ladder: true,
+    ...v,
+  });
+function withFacts(r: Omit<CallRow, 'facts'>): CallRow {
+  return { ...r, facts: rowFacts(r) };
+}
 
 /** Leg B (record 0, exported first) of a call whose leg A is record 2; an unrelated call between them. */
 const xcid = (): CallRow[] => [

@@ -5,6 +5,7 @@ import { describe, expect, test } from 'vitest';
 import { sortRows, type SortKey } from '../../../web/state/call-sort.ts';
 import { RowBuffer } from '../../../web/state/call-rows.ts';
 import { VERDICT_NAMES, matchesVerdict, worstSeverity } from '../../../web/verdicts.ts';
+import { rowFacts } from '../../support/call-rows.ts';
 import type { CallRow } from '../../../web/worker-protocol.ts';
 
 describe('call list order', () => {
@@ -25,6 +26,7 @@ describe('call list order', () => {
       mos: 4.41,
       verdicts: [],
       ...v,
+      facts: rowFacts({ callId: `c${i}`, from: 'a', to: 'b', ...v }),
     }) as CallRow;
   const rows = () => [
     row(0, { setup: null, duration: null, code: 0, cause: 0, codecs: '', mos: null }),
