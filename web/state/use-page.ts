@@ -84,14 +84,12 @@ export function usePage(): Page {
 
   // the buffer changes in place: rowsVersion is what says it changed
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion stands for the buffer's contents
-  const {
-    rows: view,
-    matched,
-    error: filterError,
-  } = useMemo(
+  const listed = useMemo(
     () => rows.listView(query, stateFilter, verdictFilter, sort, { grouped, expanded, group: groupFilter }),
     [rows, rowsVersion, sort, query, stateFilter, verdictFilter, grouped, expanded, groupFilter],
   );
+  const { rows: view, matched, error: filterError } = listed;
+
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion stands for the buffer's contents
   const [total, calls] = useMemo(() => [rows.rows.length, rows.rows.length - rows.nonCalls], [rows, rowsVersion]);
 
