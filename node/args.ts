@@ -19,6 +19,8 @@ interface OptionSpec {
   min?: number;
   max?: number;
   integer?: boolean;
+  /** the value when none of `choices` follows the option (an option with an optional value) */
+  optional?: string;
 }
 
 export const READ_OPTIONS: readonly OptionSpec[] = [
@@ -31,6 +33,14 @@ export const READ_OPTIONS: readonly OptionSpec[] = [
   },
   { name: 'out', short: 'o', kind: 'string', arg: 'PATH', help: 'write records to PATH instead of standard output' },
   { name: 'all-dialogs', kind: 'flag', help: 'also make records of non-INVITE dialogs (REGISTER, OPTIONS, ...)' },
+  {
+    name: 'summary',
+    kind: 'string',
+    arg: '[text|json]',
+    choices: ['text', 'json'],
+    optional: 'text',
+    help: 'KPIs of the (selected) calls on standard output at the end: attempts, answered, ASR, NER, ACD, PDD, final responses, calls per minute, media verdicts, worst calls by MOS; records are then printed only with --format or --out',
+  },
   {
     name: 'filter',
     kind: 'string',
@@ -189,6 +199,7 @@ export function parseArgs(argv: string[], specs: readonly OptionSpec[]): Parsed 
       opts[spec.name] = true;
       continue;
     }
+    if (value === undefined && spec.optional !== undefined && !spec.choices?.includes(argv[i + 1])) value = spec.optional;
     if (value === undefined) {
       if (i + 1 >= argv.length) throw new UsageError(`--${spec.name} needs a value (${spec.arg})`);
       value = argv[++i];

@@ -13,6 +13,7 @@ import { live } from './live.ts';
 import { Progress } from './progress.ts';
 import { statsReport } from './report.ts';
 import { Analyzer } from '../shared/analyzer.ts';
+import { KpiCollector, summaryText } from '../shared/output/summary.ts';
 
 const VERSION = '0.1.0';
 
@@ -59,6 +60,9 @@ async function main(argv: string[]): Promise<number> {
 }
 
 async function read({ positional: files, opts }: Parsed): Promise<number> {
+  // the summary takes standard output: records go there only when asked for
+  if (opts.summary !== undefined && opts.format === undefined && opts.out === undefined) opts.format = 'none';
+  const kpis = opts.summary !== undefined ? new KpiCollector() : null;
   const settings = outputSettings(opts);
   if (files.filter((f) => f === '-').length > 1) throw new UsageError('standard input ("-") can be read only once');
   if (opts.merge === true && files.includes('-')) throw new UsageError('--merge reads files, not standard input');
@@ -76,8 +80,12 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
   }
   let unselected = 0;
   const analyzer = new Analyzer(engine, trackerOptions(opts), (r) => {
-    if (filter === null || filter(r)) outputs.add(r);
-    else unselected++;
+    if (filter !== null && !filter(r)) {
+      unselected++;
+      return;
+    }
+    outputs.add(r);
+    kpis?.add(r);
   });
 
   // SIGINT/SIGTERM: stop reading; what was read is still exported below
@@ -127,6 +135,10 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
   analyzer.finish();
   progress.clear();
   const problems = await outputs.close();
+  if (kpis) {
+    const k = kpis.result();
+    process.stdout.write(`${opts.summary === 'json' ? JSON.stringify(k) : summaryText(k)}\n`);
+  }
   for (const p of problems) process.stderr.write(`sipscope: ${p}\n`);
   if (!opts.quiet) {
     const selected = filter === null ? [] : [`--filter selected ${outputs.count} of ${outputs.count + unselected} records`];

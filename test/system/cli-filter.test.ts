@@ -1,6 +1,7 @@
-// `sipscope read --filter EXPR` (SPEC §10): every output holds exactly the selected records, as
-// the same run without the filter writes them, and a bad expression stops before anything is
-// read (exit 2) with the column marked. The language itself is test/unit/shared/filter.test.ts.
+// `sipscope read --filter EXPR` and `--summary` (SPEC §10): every output holds exactly the
+// selected records, as the same run without the filter writes them; a bad expression stops
+// before anything is read (exit 2) with the column marked; the summary counts the selected calls.
+// The language itself is test/unit/shared/filter.test.ts, the KPIs test/unit/shared/summary.test.ts.
 
 import { describe, expect, test } from 'vitest';
 import { existsSync, readFileSync } from 'node:fs';
@@ -83,5 +84,24 @@ describe('read --filter', () => {
     expect(r.stderr).toContain('\n  state=completed (code>400\n                           ^\n');
     expect(r.stdout).toBe('');
     expect(existsSync(out)).toBe(false);
+  });
+
+  test('--summary: the KPIs on standard output (no records unless asked), as JSON for scripts, of the selected calls', async () => {
+    const text = await runCli(['read', SAMPLE, '--summary']);
+    expect(text.code).toBe(0);
+    expect(text.stdout.startsWith('Calls: 6 attempts, 4 answered\n  ASR 66.7%   NER 100.0%\n')).toBe(true);
+    expect(text.stdout).not.toContain('SIP_CALL_ID');
+    const json = await runCli(['read', SAMPLE, '-q', '--summary', 'json', '--filter', 'code>=400']);
+    const k = JSON.parse(json.stdout) as { attempts: number; answered: number; codes: Record<string, number>; ner: number };
+    expect(k).toMatchObject({ attempts: 2, answered: 0, codes: { 486: 1, 487: 1 }, ner: 100 });
+    // records asked for as well: they come first, the summary after them
+    const both = await runCli(['read', SAMPLE, '-q', '--format', 'jsonl', '--summary', 'json']);
+    const lines = both.stdout.trim().split('\n');
+    expect(lines.length).toBe(7);
+    expect((JSON.parse(lines[6]) as { attempts: number }).attempts).toBe(6);
+    // "--summary FILE": FILE is a capture, not the summary's format
+    const after = await runCli(['read', '--summary', SAMPLE, '-q']);
+    expect(after.code).toBe(0);
+    expect(after.stdout).toContain('Calls: 6 attempts');
   });
 });
