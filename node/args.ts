@@ -163,7 +163,8 @@ export const CAPTURE_OPTIONS: readonly OptionSpec[] = [
 ];
 export const LIVE_OPTIONS: readonly OptionSpec[] = [
   ...CAPTURE_OPTIONS,
-  ...READ_OPTIONS.filter((o) => o.name !== 'no-progress' && o.name !== 'merge'),
+  // -f/--filter is tcpdump's capture filter here; records are not selected by an expression live
+  ...READ_OPTIONS.filter((o) => o.name !== 'no-progress' && o.name !== 'merge' && o.name !== 'filter' && o.name !== 'summary'),
 ];
 
 export type Parsed = { positional: string[]; opts: Record<string, string | number | boolean | string[] | undefined> };

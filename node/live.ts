@@ -19,7 +19,7 @@ import { UsageError, type Parsed } from './args.ts';
 import { createEngine } from './wasm.ts';
 import { feedReadable } from './input.ts';
 import { statsReport } from './report.ts';
-import { checkCollectors, openOutputs, outputSettings, recordFilter, trackerOptions } from './setup.ts';
+import { checkCollectors, openOutputs, outputSettings, trackerOptions } from './setup.ts';
 import type { RecordOutputs } from './record-outputs.ts';
 import { Analyzer } from '../shared/analyzer.ts';
 
@@ -191,7 +191,6 @@ export async function live({ positional, opts }: Parsed): Promise<number> {
   if (!iface) throw new UsageError('live needs an interface: -i IFACE (-i any: every interface)');
   const settings = outputSettings(opts);
   checkCollectors(settings);
-  const selected = recordFilter(opts);
   const { filter, warning } = captureFilter(opts.filter as string | undefined, (opts['frag-filter'] as FragMode | undefined) ?? 'add');
   const bufferKiB = (opts.buffer as number | undefined) ?? DEFAULT_BUFFER_KIB;
   const statusSec = (opts['status-interval'] as number | undefined) ?? DEFAULT_STATUS_SEC;
@@ -215,9 +214,7 @@ export async function live({ positional, opts }: Parsed): Promise<number> {
     say((e as Error).message);
     return 1;
   }
-  const analyzer = new Analyzer(engine, trackerOptions(opts), (r) => {
-    if (selected === null || selected(r)) outputs.add(r);
-  });
+  const analyzer = new Analyzer(engine, trackerOptions(opts), (r) => outputs.add(r));
   const started = performance.now();
 
   // ------------------------------------------------------------ tcpdump
