@@ -167,6 +167,27 @@ export const LIVE_OPTIONS: readonly OptionSpec[] = [
   ...READ_OPTIONS.filter((o) => o.name !== 'no-progress' && o.name !== 'merge' && o.name !== 'filter' && o.name !== 'summary'),
 ];
 
+/** `sipscope ladder`: what selects the calls and how the ladders are drawn. */
+export const LADDER_OPTIONS: readonly OptionSpec[] = [
+  ...READ_OPTIONS.filter((o) => ['all-dialogs', 'filter', 'idle-timeout', 'established-timeout', 'max-calls', 'help'].includes(o.name)),
+  {
+    name: 'time',
+    kind: 'string',
+    arg: 'absolute|relative|delta',
+    choices: ['absolute', 'relative', 'delta'],
+    help: 'times of the arrows: of day (UTC), since the first message, since the previous one (absolute)',
+  },
+  { name: 'merge-ip', kind: 'flag', help: 'one column per IP address instead of per address and port' },
+  {
+    name: 'width',
+    kind: 'number',
+    arg: 'COLS',
+    min: 40,
+    integer: true,
+    help: "fit this many columns (default: the terminal's width; none when not a terminal)",
+  },
+];
+
 export type Parsed = { positional: string[]; opts: Record<string, string | number | boolean | string[] | undefined> };
 
 export function parseArgs(argv: string[], specs: readonly OptionSpec[]): Parsed {

@@ -1,6 +1,7 @@
 // `sipscope` command line (SPEC §7). Exit status: 0 done, 1 bad input, 2 bad usage.
 
-import { CAPTURE_OPTIONS, LIVE_OPTIONS, READ_OPTIONS, UsageError, parseArgs, optionsHelp, type Parsed } from './args.ts';
+import { CAPTURE_OPTIONS, LADDER_OPTIONS, LIVE_OPTIONS, READ_OPTIONS, UsageError, parseArgs, optionsHelp, type Parsed } from './args.ts';
+import { ladder } from './ladder.ts';
 import { createEngine } from './wasm.ts';
 import { feedFile, type FileResult } from './input.ts';
 import { feedMerged } from './merge.ts';
@@ -23,13 +24,18 @@ usage:
   sipscope read FILE... [options]     analyse capture files (pcap, pcapng, gzip; "-" = stdin)
   sipscope live -i IFACE [-f BPF] [options]
                                       probe: capture with tcpdump, export calls as they end
+  sipscope ladder FILE... [--filter EXPR] [options]
+                                      the calls' ladders (sequence diagrams) as text
   sipscope --version | --help
 
 read options:
 ${optionsHelp(READ_OPTIONS)}
 
 live options (and every output option of read):
-${optionsHelp(CAPTURE_OPTIONS)}`;
+${optionsHelp(CAPTURE_OPTIONS)}
+
+ladder options:
+${optionsHelp(LADDER_OPTIONS)}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -49,7 +55,16 @@ async function main(argv: string[]): Promise<number> {
     }
     return live(parsed);
   }
-  if (command !== 'read') throw new UsageError(`unknown command "${command}" (try: sipscope read FILE, sipscope live -i IFACE)`);
+  if (command === 'ladder') {
+    const parsed = parseArgs(rest, LADDER_OPTIONS);
+    if (parsed.opts.help) {
+      process.stdout.write(USAGE + '\n');
+      return 0;
+    }
+    return ladder(parsed);
+  }
+  if (command !== 'read')
+    throw new UsageError(`unknown command "${command}" (try: sipscope read FILE, sipscope ladder FILE, sipscope live -i IFACE)`);
   const parsed = parseArgs(rest, READ_OPTIONS);
   if (parsed.opts.help) {
     process.stdout.write(USAGE + '\n');

@@ -212,7 +212,13 @@ export interface TextLadderOptions {
   header?: readonly string[];
   /** lines printed below it (e.g. the RTP endpoints) */
   footer?: readonly string[];
+  /** fit this many columns (a terminal): columns narrow down to MIN_COLUMN, captions and SDP
+   *  notes are shortened with … (a ladder with many endpoints may still be wider) */
+  maxWidth?: number;
 }
+
+/** Narrowest column of a fitted ladder. */
+const MIN_COLUMN = 14;
 
 function center(text: string, width: number): string {
   const left = Math.max(0, Math.floor((width - text.length) / 2));
@@ -242,6 +248,15 @@ export function ladderText(model: LadderModel, opts: TextLadderOptions = {}): st
     width = Math.max(width, Math.ceil((captions[i].length + 8) / span));
   });
   if (width % 2 === 1) width++;
+  const fit = opts.maxWidth;
+  if (fit !== undefined && gutter + Math.max(1, participants.length) * width > fit) {
+    width = Math.max(MIN_COLUMN, Math.floor((fit - gutter) / Math.max(1, participants.length)));
+    if (width % 2 === 1) width--;
+    arrows.forEach((a, i) => {
+      const room = Math.max(1, Math.abs(a.to - a.from)) * width - 8;
+      if (a.from !== a.to && captions[i].length > room) captions[i] = printable(captions[i], Math.max(3, room));
+    });
+  }
   // column i's lifeline is at x = gutter + i * width + width / 2
   const x = (i: number): number => gutter + i * width + width / 2;
   const total = gutter + Math.max(1, participants.length) * width;
@@ -284,7 +299,8 @@ export function ladderText(model: LadderModel, opts: TextLadderOptions = {}): st
       put(row, lo + 2 + Math.max(0, Math.floor((inner - text.length) / 2)), text);
     }
     let line = row.join('');
-    const notes = a.sdp !== null ? printable(a.sdp) : '';
+    let notes = a.sdp !== null ? printable(a.sdp) : '';
+    if (notes && fit !== undefined) notes = fit - total - 2 >= 8 ? printable(notes, fit - total - 2) : '';
     if (notes) line = line.trimEnd().padEnd(total) + '  ' + notes;
     lines.push(line.trimEnd());
   });
