@@ -361,7 +361,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect((await rows()).length).toBe(6);
   });
 
-  test('keyboard: ↑ ↓ Home End select rows, Enter opens the ladder', async () => {
+  test('keyboard: ↑ ↓ (j k) Home End select rows, / goes to the filter, Enter opens the ladder', async () => {
     await page.click('[data-testid="tab-stats"]');
     await page.focus('[data-testid="call-list"]');
     const selectedAt = async () => (await rows()).findIndex((r) => r.selected);
@@ -378,6 +378,18 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect(await selectedAt()).toBe(5);
     await page.keyboard.press('ArrowDown'); // stays on the last
     expect(await selectedAt()).toBe(5);
+    // k and j as ↑ and ↓
+    await page.keyboard.press('k');
+    expect(await selectedAt()).toBe(4);
+    await page.keyboard.press('j');
+    expect(await selectedAt()).toBe(5);
+    // "/" goes to the filter (and typing there is typing, not a shortcut)
+    await page.keyboard.press('/');
+    expect(await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))).toBe('filter');
+    await page.keyboard.type('j/k');
+    expect(await page.inputValue('[data-testid="filter"]')).toBe('j/k');
+    await page.fill('[data-testid="filter"]', '');
+    await page.focus('[data-testid="call-list"]');
     await page.keyboard.press('Home');
     await page.keyboard.press('ArrowDown');
     const row = (await rows())[1];

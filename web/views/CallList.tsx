@@ -221,7 +221,10 @@ export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onS
       const page = Math.max(1, Math.floor(height / ROW_H) - 2);
       let next: number | null = null;
       let dir = 1;
-      switch (e.key) {
+      // j and k as in less, vi and sngrep's lists
+      const key = e.key === 'j' ? 'ArrowDown' : e.key === 'k' ? 'ArrowUp' : e.key;
+      if (e.ctrlKey || e.metaKey || e.altKey) return;
+      switch (key) {
         case 'ArrowDown':
           next = pos < 0 ? 0 : Math.min(rows.length - 1, pos + 1);
           break;

@@ -3,7 +3,7 @@
 // legs" switch, the chip of a call whose legs alone are listed (× shows every call again), and how
 // many records, calls and shown rows there are.
 
-import { useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { VERDICTS, VERDICT_NAMES } from '../verdicts.ts';
 import { FILTER_KEYS, type FilterError } from '../../shared/filter.ts';
 import { groupName } from '../state/call-groups.ts';
@@ -64,6 +64,20 @@ export function ListTools({
   shown,
 }: ListToolsProps) {
   const [cursor, setCursor] = useState(query.length);
+  const box = useRef<HTMLInputElement>(null);
+  // "/" anywhere but in a field goes to the filter (as in less, vi, GitHub, sngrep's F3)
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
+      const t = e.target as HTMLElement | null;
+      if (t && (t.isContentEditable || /^(INPUT|TEXTAREA|SELECT)$/.test(t.tagName))) return;
+      e.preventDefault();
+      box.current?.focus();
+      box.current?.select();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, []);
   const completion = keysFor(query, Math.min(cursor, query.length));
   /** Put `key` in place of the word being typed. */
   const complete = (key: string) => {
@@ -75,8 +89,9 @@ export function ListTools({
     <div className="list-tools">
       <span className="filter-box">
         <input
+          ref={box}
           type="search"
-          placeholder="Filter: words or key=value, e.g. code>=400 ip=10.0.0.0/8"
+          placeholder="Filter (/): words or key=value, e.g. code>=400 ip=10.0.0.0/8"
           title={HINT}
           value={query}
           onChange={(e) => {
@@ -152,7 +167,11 @@ export function ListTools({
       )}
       <span className="count">
         <b data-testid="call-count">{total}</b>{' '}
-        {calls === total ? (total === 1 ? 'call' : 'calls') : `records (${calls} ${calls === 1 ? 'call' : 'calls'})`}
+        {calls === total
+          ? total === 1
+            ? 'call'
+            : 'calls'
+          : `${total === 1 ? 'record' : 'records'} (${calls} ${calls === 1 ? 'call' : 'calls'})`}
         {shown !== total ? (
           <>
             , <span data-testid="shown-count">{shown}</span> shown
