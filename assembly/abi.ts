@@ -155,7 +155,7 @@ export const BYTE_COUNTERS: i32 = 3;
 // ---- File errors (endFile(), fileError()) and warnings (fileWarning(), bits) ------------------
 
 export const E_NONE: u32 = 0; // no error
-export const E_NOT_CAPTURE: u32 = 1; // not a pcap or pcapng capture (unknown file header)
+export const E_NOT_CAPTURE: u32 = 1; // not a pcap, pcapng, snoop or NetMon 2.x capture (unknown file header)
 export const E_BAD_RECORD: u32 = 2; // a record has an impossible length: the file is damaged; reading of this file stopped there
 export const E_BAD_BLOCK: u32 = 3; // a pcapng block is damaged; reading of this file stopped there
 export const E_TRUNCATED: u32 = 4; // the file ends in the middle of a record (truncated capture)

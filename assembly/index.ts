@@ -51,6 +51,13 @@ const F_UNKNOWN: u32 = 0;
 const F_PCAP: u32 = 1;
 const F_PCAPNG: u32 = 2;
 const F_STOPPED: u32 = 3;
+const F_SNOOP: u32 = 4; // Solaris snoop (RFC 1761)
+const F_NETMON: u32 = 5; // Microsoft Network Monitor 2.x
+
+const SNOOP_MAGIC: u64 = 0x000000706f6f6e73; // "snoop\0\0\0"
+const NETMON_MAGIC: u32 = 0x55424d47; // "GMBU"
+const NETMON_HEADER: u32 = 128; // the file header, padded
+const FILETIME_1970: i64 = 116444736000000000; // 1970-01-01 in 100 ns units since 1601
 
 let inBuf: usize = 0;
 let inLen: u32 = 0;
@@ -64,6 +71,11 @@ let recSwap: bool = false; // pcap record headers' byte order
 let nanos: bool = false;
 let linktype: u32 = 0;
 let firstRecord: bool = true;
+// NetMon 2.x: capture start (UTC), record trailer size, where the frames end (the tables after them)
+let nmStartSec: i64 = 0;
+let nmStartUs: i64 = 0;
+let nmTrailer: u32 = 0;
+let nmFramesEnd: f64 = 0;
 let fileIdx: u32 = 0;
 let fileErr: u32 = E_NONE;
 let fileWarn: u32 = 0;
@@ -304,15 +316,20 @@ export function run(): u32 {
     }
     if (format == F_UNKNOWN) {
       if (avail < 24) break;
+      if (load<u32>(p) == NETMON_MAGIC && avail < NETMON_HEADER) break;
       if (!detect(p)) {
         pos = inLen;
         break;
       }
       if (format == F_PCAP) pos += 24;
+      else if (format == F_SNOOP) pos += 16;
+      else if (format == F_NETMON) pos += NETMON_HEADER;
       continue;
     }
     let used: u32 = 0;
     if (format == F_PCAP) used = pcapRecord(p, avail, pos);
+    else if (format == F_SNOOP) used = snoopRecord(p, avail, pos);
+    else if (format == F_NETMON) used = netmonRecord(p, avail, pos);
     else used = pcapngBlock(p, avail, pos);
     if (used == 0) break;
     pos += used;
@@ -333,7 +350,15 @@ function stop(err: u32, at: u32): void {
 }
 
 function knownMagic(m: u32): bool {
-  return m == 0xa1b2c3d4 || m == 0xa1b23c4d || m == 0xd4c3b2a1 || m == 0x4d3cb2a1 || m == 0x0a0d0d0a;
+  return (
+    m == 0xa1b2c3d4 ||
+    m == 0xa1b23c4d ||
+    m == 0xd4c3b2a1 ||
+    m == 0x4d3cb2a1 ||
+    m == 0x0a0d0d0a ||
+    m == <u32>SNOOP_MAGIC ||
+    m == NETMON_MAGIC
+  );
 }
 
 function detect(p: usize): bool {
@@ -345,6 +370,10 @@ function detect(p: usize): bool {
   } else if (m == 0x0a0d0d0a) {
     format = F_PCAPNG;
     return true;
+  } else if (load<u64>(p) == SNOOP_MAGIC) {
+    return detectSnoop(p);
+  } else if (m == NETMON_MAGIC) {
+    return detectNetmon(p);
   } else {
     stop(E_NOT_CAPTURE, 0);
     return false;
@@ -381,6 +410,116 @@ function pcapRecord(p: usize, avail: u32, pos: u32): u32 {
   const olen = rd32(p + 12, recSwap);
   frame(linktype, p + 16, caplen, sec, nanos ? frac : frac * 1000, nanos ? 9 : 6, pos, olen);
   return 16 + caplen;
+}
+
+/** The link type of a snoop datalink (RFC 1761): Ethernet and 802.3 frames are Ethernet II or
+ *  802.3 framed alike, as the Ethernet decoder reads them; others are counted as unknown. */
+function detectSnoop(p: usize): bool {
+  const version = rd32(p + 8, true);
+  if (version < 1 || version > 3) {
+    stop(E_NOT_CAPTURE, 0);
+    return false;
+  }
+  const dl = rd32(p + 12, true);
+  format = F_SNOOP;
+  linktype = dl == 4 || dl == 0 ? 1 : 0xffff;
+  return true;
+}
+
+/** One snoop record (big-endian): lengths, record length (with padding), drops, time; returns
+ *  bytes used, 0 when incomplete. */
+function snoopRecord(p: usize, avail: u32, pos: u32): u32 {
+  if (avail < 24) return 0;
+  const olen = rd32(p, true);
+  const caplen = rd32(p + 4, true);
+  const reclen = rd32(p + 8, true);
+  if (caplen > MAX_RECORD || reclen < 24 + caplen || reclen > MAX_RECORD + 64) {
+    count(C_BAD_RECORD);
+    stop(E_BAD_RECORD, pos);
+    return 0;
+  }
+  if (avail < reclen) return 0;
+  frame(linktype, p + 24, caplen, rd32(p + 16, true), rd32(p + 20, true) * 1000, 6, pos, olen);
+  return reclen;
+}
+
+/** NetMon media type → link type: Ethernet; others counted as unknown. */
+function netmonLink(media: u32): u32 {
+  return media == 1 ? 1 : 0xffff;
+}
+
+/** NetMon 2.x header (little-endian): version, media type, start time (SYSTEMTIME, UTC), and the
+ *  offsets of the tables that follow the frames (the frames are read in order up to the first). */
+function detectNetmon(p: usize): bool {
+  const minor = <u32>load<u8>(p + 4);
+  const major = <u32>load<u8>(p + 5);
+  if (major != 2) {
+    // NetMon 1.x (and 3.x files are written as 2.x)
+    stop(E_NOT_CAPTURE, 0);
+    return false;
+  }
+  format = F_NETMON;
+  linktype = netmonLink(<u32>load<u16>(p + 6));
+  const days = daysFromCivil(<i32>load<u16>(p + 8), <i32>load<u16>(p + 10), <i32>load<u16>(p + 14));
+  nmStartSec = <i64>days * 86400 + <i64>load<u16>(p + 16) * 3600 + <i64>load<u16>(p + 18) * 60 + <i64>load<u16>(p + 20);
+  nmStartUs = <i64>load<u16>(p + 22) * 1000;
+  nmTrailer = minor == 0 ? 0 : minor == 1 ? 2 : minor == 2 ? 6 : 15;
+  nmFramesEnd = Infinity;
+  // frame table, user data, comments, process info, network info, conversation stats, extended info
+  for (let o: usize = 24; o <= 72; o += 8) {
+    const at = <f64>load<u32>(p + o);
+    if (at >= <f64>NETMON_HEADER && at < nmFramesEnd) nmFramesEnd = at;
+  }
+  return true;
+}
+
+/** Days since 1970-01-01 of a proleptic Gregorian date. */
+function daysFromCivil(y: i32, m: i32, d: i32): i32 {
+  if (m <= 2) y -= 1;
+  const era = (y >= 0 ? y : y - 399) / 400;
+  const yoe = y - era * 400;
+  const doy = (153 * (m > 2 ? m - 3 : m + 9) + 2) / 5 + d - 1;
+  const doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/** One NetMon 2.x frame: µs since the start (u64), lengths, the data, a trailer whose first two
+ *  bytes may give the frame's own media type. Returns bytes used, 0 when incomplete. */
+function netmonRecord(p: usize, avail: u32, pos: u32): u32 {
+  if (fileBase + <f64>pos >= nmFramesEnd) {
+    // the tables after the frames: done with this file
+    format = F_STOPPED;
+    return 0;
+  }
+  if (avail < 16) return 0;
+  const olen: u32 = load<u32>(p + 8);
+  const caplen: u32 = load<u32>(p + 12);
+  if (caplen > MAX_RECORD) {
+    count(C_BAD_RECORD);
+    stop(E_BAD_RECORD, pos);
+    return 0;
+  }
+  const size: u32 = 16 + caplen + nmTrailer;
+  if (avail < size) return 0;
+  let lt = linktype;
+  if (nmTrailer >= 2) {
+    const media = <u32>load<u16>(p + 16 + caplen);
+    if (media != 0) lt = netmonLink(media);
+  }
+  let sec: i64 = 0;
+  let nsec: i64 = 0;
+  // 2.3 and later: the frame's UTC time (100 ns since 1601) when written; else start + µs delta
+  const utc = nmTrailer >= 15 ? load<i64>(p + 16 + caplen + 6) - FILETIME_1970 : -1;
+  if (utc >= 0) {
+    sec = utc / 10000000;
+    nsec = (utc % 10000000) * 100;
+  } else {
+    const us = nmStartUs + load<i64>(p);
+    sec = nmStartSec + us / 1000000;
+    nsec = (us % 1000000) * 1000;
+  }
+  frame(lt, p + 16, caplen, <u32>sec, <u32>nsec, 6, pos, olen);
+  return size;
 }
 
 /** One pcapng block; returns bytes used, 0 when incomplete (or the file was stopped). */

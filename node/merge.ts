@@ -189,7 +189,7 @@ class Reader {
   async start(): Promise<void> {
     try {
       this.src = await ByteSource.open(this.path, this.piece);
-      if (!(await this.src.need(24))) return this.fail((await this.src.atEnd()) ? 'the file is empty' : 'not a pcap or pcapng capture');
+      if (!(await this.src.need(24))) return this.fail((await this.src.atEnd()) ? 'the file is empty' : 'not a pcap or pcapng capture (--merge reads those two)');
       const v = this.src.view;
       const b = this.src.base;
       const m = v.getUint32(b, true);
@@ -199,7 +199,7 @@ class Reader {
       }
       const le = m === 0xa1b2c3d4 || m === 0xa1b23c4d;
       const be = m === 0xd4c3b2a1 || m === 0x4d3cb2a1;
-      if (!le && !be) return this.fail('not a pcap or pcapng capture');
+      if (!le && !be) return this.fail('not a pcap or pcapng capture (--merge reads those two)');
       this.little = le;
       this.nanos = m === 0xa1b23c4d || m === 0x4d3cb2a1;
       this.link = v.getUint32(b + 20, this.little) & 0x0fffffff;

@@ -145,7 +145,7 @@ export const B_SIP_BYTES = 1; // sipBytes — bytes of SIP messages
 export const B_RTP_BYTES = 2; // rtpBytes — bytes of RTP and RTCP frames to SDP media endpoints
 export const BYTE_COUNTERS = 3;
 export const E_NONE = 0; // no error
-export const E_NOT_CAPTURE = 1; // not a pcap or pcapng capture (unknown file header)
+export const E_NOT_CAPTURE = 1; // not a pcap, pcapng, snoop or NetMon 2.x capture (unknown file header)
 export const E_BAD_RECORD = 2; // a record has an impossible length: the file is damaged; reading of this file stopped there
 export const E_BAD_BLOCK = 3; // a pcapng block is damaged; reading of this file stopped there
 export const E_TRUNCATED = 4; // the file ends in the middle of a record (truncated capture)
@@ -343,7 +343,7 @@ export const BYTE_COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [
 
 /** File errors of endFile() by code. */
 export const FILE_ERRORS: Readonly<Record<number, string>> = {
-  1: 'not a pcap or pcapng capture (unknown file header)',
+  1: 'not a pcap, pcapng, snoop or NetMon 2.x capture (unknown file header)',
   2: 'a record has an impossible length: the file is damaged; reading of this file stopped there',
   3: 'a pcapng block is damaged; reading of this file stopped there',
   4: 'the file ends in the middle of a record (truncated capture)',

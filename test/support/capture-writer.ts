@@ -294,6 +294,77 @@ export function writePcap(packets: Packet[], opts: PcapOptions = {}): Uint8Array
   return w.finish();
 }
 
+/** Solaris snoop (RFC 1761): big-endian, µs timestamps, records padded to 4 bytes. Datalink 4
+ *  is Ethernet. */
+export function writeSnoop(packets: Packet[], opts: { datalink?: number } = {}): Uint8Array<ArrayBuffer> {
+  const w = new ByteWriter(false);
+  w.bytes(text('snoop\0\0\0'))
+    .u32(2)
+    .u32(opts.datalink ?? 4);
+  for (const p of packets) {
+    const units = toUnits(p.ts, 1_000_000n);
+    const reclen = 24 + p.data.length + ((4 - (p.data.length % 4)) % 4);
+    w.u32(p.origLen ?? p.data.length)
+      .u32(p.data.length)
+      .u32(reclen)
+      .u32(0);
+    w.u32(Number(units / 1_000_000n)).u32(Number(units % 1_000_000n));
+    w.bytes(p.data).pad(4);
+  }
+  return w.finish();
+}
+
+export interface NetmonOptions {
+  /** minor version of 2.x: 0 (no record trailer) … 3 (15-byte trailer); default 3 */
+  minor?: number;
+  /** media type of the file (1 Ethernet) and, from 2.1, of each frame's trailer (0: the file's) */
+  media?: number;
+  frameMedia?: number;
+}
+
+/**
+ * Microsoft Network Monitor 2.x: a 128-byte little-endian header with the capture start
+ * (SYSTEMTIME, UTC), the frames in order (µs since the start, lengths, data, a trailer from 2.1),
+ * then the frame table (each frame's offset) that the header points at.
+ */
+export function writeNetmon(packets: Packet[], opts: NetmonOptions = {}): Uint8Array<ArrayBuffer> {
+  const minor = opts.minor ?? 3;
+  const trailer = minor === 0 ? 0 : minor === 1 ? 2 : minor === 2 ? 6 : 15;
+  const startUs = packets.length ? toUnits(packets[0].ts, 1_000_000n) : 0n;
+  const start = new Date(Number(startUs / 1000n));
+  const w = new ByteWriter(true);
+  w.bytes(text('GMBU'))
+    .u8(minor)
+    .u8(2)
+    .u16(opts.media ?? 1);
+  w.u16(start.getUTCFullYear())
+    .u16(start.getUTCMonth() + 1)
+    .u16(start.getUTCDay())
+    .u16(start.getUTCDate());
+  w.u16(start.getUTCHours()).u16(start.getUTCMinutes()).u16(start.getUTCSeconds()).u16(start.getUTCMilliseconds());
+  const tableAt = w.length;
+  for (let i = 0; i < 14; i++) w.u32(0); // the tables' offsets and lengths, filled in below
+  while (w.length < 128) w.u8(0);
+  // the header's own start is whole milliseconds: frames count µs from it
+  const base = (startUs / 1000n) * 1000n;
+  const offsets: number[] = [];
+  for (const p of packets) {
+    offsets.push(w.length);
+    w.u64(toUnits(p.ts, 1_000_000n) - base)
+      .u32(p.origLen ?? p.data.length)
+      .u32(p.data.length)
+      .bytes(p.data);
+    if (trailer >= 2) w.u16(opts.frameMedia ?? 0);
+    if (trailer >= 6) w.u32(0);
+    // 2.3: the frame's time again, in 100 ns units since 1601 (Wireshark reads this one)
+    if (trailer >= 15) w.u64(toUnits(p.ts, 10_000_000n) + 116_444_736_000_000_000n).u8(0);
+  }
+  const table = w.length;
+  for (const o of offsets) w.u32(o);
+  w.setU32(tableAt, table).setU32(tableAt + 4, offsets.length * 4);
+  return w.finish();
+}
+
 export interface PcapngInterface {
   linktype: number;
   /** Raw if_tsresol byte: 6 = µs (default, option omitted), 9 = ns, 0x80|10 = 2^-10 s. */

@@ -35,6 +35,25 @@ describeTshark('capture-writer (checked by tshark)', () => {
 
   const SIP_FIELDS = ['frame.protocols', 'sip.Call-ID', 'sip.CSeq', 'ip.src', 'ipv6.src', 'udp.dstport'];
 
+  describe('snoop and NetMon 2.x', () => {
+    it('tshark reads them as the pcap twin: the same frames, times, lengths and SIP', () => {
+      const packets = [0, 1, 2].map((i) => ({ ts: { sec: T0.sec + i, nsec: i * 250_001_000 }, data: udp4(`twin-${i}`) }));
+      const fields = ['frame.time_epoch', 'frame.len', 'frame.cap_len', 'sip.Call-ID', 'ip.src'];
+      const want = tshark(save(cw.writePcap(packets)), fields);
+      expect(want.length).toBe(3);
+      for (const [ext, bytes] of [
+        ['snoop', cw.writeSnoop(packets)],
+        ['cap', cw.writeNetmon(packets, { minor: 0 })],
+        ['cap', cw.writeNetmon(packets, { minor: 1 })],
+        ['cap', cw.writeNetmon(packets, { minor: 2 })],
+        ['cap', cw.writeNetmon(packets, { minor: 3 })],
+      ] as const) {
+        const got = tshark(save(bytes, ext), fields);
+        expect(got, ext).toEqual(want);
+      }
+    });
+  });
+
   describe('link types', () => {
     const v4 = udp4('link-v4');
     const v6 = udp6('link-v6');

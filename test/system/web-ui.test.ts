@@ -823,9 +823,9 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
       [
         'notes.txt',
         Buffer.from('This is a text file, not a capture.\n'),
-        /notes\.txt: not a pcap or pcapng capture \(unknown file header\).*nothing was read from this file/,
+        /notes\.txt: not a pcap, pcapng, snoop or NetMon 2\.x capture \(unknown file header\).*nothing was read from this file/,
       ],
-      ['random.bin', random, /random\.bin: not a pcap or pcapng capture \(unknown file header\)/],
+      ['random.bin', random, /random\.bin: not a pcap, pcapng, snoop or NetMon 2\.x capture \(unknown file header\)/],
       [
         'truncated.pcap',
         sample.subarray(0, sample.length - 100),
