@@ -189,7 +189,8 @@ class Reader {
   async start(): Promise<void> {
     try {
       this.src = await ByteSource.open(this.path, this.piece);
-      if (!(await this.src.need(24))) return this.fail((await this.src.atEnd()) ? 'the file is empty' : 'not a pcap or pcapng capture (--merge reads those two)');
+      if (!(await this.src.need(24)))
+        return this.fail((await this.src.atEnd()) ? 'the file is empty' : 'not a pcap or pcapng capture (--merge reads those two)');
       const v = this.src.view;
       const b = this.src.base;
       const m = v.getUint32(b, true);
