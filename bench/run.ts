@@ -756,20 +756,21 @@ async function main(): Promise<void> {
   const targets: Target[] = [];
   const add = (target: string, value: number | null, ok: (v: number) => boolean, show: (v: number) => string, missing: string) =>
     targets.push(value == null ? { target, value: '—', pass: null, note: missing } : { target, value: show(value), pass: ok(value) });
-  add(
-    'sipscope ≥ 150× tshark (voip 128 MiB)',
-    v128.vsTshark as number | null,
-    (v) => v >= 150,
-    fmtX,
-    tshark ? 'no result' : 'tshark not installed',
-  );
-  add(
-    'sipscope ≥ 50× sngrep (voip 128 MiB)',
-    v128.vsSngrep as number | null,
-    (v) => v >= 50,
-    fmtX,
-    sngrep ? 'no result' : 'sngrep not installed',
-  );
+  const noTool = (present: unknown, tool: string) => (present ? 'no result' : `${tool} not installed`);
+  /** a ratio to tshark or sngrep of at least `min` */
+  const ratio = (label: string, value: unknown, min: number, tool: 'tshark' | 'sngrep', present: unknown) =>
+    add(`sipscope ≥ ${min}× ${tool} (${label})`, value as number | null, (v) => v >= min, fmtX, noTool(present, tool));
+  /** a peak RSS of at most `max` MiB */
+  const rss = (label: string, value: unknown, max: number) =>
+    add(
+      `peak RSS ≤ ${max} MiB (${label})`,
+      value as number | null,
+      (v) => v <= max,
+      (v) => `${v.toFixed(0)} MiB`,
+      'no RSS measurement',
+    );
+  ratio('voip 128 MiB', v128.vsTshark, 150, 'tshark', tshark);
+  ratio('voip 128 MiB', v128.vsSngrep, 50, 'sngrep', sngrep);
   add(
     'sipscope ≥ 2 GB/s (voip 128 MiB, whole process)',
     v128.sipscopeMBs as number | null,
@@ -777,13 +778,7 @@ async function main(): Promise<void> {
     (v) => `${(v / 1000).toFixed(2)} GB/s`,
     'no result',
   );
-  add(
-    'peak RSS ≤ 150 MiB (voip 128 MiB)',
-    v128.sipscopeRssMiB as number | null,
-    (v) => v <= 150,
-    (v) => `${v.toFixed(0)} MiB`,
-    'no RSS measurement',
-  );
+  rss('voip 128 MiB', v128.sipscopeRssMiB, 150);
   const s50 = rows.find((r) => r.capture === 'sip-only-50k');
   const s1g = rows.find((r) => r.capture === 'sip-only-1GiB');
   if (s50) {
@@ -794,14 +789,8 @@ async function main(): Promise<void> {
       (v) => `${fmtInt(v)}/s`,
       'no result',
     );
-    add('sipscope ≥ 20× sngrep (sip-only)', s50.vsSngrep as number | null, (v) => v >= 20, fmtX, sngrep ? 'no result' : 'sngrep not installed');
-    add(
-      'peak RSS ≤ 100 MiB (sip-only)',
-      s50.sipscopeRssMiB as number | null,
-      (v) => v <= 100,
-      (v) => `${v.toFixed(0)} MiB`,
-      'no RSS measurement',
-    );
+    ratio('sip-only', s50.vsSngrep, 20, 'sngrep', sngrep);
+    rss('sip-only', s50.sipscopeRssMiB, 100);
   }
   if (s50 && s1g)
     add(
@@ -811,14 +800,8 @@ async function main(): Promise<void> {
       (v) => `${v.toFixed(2)}× (${(s1g.sipscopeRssMiB as number).toFixed(0)} MiB)`,
       'no RSS measurement',
     );
-  if (v1g)
-    add(
-      'peak RSS ≤ 150 MiB (voip 1 GiB)',
-      v1g.sipscopeRssMiB as number | null,
-      (v) => v <= 150,
-      (v) => `${v.toFixed(0)} MiB`,
-      'no RSS measurement',
-    );
+  if (v1g) rss('voip 1 GiB', v1g.sipscopeRssMiB, 150);
+
   for (const r of results) {
     targets.push(
       r.records == null
