@@ -5,6 +5,7 @@
 
 import type { FileStatus } from '../shared/engine/engine.ts';
 import type { FilterFacts } from '../shared/filter.ts';
+import type { Kpis } from '../shared/output/summary.ts';
 import type { RunStats } from '../shared/analyzer.ts';
 import type { Correlation, LadderEntry, Verdict } from '../shared/record.ts';
 import type { TimestampFormat } from '../shared/time.ts';
@@ -167,6 +168,8 @@ export interface RunSummary {
   runId: number;
   files: FileResult[];
   stats: RunStats;
+  /** KPIs of the run's calls (`sipscope read --summary json`) */
+  kpis: Kpis;
   records: number;
   /** the rows not yet sent in an update */
   rows: CallRow[];

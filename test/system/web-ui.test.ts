@@ -32,6 +32,7 @@ import { runCli } from '../support/cli.ts';
 import { sameCallIdBusyCapture } from '../support/b2bua-capture.ts';
 
 const SCREENSHOT = join(repoRoot, 'docs', 'screenshot.png');
+const KPI_SCREENSHOT = join(repoRoot, 'docs', 'kpis.png');
 /** a call through a B2BUA: four endpoints (public corpus, when present) */
 const FOUR_ENDPOINTS = join(CORPUS, 'heplify-sip_tcp_websocket.pcap');
 const chromium = toolGate([CHROMIUM], 'web-ui');
@@ -358,6 +359,48 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect(await ids()).toEqual([byState('CALL_ERROR').SIP_CALL_ID]);
     await page.fill('[data-testid="filter"]', '');
     expect(new URL(page.url()).searchParams.has('filter')).toBe(false);
+    expect((await rows()).length).toBe(6);
+  });
+
+  test('KPIs: the numbers of `read --summary`, each bar and count a way into the list', async () => {
+    const cli = await runCli(['read', SAMPLE, '-q', '--summary', 'json']);
+    const k = JSON.parse(cli.stdout) as {
+      attempts: number;
+      answered: number;
+      asr: number;
+      ner: number;
+      acd: number;
+      pdd: { median: number };
+    };
+    await page.click('[data-testid="tab-kpis"]');
+    const kpi = (id: string) => page.textContent(`[data-testid="kpi-${id}"]`);
+    expect(await kpi('attempts')).toBe(String(k.attempts));
+    expect(await kpi('answered')).toBe(String(k.answered));
+    expect(await kpi('asr')).toBe(`${k.asr.toFixed(1)}%`);
+    expect(await kpi('ner')).toBe(`${k.ner.toFixed(1)}%`);
+    expect(await kpi('acd')).toBe(`${k.acd.toFixed(2)} s`);
+    expect(await kpi('pdd')).toBe(`${k.pdd.median.toFixed(3)} s`);
+    // the dashboard as the README shows it (written when missing or asked for: UPDATE_SCREENSHOT=1)
+    const shot = tmp.file('kpis.png');
+    await page.locator('.detail-pane').screenshot({ path: shot });
+    if (!existsSync(KPI_SCREENSHOT) || process.env.UPDATE_SCREENSHOT === '1') copyFileSync(shot, KPI_SCREENSHOT);
+    expect(statSync(shot).size).toBeGreaterThan(5_000);
+    const ids = async () => (await rows()).map((r) => r.callId).sort();
+    await page.click('[data-testid="kpi-code-486"]');
+    expect(await page.inputValue('[data-testid="filter"]')).toBe('code=486');
+    expect(await ids()).toEqual([byState('CALL_ERROR').SIP_CALL_ID]);
+    await page.click('[data-testid="kpi-verdict-no-rtp"]');
+    expect(await ids()).toEqual(
+      records
+        .filter((r) => r.verdicts.includes('no-rtp'))
+        .map((r) => r.SIP_CALL_ID)
+        .sort(),
+    );
+    await page.click('[data-testid="kpi-outcome-cancelled"]');
+    expect(await ids()).toEqual([byState('CALL_CANCELED').SIP_CALL_ID]);
+    await page.click('[data-testid="kpi-worst"]');
+    expect(await ids()).toEqual(['a84b4c76e66710@192.0.2.10']);
+    await page.fill('[data-testid="filter"]', '');
     expect((await rows()).length).toBe(6);
   });
 

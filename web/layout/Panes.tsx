@@ -10,11 +10,13 @@ import { LadderView } from '../views/LadderView.tsx';
 import { Details } from '../views/Details.tsx';
 import { MediaView } from '../views/MediaView.tsx';
 import { RunStats } from '../views/RunStats.tsx';
+import { KpiView } from '../views/KpiView.tsx';
 
 const TABS: [Tab, string][] = [
   ['ladder', 'Ladder'],
   ['media', 'Media'],
   ['details', 'Call details'],
+  ['kpis', 'KPIs'],
   ['stats', 'Run statistics'],
 ];
 
@@ -72,7 +74,15 @@ export function DetailPane({ page }: { page: Page }) {
     if (plotRun !== null && plotCall !== null) void actions.plotMedia(plotRun, plotCall);
   }, [actions, plotRun, plotCall]);
   let body: ReactNode;
-  if (tab === 'stats') {
+  if (tab === 'kpis') {
+    body = run.summary ? (
+      <KpiView kpis={run.summary.kpis} onFilter={actions.setQuery} />
+    ) : (
+      <p className="note">
+        {run.phase === 'running' ? 'The KPIs are shown when the input is read.' : 'No KPIs: the analysis did not finish.'}
+      </p>
+    );
+  } else if (tab === 'stats') {
     body = run.summary ? (
       <RunStats summary={run.summary} sizes={run.files.map((f) => f.size)} />
     ) : (

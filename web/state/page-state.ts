@@ -9,7 +9,7 @@ import type { CallData, DownloadKind, LegsData, MediaTrace, RunOptions, RunSumma
 import type { Sort, SortKey } from './call-sort.ts';
 
 export type Phase = 'idle' | 'running' | 'done' | 'error';
-export type Tab = 'ladder' | 'media' | 'details' | 'stats';
+export type Tab = 'ladder' | 'media' | 'details' | 'kpis' | 'stats';
 
 /** The run the page shows, as the page sees it. */
 export interface RunView {

@@ -209,6 +209,7 @@ async function runInner(state: RunState, opts: RunOptions, files: File[], onUpda
     runId: state.id,
     files: fileResults,
     stats,
+    kpis: state.kpis.result(),
     records: state.records,
     rows,
     cancelled: state.cancel,

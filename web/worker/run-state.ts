@@ -7,6 +7,7 @@
 import type { CallRecord } from '../../shared/record.ts';
 import { jsonLine } from '../../shared/output/format.ts';
 import { factsOf } from '../../shared/filter.ts';
+import { KpiCollector } from '../../shared/output/summary.ts';
 import { isoTimestamp } from '../../shared/time.ts';
 import type { CallRow, RunOptions } from '../worker-protocol.ts';
 import type { BuiltDownload } from './downloads.ts';
@@ -38,6 +39,8 @@ export class RunState {
   readonly jsonOff = new NumberList();
   readonly jsonLen = new NumberList();
   records = 0;
+  /** KPIs of the calls so far (the dashboard) */
+  readonly kpis = new KpiCollector();
 
   /** `readFile` reads the run's files again (ladders whose messages were left in them) */
   constructor(
@@ -54,6 +57,7 @@ export class RunState {
     const [off, len] = this.jsonl.text(jsonLine(r) + '\n');
     this.jsonOff.push(off);
     this.jsonLen.push(len - 1);
+    this.kpis.add(r);
     const ladder = this.ladders.add(i, r.ladder);
     r.ladder = undefined;
     return rowOf(i, r, ladder);
