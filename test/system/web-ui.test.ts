@@ -404,6 +404,45 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect((await rows()).length).toBe(6);
   });
 
+  test('the split between the list and the call is dragged, moved by keys and remembered', async () => {
+    await page.setViewportSize({ width: 1280, height: 800 });
+    const rowsRoom = () =>
+      page.evaluate(() => {
+        const list = document.querySelector('[data-testid="call-list"]') as HTMLElement;
+        const row = list.querySelector('[role="row"]:not(.head)') as HTMLElement | null;
+        const head = list.querySelector('[role="row"].head') as HTMLElement | null;
+        const h = row?.getBoundingClientRect().height ?? 28;
+        return Math.floor((list.clientHeight - (head?.getBoundingClientRect().height ?? 0)) / h);
+      });
+    const share = async () => Number(await page.getAttribute('[data-testid="splitter"]', 'aria-valuenow'));
+    const before = await share();
+    const room = await rowsRoom();
+    // drag the bar 200 px down: the list gets more rows
+    const bar = (await page.locator('[data-testid="splitter"]').boundingBox())!;
+    await page.mouse.move(bar.x + bar.width / 2, bar.y + bar.height / 2);
+    await page.mouse.down();
+    await page.mouse.move(bar.x + bar.width / 2, bar.y + 200, { steps: 5 });
+    await page.mouse.up();
+    const dragged = await share();
+    expect(dragged).toBeGreaterThan(before + 20);
+    expect(await rowsRoom()).toBeGreaterThanOrEqual(room + 6);
+    expect(await rowsRoom()).toBeGreaterThanOrEqual(15);
+    // keys move it by 5%
+    await page.focus('[data-testid="splitter"]');
+    await page.keyboard.press('ArrowUp');
+    expect(await share()).toBe(dragged - 5);
+    // remembered across a reload
+    await page.reload({ waitUntil: 'load' });
+    expect(await load([SAMPLE])).toBe('done');
+    expect(await share()).toBe(dragged - 5);
+    // back to the default for the tests after this one
+    await page.evaluate(() => window.localStorage.removeItem('sipscope.listShare'));
+    await page.reload({ waitUntil: 'load' });
+    expect(await load([SAMPLE])).toBe('done');
+    expect(await share()).toBe(before);
+    await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
   test('keyboard: ↑ ↓ (j k) Home End select rows, / goes to the filter, Enter opens the ladder', async () => {
     await page.click('[data-testid="tab-stats"]');
     await page.focus('[data-testid="call-list"]');

@@ -2,7 +2,7 @@
 // the calls, open a call's ladder and details, read the run's statistics, download the outputs.
 // State and actions come from the store (state/use-page.ts); this file only lays the page out.
 
-import { useState, type DragEvent } from 'react';
+import { useState, type CSSProperties, type DragEvent } from 'react';
 import { usePage } from '../state/use-page.ts';
 import { DropZone, FileInput } from '../views/DropZone.tsx';
 import { OptionsPanel } from '../views/OptionsPanel.tsx';
@@ -10,6 +10,7 @@ import { Downloads } from '../views/Downloads.tsx';
 import { StatusBar } from '../views/StatusBar.tsx';
 import { Problems } from '../views/Problems.tsx';
 import { DetailPane, ListPane } from './Panes.tsx';
+import { Splitter, savedShare } from '../views/Splitter.tsx';
 
 export function App() {
   const page = usePage();
@@ -17,6 +18,8 @@ export function App() {
   const { run, options } = state;
   // files are dragged over the page (drop targets light up)
   const [over, setOver] = useState(false);
+  // the list's share of the height, dragged by the splitter and remembered
+  const [share, setShare] = useState(savedShare);
 
   const onDragOver = (e: DragEvent) => {
     e.preventDefault();
@@ -64,8 +67,9 @@ export function App() {
       {idle ? (
         <DropZone landing over={over} />
       ) : (
-        <main className="panes">
+        <main className="panes" style={{ '--list-share': share } as CSSProperties}>
           <ListPane page={page} />
+          <Splitter share={share} onShare={setShare} />
           <DetailPane page={page} />
         </main>
       )}
