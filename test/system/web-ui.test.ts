@@ -30,6 +30,7 @@ import type { CallRecord } from '../../shared/record.ts';
 import { parseFilter } from '../../shared/filter.ts';
 import { runCli } from '../support/cli.ts';
 import { sameCallIdBusyCapture } from '../support/b2bua-capture.ts';
+import { A4, B4, eth, pcap, req, resp, udp4 } from '../support/core-fixtures.ts';
 
 const SCREENSHOT = join(repoRoot, 'docs', 'screenshot.png');
 const KPI_SCREENSHOT = join(repoRoot, 'docs', 'kpis.png');
@@ -851,6 +852,31 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     const texts = await page.$$eval('[data-testid="call-row"]', (rows) => rows.map((r) => r.textContent ?? ''));
     expect(texts.filter((t) => t.includes('b2bua-legs@test · leg 2'))).toHaveLength(1);
     expect(texts.filter((t) => t.includes('192.0.2.10:5060'))).toHaveLength(1);
+  });
+
+  test('a capture of REGISTER and OPTIONS only: the empty list says what there is and offers to show it', async () => {
+    const frames = [
+      eth(udp4(A4, 5060, B4, 5060, req('REGISTER', 'only-reg'))),
+      eth(udp4(B4, 5060, A4, 5060, resp(200, 'OK', 'only-reg', { method: 'REGISTER' }))),
+      eth(udp4(A4, 5060, B4, 5060, req('OPTIONS', 'only-opt'))),
+    ];
+    const path = tmp.write('no-calls.pcap', pcap(frames));
+    expect(await load([path])).toBe('done');
+    expect(await callCount()).toBe(0);
+    expect(await page.textContent('[data-testid="offer-dialogs"]')).toMatch(
+      /^No calls \(INVITE dialogs\) in this capture, but (REGISTER 1, OPTIONS 1|OPTIONS 1, REGISTER 1):/,
+    );
+    const before = await doneRuns();
+    await page.click('[data-testid="show-dialogs"]');
+    expect(await finished(before)).toBe('done');
+    expect((await rows()).map((r) => r.state).sort()).toEqual(['REGISTER', 'UNKNOWN']);
+    expect(await page.textContent('.list-tools .count')).toBe('2 records (0 calls)');
+    // the option is now set: back to the defaults for the tests after this one
+    await page.click('[data-testid="options"] summary');
+    expect(await page.isChecked('[data-testid="opt-all-dialogs"]')).toBe(true);
+    await page.uncheck('[data-testid="opt-all-dialogs"]');
+    await page.click('[data-testid="options"] summary');
+    expect(await load([SAMPLE])).toBe('done');
   });
 
   test('options: --all-dialogs --timestamp-format 2, the same bytes as the CLI with them', async () => {

@@ -23,14 +23,37 @@ const TABS: [Tab, string][] = [
 export function ListPane({ page }: { page: Page }) {
   const { state, actions, view, matched, total, calls } = page;
   const { run } = state;
-  const empty =
-    run.phase === 'running'
-      ? 'Calls appear here as they end…'
-      : total === 0
-        ? run.phase === 'error'
-          ? 'No calls: the analysis failed.'
-          : 'No calls in this capture. See “Run statistics” for what was read and what was not decoded.'
-        : 'No call matches the filter.';
+  // non-INVITE dialogs the run counted but made no records of (REGISTER, OPTIONS… without "all dialogs")
+  const dialogs = Object.entries(run.summary?.stats.tracker.methods ?? {});
+  const offerDialogs = total === 0 && run.phase === 'done' && dialogs.length > 0 && state.usedOptions.allDialogs !== true;
+  const empty: ReactNode =
+    run.phase === 'running' ? (
+      'Calls appear here as they end…'
+    ) : offerDialogs ? (
+      <span data-testid="offer-dialogs">
+        No calls (INVITE dialogs) in this capture, but {dialogs.map(([m, n]) => `${m} ${n}`).join(', ')}: these are not calls, so they make
+        no records unless asked for.{' '}
+        <button
+          type="button"
+          data-testid="show-dialogs"
+          onClick={() => {
+            const options = { ...state.options, allDialogs: true };
+            actions.setOptions({ allDialogs: true });
+            void actions.start(run.files, options);
+          }}
+        >
+          Show them as records
+        </button>
+      </span>
+    ) : total === 0 ? (
+      run.phase === 'error' ? (
+        'No calls: the analysis failed.'
+      ) : (
+        'No calls in this capture. See “Run statistics” for what was read and what was not decoded.'
+      )
+    ) : (
+      'No call matches the filter.'
+    );
   return (
     <section className="list-pane">
       <ListTools
