@@ -3,7 +3,7 @@
 import { CAPTURE_OPTIONS, LADDER_OPTIONS, LIVE_OPTIONS, READ_OPTIONS, UsageError, parseArgs, optionsHelp, type Parsed } from './args.ts';
 import { ladder } from './ladder.ts';
 import { createEngine } from './wasm.ts';
-import { feedFile, type FileResult } from './input.ts';
+import { feedFile, fileProblem, type FileResult } from './input.ts';
 import { feedMerged } from './merge.ts';
 
 /** Files merged at once (each holds an open file and a share of the read-ahead). */
@@ -47,32 +47,28 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`sipscope ${VERSION}\n`);
     return 0;
   }
-  if (command === 'live') {
-    const parsed = parseArgs(rest, LIVE_OPTIONS);
-    if (parsed.opts.help) {
-      process.stdout.write(USAGE + '\n');
-      return 0;
-    }
-    return live(parsed);
-  }
-  if (command === 'ladder') {
-    const parsed = parseArgs(rest, LADDER_OPTIONS);
-    if (parsed.opts.help) {
-      process.stdout.write(USAGE + '\n');
-      return 0;
-    }
-    return ladder(parsed);
-  }
-  if (command !== 'read')
-    throw new UsageError(`unknown command "${command}" (try: sipscope read FILE, sipscope ladder FILE, sipscope live -i IFACE)`);
-  const parsed = parseArgs(rest, READ_OPTIONS);
+  const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (!cmd) throw new UsageError(`unknown command "${command}" (try: sipscope read FILE, sipscope ladder FILE, sipscope live -i IFACE)`);
+  const parsed = parseArgs(rest, cmd.options);
   if (parsed.opts.help) {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
-  if (parsed.positional.length === 0) throw new UsageError('read needs at least one capture file (or "-" for standard input)');
-  return read(parsed);
+  return cmd.run(parsed);
 }
+
+/** The commands: their options, and what runs them. */
+const COMMANDS: Record<string, { options: Parameters<typeof parseArgs>[1]; run(p: Parsed): Promise<number> }> = {
+  read: {
+    options: READ_OPTIONS,
+    run: (p) => {
+      if (p.positional.length === 0) throw new UsageError('read needs at least one capture file (or "-" for standard input)');
+      return read(p);
+    },
+  },
+  live: { options: LIVE_OPTIONS, run: live },
+  ladder: { options: LADDER_OPTIONS, run: ladder },
+};
 
 async function read({ positional: files, opts }: Parsed): Promise<number> {
   // the summary takes standard output: records go there only when asked for
@@ -139,11 +135,10 @@ async function read({ positional: files, opts }: Parsed): Promise<number> {
       stopped: () => stopSignal !== null || outputs.fatal !== null,
     });
     results.push(res);
-    const problem = stopSignal && res.readError ? null : (res.readError ?? res.message);
+    const problem = stopSignal && res.readError ? null : fileProblem(res);
     if (problem) {
       progress.clear();
-      const where = res.readError ? '' : ` (at byte ${res.offset})`;
-      process.stderr.write(`sipscope: ${files[i]}: ${problem}${where}\n`);
+      process.stderr.write(`sipscope: ${files[i]}: ${problem}\n`);
     }
     if (res.warning) process.stderr.write(`sipscope: ${files[i]}: warning: ${res.warning}\n`);
   }

@@ -22,6 +22,13 @@ export interface InputHooks {
   stopped?(): boolean;
 }
 
+/** What went wrong with a file, as one line (null when nothing did): a read error, or the
+ *  capture's own problem and where it is. */
+export function fileProblem(res: FileResult): string | null {
+  if (res.readError) return res.readError;
+  return res.message ? `${res.message} (at byte ${res.offset})` : null;
+}
+
 const GZIP = [0x1f, 0x8b];
 /** Bytes read from a plain file into the core's window at a time. */
 const READ_PIECE = 1 << 20;

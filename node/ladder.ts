@@ -4,7 +4,7 @@
 
 import { UsageError, type Parsed } from './args.ts';
 import { createEngine } from './wasm.ts';
-import { feedFile } from './input.ts';
+import { feedFile, fileProblem } from './input.ts';
 import { recordFilter, trackerOptions } from './setup.ts';
 import { Analyzer } from '../shared/analyzer.ts';
 import { ladderModel, ladderText, printable, type TimeMode } from '../shared/output/ladder.ts';
@@ -47,10 +47,10 @@ export async function ladder({ positional: files, opts }: Parsed): Promise<numbe
         out = '';
       },
     });
-    const problem = res.readError ?? res.message;
+    const problem = fileProblem(res);
     if (problem) {
       failed = true;
-      process.stderr.write(`sipscope: ${files[i]}: ${problem}${res.readError ? '' : ` (at byte ${res.offset})`}\n`);
+      process.stderr.write(`sipscope: ${files[i]}: ${problem}\n`);
     }
   }
   analyzer.finish();

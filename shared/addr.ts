@@ -122,3 +122,13 @@ export function canonicalIp(s: string): string {
   const b = parseIp16(s);
   return b ? formatIp16(b, 0) : s;
 }
+
+/** "ip:port" or "[v6]:port" → its parts. */
+export function splitEndpoint(s: string): { ip: string; port: number } {
+  if (s.startsWith('[')) {
+    const close = s.indexOf(']');
+    return { ip: s.slice(1, close), port: Number(s.slice(close + 2)) };
+  }
+  const colon = s.lastIndexOf(':');
+  return { ip: s.slice(0, colon), port: Number(s.slice(colon + 1)) };
+}

@@ -11,8 +11,8 @@
 // does not have (no MOS without media, no duration without an answer) matches no comparison but
 // `!=`. A bad expression throws FilterError with the 1-based column it points at.
 
-import type { CallRecord } from './record.ts';
-import { parseIp16 } from './addr.ts';
+import { worstMos, type CallRecord } from './record.ts';
+import { parseIp16, splitEndpoint } from './addr.ts';
 
 export class FilterError extends Error {
   constructor(
@@ -67,28 +67,14 @@ interface KeyDef {
   help: string;
 }
 
-const addrOf = (hostPort: string | null): string | null => {
-  if (hostPort === null || hostPort === '') return null;
-  if (hostPort.startsWith('[')) return hostPort.slice(1, hostPort.indexOf(']'));
-  const c = hostPort.lastIndexOf(':');
-  return c > 0 ? hostPort.slice(0, c) : hostPort;
-};
-const portOf = (hostPort: string | null): number | null => {
-  if (hostPort === null) return null;
-  const c = hostPort.lastIndexOf(':');
-  const p = c > 0 ? Number(hostPort.slice(c + 1)) : Number.NaN;
-  return Number.isInteger(p) ? p : null;
-};
 const list = (text: string, sep: string): string[] => (text === '' ? [] : text.split(sep));
 const nonEmpty = (...v: (string | null | undefined)[]): string[] => v.filter((x): x is string => typeof x === 'string' && x !== '');
 const distinct = <T>(v: T[]): T[] => [...new Set(v)];
 
-function worst(r: CallRecord, pick: (m: CallRecord['media'][number]) => number, lowest: boolean): number | null {
+/** The highest value of a call's streams, null without streams. */
+function highest(r: CallRecord, pick: (m: CallRecord['media'][number]) => number): number | null {
   let v: number | null = null;
-  for (const m of r.media) {
-    const x = pick(m);
-    if (v === null || (lowest ? x < v : x > v)) v = x;
-  }
+  for (const m of r.media) if (v === null || pick(m) > v) v = pick(m);
   return v;
 }
 
@@ -100,14 +86,18 @@ function methodOf(r: CallRecord): string {
 
 /** The facts of a record that filters read. */
 export function factsOf(r: CallRecord): FilterFacts {
-  const addresses = nonEmpty(r.flow.src, r.flow.dst, r.SIP_RTP_IPV4_SRC_ADDR, r.SIP_RTP_IPV4_DST_ADDR, addrOf(r.rtpSrc), addrOf(r.rtpDst));
+  const addresses = nonEmpty(r.flow.src, r.flow.dst, r.SIP_RTP_IPV4_SRC_ADDR, r.SIP_RTP_IPV4_DST_ADDR);
   addresses.push(...list(r.SIP_C_IP, ','));
   const ports = [r.flow.sport, r.flow.dport];
   if (r.SIP_RTP_L4_SRC_PORT) ports.push(r.SIP_RTP_L4_SRC_PORT);
   if (r.SIP_RTP_L4_DST_PORT) ports.push(r.SIP_RTP_L4_DST_PORT);
-  for (const m of r.media) {
-    addresses.push(...nonEmpty(addrOf(m.src), addrOf(m.dst)));
-    for (const p of [portOf(m.src), portOf(m.dst)]) if (p !== null) ports.push(p);
+  // media endpoints as "ip:port": SDP's (rtpSrc, rtpDst) and the streams'
+  const endpoints = nonEmpty(r.rtpSrc, r.rtpDst);
+  for (const m of r.media) endpoints.push(m.src, m.dst);
+  for (const e of endpoints) {
+    const { ip, port } = splitEndpoint(e);
+    if (ip !== '') addresses.push(ip);
+    if (Number.isInteger(port)) ports.push(port);
   }
   return {
     callId: r.SIP_CALL_ID,
@@ -123,9 +113,9 @@ export function factsOf(r: CallRecord): FilterFacts {
     codecs: distinct([...list(r.SIP_RTP_CODECS, ';'), ...nonEmpty(...r.media.map((m) => m.codec))]),
     method: methodOf(r),
     verdicts: [...r.verdicts],
-    mos: worst(r, (m) => m.mos, true),
-    loss: worst(r, (m) => m.lostPct, false),
-    jitter: worst(r, (m) => m.jitterMs, false),
+    mos: worstMos(r),
+    loss: highest(r, (m) => m.lostPct),
+    jitter: highest(r, (m) => m.jitterMs),
     duration: r.durationSec,
     setup: r.setupSec,
     leg: r.leg,

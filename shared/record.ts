@@ -182,3 +182,16 @@ export interface RtcpFigures {
   /** mean round-trip time from LSR/DLSR over the reports that had one, ms; null when none */
   rttMs: number | null;
 }
+
+/** The lowest MOS of a call's streams (the CLI table's MOS column, the page's, filters and KPIs);
+ *  null without streams. */
+export function worstMos(r: Pick<CallRecord, 'media'>): number | null {
+  let mos: number | null = null;
+  for (const m of r.media) if (mos === null || m.mos < mos) mos = m.mos;
+  return mos;
+}
+
+/** One end-to-end call (SPEC §9): its callGroup, and which group of that name (groupSeq). */
+export function groupKey(r: Pick<CallRecord, 'callGroup' | 'groupSeq'>): string {
+  return `${r.callGroup}\n${r.groupSeq ?? 0}`;
+}

@@ -3,7 +3,7 @@
 // Lines are returned without a line terminator.
 
 import type { Timestamp } from '../time.ts';
-import type { CallRecord, MediaStream, RtcpFigures } from '../record.ts';
+import { worstMos, type CallRecord, type MediaStream, type RtcpFigures } from '../record.ts';
 import { DEFAULT_TEMPLATE, SIP_FIELDS, flowJson, type FieldDef } from './fields.ts';
 import { compareTimestamps, formatTimestamp, isoTimestamp, timestampDiffText, type TimestampFormat } from '../time.ts';
 
@@ -298,7 +298,5 @@ export function tableLine(r: CallRecord): string {
 
 /** The worst stream's MOS, '-' without streams. */
 function lowestMos(r: CallRecord): string {
-  let mos = Number.POSITIVE_INFINITY;
-  for (const m of r.media) if (m.mos < mos) mos = m.mos;
-  return r.media.length === 0 ? '-' : mos.toFixed(2);
+  return worstMos(r)?.toFixed(2) ?? '-';
 }

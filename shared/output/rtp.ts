@@ -20,6 +20,7 @@
 
 import type { CallRecord, FlowInfo, MediaStream } from '../record.ts';
 import { compareTimestamps } from '../time.ts';
+import { splitEndpoint } from '../addr.ts';
 
 /** The two streams an RTP element speaks of: "in" and "out" (null: nothing to say). */
 export interface RtpSides {
@@ -70,16 +71,6 @@ export function rtpPairs(media: readonly MediaStream[]): { in: MediaStream; out:
     out.push(swap ? { in: b, out: a } : { in: a, out: b });
   }
   return out;
-}
-
-/** "ip:port" or "[v6]:port" → its parts. */
-export function splitEndpoint(s: string): { ip: string; port: number } {
-  if (s.startsWith('[')) {
-    const close = s.indexOf(']');
-    return { ip: s.slice(1, close), port: Number(s.slice(close + 2)) };
-  }
-  const colon = s.lastIndexOf(':');
-  return { ip: s.slice(0, colon), port: Number(s.slice(colon + 1)) };
 }
 
 const UDP_HEADER = 8;

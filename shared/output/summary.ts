@@ -3,7 +3,7 @@
 // worst calls by MOS. Calls only (INVITE dialogs); each leg is an attempt. Fed record by record
 // in bounded memory: PDD quantiles come from a 1 ms histogram, the worst calls are the few kept.
 
-import type { CallRecord, Verdict } from '../record.ts';
+import { groupKey, worstMos, type CallRecord, type Verdict } from '../record.ts';
 import { isoTimestamp } from '../time.ts';
 
 /** Final responses that a user (not the network) gave: they count towards NER (ITU-T E.425,
@@ -73,7 +73,7 @@ export class KpiCollector {
     }
     this.attempts++;
     // a group name is a Call-ID: distinct groups are bounded by the calls themselves
-    this.groups.add(`${r.callGroup}\n${r.groupSeq ?? 0}`);
+    this.groups.add(groupKey(r));
     const outcome = outcomeOf(r);
     if (outcome === 'answered') this.answered++;
     if (outcome === 'answered' || outcome === 'cancelled' || USER_CODES.has(r.SIP_RESPONSE_CODE)) this.effective++;
@@ -93,8 +93,7 @@ export class KpiCollector {
     if (!m) this.minutes.set(minute, (m = { answered: 0, failed: 0, cancelled: 0, other: 0 }));
     m[outcome]++;
     for (const v of r.verdicts) this.verdicts.set(v, (this.verdicts.get(v) ?? 0) + 1);
-    let mos: number | null = null;
-    for (const s of r.media) if (mos === null || s.mos < mos) mos = s.mos;
+    const mos = worstMos(r);
     if (mos !== null && (this.worst.length < WORST_CALLS || mos < this.worst[this.worst.length - 1].mos)) {
       this.worst.push({ callId: r.SIP_CALL_ID, leg: r.leg, mos, verdicts: [...r.verdicts] });
       this.worst.sort((a, b) => a.mos - b.mos);

@@ -2,23 +2,18 @@
 // for tests that build rows without a record.
 
 import type { FilterFacts } from '../../shared/filter.ts';
+import { splitEndpoint } from '../../shared/addr.ts';
 import type { CallRow } from '../../web/worker-protocol.ts';
 
-const split = (hostPort: string | undefined): [string, number] | null => {
-  if (!hostPort) return null;
-  const c = hostPort.lastIndexOf(':');
-  return [hostPort.slice(0, c).replace(/^\[|\]$/g, ''), Number(hostPort.slice(c + 1))];
-};
-
 export function rowFacts(r: Partial<CallRow>): FilterFacts {
-  const ends = [split(r.src), split(r.dst)].filter((x): x is [string, number] => x !== null);
+  const ends = [r.src, r.dst].filter((x): x is string => !!x).map(splitEndpoint);
   return {
     callId: r.callId ?? '',
     from: r.from ?? '',
     to: r.to ?? '',
     uas: [r.uac ?? '', r.uas ?? ''].filter((x) => x !== ''),
-    addresses: ends.map((e) => e[0]),
-    ports: ends.map((e) => e[1]),
+    addresses: ends.map((e) => e.ip),
+    ports: ends.map((e) => e.port),
     code: r.code ?? 0,
     reason: null,
     cause: r.cause ?? 0,

@@ -13,21 +13,16 @@ import { compareTimestamps } from '../../shared/time.ts';
 import type { LadderData, LadderStoreStats, LegsData } from '../worker-protocol.ts';
 import { ByteSink, NumberList } from './byte-sink.ts';
 import { hashBytes } from '../../shared/bytes-hash.ts';
+import { utf8Length } from '../../shared/header-values.ts';
 
 /** Messages kept per call at most (a long-lived dialog with thousands of OPTIONS). */
 export const MAX_MESSAGES = 5000;
 /** Default budget of stored ladder bytes (messages and their descriptions). */
 export const DEFAULT_LADDER_BUDGET = 256 << 20;
 
-const utf8 = new TextEncoder();
 const utf8d = new TextDecoder();
 
 const NO_BYTES = new Uint8Array(0);
-
-/** UTF-8 length of a string (the JSON of a ladder is nearly always ASCII). */
-function utf8Length(s: string): number {
-  return /[^\x00-\x7f]/.test(s) ? utf8.encode(s).length : s.length;
-}
 
 /** Bytes [offset, offset + length) of input file `file` of the run. */
 export type FileReader = (file: number, offset: number, length: number) => Promise<Uint8Array>;

@@ -4,7 +4,7 @@
 // page's list. The other downloads are built when clicked (downloads.ts), from the input this
 // run read (`inputs`). No DOM, no worker API: it runs in Node too (tests, profiling).
 
-import type { CallRecord } from '../../shared/record.ts';
+import { groupKey, worstMos, type CallRecord } from '../../shared/record.ts';
 import { jsonLine } from '../../shared/output/format.ts';
 import { factsOf } from '../../shared/filter.ts';
 import { KpiCollector } from '../../shared/output/summary.ts';
@@ -73,7 +73,7 @@ function rowOf(i: number, r: CallRecord, ladder: boolean): CallRow {
     fromTag: r.fromTag,
     callGroup: r.callGroup,
     correlatedBy: r.correlatedBy,
-    groupKey: `${r.callGroup}\n${r.groupSeq ?? 0}`,
+    groupKey: groupKey(r),
     from: r.SIP_CALLING_PARTY,
     to: r.SIP_CALLED_PARTY,
     state: r.SIP_CALL_STATE,
@@ -100,11 +100,4 @@ function rowOf(i: number, r: CallRecord, ladder: boolean): CallRow {
     ladder,
     facts: factsOf(r),
   };
-}
-
-/** The lowest MOS of the call's streams (the CLI table's MOS column), null without streams. */
-function worstMos(r: CallRecord): number | null {
-  let mos: number | null = null;
-  for (const m of r.media) if (mos === null || m.mos < mos) mos = m.mos;
-  return mos;
 }

@@ -13,7 +13,8 @@ import {
   type FieldDef,
 } from '../../../../shared/output/fields.ts';
 import { csvLine, dumpHeader, dumpLine, jsonLine } from '../../../../shared/output/format.ts';
-import { pairFlow, rtpFlowRecords, rtpPairs, rtpSides, splitEndpoint } from '../../../../shared/output/rtp.ts';
+import { pairFlow, rtpFlowRecords, rtpPairs, rtpSides } from '../../../../shared/output/rtp.ts';
+import { splitEndpoint } from '../../../../shared/addr.ts';
 import { DEFAULT_DUMP_HEADER, dumpRecord, mediaStream, timestamp } from '../../../support/records.ts';
 
 const F = (name: string): FieldDef => {
