@@ -43,9 +43,42 @@ export const EV_BODY_OFF: u32 = 84; // u32 offset of the body in the message
 export const EV_N_WATCH: u32 = 88; // u32 media watch ids
 export const EV_RAW_HASH: u32 = 92; // u32 hash of the message bytes (exact duplicates are told by it)
 export const EV_RAW_AT: u32 = 96; // f64 offset of the message in its file when its bytes lie there as they are (one frame, not reassembled), else -1
-export const EV_HEAD: u32 = 104;
+export const EV_KEY: u32 = 104; // u32 in note mode: the TCP stream or IP datagram whose frames carried the message when it took more than this frame, else 0
+export const EV_HEAD: u32 = 108;
 export const EV_ENTRY_SIZE: u32 = 12;
 export const EV_TICK_SIZE: u32 = 16;
+
+// ---- Frame notes (setNotes(1), for extracting a call's frames) -------------------------------
+// A note of EV_NOTE_SIZE bytes follows a frame's messages when the frame was UDP without SIP (its
+// innermost addresses and ports, to be matched against the media of calls), or when it left
+// bytes held for reassembly under a key (a later message with that EV_KEY took this frame too).
+// Its size tells it from ticks and messages (both other sizes). Time at EV_TS_SEC/EV_TS_NSEC.
+export const EV_NOTE_SIZE: u32 = 64;
+export const NOTE_KEY: u32 = 16; // u32 reassembly key (NOTE_HELD, NOTE_PREAMBLE), else 0
+export const NOTE_FLAGS: u32 = 20; // u8 NOTE_*
+export const NOTE_IP_VERSION: u32 = 21; // u8
+export const NOTE_SRC: u32 = 24; // 16 bytes
+export const NOTE_DST: u32 = 40; // 16 bytes
+export const NOTE_SPORT: u32 = 56; // u16
+export const NOTE_DPORT: u32 = 58; // u16
+export const NOTE_FILE_INDEX: u32 = 60; // u16
+/** bytes of the frame are held for reassembly under NOTE_KEY */
+export const NOTE_HELD: u32 = 1;
+/** the frame's innermost transport was UDP (addresses and ports valid) */
+export const NOTE_UDP: u32 = 2;
+/** the frame opened the TCP stream NOTE_KEY (a WebSocket handshake): every message of that
+ *  stream needs it to be read again */
+export const NOTE_PREAMBLE: u32 = 4;
+
+// ---- Frame copies (setCopy(1)): frames are not decoded, each is reported as it was read -------
+// Every event is a copy: EV_FRAME, EV_TS_SEC, EV_TS_NSEC as above, then these, then the
+// frame's captured bytes padded to 4.
+export const COPY_LINKTYPE: u32 = 16; // u32
+export const COPY_CAPLEN: u32 = 20; // u32
+export const COPY_ORIG_LEN: u32 = 24; // u32
+export const COPY_FILE_INDEX: u32 = 28; // u16
+export const COPY_TS_DIGITS: u32 = 30; // u8
+export const COPY_HEAD: u32 = 32;
 
 /** Transport of a message (EV_TRANSPORT). */
 export const T_UDP: u32 = 1;

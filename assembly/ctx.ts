@@ -26,6 +26,34 @@ export let ipLen: u32 = 0;
 export let frameSip: bool = false;
 export let frameMedia: bool = false;
 
+// note mode (extracting calls' frames): the frame's innermost UDP ports, the reassembly key of
+// bytes it left held, and the key a message completed now is reported with
+export let notes: bool = false;
+export let udpSeen: bool = false;
+export let udpSport: u32 = 0;
+export let udpDport: u32 = 0;
+export let heldKey: u32 = 0;
+export let msgKey: u32 = 0;
+export let preambleKey: u32 = 0;
+
+export function setNotes(on: bool): void {
+  notes = on;
+}
+export function markUdp(sport: u32, dport: u32): void {
+  udpSeen = true;
+  udpSport = sport;
+  udpDport = dport;
+}
+export function setHeld(key: u32): void {
+  heldKey = key;
+}
+export function setMsgKey(key: u32): void {
+  msgKey = key;
+}
+export function setPreamble(key: u32): void {
+  preambleKey = key;
+}
+
 export function initCtx(): void {
   ipSrc = heap.alloc(16);
   ipDst = heap.alloc(16);
@@ -64,6 +92,10 @@ export function setFrame(n: u32, sec: u32, nsec: u32, digits: u32, file: u32, of
   frameMedia = false;
   frameNoted = false;
   notedMask = 0;
+  udpSeen = false;
+  heldKey = 0;
+  msgKey = 0;
+  preambleKey = 0;
 }
 
 /** Where the frame's bytes are: a message found among them lies in the file as it is. */

@@ -1,5 +1,5 @@
 // The event buffer the host reads after each run(): one event per SIP message and a tick per
-// capture second, laid out as abi.ts says.
+// capture second (and, when asked, frame notes or frame copies), laid out as abi.ts says.
 
 import {
   F_BODY_SHORT,
@@ -39,6 +39,25 @@ import {
   EV_HEAD,
   EV_ENTRY_SIZE,
   EV_TICK_SIZE,
+  EV_KEY,
+  EV_NOTE_SIZE,
+  NOTE_KEY,
+  NOTE_FLAGS,
+  NOTE_IP_VERSION,
+  NOTE_SRC,
+  NOTE_DST,
+  NOTE_SPORT,
+  NOTE_DPORT,
+  NOTE_FILE_INDEX,
+  NOTE_HELD,
+  NOTE_UDP,
+  NOTE_PREAMBLE,
+  COPY_LINKTYPE,
+  COPY_CAPLEN,
+  COPY_ORIG_LEN,
+  COPY_FILE_INDEX,
+  COPY_TS_DIGITS,
+  COPY_HEAD,
 } from './abi';
 import * as ctx from './ctx';
 import { hashBytes } from './mem';
@@ -95,10 +114,7 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   watchSdp(p, sdpEntries, nSdp);
   const size = EV_HEAD + (nHdr + nSdp) * EV_ENTRY_SIZE + nWatch * 4 + ((msgLen + 3) & ~3);
   const e = evBuf + evLen;
-  store<u32>(e + EV_SIZE, size);
-  store<u32>(e + EV_FRAME, ctx.frameNo);
-  store<u32>(e + EV_TS_SEC, ctx.tsSec);
-  store<u32>(e + EV_TS_NSEC, ctx.tsNsec);
+  head(e, size, ctx.frameNo, ctx.tsSec, ctx.tsNsec);
   store<f64>(e + EV_FILE_OFFSET, ctx.fileOffset);
   store<u16>(e + EV_FILE_INDEX, <u16>ctx.fileIndex);
   store<u8>(e + EV_IP_VERSION, <u8>ctx.ipVersion);
@@ -119,6 +135,7 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   store<u32>(e + EV_N_WATCH, nWatch);
   store<u32>(e + EV_RAW_HASH, hashBytes(p, msgLen));
   store<f64>(e + EV_RAW_AT, ctx.fileOffsetOf(p, msgLen));
+  store<u32>(e + EV_KEY, ctx.msgKey);
   let q = e + EV_HEAD;
   const hb = <usize>nHdr * EV_ENTRY_SIZE;
   memory.copy(q, hdrEntries, hb);
@@ -136,17 +153,70 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   ctx.markSip();
 }
 
+/** The head every event shares: its size, frame number and capture time. */
+function head(e: usize, size: u32, frame: u32, sec: u32, nsec: u32): void {
+  store<u32>(e + EV_SIZE, size);
+  store<u32>(e + EV_FRAME, frame);
+  store<u32>(e + EV_TS_SEC, sec);
+  store<u32>(e + EV_TS_NSEC, nsec);
+}
+
 /** A time tick (EV_TICK_SIZE bytes: size, 0, sec, nsec): capture time passed a new second. Ticks sit in
  *  the event stream in frame order, so the tracker's timeouts fire at the same point of the
  *  capture however the input was cut into chunks. */
 export function emitTick(sec: u32, nsec: u32): void {
   if (evLen + EV_TICK_SIZE > EV_CAP) return;
   const e = evBuf + evLen;
-  store<u32>(e + EV_SIZE, EV_TICK_SIZE);
-  store<u32>(e + EV_FRAME, 0);
-  store<u32>(e + EV_TS_SEC, sec);
-  store<u32>(e + EV_TS_NSEC, nsec);
+  head(e, EV_TICK_SIZE, 0, sec, nsec);
   evLen += EV_TICK_SIZE;
+}
+
+/** Note mode: what the frame just decoded was (see EV_NOTE_SIZE in abi.ts), when it matters. */
+export function emitNote(): void {
+  const key = ctx.heldKey != 0 ? ctx.heldKey : ctx.preambleKey;
+  const udp = ctx.udpSeen && !ctx.frameSip;
+  if (!udp && key == 0) return;
+  if (evLen + EV_NOTE_SIZE > EV_CAP) return;
+  const e = evBuf + evLen;
+  head(e, EV_NOTE_SIZE, ctx.frameNo, ctx.tsSec, ctx.tsNsec);
+  store<u32>(e + NOTE_KEY, key);
+  const flags = (ctx.heldKey != 0 ? NOTE_HELD : 0) | (ctx.preambleKey != 0 ? NOTE_PREAMBLE : 0) | (udp ? NOTE_UDP : 0);
+  store<u8>(e + NOTE_FLAGS, <u8>flags);
+  store<u8>(e + NOTE_IP_VERSION, <u8>ctx.ipVersion);
+  memory.copy(e + NOTE_SRC, ctx.ipSrc, 16);
+  memory.copy(e + NOTE_DST, ctx.ipDst, 16);
+  store<u16>(e + NOTE_SPORT, <u16>ctx.udpSport);
+  store<u16>(e + NOTE_DPORT, <u16>ctx.udpDport);
+  store<u16>(e + NOTE_FILE_INDEX, <u16>ctx.fileIndex);
+  evLen += EV_NOTE_SIZE;
+}
+
+/** Copy mode: the frame as read (see COPY_HEAD in abi.ts). */
+export function emitCopy(
+  frame: u32,
+  sec: u32,
+  nsec: u32,
+  digits: u32,
+  file: u32,
+  linktype: u32,
+  data: usize,
+  caplen: u32,
+  olen: u32,
+): void {
+  const size = COPY_HEAD + ((caplen + 3) & ~3);
+  if (evLen + size > EV_CAP) {
+    count(C_EVENT_OVERFLOW);
+    return;
+  }
+  const e = evBuf + evLen;
+  head(e, size, frame, sec, nsec);
+  store<u32>(e + COPY_LINKTYPE, linktype);
+  store<u32>(e + COPY_CAPLEN, caplen);
+  store<u32>(e + COPY_ORIG_LEN, olen);
+  store<u16>(e + COPY_FILE_INDEX, <u16>file);
+  store<u8>(e + COPY_TS_DIGITS, <u8>digits);
+  memory.copy(e + COPY_HEAD, data, caplen);
+  evLen += size;
 }
 
 export function clearEvents(): void {

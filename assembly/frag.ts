@@ -66,6 +66,8 @@ export let doneCap: u32 = 0;
 export function fragment(version: u32, id: u32, proto: u32, offset: u32, more: bool, data: usize, dlen: u32): bool {
   note(C_FRAG_PIECES); // a piece on its own decodes to nothing; the completing frame reports the message
   const h = hash16(ctx.ipDst, hash16(ctx.ipSrc, id) ^ proto);
+  // note mode: a piece held is reported under the datagram's key, a message it completes with it
+  if (ctx.notes) ctx.setHeld(reasmKey(h ^ 0x9e3779b9));
   let s = table.start(h);
   let e: i32 = -1;
   while (true) {
@@ -143,6 +145,10 @@ export function fragment(version: u32, id: u32, proto: u32, offset: u32, more: b
 
   // complete: the entry is released now, the buffer by the caller once it is decoded
   count(C_FRAG_DONE);
+  if (ctx.notes) {
+    ctx.setMsgKey(ctx.heldKey);
+    ctx.setHeld(0);
+  }
   const wire = load<u32>(p + O_WIRE);
   ctx.setIp16(version, p, p + 16, wire);
   store<u32>(p + O_BUF, 0);
@@ -152,6 +158,11 @@ export function fragment(version: u32, id: u32, proto: u32, offset: u32, more: b
   doneLen = <u32>t;
   doneCap = cap;
   return true;
+}
+
+/** A reassembly key for notes: never 0 (0 means a message took one frame). */
+export function reasmKey(h: u32): u32 {
+  return h == 0 ? 1 : h;
 }
 
 export function freeDatagram(buf: usize, cap: u32): void {

@@ -35,7 +35,7 @@ import { initStats, counters, bytes, count, addBytes } from './stats';
 import { initArena } from './arena';
 import { initSip } from './sip';
 import { initSdp } from './sdp';
-import { initEvents, clearEvents, emitTick, evBuf, evLen } from './events';
+import { initEvents, clearEvents, emitTick, emitNote, emitCopy, evBuf, evLen } from './events';
 import * as endpoints from './endpoints';
 import * as rtcp from './rtcp';
 import * as rtp from './rtp';
@@ -284,6 +284,19 @@ export function traceDropped(): u32 {
 }
 export function traceClear(): void {
   rtp.traceClear();
+}
+
+// ---- extracting calls' frames (node/extract.ts, shared/extract.ts) ----------------------------
+
+let copyMode = false;
+
+/** Report a note after each frame that matters for finding a call's frames (abi.ts EV_NOTE_SIZE). */
+export function setNotes(on: u32): void {
+  ctx.setNotes(on != 0);
+}
+/** Report every frame as it was read (abi.ts COPY_HEAD), decoding nothing. */
+export function setCopy(on: u32): void {
+  copyMode = on != 0;
 }
 
 // ---- the loop -----------------------------------------------------------------------------
@@ -671,6 +684,12 @@ function packet(iface: u32, hi: u32, lo: u32, data: usize, caplen: u32, olen: u3
 function frame(lt: u32, data: usize, caplen: u32, sec: u32, nsec: u32, digits: u32, pos: u32, olen: u32): void {
   frames++;
   if (nsec > 999999999) nsec = 999999999;
+  if (copyMode) {
+    count(C_FRAMES);
+    addBytes(B_BYTES, caplen);
+    emitCopy(frames, sec, nsec, digits, fileIdx, lt, data, caplen, olen);
+    return;
+  }
   if (sec > maxSec || (sec == maxSec && nsec > maxNsec)) {
     if (sec > maxSec) emitTick(sec, nsec);
     maxSec = sec;
@@ -681,6 +700,7 @@ function frame(lt: u32, data: usize, caplen: u32, sec: u32, nsec: u32, digits: u
   count(C_FRAMES);
   addBytes(B_BYTES, caplen);
   linkFrame(lt, data, caplen);
+  if (ctx.notes) emitNote();
   if (ctx.frameSip) count(C_SIP_FRAMES);
   else if (ctx.frameMedia) count(C_RTP_FRAMES);
   else if (!ctx.frameNoted) count(C_OTHER_FRAMES);

@@ -267,6 +267,7 @@ function udp(p: usize, len: u32, depth: i32): void {
   }
   const pl = p + 8;
   const plen = ulen - 8;
+  if (ctx.notes) ctx.markUdp(sport, dport);
   if (plen == 0) return;
   const c0 = u8at(pl);
   // SIP first: its first byte is a letter, RTP's (version 2) is 0x80..0xbf

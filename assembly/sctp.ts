@@ -4,7 +4,8 @@
 import { T_SCTP, C_TRUNCATED, C_BAD_L4, C_SIP_TOO_LARGE, C_SCTP_PARTIAL, MAX_SIP_MSG } from './abi';
 import { be16, be32, u8at } from './mem';
 import { bufAppend, bufClear } from './arena';
-import { same16 } from './table';
+import { hash16, same16 } from './table';
+import { reasmKey } from './frag';
 import * as ctx from './ctx';
 import { count } from './stats';
 import { startLine } from './sip';
@@ -50,6 +51,7 @@ export function sctp(p: usize, len: u32): bool {
       const dlen = (clen < avail ? clen : avail) - 16;
       const d = p + off + 16;
       if ((flags & 3) == 3) {
+        if (ctx.notes) ctx.setMsgKey(0);
         if (startLine(d, dlen) != 0) emitSip(d, dlen, T_SCTP, sport, dport, ctx.ipLen, 1);
       } else {
         piece(flags, be32(p + off + 4), (be16(p + off + 8) << 16) | be16(p + off + 10), d, dlen, sport, dport);
@@ -102,6 +104,12 @@ function piece(flags: u32, tsn: u32, key: u32, d: usize, dlen: u32, sport: u32, 
   store<u32>(slot + O_LAST, ctx.tsSec);
   if (!append(slot, d, dlen)) return;
   ctx.markSip();
+  // note mode: pieces held under the user message's key, the message completed with it
+  const held = ctx.notes ? reasmKey(hash16(ctx.ipDst, hash16(ctx.ipSrc, ports) ^ key) ^ 0x5bd1e995) : 0;
+  if (ctx.notes) {
+    if (flags & 1) ctx.setMsgKey(held);
+    else ctx.setHeld(held);
+  }
   if (flags & 1) {
     const buf = <usize>load<u32>(slot + O_BUF);
     const n = load<u32>(slot + O_LEN);

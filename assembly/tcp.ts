@@ -31,6 +31,7 @@ import { count } from './stats';
 import { startLine, scanHeaders, hdrEnd, contentLength } from './sip';
 import { ifind } from './sdp';
 import { emitSip } from './events';
+import { reasmKey } from './frag';
 import { isSipPort } from './ports';
 
 const M_FREE: u32 = 0;
@@ -52,7 +53,9 @@ const O_WPKT: usize = 72;
 const O_SKIP: usize = 76;
 const O_NOOO: usize = 80;
 const O_OOOB: usize = 84;
-const O_OOO: usize = 88; // MAX_OOO_SEGS x (seq, len, block)
+const O_HOLE: usize = 88; // [O_HOLE, O_HOLE_END): sequence numbers skipped at a message boundary
+const O_HOLE_END: usize = 92;
+const O_OOO: usize = 96; // MAX_OOO_SEGS x (seq, len, block)
 const ENTRY: usize = O_OOO + <usize>MAX_OOO_SEGS * 12;
 
 /** Bytes of out-of-order data held per stream before the hole is declared a gap. */
@@ -136,14 +139,24 @@ export function segment(p: usize, len: u32, seq: u32, flags: u32, sport: u32, dp
     store<u32>(q + O_SKIP, 0);
     store<u32>(q + O_NOOO, 0);
     store<u32>(q + O_OOOB, 0);
+    store<u32>(q + O_HOLE, seq);
+    store<u32>(q + O_HOLE_END, seq);
     count(C_TCP_STREAMS);
   }
   const q = entry(e);
   store<u32>(q + O_LAST, ctx.tsSec);
+  // note mode: messages completed now carry the stream's key, and so does bytes left held
+  const key = ctx.notes ? reasmKey(h) : 0;
+  if (ctx.notes) {
+    ctx.setMsgKey(key);
+    if (len > 0 && load<u32>(q + O_MODE) == M_WS_HANDSHAKE) ctx.setPreamble(key);
+  }
   if (len > 0) place(q, p, len, seq);
   if (fin) {
     if (load<u32>(q + O_NOOO) != 0) gap(q);
     close(e);
+  } else if (ctx.notes && len > 0 && (load<u32>(q + O_LEN) != 0 || load<u32>(q + O_NOOO) != 0)) {
+    ctx.setHeld(key);
   }
 }
 
@@ -156,7 +169,10 @@ function place(q: usize, p: usize, len: u32, seq: u32): void {
     drain(q);
   } else if (diff < 0) {
     const old = <u32>-diff;
-    if (old >= len) return note(C_TCP_RETRANS);
+    if (old >= len) {
+      if (inHole(q, seq, len)) return late(p, len);
+      return note(C_TCP_RETRANS);
+    }
     deliver(q, p + old, len - old);
     drain(q);
   } else {
@@ -168,6 +184,16 @@ function place(q: usize, p: usize, len: u32, seq: u32): void {
 function stash(q: usize, p: usize, len: u32, seq: u32): void {
   note(C_TCP_OOO);
   const n = load<u32>(q + O_NOOO);
+  if (n == 0 && load<u32>(q + O_LEN) == 0 && load<u32>(q + O_SKIP) == 0 && load<u32>(q + O_MODE) == M_SIP && startLine(p, len) != 0) {
+    // Between messages, a segment that starts a message need not wait for the hole: the hole
+    // can only hold whole messages (a capture that missed them, or one call's frames cut from
+    // a connection that carried many). Remember the hole: segments filling it come late.
+    store<u32>(q + O_HOLE, load<u32>(q + O_NEXT));
+    store<u32>(q + O_HOLE_END, seq);
+    store<u32>(q + O_NEXT, seq);
+    deliver(q, p, len);
+    return;
+  }
   const held = load<u32>(q + O_OOOB);
   if (n >= MAX_OOO_SEGS || held + len > MAX_OOO_BYTES) {
     // the hole is not going to fill: give it up, then place this segment again
@@ -214,6 +240,35 @@ function drain(q: usize): void {
       break;
     }
   }
+}
+
+/** Whether [seq, seq+len) lies in the hole skipped last. */
+function inHole(q: usize, seq: u32, len: u32): bool {
+  const start = load<u32>(q + O_HOLE);
+  const end = load<u32>(q + O_HOLE_END);
+  return <i32>(seq - start) >= 0 && <i32>(end - (seq + len)) >= 0 && start != end;
+}
+
+/** A segment that fills a skipped hole after the stream went on: its whole messages. */
+function late(p: usize, len: u32): void {
+  let off: u32 = 0;
+  while (off < len) {
+    const rem = len - off;
+    const c = u8at(p + off);
+    if (c == 13 || c == 10) {
+      off++;
+      continue;
+    }
+    const sl = startLine(p + off, rem);
+    if (sl == 0) break;
+    scanHeaders(p + off, rem, sl, false);
+    if (hdrEnd == 0) break;
+    const total = hdrEnd + (contentLength > 0 ? <u32>contentLength : 0);
+    if (total > rem || total > MAX_SIP_MSG) break;
+    emitSip(p + off, total, T_TCP, curSport, curDport, ctx.ipLen, 1);
+    off += total;
+  }
+  if (off < len) note(C_TCP_GAP); // the rest of a message cut by the hole's end
 }
 
 /** Bytes between the stream position and the earliest held segment were never seen. */

@@ -25,9 +25,34 @@ export const EV_BODY_OFF = 84; // u32 offset of the body in the message
 export const EV_N_WATCH = 88; // u32 media watch ids
 export const EV_RAW_HASH = 92; // u32 hash of the message bytes (exact duplicates are told by it)
 export const EV_RAW_AT = 96; // f64 offset of the message in its file when its bytes lie there as they are (one frame, not reassembled), else -1
-export const EV_HEAD = 104;
+export const EV_KEY = 104; // u32 in note mode: the TCP stream or IP datagram whose frames carried the message when it took more than this frame, else 0
+export const EV_HEAD = 108;
 export const EV_ENTRY_SIZE = 12;
 export const EV_TICK_SIZE = 16;
+export const EV_NOTE_SIZE = 64;
+export const NOTE_KEY = 16; // u32 reassembly key (NOTE_HELD, NOTE_PREAMBLE), else 0
+export const NOTE_FLAGS = 20; // u8 NOTE_*
+export const NOTE_IP_VERSION = 21; // u8
+export const NOTE_SRC = 24; // 16 bytes
+export const NOTE_DST = 40; // 16 bytes
+export const NOTE_SPORT = 56; // u16
+export const NOTE_DPORT = 58; // u16
+export const NOTE_FILE_INDEX = 60; // u16
+
+/** bytes of the frame are held for reassembly under NOTE_KEY */
+export const NOTE_HELD = 1;
+
+/** the frame's innermost transport was UDP (addresses and ports valid) */
+export const NOTE_UDP = 2;
+
+/** the frame opened the TCP stream NOTE_KEY (a WebSocket handshake): every message of that  stream needs it to be read again */
+export const NOTE_PREAMBLE = 4;
+export const COPY_LINKTYPE = 16; // u32
+export const COPY_CAPLEN = 20; // u32
+export const COPY_ORIG_LEN = 24; // u32
+export const COPY_FILE_INDEX = 28; // u16
+export const COPY_TS_DIGITS = 30; // u8
+export const COPY_HEAD = 32;
 
 /** Transport of a message (EV_TRANSPORT). */
 export const T_UDP = 1;
@@ -396,5 +421,7 @@ export interface CoreExports {
   traceCount(): number;
   traceDropped(): number;
   traceClear(): void;
+  setNotes(on: number): void;
+  setCopy(on: number): void;
   run(): number;
 }

@@ -18,6 +18,24 @@ import {
   EV_FILE_OFFSET,
   EV_FRAME,
   EV_HEAD,
+  EV_KEY,
+  EV_NOTE_SIZE,
+  NOTE_DPORT,
+  NOTE_DST,
+  NOTE_FILE_INDEX,
+  NOTE_FLAGS,
+  NOTE_HELD,
+  NOTE_KEY,
+  NOTE_PREAMBLE,
+  NOTE_SPORT,
+  NOTE_SRC,
+  NOTE_UDP,
+  COPY_CAPLEN,
+  COPY_FILE_INDEX,
+  COPY_HEAD,
+  COPY_LINKTYPE,
+  COPY_ORIG_LEN,
+  COPY_TS_DIGITS,
   EV_IP_VERSION,
   EV_N_HDR,
   EV_N_SDP,
@@ -135,6 +153,41 @@ const utf8 = new TextDecoder('utf-8');
 const SLAB_SIZE = 256 << 10;
 const V4_CACHE = 4096;
 
+/** What a frame was, for finding calls' frames (Engine.setNotes; abi.ts EV_NOTE_SIZE). One
+ *  object reused for every note: read it in the callback. */
+export interface FrameNote {
+  frame: number;
+  fileIndex: number;
+  sec: number;
+  nsec: number;
+  /** bytes of this frame are held for reassembly under this key (0: none): the next message
+   *  reported with that key (Engine.messageKey) took this frame too */
+  heldKey: number;
+  /** this frame opened the TCP stream of this key (a WebSocket handshake): every message with
+   *  that key needs it too (0: none) */
+  preambleKey: number;
+  /** UDP without SIP: its innermost addresses and ports are set */
+  udp: boolean;
+  src: string;
+  dst: string;
+  sport: number;
+  dport: number;
+}
+
+/** A frame as read, undecoded (Engine.setCopy). One object reused: `data` is valid only in the
+ *  callback. */
+export interface RawFrame {
+  frame: number;
+  fileIndex: number;
+  linktype: number;
+  sec: number;
+  nsec: number;
+  /** fraction digits of the capture's clock (6 or 9) */
+  digits: number;
+  origLen: number;
+  data: Uint8Array;
+}
+
 export class Engine {
   private core: CoreExports;
   private u8!: Uint8Array;
@@ -163,6 +216,25 @@ export class Engine {
   textPerField = false;
   /** called when capture time passes a new second (in frame order, independent of chunking) */
   onTick: (nowSec: number) => void = () => {};
+  /** with notes on: the reassembly key of the message being handed to onMessage, 0 when it
+   *  took only its own frame (SipMessage.frame) */
+  messageKey = 0;
+  private noteCb: ((n: FrameNote) => void) | null = null;
+  private note: FrameNote = {
+    frame: 0,
+    fileIndex: 0,
+    sec: 0,
+    nsec: 0,
+    heldKey: 0,
+    preambleKey: 0,
+    udp: false,
+    src: '',
+    dst: '',
+    sport: 0,
+    dport: 0,
+  };
+  private copyCb: ((f: RawFrame) => void) | null = null;
+  private copy: RawFrame = { frame: 0, fileIndex: 0, linktype: 0, sec: 0, nsec: 0, digits: 6, origLen: 0, data: new Uint8Array(0) };
 
   private constructor(core: CoreExports) {
     this.core = core;
@@ -194,6 +266,19 @@ export class Engine {
       this.f64 = new Float64Array(b);
       this.dv = new DataView(b);
     }
+  }
+
+  /** Report, after each frame that carried UDP without SIP or left bytes held for reassembly,
+   *  what it was (set before the first byte is fed). */
+  setNotes(cb: (n: FrameNote) => void): void {
+    this.noteCb = cb;
+    this.core.setNotes(1);
+  }
+
+  /** Decode nothing: hand every frame to cb as it was read (set before the first byte is fed). */
+  setCopy(cb: (f: RawFrame) => void): void {
+    this.copyCb = cb;
+    this.core.setCopy(1);
   }
 
   beginFile(index: number): void {
@@ -457,12 +542,23 @@ export class Engine {
     while (off < len) {
       const size = this.dv.getUint32(base + off + EV_SIZE, true);
       if (size === 0) break;
+      if (this.copyCb !== null) {
+        this.copied(base + off);
+        off += size;
+        continue;
+      }
+      if (size === EV_NOTE_SIZE) {
+        if (this.noteCb !== null) this.noted(base + off);
+        off += size;
+        continue;
+      }
       if (size === EV_TICK_SIZE) {
         this.onTick(this.dv.getUint32(base + off + EV_TS_SEC, true) + this.dv.getUint32(base + off + EV_TS_NSEC, true) / 1e9);
         off += size;
         continue;
       }
       const m = this.decode(base + off);
+      this.messageKey = this.dv.getUint32(base + off + EV_KEY, true);
       off += size;
       if (m) this.onMessage(m);
       // the tracker has taken its own watches now: drop the ones the core took for this SDP
@@ -470,6 +566,39 @@ export class Engine {
       this.coreWatches.length = 0;
     }
     this.core.evClear();
+  }
+
+  private noted(e: number): void {
+    const dv = this.dv;
+    const n = this.note;
+    const flags = this.u8[e + NOTE_FLAGS];
+    n.frame = dv.getUint32(e + EV_FRAME, true);
+    n.fileIndex = dv.getUint16(e + NOTE_FILE_INDEX, true);
+    n.sec = dv.getUint32(e + EV_TS_SEC, true);
+    n.nsec = dv.getUint32(e + EV_TS_NSEC, true);
+    n.heldKey = flags & NOTE_HELD ? dv.getUint32(e + NOTE_KEY, true) : 0;
+    n.preambleKey = flags & NOTE_PREAMBLE ? dv.getUint32(e + NOTE_KEY, true) : 0;
+    n.udp = (flags & NOTE_UDP) !== 0;
+    n.src = n.udp ? this.ipText(e + NOTE_SRC) : '';
+    n.dst = n.udp ? this.ipText(e + NOTE_DST) : '';
+    n.sport = dv.getUint16(e + NOTE_SPORT, true);
+    n.dport = dv.getUint16(e + NOTE_DPORT, true);
+    this.noteCb?.(n);
+  }
+
+  private copied(e: number): void {
+    const dv = this.dv;
+    const f = this.copy;
+    const caplen = dv.getUint32(e + COPY_CAPLEN, true);
+    f.frame = dv.getUint32(e + EV_FRAME, true);
+    f.fileIndex = dv.getUint16(e + COPY_FILE_INDEX, true);
+    f.linktype = dv.getUint32(e + COPY_LINKTYPE, true);
+    f.sec = dv.getUint32(e + EV_TS_SEC, true);
+    f.nsec = dv.getUint32(e + EV_TS_NSEC, true);
+    f.digits = this.u8[e + COPY_TS_DIGITS];
+    f.origLen = dv.getUint32(e + COPY_ORIG_LEN, true);
+    f.data = this.u8.subarray(e + COPY_HEAD, e + COPY_HEAD + caplen);
+    this.copyCb?.(f);
   }
 
   /** Copy bytes out of linear memory (the event buffer is reused). Small copies are carved from

@@ -248,6 +248,35 @@ describe('TCP reassembly', () => {
     expect(stats.counters.tcpGaps).toBe(1);
   });
 
+  test('whole messages missing between two (missed by the capture, or one call cut out of a shared connection): the next one is reported at once, in its own frame', async () => {
+    const flow = new cw.TcpFlow(C, S);
+    const a = req('INVITE', 'hole-a', { body: SDP });
+    const b = req('BYE', 'hole-b', { cseq: 2 });
+    const c = req('OPTIONS', 'hole-c', { cseq: 3 });
+    const d = req('OPTIONS', 'hole-d', { cseq: 4 });
+    const sa = flow.send('c2s', a);
+    flow.send('c2s', b); // never captured
+    const sc = flow.split('c2s', c, [60]);
+    const sd = flow.send('c2s', d);
+    const { messages, stats } = await run(tcpPcap([sa, ...sc, sd]));
+    expect(ids(messages)).toEqual(['INVITE hole-a@sipscope.test', 'OPTIONS hole-c@sipscope.test', 'OPTIONS hole-d@sipscope.test']);
+    expectMsg(messages[1], { ...tcpFields, frame: 3, ts: expTs(2), ...reqFields('OPTIONS', 'hole-c', { cseq: 3 }) }, c);
+    expectMsg(messages[2], { ...tcpFields, frame: 4, ts: expTs(3), ...reqFields('OPTIONS', 'hole-d', { cseq: 4 }) }, d);
+    expectCounters(stats, { tcpOutOfOrder: 1, tcpGaps: 0, sipMessages: 3 });
+  });
+
+  test('a message that fills such a hole late (reordered) is still reported, in its own frame', async () => {
+    const flow = new cw.TcpFlow(C, S);
+    const a = req('INVITE', 'late-a', { body: SDP });
+    const b = req('BYE', 'late-b', { cseq: 2 });
+    const c = req('OPTIONS', 'late-c', { cseq: 3 });
+    const [sa, sb, sc] = [flow.send('c2s', a), flow.send('c2s', b), flow.send('c2s', c)];
+    const { messages, stats } = await run(tcpPcap([sa, sc, sb]));
+    expect(ids(messages)).toEqual(['INVITE late-a@sipscope.test', 'OPTIONS late-c@sipscope.test', 'BYE late-b@sipscope.test']);
+    expectMsg(messages[2], { ...tcpFields, frame: 3, ts: expTs(2), ...reqFields('BYE', 'late-b', { cseq: 2 }) }, b);
+    expectCounters(stats, { tcpOutOfOrder: 1, tcpRetransmissions: 0, tcpGaps: 0, sipMessages: 3 });
+  });
+
   test('a segment lost for good at the end of the capture: gap counted at finish(), the message after it reported', async () => {
     const flow = new cw.TcpFlow(C, S);
     const a = req('INVITE', 'gap3-a', { body: SDP });
