@@ -14,6 +14,8 @@ const HIGH_LOSS_PCT = 3;
 const HIGH_JITTER_MS = 50;
 const LOW_MOS = 3.6;
 const DEFAULT_PTIME_MS = 20;
+/** Seconds after a BYE in which a stream may still start and be the call's (late RTP). */
+const REUSE_SLACK_SEC = 2;
 
 const round = (v: number, digits: number) => {
   const f = 10 ** digits;
@@ -34,9 +36,17 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
   const announced = d.media ?? [];
   const streams: RtpStream[] = [];
   const owners: Announced[] = [];
+  // An endpoint reused by another call (a phone's next call on the same port) keeps its earlier
+  // and later streams, and the core may have read ahead of this call's end: only streams that
+  // were alive between the call's first message and its BYE (with a moment's slack) are its own.
+  const from = tsSeconds(d.firstTs);
+  const until = d.byeTs === null ? Infinity : tsSeconds(d.byeTs) + REUSE_SLACK_SEC;
   for (let i = 0; i < announced.length; i++) {
     const list = hooks.streams(announced[i].id);
-    for (let j = 0; j < list.length; j++) insertByFirst(streams, owners, list[j], announced[i]);
+    for (let j = 0; j < list.length; j++) {
+      if (tsSeconds(list[j].last) < from || tsSeconds(list[j].first) > until) continue;
+      insertByFirst(streams, owners, list[j], announced[i]);
+    }
   }
   const reports = new Map<number, RtcpReport>();
   const callRtt = rtcpBySsrc(announced, hooks, reports);
