@@ -188,6 +188,15 @@ export const LADDER_OPTIONS: readonly OptionSpec[] = [
   },
 ];
 
+/** `extract`: which calls (as read does), and where their frames go. */
+export const EXTRACT_OPTIONS: readonly OptionSpec[] = [
+  { name: 'out', short: 'o', kind: 'string', arg: 'OUT.pcapng', help: "write the selected calls' frames to one pcapng file" },
+  { name: 'pcap-dir', kind: 'string', arg: 'DIR', help: 'write one pcapng file per call into DIR (made if missing)' },
+  ...READ_OPTIONS.filter((o) =>
+    ['all-dialogs', 'filter', 'idle-timeout', 'established-timeout', 'max-calls', 'quiet', 'help'].includes(o.name),
+  ),
+];
+
 export type Parsed = { positional: string[]; opts: Record<string, string | number | boolean | string[] | undefined> };
 
 export function parseArgs(argv: string[], specs: readonly OptionSpec[]): Parsed {

@@ -1,6 +1,17 @@
 // `sipscope` command line (SPEC §7). Exit status: 0 done, 1 bad input, 2 bad usage.
 
-import { CAPTURE_OPTIONS, LADDER_OPTIONS, LIVE_OPTIONS, READ_OPTIONS, UsageError, parseArgs, optionsHelp, type Parsed } from './args.ts';
+import {
+  CAPTURE_OPTIONS,
+  EXTRACT_OPTIONS,
+  LADDER_OPTIONS,
+  LIVE_OPTIONS,
+  READ_OPTIONS,
+  UsageError,
+  parseArgs,
+  optionsHelp,
+  type Parsed,
+} from './args.ts';
+import { extract } from './extract.ts';
 import { ladder } from './ladder.ts';
 import { createEngine } from './wasm.ts';
 import { feedFile, fileProblem, type FileResult } from './input.ts';
@@ -26,6 +37,8 @@ usage:
                                       probe: capture with tcpdump, export calls as they end
   sipscope ladder FILE... [--filter EXPR] [options]
                                       the calls' ladders (sequence diagrams) as text
+  sipscope extract FILE... [--filter EXPR] (-o OUT.pcapng | --pcap-dir DIR)
+                                      the calls' frames (SIP, RTP, RTCP) as they were captured
   sipscope --version | --help
 
 read options:
@@ -35,7 +48,10 @@ live options (and every output option of read):
 ${optionsHelp(CAPTURE_OPTIONS)}
 
 ladder options:
-${optionsHelp(LADDER_OPTIONS)}`;
+${optionsHelp(LADDER_OPTIONS)}
+
+extract options:
+${optionsHelp(EXTRACT_OPTIONS)}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -48,7 +64,10 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   const cmd = Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
-  if (!cmd) throw new UsageError(`unknown command "${command}" (try: sipscope read FILE, sipscope ladder FILE, sipscope live -i IFACE)`);
+  if (!cmd)
+    throw new UsageError(
+      `unknown command "${command}" (try: sipscope read FILE, sipscope ladder FILE, sipscope extract FILE -o OUT.pcapng, sipscope live -i IFACE)`,
+    );
   const parsed = parseArgs(rest, cmd.options);
   if (parsed.opts.help) {
     process.stdout.write(USAGE + '\n');
@@ -68,6 +87,7 @@ const COMMANDS: Record<string, { options: Parameters<typeof parseArgs>[1]; run(p
   },
   live: { options: LIVE_OPTIONS, run: live },
   ladder: { options: LADDER_OPTIONS, run: ladder },
+  extract: { options: EXTRACT_OPTIONS, run: extract },
 };
 
 async function read({ positional: files, opts }: Parsed): Promise<number> {
