@@ -1,7 +1,7 @@
 // `sipscope extract FILE... [--filter EXPR] (-o OUT.pcapng | --pcap-dir DIR)`: every original
 // frame of the selected calls, SIP and their RTP/RTCP, byte for byte, in capture order (SPEC §10).
 // Three reads of the files, none holding the capture: the calls (records, as `read` makes them),
-// then which frames are theirs (shared/extract.ts), then a copy of those frames.
+// then which frames are theirs, then a copy of those frames (shared/extract.ts).
 
 import { appendFileSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { feedFile, fileProblem } from './input.ts';
 import { recordFilter, trackerOptions } from './setup.ts';
 import { Analyzer } from '../shared/analyzer.ts';
 import type { Engine } from '../shared/engine/engine.ts';
-import { FrameCopier, FramePicker, Selection } from '../shared/extract.ts';
+import { copyCallFrames, extractCallOf, Selection } from '../shared/extract.ts';
 import { PcapngWriter } from '../shared/output/pcapng.ts';
 
 /** Per-call files: writers holding a buffer at once (the others have written theirs out), and
@@ -39,7 +39,7 @@ export async function extract({ positional: files, opts }: Parsed): Promise<numb
     const analyzer = new Analyzer(engine, trackerOptions(opts), (r) => {
       seen++;
       if (filter !== null && !filter(r)) return;
-      selection.add(r);
+      selection.add(extractCallOf(r));
       if (dir !== undefined) names.push(r.SIP_CALL_ID);
     });
     failed = !(await readAll(engine, files, say));
@@ -50,19 +50,7 @@ export async function extract({ positional: files, opts }: Parsed): Promise<numb
     return failed ? 1 : 0;
   }
 
-  // 2. their frames
-  const picker = new FramePicker(selection);
-  {
-    const engine = await createEngine();
-    engine.keepRaw = false;
-    engine.onMessage = (m) => picker.message(m, engine.messageKey);
-    engine.setNotes((n) => picker.note(n));
-    await readAll(engine, files, () => {});
-    engine.finish();
-  }
-  const picks = picker.result();
-
-  // 3. the copy
+  // 2 and 3. their frames, found and copied
   const writers = dir !== undefined ? callWriters(dir, names) : null;
   let single: PcapngWriter | null = null;
   try {
@@ -74,12 +62,15 @@ export async function extract({ positional: files, opts }: Parsed): Promise<numb
     say(`${out}: ${(e as Error).message}`);
     return 1;
   }
-  const copier = new FrameCopier(picks, (f, call) => (single ? single.frame(f) : writers!.frame(f, call)));
+  let result: { complete: boolean; dropped: number };
   try {
-    const engine = await createEngine();
-    engine.setCopy((f) => copier.frame(f, single !== null));
-    await readAll(engine, files, () => {});
-    engine.finish();
+    result = await copyCallFrames(
+      selection,
+      createEngine,
+      async (engine) => void (await readAll(engine, files, () => {})),
+      (f, call) => (single ? single.frame(f) : writers!.frame(f, call)),
+      single !== null,
+    );
     single?.flush();
     writers?.close();
   } catch (e) {
@@ -88,7 +79,7 @@ export async function extract({ positional: files, opts }: Parsed): Promise<numb
   }
 
   const changed = files.filter((f, i) => stamp(f) !== stamps[i]);
-  if (changed.length > 0 || !copier.complete) {
+  if (changed.length > 0 || !result.complete) {
     say(`${changed.join(', ') || 'the input'} changed while it was read: the extract is not complete`);
     return 1;
   }
@@ -96,7 +87,7 @@ export async function extract({ positional: files, opts }: Parsed): Promise<numb
     const frames = single ? single.frames : writers!.frames;
     const where = single ? out : `${writers!.files} files in ${dir}`;
     say(`extract: ${selection.calls} of ${seen} calls, ${frames} frames → ${where}`);
-    if (picks.dropped > 0) say(`extract: ${picks.dropped} frames of unfinished reassemblies left out (limits)`);
+    if (result.dropped > 0) say(`extract: ${result.dropped} frames of unfinished reassemblies left out (limits)`);
   }
   return failed ? 1 : 0;
 }

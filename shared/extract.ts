@@ -6,7 +6,7 @@
 // A third pass (Engine.setCopy) then copies those frames, byte for byte, in capture order.
 
 import { splitEndpoint } from './addr.ts';
-import type { FrameNote, RawFrame } from './engine/engine.ts';
+import type { Engine, FrameNote, RawFrame } from './engine/engine.ts';
 import type { SipMessage } from './events.ts';
 import type { CallRecord } from './record.ts';
 import { tsSeconds } from './time.ts';
@@ -28,6 +28,43 @@ interface Window {
   to: number;
 }
 
+/** What extraction needs of a call (times in capture seconds): from a record, or from its JSON
+ *  line (the page keeps those). */
+export interface ExtractCall {
+  callId: string;
+  /** its first and last SIP message */
+  start: number;
+  end: number;
+  media: { src: string; dst: string; start: number; end: number }[];
+}
+
+export function extractCallOf(r: CallRecord): ExtractCall {
+  return {
+    callId: r.SIP_CALL_ID,
+    start: tsSeconds(r.flow.start),
+    end: tsSeconds(r.flow.end),
+    media: r.media.map((s) => ({ src: s.src, dst: s.dst, start: tsSeconds(s.start), end: tsSeconds(s.end) })),
+  };
+}
+
+/** The same from the record's JSON line (times are numbers there). */
+export function extractCallOfJson(json: string): ExtractCall {
+  const r = JSON.parse(json) as {
+    SIP_CALL_ID: string;
+    flow: { start: number; end: number };
+    media?: { src: string; dst: string; start: number; end: number }[];
+  };
+  return {
+    callId: r.SIP_CALL_ID,
+    start: r.flow.start,
+    end: r.flow.end,
+    media: (r.media ?? []).map(({ src, dst, start, end }) => ({ src, dst, start, end })),
+  };
+}
+
+/** Slack on every window: times written with 6 digits and read back are a rounding apart. */
+const EDGE_SEC = 1e-6;
+
 /** What to select: the calls added, numbered from 0 in the order added. Only their Call-IDs,
  *  times and streams' 5-tuples are kept, not the records. */
 export class Selection {
@@ -35,20 +72,19 @@ export class Selection {
   private byTuple = new Map<string, Window[]>();
   calls = 0;
 
-  /** Select the call of record r; returns its number. */
-  add(r: CallRecord): number {
+  /** Select a call; returns its number. */
+  add(c: ExtractCall): number {
     const call = this.calls++;
-    const start = tsSeconds(r.flow.start);
-    const end = tsSeconds(r.flow.end);
-    add(this.byCallId, r.SIP_CALL_ID, { call, from: start, to: end + LATE_SIP_SEC });
-    let mediaEnd = end;
-    for (const s of r.media) mediaEnd = Math.max(mediaEnd, tsSeconds(s.end));
+    const start = c.start - EDGE_SEC;
+    add(this.byCallId, c.callId, { call, from: start, to: c.end + LATE_SIP_SEC });
+    let mediaEnd = c.end;
+    for (const s of c.media) mediaEnd = Math.max(mediaEnd, s.end);
     const rtcp = { call, from: start, to: mediaEnd + RTCP_GRACE_SEC };
-    for (const s of r.media) {
+    for (const s of c.media) {
       const src = splitEndpoint(s.src);
       const dst = splitEndpoint(s.dst);
       // the stream itself, from its first to its last packet
-      add(this.byTuple, tupleKey(src.ip, src.port, dst.ip, dst.port), { call, from: tsSeconds(s.start), to: tsSeconds(s.end) });
+      add(this.byTuple, tupleKey(src.ip, src.port, dst.ip, dst.port), { call, from: s.start - EDGE_SEC, to: s.end + EDGE_SEC });
       // RTCP on the next ports, both ways (the receiver reports to the sender)
       if (src.port < 65535 && dst.port < 65535) {
         add(this.byTuple, tupleKey(src.ip, src.port + 1, dst.ip, dst.port + 1), rtcp);
@@ -206,4 +242,32 @@ export class FrameCopier {
   get complete(): boolean {
     return this.at >= this.picks.frames.length;
   }
+}
+
+/**
+ * Passes two and three: find the selected calls' frames, then hand each to `out` (once, or once
+ * per call it belongs to). `read` feeds every input file to the engine it is given, exactly as
+ * the records were made from.
+ */
+export async function copyCallFrames(
+  selection: Selection,
+  newEngine: () => Promise<Engine>,
+  read: (engine: Engine) => Promise<void>,
+  out: (f: RawFrame, call: number) => void,
+  once: boolean,
+): Promise<{ complete: boolean; dropped: number }> {
+  const picker = new FramePicker(selection);
+  const finder = await newEngine();
+  finder.keepRaw = false;
+  finder.onMessage = (m) => picker.message(m, finder.messageKey);
+  finder.setNotes((n) => picker.note(n));
+  await read(finder);
+  finder.finish();
+  const picks = picker.result();
+  const copier = new FrameCopier(picks, out);
+  const reader = await newEngine();
+  reader.setCopy((f) => copier.frame(f, once));
+  await read(reader);
+  reader.finish();
+  return { complete: copier.complete, dropped: picks.dropped };
 }

@@ -85,6 +85,10 @@ export function fetchDownload(runId: number, kind: DownloadKind): Promise<Blob> 
   return guarded((r) => r.download(runId, kind));
 }
 
+export function fetchExtract(runId: number, indices: number[]): Promise<Blob> {
+  return guarded((r) => r.extract(runId, indices));
+}
+
 export function traceCall(runId: number, i: number, onProgress: (p: TraceProgress) => void): Promise<MediaTrace> {
   return guarded((r) => r.trace(runId, i, Comlink.proxy(onProgress)));
 }

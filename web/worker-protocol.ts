@@ -38,6 +38,11 @@ export interface EngineApi {
   /** A download: the bytes `sipscope read` writes for the same capture and options. */
   download(runId: number, kind: DownloadKind): Promise<Blob>;
   /**
+   * The frames of these records' calls (SIP, RTP, RTCP) as a pcapng file: the bytes of
+   * `sipscope extract FILE --filter … -o OUT.pcapng` for the same calls (SPEC §10).
+   */
+  extract(runId: number, indices: number[]): Promise<Blob>;
+  /**
    * A call's RTP streams over time (packet rate, loss, jitter in bins), by reading the run's files
    * again with a fresh engine that traces only those streams; nothing per packet is kept after.
    * A newer trace stops this one (it fails with "replaced").

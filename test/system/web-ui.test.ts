@@ -23,6 +23,7 @@ import { cliDownloads, type Downloads } from '../support/downloads.ts';
 import { CORPUS, repoRoot, SAMPLE } from '../support/paths.ts';
 import { tempDir } from '../support/temp.ts';
 import { toolGate } from '../support/tools/exec.ts';
+import { tsharkFields } from '../support/tools/tshark.ts';
 import { generateCapture, type CaptureSummary } from '../../bench/make-capture.ts';
 import { PROBLEM_COUNTERS } from '../../shared/engine/core-abi.ts';
 import { ladderModel, ladderText } from '../../shared/output/ladder.ts';
@@ -37,6 +38,7 @@ const KPI_SCREENSHOT = join(repoRoot, 'docs', 'kpis.png');
 /** a call through a B2BUA: four endpoints (public corpus, when present) */
 const FOUR_ENDPOINTS = join(CORPUS, 'heplify-sip_tcp_websocket.pcap');
 const chromium = toolGate([CHROMIUM], 'web-ui');
+const tshark = toolGate(['tshark'], 'web-ui packets');
 const haveChromium = chromium.missing.length === 0;
 const STEP_MS = 20_000; // every wait in the page
 const BIG_MS = 180_000; // the generated 256 MiB capture
@@ -794,6 +796,37 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
       expect(d.bytes.equals(expected[key]), `${key} differs from the CLI's`).toBe(true);
     }
     expect(expected.jsonl.toString().split('\n').length).toBe(7);
+  });
+
+  test("packets: the selected call's, and the listed calls', pcapng are the bytes of `sipscope extract`; tshark reads them", async () => {
+    await load([SAMPLE]);
+    const cliExtract = async (expr: string, name: string) => {
+      const out = tmp.file(name);
+      const r = await runCli(['extract', SAMPLE, '--filter', expr, '-o', out]);
+      expect(r.code, r.stderr).toBe(0);
+      return readFileSync(out);
+    };
+    const talk = records.find((r) => r.media.length > 0)!;
+    await page.click(`[data-testid="call-row"][data-call-id="${talk.SIP_CALL_ID}"]`);
+    const one = await download('packets-call');
+    expect(one.name).toMatch(/^sample-.*\.pcapng$/);
+    const want = await cliExtract(`call-id="${talk.SIP_CALL_ID}"`, 'packets-call.pcapng');
+    expect(one.bytes.equals(want), "the call's packets differ from the CLI's extract").toBe(true);
+
+    await page.fill('[data-testid="filter"]', 'code>=400');
+    await page.waitForFunction(() => document.querySelector('[data-testid="packets-list"]')?.textContent?.includes('listed call'));
+    const listed = await download('packets-list');
+    expect(listed.name).toBe('sample-filtered.pcapng');
+    expect(listed.bytes.equals(await cliExtract('code>=400', 'packets-list.pcapng'))).toBe(true);
+    await page.fill('[data-testid="filter"]', '');
+
+    if (tshark.missing.length === 0) {
+      const saved = tmp.write('packets-from-page.pcapng', one.bytes);
+      const ids = (await tsharkFields(saved, ['sip.Call-ID'])).flatMap((row) => row[0]);
+      expect(new Set(ids)).toEqual(new Set([talk.SIP_CALL_ID]));
+      const rtp = await tsharkFields(saved, ['frame.number'], { filter: 'rtp', extraPrefs: ['rtp.heuristic_rtp:TRUE'] });
+      expect(rtp.length).toBe(talk.media.reduce((n, m) => n + m.packets, 0));
+    }
   });
 
   test('the ladder as text and as SVG', async () => {

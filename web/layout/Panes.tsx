@@ -11,6 +11,7 @@ import { Details } from '../views/Details.tsx';
 import { MediaView } from '../views/MediaView.tsx';
 import { RunStats } from '../views/RunStats.tsx';
 import { KpiView } from '../views/KpiView.tsx';
+import { PacketDownload } from '../views/PacketDownload.tsx';
 
 const TABS: [Tab, string][] = [
   ['ladder', 'Ladder'],
@@ -72,6 +73,23 @@ export function ListPane({ page }: { page: Page }) {
         calls={calls}
         shown={matched}
       />
+      {run.phase === 'done' && matched > 0 && (
+        <div className="list-packets">
+          <PacketDownload
+            scope="list"
+            label={`Packets of the ${matched === 1 ? 'listed call' : `${matched} listed calls`} (.pcapng)`}
+            enabled
+            preparing={state.preparing === 'packets-list'}
+            onDownload={() =>
+              void actions.downloadPackets(
+                'list',
+                page.matchedRows.map((r) => r.i),
+                matched === total ? 'calls' : 'filtered',
+              )
+            }
+          />
+        </div>
+      )}
       <CallList
         rows={view}
         total={total}
@@ -175,6 +193,32 @@ export function DetailPane({ page }: { page: Page }) {
         {selectedRow && tab !== 'stats' && (
           <span className="tab-title" title={selectedRow.callId}>
             #{selectedRow.i + 1} {selectedRow.callId}
+          </span>
+        )}
+        {selectedRow && tab !== 'stats' && (
+          <span className="call-packets">
+            <PacketDownload
+              scope="call"
+              label=".pcapng"
+              enabled={run.phase === 'done'}
+              preparing={state.preparing === 'packets-call'}
+              onDownload={() => void actions.downloadPackets('call', [selectedRow.i], selectedRow.callId)}
+            />
+            {selectedLegs && selectedLegs.length > 1 && (
+              <PacketDownload
+                scope="group"
+                label={`all ${selectedLegs.length} legs`}
+                enabled={run.phase === 'done'}
+                preparing={state.preparing === 'packets-group'}
+                onDownload={() =>
+                  void actions.downloadPackets(
+                    'group',
+                    selectedLegs.map((l) => l.i),
+                    `${selectedRow.callId}-legs`,
+                  )
+                }
+              />
+            )}
           </span>
         )}
       </div>

@@ -32,6 +32,8 @@ export interface RowView {
   rows: ListRow[];
   /** records that match the filters (legs of a group each count) */
   matched: number;
+  /** those records, in record order */
+  matchedRows: readonly CallRow[];
   /** the filter expression is wrong here (its rows are not filtered by it) */
   error: FilterError | null;
 }
@@ -99,9 +101,10 @@ export class RowBuffer {
     if (verdict) v = v.filter((r) => matchesVerdict(r.verdicts, verdict));
     if (filter) v = v.filter((r) => filter(r.facts));
     const matched = v.length;
+    const matchedRows: readonly CallRow[] = v;
     if (!opts.grouped) {
       if (v === all) v = all.slice();
-      return { rows: sortRows(v, sort), matched, error };
+      return { rows: sortRows(v, sort), matched, matchedRows, error };
     }
 
     const g = this.groups;
@@ -119,7 +122,7 @@ export class RowBuffer {
     sortRows(items, sort);
     const open = opts.expanded;
     const isOpen = (key: string) => key === group || open?.has(key) === true;
-    if (shown.size === 0 || (group === null && (!open || open.size === 0))) return { rows: items, matched, error };
+    if (shown.size === 0 || (group === null && (!open || open.size === 0))) return { rows: items, matched, matchedRows, error };
     // the legs of open groups that match the filters (all of them when nothing is filtered)
     let matching: Set<number> | null = null;
     if (v !== all) {
@@ -132,6 +135,6 @@ export class RowBuffer {
       if (!('legs' in r) || !isOpen(r.group)) continue;
       for (const leg of r.legs) out.push({ ...leg, under: r.group, match: matching === null || matching.has(leg.i) } satisfies LegRow);
     }
-    return { rows: out, matched, error };
+    return { rows: out, matched, matchedRows, error };
   }
 }

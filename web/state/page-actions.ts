@@ -3,12 +3,12 @@
 // talks to the worker is here, not in the views; results go into the reducer (page-state.ts).
 
 import type { Dispatch } from 'react';
-import { cancelRun, fetchCall, fetchDownload, fetchLegs, startRun, traceCall } from '../engine-client.ts';
+import { cancelRun, fetchCall, fetchDownload, fetchExtract, fetchLegs, startRun, traceCall } from '../engine-client.ts';
 import type { DownloadKind, RunOptions } from '../worker-protocol.ts';
-import { baseName, saveBlob } from '../save-file.ts';
+import { baseName, safeName, saveBlob } from '../save-file.ts';
 import type { SortKey } from './call-sort.ts';
 import type { RowBuffer } from './call-rows.ts';
-import type { Action, LadderPrefs, PageState, Tab } from './page-state.ts';
+import type { Action, LadderPrefs, PacketScope, PageState, Tab } from './page-state.ts';
 
 export interface PageActions {
   /** Read files as one capture with these options; nothing happens for an empty list. */
@@ -16,6 +16,8 @@ export interface PageActions {
   cancel(): void;
   /** Save one of the run's outputs as `<capture name>.<ext>`. */
   download(kind: DownloadKind, ext: string): Promise<void>;
+  /** Save the frames of these records' calls as `<capture name>-<name>.pcapng`. */
+  downloadPackets(scope: PacketScope, indices: readonly number[], name: string): Promise<void>;
   /** Fetch a call's record and ladder (after a short pause, so ↑ ↓ through the list stays light); returns a canceller. */
   loadCall(runId: number, i: number): () => void;
   /** Fetch the legs of one call (record numbers, earliest first) for the whole-call ladder; returns a canceller. */
@@ -116,6 +118,21 @@ export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, l
       try {
         const blob = await fetchDownload(workerRunId, kind);
         saveBlob(blob, `${baseName(files)}.${ext}`);
+      } catch (err) {
+        dispatch({ type: 'download-error', error: `download failed: ${message(err)}` });
+      } finally {
+        dispatch({ type: 'preparing', kind: null });
+      }
+    },
+
+    async downloadPackets(scope, indices, name) {
+      const { workerRunId, files } = latest().run;
+      if (workerRunId === null || indices.length === 0) return;
+      dispatch({ type: 'download-error', error: null });
+      dispatch({ type: 'preparing', kind: `packets-${scope}` });
+      try {
+        const blob = await fetchExtract(workerRunId, [...indices]);
+        saveBlob(blob, `${baseName(files)}-${safeName(name)}.pcapng`);
       } catch (err) {
         dispatch({ type: 'download-error', error: `download failed: ${message(err)}` });
       } finally {

@@ -8,6 +8,9 @@ import type { TimeMode } from '../../shared/output/ladder.ts';
 import type { CallData, DownloadKind, LegsData, MediaTrace, RunOptions, RunSummary, RunUpdate, TraceProgress } from '../worker-protocol.ts';
 import type { Sort, SortKey } from './call-sort.ts';
 
+/** Whose frames a pcapng download holds: the selected call, the legs of its call, the listed calls. */
+export type PacketScope = 'call' | 'group' | 'list';
+
 export type Phase = 'idle' | 'running' | 'done' | 'error';
 export type Tab = 'ladder' | 'media' | 'details' | 'kpis' | 'stats';
 
@@ -97,7 +100,8 @@ export interface PageState {
   groupFilter: string | null;
   downloadError: string | null;
   /** the download being built (read again from the files) */
-  preparing: DownloadKind | null;
+  /** a download being built: an output, or calls' frames (PacketScope) */
+  preparing: DownloadKind | `packets-${PacketScope}` | null;
 }
 
 export const IDLE_RUN: RunView = {
@@ -169,7 +173,7 @@ export type Action =
   /** a plot started, moved on, ended or failed (only the latest plot's news are taken) */
   | { type: 'plot'; plot: PlotView }
   | { type: 'download-error'; error: string | null }
-  | { type: 'preparing'; kind: DownloadKind | null };
+  | { type: 'preparing'; kind: PageState['preparing'] };
 
 export function pageReducer(s: PageState, a: Action): PageState {
   switch (a.type) {

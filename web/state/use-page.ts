@@ -24,6 +24,8 @@ export interface Page {
   view: ListRow[];
   /** records matching the filters */
   matched: number;
+  /** those records, in record order */
+  matchedRows: readonly CallRow[];
   /** what is wrong with the filter expression (null: nothing) */
   filterError: FilterError | null;
   /** records and, of them, calls, as of the last redraw (rows arriving between redraws are counted at the next) */
@@ -88,10 +90,10 @@ export function usePage(): Page {
     () => rows.listView(query, stateFilter, verdictFilter, sort, { grouped, expanded, group: groupFilter }),
     [rows, rowsVersion, sort, query, stateFilter, verdictFilter, grouped, expanded, groupFilter],
   );
-  const { rows: view, matched, error: filterError } = listed;
+  const { rows: view, matched, matchedRows, error: filterError } = listed;
 
   // biome-ignore lint/correctness/useExhaustiveDependencies: rowsVersion stands for the buffer's contents
   const [total, calls] = useMemo(() => [rows.rows.length, rows.rows.length - rows.nonCalls], [rows, rowsVersion]);
 
-  return { state, actions, view, matched, filterError, total, calls, selectedRow: rows.row(selected), selectedLegs };
+  return { state, actions, view, matched, matchedRows, filterError, total, calls, selectedRow: rows.row(selected), selectedLegs };
 }

@@ -18,7 +18,8 @@ export function Downloads({
   onDownload,
 }: {
   enabled: boolean;
-  preparing: DownloadKind | null;
+  /** the download being built (one of these, or another kind) */
+  preparing: string | null;
   onDownload(kind: DownloadKind, ext: string): void;
 }) {
   return (

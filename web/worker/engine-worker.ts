@@ -37,6 +37,9 @@ import { buildDownload, type BuiltDownload } from './downloads.ts';
 import { RunState } from './run-state.ts';
 import { TraceBins, traceKeys } from './media-trace.ts';
 import { callMedia } from '../call-media.ts';
+import { ByteSink } from './byte-sink.ts';
+import { copyCallFrames, extractCallOfJson, Selection } from '../../shared/extract.ts';
+import { PcapngWriter } from '../../shared/output/pcapng.ts';
 
 const PROGRESS_INTERVAL_MS = 100; // at most ~10 progress messages a second
 
@@ -349,6 +352,33 @@ async function download(runId: number, kind: DownloadKind): Promise<Blob> {
 async function replay(st: RunState, files: File[], opts: RunOptions, onRecord: (r: CallRecord) => void): Promise<number> {
   const engine = await newEngine();
   const analyzer = new Analyzer(engine, trackerOptions(opts, false), onRecord);
+  await readAgain(st, files, engine);
+  analyzer.finish();
+  return engine.now();
+}
+
+/** The calls' frames as pcapng (shared/extract.ts): the run's files read twice more. */
+async function extract(runId: number, indices: number[]): Promise<Blob> {
+  const st = runOf(runId);
+  const files = currentFiles;
+  const selection = new Selection();
+  for (const i of indices) selection.add(extractCallOfJson(await jsonOf(st, i)));
+  const sink = new ByteSink('application/vnd.tcpdump.pcap');
+  const writer = new PcapngWriter((piece) => sink.bytes(piece));
+  const res = await copyCallFrames(
+    selection,
+    newEngine,
+    (engine) => readAgain(st, files, engine),
+    (f) => writer.frame(f),
+    true,
+  );
+  if (!res.complete) throw new Error('the capture files changed after they were read');
+  writer.flush();
+  return sink.blob();
+}
+
+/** Feed the run's files to an engine again, as far as the run read them. */
+async function readAgain(st: RunState, files: File[], engine: Engine): Promise<void> {
   for (let i = 0; i < st.inputs.length; i++) {
     const res = await feedFile(engine, files[i], i, {
       onChunk: () => {},
@@ -359,11 +389,9 @@ async function replay(st: RunState, files: File[], opts: RunOptions, onRecord: (
     if (current !== st) throw new Error('this analysis was replaced by a newer one');
     if (res.readError !== null && res.bytesFed < st.inputs[i].bytesFed) throw new Error(`${files[i].name}: ${res.readError}`);
   }
-  analyzer.finish();
-  return engine.now();
 }
 
-const api: EngineApi = { analyze, run, cancel, call, legs, download, trace };
+const api: EngineApi = { analyze, run, cancel, call, legs, download, extract, trace };
 
 Comlink.expose(api);
 // start compiling now that messages are handled; the first run waits for it
