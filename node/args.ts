@@ -192,6 +192,17 @@ export const LADDER_OPTIONS: readonly OptionSpec[] = [
 export const EXTRACT_OPTIONS: readonly OptionSpec[] = [
   { name: 'out', short: 'o', kind: 'string', arg: 'OUT.pcapng', help: "write the selected calls' frames to one pcapng file" },
   { name: 'pcap-dir', kind: 'string', arg: 'DIR', help: 'write one pcapng file per call into DIR (made if missing)' },
+  {
+    name: 'anonymize',
+    kind: 'flag',
+    help: 'replace user parts, host and display names and addresses (IP headers, SIP, SDP, RTCP texts) by consistent pseudonyms; lengths and checksums made right (docs/anonymize.md)',
+  },
+  {
+    name: 'anonymize-key',
+    kind: 'string',
+    arg: 'HEX',
+    help: 'with --anonymize: 64 hex digits, the same pseudonyms in every run that uses them (default: a new random key)',
+  },
   ...READ_OPTIONS.filter((o) =>
     ['all-dialogs', 'filter', 'idle-timeout', 'established-timeout', 'max-calls', 'quiet', 'help'].includes(o.name),
   ),

@@ -13,6 +13,7 @@ import { Analyzer } from '../shared/analyzer.ts';
 import type { Engine } from '../shared/engine/engine.ts';
 import { copyCallFrames, extractCallOf, Selection } from '../shared/extract.ts';
 import { PcapngWriter } from '../shared/output/pcapng.ts';
+import { Anonymizer, LEFT_OUT_TEXT, type LeftOut } from '../shared/anonymize.ts';
 
 /** Per-call files: writers holding a buffer at once (the others have written theirs out), and
  *  its size: 32 MiB at most, and few writes of a few frames each when many calls overlap. */
@@ -26,6 +27,7 @@ export async function extract({ positional: files, opts }: Parsed): Promise<numb
   const dir = opts['pcap-dir'] as string | undefined;
   if ((out === undefined) === (dir === undefined)) throw new UsageError('extract needs either -o OUT.pcapng or --pcap-dir DIR');
   const filter = recordFilter(opts);
+  const anonymizer = anonymizerOf(opts);
   const say = (line: string) => process.stderr.write(`sipscope: ${line}\n`);
   const stamps = files.map(stamp);
 
@@ -68,8 +70,12 @@ export async function extract({ positional: files, opts }: Parsed): Promise<numb
       selection,
       createEngine,
       async (engine) => void (await readAll(engine, files, () => {})),
-      (f, call) => (single ? single.frame(f) : writers!.frame(f, call)),
+      (f, call) => {
+        const data = anonymizer ? anonymizer.frame(f) : f.data;
+        if (data !== null) single ? single.frame(f, data) : writers!.frame(f, call, data);
+      },
       single !== null,
+      anonymizer ? (m) => anonymizer.learn(m) : undefined,
     );
     single?.flush();
     writers?.close();
@@ -87,9 +93,23 @@ export async function extract({ positional: files, opts }: Parsed): Promise<numb
     const frames = single ? single.frames : writers!.frames;
     const where = single ? out : `${writers!.files} files in ${dir}`;
     say(`extract: ${selection.calls} of ${seen} calls, ${frames} frames → ${where}`);
+    if (anonymizer) {
+      const left = Object.entries(anonymizer.leftOut).filter(([, n]) => n > 0);
+      for (const [why, n] of left) say(`--anonymize: ${n} frames left out: ${LEFT_OUT_TEXT[why as LeftOut]}`);
+    }
     if (result.dropped > 0) say(`extract: ${result.dropped} frames of unfinished reassemblies left out (limits)`);
   }
   return failed ? 1 : 0;
+}
+
+/** --anonymize, with --anonymize-key or a new key. */
+function anonymizerOf(opts: Parsed['opts']): Anonymizer | null {
+  const key = opts['anonymize-key'] as string | undefined;
+  if (key !== undefined && opts.anonymize !== true) throw new UsageError('--anonymize-key goes with --anonymize');
+  if (opts.anonymize !== true) return null;
+  if (key === undefined) return new Anonymizer(Anonymizer.randomKey());
+  if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new UsageError('--anonymize-key takes 64 hex digits (32 bytes)');
+  return new Anonymizer(Uint8Array.from(key.match(/../g)!, (h) => Number.parseInt(h, 16)));
 }
 
 /** Read every file into the engine; problems are said once (the first pass), false when any. */
@@ -125,7 +145,7 @@ function callWriters(dir: string, callIds: string[]) {
   const buffered = new Map<number, PcapngWriter>(); // in order of last use
   let frames = 0;
   return {
-    frame(f: Parameters<PcapngWriter['frame']>[0], call: number): void {
+    frame(f: Parameters<PcapngWriter['frame']>[0], call: number, data: Uint8Array): void {
       let w = writers.get(call);
       if (w === undefined) {
         const path = paths[call];
@@ -140,7 +160,7 @@ function callWriters(dir: string, callIds: string[]) {
         ow.flush(true);
         buffered.delete(oldest);
       }
-      w.frame(f);
+      w.frame(f, data);
       frames++;
     },
     close(): void {

@@ -142,8 +142,9 @@ export class FramePicker {
 
   constructor(private readonly selection: Selection) {}
 
-  /** A SIP message; key is Engine.messageKey (the reassembly that took earlier frames). */
-  message(m: SipMessage, key: number): void {
+  /** A SIP message; key is Engine.messageKey (the reassembly that took earlier frames). True
+   *  when it belongs to a selected call. */
+  message(m: SipMessage, key: number): boolean {
     const earlier = key !== 0 ? this.pending.get(key) : undefined;
     if (earlier !== undefined) this.pending.delete(key);
     const hits = this.hits;
@@ -155,6 +156,7 @@ export class FramePicker {
       if (earlier !== undefined) for (const f of earlier) this.pick(f, call);
       if (preamble !== undefined) for (const f of preamble) this.pick(f, call);
     }
+    return hits.length > 0;
   }
 
   note(n: FrameNote): void {
@@ -255,11 +257,16 @@ export async function copyCallFrames(
   read: (engine: Engine) => Promise<void>,
   out: (f: RawFrame, call: number) => void,
   once: boolean,
+  /** each message of the selected calls, with its bytes, before any frame is copied */
+  learn?: (message: Uint8Array) => void,
 ): Promise<{ complete: boolean; dropped: number }> {
   const picker = new FramePicker(selection);
   const finder = await newEngine();
-  finder.keepRaw = false;
-  finder.onMessage = (m) => picker.message(m, finder.messageKey);
+  finder.keepRaw = learn !== undefined;
+  finder.rawCopies = true;
+  finder.onMessage = (m) => {
+    if (picker.message(m, finder.messageKey) && learn && m.raw) learn(m.raw);
+  };
   finder.setNotes((n) => picker.note(n));
   await read(finder);
   finder.finish();

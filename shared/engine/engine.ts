@@ -211,6 +211,8 @@ export class Engine {
    *  a message whose bytes lie there as they are (SipMessage.rawAt) gets no copy even with
    *  keepRaw, its ladder reads them from the file when shown */
   rawInFile = false;
+  /** with keepRaw: a copy of every message's bytes, even of those that could be read again */
+  rawCopies = false;
   /** decode only the fields that are read, not each whole message: less text made per message,
    *  more calls. Faster in Chromium's worker, slower in Node (docs/PROFILE.md); same results. */
   textPerField = false;
@@ -647,7 +649,7 @@ export class Engine {
     // the bytes are copied out only for those who keep them (ladders), and not when they can be
     // read again from the file; the text is read in place
     const rawAt = dv.getFloat64(e + EV_RAW_AT, true);
-    const raw = this.keepRaw && !(this.rawInFile && rawAt >= 0) ? this.copyOut(rawStart, rawLen) : null;
+    const raw = this.keepRaw && (this.rawCopies || !(this.rawInFile && rawAt >= 0)) ? this.copyOut(rawStart, rawLen) : null;
     // one decode of the whole message (when it is one char per byte, byte offsets are string
     // offsets), or only the fields that are read (textPerField)
     const text = this.textPerField ? '' : utf8.decode(u8.subarray(rawStart, rawStart + rawLen));

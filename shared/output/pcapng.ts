@@ -35,9 +35,10 @@ export class PcapngWriter {
     this.end(at + 16);
   }
 
-  frame(f: RawFrame): void {
+  /** Frame f, with other bytes when given (anonymised: its original length follows theirs). */
+  frame(f: RawFrame, data: Uint8Array = f.data): void {
     const iface = this.iface(f.linktype, f.digits);
-    const cap = f.data.length;
+    const cap = data.length;
     const padded = (cap + 3) & ~3;
     const at = this.begin(EPB, 20 + padded);
     const ts =
@@ -46,8 +47,8 @@ export class PcapngWriter {
     this.dv.setUint32(at + 4, Number(ts >> 32n), true);
     this.dv.setUint32(at + 8, Number(ts & 0xffffffffn), true);
     this.dv.setUint32(at + 12, cap, true);
-    this.dv.setUint32(at + 16, Math.max(f.origLen, cap), true);
-    this.buf.set(f.data, at + 20);
+    this.dv.setUint32(at + 16, Math.max(f.origLen + cap - f.data.length, cap), true);
+    this.buf.set(data, at + 20);
     this.buf.fill(0, at + 20 + cap, at + 20 + padded);
     this.end(at + 20 + padded);
     this.frames++;
