@@ -85,8 +85,8 @@ export function fetchDownload(runId: number, kind: DownloadKind): Promise<Blob> 
   return guarded((r) => r.download(runId, kind));
 }
 
-export function fetchExtract(runId: number, indices: number[]): Promise<Blob> {
-  return guarded((r) => r.extract(runId, indices));
+export function fetchExtract(runId: number, indices: number[], anonymize: boolean): Promise<Blob> {
+  return guarded((r) => r.extract(runId, indices, anonymize));
 }
 
 export function traceCall(runId: number, i: number, onProgress: (p: TraceProgress) => void): Promise<MediaTrace> {

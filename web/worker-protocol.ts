@@ -39,9 +39,10 @@ export interface EngineApi {
   download(runId: number, kind: DownloadKind): Promise<Blob>;
   /**
    * The frames of these records' calls (SIP, RTP, RTCP) as a pcapng file: the bytes of
-   * `sipscope extract FILE --filter … -o OUT.pcapng` for the same calls (SPEC §10).
+   * `sipscope extract FILE --filter … -o OUT.pcapng` for the same calls (SPEC §10); anonymised
+   * (`--anonymize`) with a key made once per page.
    */
-  extract(runId: number, indices: number[]): Promise<Blob>;
+  extract(runId: number, indices: number[], anonymize?: boolean): Promise<Blob>;
   /**
    * A call's RTP streams over time (packet rate, loss, jitter in bins), by reading the run's files
    * again with a fresh engine that traces only those streams; nothing per packet is kept after.

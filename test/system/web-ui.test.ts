@@ -820,6 +820,23 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect(listed.bytes.equals(await cliExtract('code>=400', 'packets-list.pcapng'))).toBe(true);
     await page.fill('[data-testid="filter"]', '');
 
+    // anonymised: none of the parties' names or addresses, the same call for sipscope
+    await page.check('[data-testid="anonymize"]');
+    const anon = await download('packets-call');
+    await page.uncheck('[data-testid="anonymize"]');
+    expect(anon.name).toMatch(/-anon\.pcapng$/);
+    const text = anon.bytes.toString('latin1').toLowerCase();
+    for (const secret of ['alice', 'example.com', 'example.net', talk.flow.src, talk.flow.dst]) expect(text, secret).not.toContain(secret);
+    const again = (await runCli(['read', tmp.write('anon-from-page.pcapng', anon.bytes), '-q', '--format', 'jsonl'])).stdout.trim();
+    const theirs = JSON.parse(again) as CallRecord & Record<string, unknown>;
+    expect([theirs.SIP_CALL_STATE, theirs.SIP_RESPONSE_CODE, theirs.SIP_INVITE_TIME, theirs.SIP_BYE_TIME, theirs.media.length]).toEqual([
+      talk.SIP_CALL_STATE,
+      talk.SIP_RESPONSE_CODE,
+      Number((talk.SIP_INVITE_TIME!.sec + talk.SIP_INVITE_TIME!.nsec / 1e9).toFixed(6)),
+      Number((talk.SIP_BYE_TIME!.sec + talk.SIP_BYE_TIME!.nsec / 1e9).toFixed(6)),
+      talk.media.length,
+    ]);
+
     if (tshark.missing.length === 0) {
       const saved = tmp.write('packets-from-page.pcapng', one.bytes);
       const ids = (await tsharkFields(saved, ['sip.Call-ID'])).flatMap((row) => row[0]);

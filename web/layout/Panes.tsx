@@ -75,6 +75,18 @@ export function ListPane({ page }: { page: Page }) {
       />
       {run.phase === 'done' && matched > 0 && (
         <div className="list-packets">
+          <label
+            className="anonymize"
+            title="Packet downloads with user parts, host and display names and addresses replaced by pseudonyms (the same ones for this page's life): `sipscope extract --anonymize`"
+          >
+            <input
+              type="checkbox"
+              checked={state.anonymize}
+              onChange={(e) => actions.setAnonymize(e.currentTarget.checked)}
+              data-testid="anonymize"
+            />{' '}
+            anonymised
+          </label>
           <PacketDownload
             scope="list"
             label={`Packets of the ${matched === 1 ? 'listed call' : `${matched} listed calls`} (.pcapng)`}

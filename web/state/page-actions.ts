@@ -39,6 +39,8 @@ export interface PageActions {
   setGroupFilter(group: string | null): void;
   setOptions(patch: Partial<RunOptions>): void;
   setLadderPrefs(prefs: LadderPrefs): void;
+  /** Packets are downloaded anonymised (or as captured). */
+  setAnonymize(on: boolean): void;
 }
 
 const ROW_REDRAW_MS = 200; // the list redraws at most ~5 times a second while reading
@@ -131,8 +133,9 @@ export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, l
       dispatch({ type: 'download-error', error: null });
       dispatch({ type: 'preparing', kind: `packets-${scope}` });
       try {
-        const blob = await fetchExtract(workerRunId, [...indices]);
-        saveBlob(blob, `${baseName(files)}-${safeName(name)}.pcapng`);
+        const anonymize = latest().anonymize;
+        const blob = await fetchExtract(workerRunId, [...indices], anonymize);
+        saveBlob(blob, `${baseName(files)}-${safeName(name)}${anonymize ? '-anon' : ''}.pcapng`);
       } catch (err) {
         dispatch({ type: 'download-error', error: `download failed: ${message(err)}` });
       } finally {
@@ -195,5 +198,6 @@ export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, l
     setGroupFilter: (group) => dispatch({ type: 'group-filter', group }),
     setOptions: (patch) => dispatch({ type: 'options', patch }),
     setLadderPrefs: (prefs) => dispatch({ type: 'ladder-prefs', prefs }),
+    setAnonymize: (on) => dispatch({ type: 'anonymize', on }),
   };
 }

@@ -85,6 +85,8 @@ export interface PageState {
   /** bumped to move the keyboard focus into the ladder (Enter or double-click on a row) */
   focusLadder: number;
   ladderPrefs: LadderPrefs;
+  /** packet downloads are anonymised (SPEC §10) */
+  anonymize: boolean;
   /** the last plot asked for (one call's at a time) */
   plot: PlotView | null;
   sort: Sort;
@@ -132,6 +134,7 @@ export const INITIAL_STATE: PageState = {
   tab: 'ladder',
   focusLadder: 0,
   ladderPrefs: { merge: false, time: 'absolute', rtp: true, whole: false },
+  anonymize: false,
   plot: null,
   sort: { key: 'start', dir: 1 },
   query: '',
@@ -170,6 +173,7 @@ export type Action =
   | { type: 'group-filter'; group: string | null }
   | { type: 'options'; patch: Partial<RunOptions> }
   | { type: 'ladder-prefs'; prefs: LadderPrefs }
+  | { type: 'anonymize'; on: boolean }
   /** a plot started, moved on, ended or failed (only the latest plot's news are taken) */
   | { type: 'plot'; plot: PlotView }
   | { type: 'download-error'; error: string | null }
@@ -266,6 +270,8 @@ export function pageReducer(s: PageState, a: Action): PageState {
       return { ...s, options: { ...s.options, ...a.patch } };
     case 'ladder-prefs':
       return { ...s, ladderPrefs: a.prefs };
+    case 'anonymize':
+      return { ...s, anonymize: a.on };
     case 'plot':
       return { ...s, plot: a.plot };
     case 'download-error':

@@ -40,6 +40,7 @@ import { callMedia } from '../call-media.ts';
 import { ByteSink } from './byte-sink.ts';
 import { copyCallFrames, extractCallOfJson, Selection } from '../../shared/extract.ts';
 import { PcapngWriter } from '../../shared/output/pcapng.ts';
+import { Anonymizer } from '../../shared/anonymize.ts';
 
 const PROGRESS_INTERVAL_MS = 100; // at most ~10 progress messages a second
 
@@ -357,20 +358,28 @@ async function replay(st: RunState, files: File[], opts: RunOptions, onRecord: (
   return engine.now();
 }
 
+let pageKey: Uint8Array | null = null;
+
 /** The calls' frames as pcapng (shared/extract.ts): the run's files read twice more. */
-async function extract(runId: number, indices: number[]): Promise<Blob> {
+async function extract(runId: number, indices: number[], anonymize = false): Promise<Blob> {
   const st = runOf(runId);
   const files = currentFiles;
   const selection = new Selection();
   for (const i of indices) selection.add(extractCallOfJson(await jsonOf(st, i)));
   const sink = new ByteSink('application/vnd.tcpdump.pcap');
   const writer = new PcapngWriter((piece) => sink.bytes(piece));
+  // one key for the page's life: the same party has the same pseudonym in every download
+  const anon = anonymize ? new Anonymizer((pageKey ??= Anonymizer.randomKey())) : null;
   const res = await copyCallFrames(
     selection,
     newEngine,
     (engine) => readAgain(st, files, engine),
-    (f) => writer.frame(f),
+    (f) => {
+      const data = anon ? anon.frame(f) : f.data;
+      if (data !== null) writer.frame(f, data);
+    },
     true,
+    anon ? (m) => anon.learn(m) : undefined,
   );
   if (!res.complete) throw new Error('the capture files changed after they were read');
   writer.flush();
