@@ -104,6 +104,8 @@ export type DownloadKind = 'dump' | 'ipfix' | 'v9' | 'jsonl' | 'csv';
 export interface CallRow {
   /** record number in the run (0-based; the line of the JSONL/CSV/dump downloads) */
   i: number;
+  /** its number in time order (1-based), set by the page as rows arrive */
+  n?: number;
   callId: string;
   /** SPEC §9: the leg of its Call-ID, 1, 2…, and the From-tag that names it */
   leg: number;

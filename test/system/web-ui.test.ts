@@ -192,6 +192,11 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
   }
 
   const byState = (s: string) => records.find((r) => r.SIP_CALL_STATE === s)!;
+  const tsNum = (t: { sec: number; nsec: number }) => t.sec + t.nsec / 1e9;
+  /** Close every open menu (<details>) of the page (run in the page). */
+  const closeDetails = () => {
+    for (const d of document.querySelectorAll('details')) d.open = false;
+  };
   const tcpCall = () => records.find((r) => r.flow.protocol === 6)!;
 
   // ---------------------------------------------------------------- the sample
@@ -444,6 +449,90 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect(await load([SAMPLE])).toBe('done');
     expect(await share()).toBe(before);
     await page.setViewportSize({ width: 1440, height: 900 });
+  });
+
+  test('layout: 1280×800, 900×700 and a 390×844 phone — no sideways page scroll (menus open too), 15 rows by default at 1280×800, the phone shows the list, then the call, then the list again', async () => {
+    const p = await context!.newPage();
+    try {
+      await watch(p);
+      await p.goto(server!.url, { waitUntil: 'load', timeout: STEP_MS });
+      await p.evaluate(() => window.localStorage.removeItem('sipscope.listShare'));
+      const sideways = () => p.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+      const closeMenus = () => p.evaluate(closeDetails);
+      for (const [w, h] of [
+        [1280, 800],
+        [900, 700],
+        [390, 844],
+      ] as const) {
+        await p.setViewportSize({ width: w, height: h });
+        await p.goto(server!.url, { waitUntil: 'load', timeout: STEP_MS });
+        const before = await doneRuns(p);
+        await p.setInputFiles('[data-testid="file-input"]', SAMPLE);
+        expect(await finished(before, p)).toBe('done');
+        expect(await sideways(), `${w}: list`).toBe(0);
+        if (w === 1280) {
+          const room = await p.evaluate(() => {
+            const list = document.querySelector('[data-testid="call-list"]') as HTMLElement;
+            const row = list.querySelector('[data-testid="call-row"]') as HTMLElement;
+            const head = list.querySelector('[role="row"].head') as HTMLElement;
+            return Math.floor((list.clientHeight - head.getBoundingClientRect().height) / row.getBoundingClientRect().height);
+          });
+          expect(room).toBeGreaterThanOrEqual(15);
+        }
+        for (const menu of ['.options summary', '.columns summary']) {
+          await p.click(menu);
+          expect(await sideways(), `${w}: ${menu} open`).toBe(0);
+          await closeMenus();
+        }
+        await p.click('[data-testid="call-row"][data-index="0"]');
+        await p.waitForSelector('[data-testid="ladder"][data-arrows]');
+        expect(await sideways(), `${w}: call`).toBe(0);
+        const listShown = () => p.isVisible('[data-testid="call-list"]');
+        if (w === 390) {
+          // one pane at a time: the call replaced the list; "← Calls" brings it back
+          expect(await listShown()).toBe(false);
+          await p.click('[data-testid="back-to-list"]');
+          expect(await listShown()).toBe(true);
+          expect(await p.isVisible('[data-testid="ladder"]')).toBe(false);
+          await p.click('[data-testid="call-row"][data-index="1"]');
+          await p.waitForSelector('[data-testid="ladder"][data-arrows]');
+        } else {
+          expect(await listShown()).toBe(true);
+          expect(await p.isVisible('[data-testid="back-to-list"]')).toBe(false);
+        }
+      }
+    } finally {
+      await p.close();
+    }
+  });
+
+  test('columns: the chooser hides and shows columns, the choice outlives a reload; # counts the calls in time order', async () => {
+    const heads = () =>
+      page.$$eval('[data-testid="call-list"] [role="columnheader"]', (e) => e.map((x) => x.textContent?.replace(/ [▲▼]$/, '') ?? ''));
+    const all = await heads();
+    expect(all).toContain('Codecs');
+    await page.click('.columns summary');
+    await page.uncheck('[data-testid="column-codecs"]');
+    await page.uncheck('[data-testid="column-callId"]');
+    expect(await heads()).toEqual(all.filter((h) => h !== 'Codecs' && h !== 'Call-ID'));
+    await page.reload({ waitUntil: 'load' });
+    expect(await load([SAMPLE])).toBe('done');
+    expect(await heads()).toEqual(all.filter((h) => h !== 'Codecs' && h !== 'Call-ID'));
+    await page.click('.columns summary');
+    await page.check('[data-testid="column-codecs"]');
+    await page.check('[data-testid="column-callId"]');
+    await page.evaluate(closeDetails);
+    expect(await heads()).toEqual(all);
+    // # is the rank of the call's start among all calls, whatever the list is sorted by
+    const byStart = [...records].sort((a, b) => tsNum(a.SIP_INVITE_TIME ?? a.flow.start) - tsNum(b.SIP_INVITE_TIME ?? b.flow.start));
+    await page.click('[data-testid="sort-code"]');
+    const numbers = await page.$$eval('[data-testid="call-row"]', (rows) =>
+      rows.map((r) => [r.getAttribute('data-call-id'), r.querySelector('[data-col="i"]')?.textContent]),
+    );
+    for (const [id, n] of numbers) expect(Number(n), id ?? '').toBe(byStart.findIndex((r) => r.SIP_CALL_ID === id) + 1);
+    await page.click('[data-testid="sort-i"]');
+    expect((await rows()).map((r) => r.callId)).toEqual(byStart.map((r) => r.SIP_CALL_ID));
+    await page.click('[data-testid="sort-start"]');
   });
 
   test('keyboard: ↑ ↓ (j k) Home End select rows, / goes to the filter, Enter opens the ladder', async () => {
@@ -808,6 +897,7 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     };
     const talk = records.find((r) => r.media.length > 0)!;
     await page.click(`[data-testid="call-row"][data-call-id="${talk.SIP_CALL_ID}"]`);
+    await page.click('[data-testid="tab-ladder"]');
     const one = await download('packets-call');
     expect(one.name).toMatch(/^sample-.*\.pcapng$/);
     const want = await cliExtract(`call-id="${talk.SIP_CALL_ID}"`, 'packets-call.pcapng');

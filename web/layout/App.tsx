@@ -2,7 +2,7 @@
 // the calls, open a call's ladder and details, read the run's statistics, download the outputs.
 // State and actions come from the store (state/use-page.ts); this file only lays the page out.
 
-import { useState, type CSSProperties, type DragEvent } from 'react';
+import { useEffect, useState, type CSSProperties, type DragEvent } from 'react';
 import { usePage } from '../state/use-page.ts';
 import { DropZone, FileInput } from '../views/DropZone.tsx';
 import { OptionsPanel } from '../views/OptionsPanel.tsx';
@@ -20,6 +20,12 @@ export function App() {
   const [over, setOver] = useState(false);
   // the list's share of the height, dragged by the splitter and remembered
   const [share, setShare] = useState(savedShare);
+  // until the user sets the split, it follows the window's height
+  useEffect(() => {
+    const onResize = () => setShare(savedShare());
+    window.addEventListener('resize', onResize);
+    return () => window.removeEventListener('resize', onResize);
+  }, []);
 
   const onDragOver = (e: DragEvent) => {
     e.preventDefault();
@@ -67,7 +73,7 @@ export function App() {
       {idle ? (
         <DropZone landing over={over} />
       ) : (
-        <main className="panes" style={{ '--list-share': share } as CSSProperties}>
+        <main className={state.showCall ? 'panes show-call' : 'panes'} style={{ '--list-share': share } as CSSProperties}>
           <ListPane page={page} />
           <Splitter share={share} onShare={setShare} />
           <DetailPane page={page} />

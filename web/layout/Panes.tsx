@@ -12,6 +12,7 @@ import { MediaView } from '../views/MediaView.tsx';
 import { RunStats } from '../views/RunStats.tsx';
 import { KpiView } from '../views/KpiView.tsx';
 import { PacketDownload } from '../views/PacketDownload.tsx';
+import { ColumnChooser } from '../views/ColumnChooser.tsx';
 
 const TABS: [Tab, string][] = [
   ['ladder', 'Ladder'],
@@ -72,37 +73,43 @@ export function ListPane({ page }: { page: Page }) {
         total={total}
         calls={calls}
         shown={matched}
+        extra={
+          <>
+            <ColumnChooser hidden={state.hiddenColumns} onShow={actions.showColumn} />
+            {run.phase === 'done' && matched > 0 ? (
+              <span className="list-packets">
+                <label
+                  className="anonymize"
+                  title="Packet downloads with user parts, host and display names and addresses replaced by pseudonyms (the same ones for this page's life): `sipscope extract --anonymize`"
+                >
+                  <input
+                    type="checkbox"
+                    checked={state.anonymize}
+                    onChange={(e) => actions.setAnonymize(e.currentTarget.checked)}
+                    data-testid="anonymize"
+                  />{' '}
+                  anonymised
+                </label>
+                <PacketDownload
+                  scope="list"
+                  label={`${matched === 1 ? 'listed call' : `${matched} listed calls`} .pcapng`}
+                  enabled
+                  preparing={state.preparing === 'packets-list'}
+                  onDownload={() =>
+                    void actions.downloadPackets(
+                      'list',
+                      page.matchedRows.map((r) => r.i),
+                      matched === total ? 'calls' : 'filtered',
+                    )
+                  }
+                />
+              </span>
+            ) : null}
+          </>
+        }
       />
-      {run.phase === 'done' && matched > 0 && (
-        <div className="list-packets">
-          <label
-            className="anonymize"
-            title="Packet downloads with user parts, host and display names and addresses replaced by pseudonyms (the same ones for this page's life): `sipscope extract --anonymize`"
-          >
-            <input
-              type="checkbox"
-              checked={state.anonymize}
-              onChange={(e) => actions.setAnonymize(e.currentTarget.checked)}
-              data-testid="anonymize"
-            />{' '}
-            anonymised
-          </label>
-          <PacketDownload
-            scope="list"
-            label={`Packets of the ${matched === 1 ? 'listed call' : `${matched} listed calls`} (.pcapng)`}
-            enabled
-            preparing={state.preparing === 'packets-list'}
-            onDownload={() =>
-              void actions.downloadPackets(
-                'list',
-                page.matchedRows.map((r) => r.i),
-                matched === total ? 'calls' : 'filtered',
-              )
-            }
-          />
-        </div>
-      )}
       <CallList
+        hidden={state.hiddenColumns}
         rows={view}
         total={total}
         selected={state.selected}
@@ -189,6 +196,9 @@ export function DetailPane({ page }: { page: Page }) {
   return (
     <section className="detail-pane">
       <div className="tabs" role="tablist">
+        <button type="button" className="back-to-list" data-testid="back-to-list" onClick={actions.showList}>
+          ← Calls
+        </button>
         {TABS.map(([t, label]) => (
           <button
             key={t}

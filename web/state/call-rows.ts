@@ -47,8 +47,11 @@ export class RowBuffer {
   readonly groups = new CallGroups();
   /** the last filter expression compiled */
   private compiled: { query: string; result: CompiledQuery } | null = null;
+  /** rows numbered in time order so far (CallRow.n) */
+  private numbered = 0;
 
   clear(): void {
+    this.numbered = 0;
     this.rows = [];
     this.nonCalls = 0;
     this.groups.clear();
@@ -60,6 +63,14 @@ export class RowBuffer {
       this.groups.add(r);
       if (NOT_CALLS.has(r.state)) this.nonCalls++;
     }
+  }
+
+  /** Number every row in time order (its start, then record order), when rows came since. */
+  private number(): void {
+    if (this.numbered === this.rows.length) return;
+    const byTime = this.rows.slice().sort((a, b) => a.start - b.start || a.i - b.i);
+    for (let k = 0; k < byTime.length; k++) byTime[k].n = k + 1;
+    this.numbered = this.rows.length;
   }
 
   row(i: number | null): CallRow | null {
@@ -94,6 +105,7 @@ export class RowBuffer {
   /** view(), with the number of records that match the filters. */
   listView(query: string, state: string, verdict: string, sort: Sort, opts: ViewOptions = {}): RowView {
     const group = opts.group ?? null;
+    this.number();
     const all = group === null ? this.rows : (this.groups.records(group) as CallRow[]);
     const { filter, error } = this.compile(query);
     let v: CallRow[] = all;

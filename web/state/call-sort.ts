@@ -27,7 +27,8 @@ export interface Sort {
 
 function compare(key: SortKey): (a: CallRow, b: CallRow) => number {
   switch (key) {
-    case 'i':
+    case 'i': // the number in time order
+      return (a, b) => a.start - b.start;
     case 'start':
     case 'code':
     case 'cause':

@@ -41,6 +41,30 @@ export interface PageActions {
   setLadderPrefs(prefs: LadderPrefs): void;
   /** Packets are downloaded anonymised (or as captured). */
   setAnonymize(on: boolean): void;
+  /** On a narrow screen, back from the call to the list. */
+  showList(): void;
+  /** Show or hide a column of the list (remembered in the browser). */
+  showColumn(key: SortKey, shown: boolean): void;
+}
+
+const COLUMNS_KEY = 'sipscope.hiddenColumns';
+
+/** The columns hidden in this browser before (none when storage is refused). */
+export function savedHiddenColumns(): Set<SortKey> {
+  try {
+    const v = JSON.parse(window.localStorage.getItem(COLUMNS_KEY) ?? '[]') as unknown;
+    return new Set(Array.isArray(v) ? (v.filter((k) => typeof k === 'string') as SortKey[]) : []);
+  } catch {
+    return new Set();
+  }
+}
+
+function saveHiddenColumns(hidden: ReadonlySet<SortKey>): void {
+  try {
+    window.localStorage.setItem(COLUMNS_KEY, JSON.stringify([...hidden]));
+  } catch {
+    // not remembered, still applied
+  }
 }
 
 const ROW_REDRAW_MS = 200; // the list redraws at most ~5 times a second while reading
@@ -199,5 +223,13 @@ export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, l
     setOptions: (patch) => dispatch({ type: 'options', patch }),
     setLadderPrefs: (prefs) => dispatch({ type: 'ladder-prefs', prefs }),
     setAnonymize: (on) => dispatch({ type: 'anonymize', on }),
+    showList: () => dispatch({ type: 'show-list' }),
+    showColumn(key, shown) {
+      const hidden = new Set(latest().hiddenColumns);
+      if (shown) hidden.delete(key);
+      else hidden.add(key);
+      saveHiddenColumns(hidden);
+      dispatch({ type: 'columns', hidden });
+    },
   };
 }

@@ -87,6 +87,10 @@ export interface PageState {
   ladderPrefs: LadderPrefs;
   /** packet downloads are anonymised (SPEC §10) */
   anonymize: boolean;
+  /** a narrow screen shows the call (its tabs) instead of the list */
+  showCall: boolean;
+  /** the list's columns the user hid (kept in the browser) */
+  hiddenColumns: ReadonlySet<SortKey>;
   /** the last plot asked for (one call's at a time) */
   plot: PlotView | null;
   sort: Sort;
@@ -135,6 +139,8 @@ export const INITIAL_STATE: PageState = {
   focusLadder: 0,
   ladderPrefs: { merge: false, time: 'absolute', rtp: true, whole: false },
   anonymize: false,
+  showCall: false,
+  hiddenColumns: new Set(),
   plot: null,
   sort: { key: 'start', dir: 1 },
   query: '',
@@ -174,6 +180,8 @@ export type Action =
   | { type: 'options'; patch: Partial<RunOptions> }
   | { type: 'ladder-prefs'; prefs: LadderPrefs }
   | { type: 'anonymize'; on: boolean }
+  | { type: 'show-list' }
+  | { type: 'columns'; hidden: ReadonlySet<SortKey> }
   /** a plot started, moved on, ended or failed (only the latest plot's news are taken) */
   | { type: 'plot'; plot: PlotView }
   | { type: 'download-error'; error: string | null }
@@ -237,9 +245,13 @@ export function pageReducer(s: PageState, a: Action): PageState {
     case 'rows-changed':
       return { ...s, rowsVersion: s.rowsVersion + 1 };
     case 'select':
-      return a.i === s.selected ? s : { ...s, selected: a.i };
+      return a.i === s.selected && s.showCall === (a.i !== null) ? s : { ...s, selected: a.i, showCall: a.i !== null };
     case 'open':
-      return { ...s, selected: a.i, tab: 'ladder', focusLadder: s.focusLadder + 1 };
+      return { ...s, selected: a.i, tab: 'ladder', focusLadder: s.focusLadder + 1, showCall: true };
+    case 'show-list':
+      return { ...s, showCall: false };
+    case 'columns':
+      return { ...s, hiddenColumns: a.hidden };
     case 'call-loaded':
       return { ...s, callData: a.call };
     case 'legs-loaded':

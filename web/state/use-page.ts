@@ -7,7 +7,7 @@ import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } fro
 import type { CallRow } from '../worker-protocol.ts';
 import { RowBuffer } from './call-rows.ts';
 import type { ListRow } from './call-groups.ts';
-import { createPageActions, type PageActions } from './page-actions.ts';
+import { createPageActions, savedHiddenColumns, type PageActions } from './page-actions.ts';
 import { INITIAL_STATE, pageReducer, type PageState } from './page-state.ts';
 
 /** The address parameter that holds the list's filter. */
@@ -40,7 +40,11 @@ const sameList = (a: readonly number[], b: readonly number[]) => a.length === b.
 
 export function usePage(): Page {
   // the filter is kept in the page's address (?filter=…): a link or a reload shows the same view
-  const [state, dispatch] = useReducer(pageReducer, INITIAL_STATE, (s) => ({ ...s, query: filterInUrl() }));
+  const [state, dispatch] = useReducer(pageReducer, INITIAL_STATE, (s) => ({
+    ...s,
+    query: filterInUrl(),
+    hiddenColumns: savedHiddenColumns(),
+  }));
   const { query: urlQuery } = state;
   useEffect(() => {
     const url = new URL(window.location.href);

@@ -4,7 +4,7 @@
 // badge per media verdict (coloured by severity, the rule in its tooltip). Grouped, the legs of
 // one call (SPEC §9) are one row with a ▸ button that shows them under it (→ ← on the keyboard).
 
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { CallRow } from '../worker-protocol.ts';
 import type { Sort, SortKey } from '../state/call-sort.ts';
 import { Q850, durationText, partyText } from '../format.ts';
@@ -23,7 +23,15 @@ interface Column {
 }
 
 export const COLUMNS: readonly Column[] = [
-  { key: 'i', title: '#', width: '48px', align: 'right', cell: (r) => r.i + 1 },
+  // numbered in time order (the page numbers the rows; the record number is in the tooltip)
+  {
+    key: 'i',
+    title: '#',
+    width: '48px',
+    align: 'right',
+    cell: (r) => r.n ?? r.i + 1,
+    tip: (r) => `call ${r.n ?? r.i + 1} in time order; record ${r.i + 1} of the downloads`,
+  },
   { key: 'start', title: 'Start (UTC)', width: '186px', cell: (r) => r.startText },
   {
     key: 'from',
@@ -112,11 +120,18 @@ function VerdictBadges({ verdicts }: { verdicts: readonly Verdict[] }) {
   );
 }
 
-export const GRID = COLUMNS.map((c) => c.width).join(' ');
-/** Narrowest the grid gets (the sum of the columns' least widths): fits a 1280 px window. */
-export const GRID_MIN_WIDTH = COLUMNS.reduce((n, c) => n + Number(/(\d+)px/.exec(c.width)?.[1] ?? 0), 0);
+/** The columns shown (the column chooser hides some), their grid and the narrowest it gets (the
+ *  sum of the columns' least widths: all of them fit a 1280 px window). */
+function layout(hidden: ReadonlySet<SortKey>) {
+  const columns = COLUMNS.filter((c) => !hidden.has(c.key));
+  return {
+    columns,
+    grid: columns.map((c) => c.width).join(' '),
+    minWidth: columns.reduce((n, c) => n + Number(/(\d+)px/.exec(c.width)?.[1] ?? 0), 0),
+  };
+}
 
-const ROW_H = 28;
+const ROW_H = 24;
 const OVERSCAN = 8;
 
 /** A group row's cells that differ from a call's: the open/close button, and the Call-ID with its legs. */
@@ -149,9 +164,9 @@ function groupTip(key: SortKey, g: GroupRow): string | undefined {
 }
 
 /** A row's cells, one per column; a group row's own value and tooltip where it has one. */
-function cells(r: CallRow, group: { open: boolean; onToggle: (group: string) => void } | null): ReactNode[] {
+function cells(columns: readonly Column[], r: CallRow, group: { open: boolean; onToggle: (group: string) => void } | null): ReactNode[] {
   const g = group !== null && isGroupRow(r) ? r : null;
-  return COLUMNS.map((c) => (
+  return columns.map((c) => (
     <div
       role="gridcell"
       key={c.key}
@@ -166,6 +181,8 @@ function cells(r: CallRow, group: { open: boolean; onToggle: (group: string) => 
 
 export interface CallListProps {
   rows: readonly ListRow[];
+  /** columns the chooser hid */
+  hidden: ReadonlySet<SortKey>;
   total: number;
   selected: number | null;
   onSelect(i: number): void;
@@ -189,8 +206,9 @@ function rowOf(rows: readonly ListRow[], i: number): number {
   return rows.findIndex((r, k) => (isGroupRow(r) ? !isOpen(rows, k) && r.legs.some((l) => l.i === i) : r.i === i));
 }
 
-export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onSort, empty }: CallListProps) {
+export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onSort, empty, hidden }: CallListProps) {
   const box = useRef<HTMLDivElement>(null);
+  const { columns, grid: GRID, minWidth: GRID_MIN_WIDTH } = useMemo(() => layout(hidden), [hidden]);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
 
@@ -303,7 +321,7 @@ export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onS
           onMouseDown={() => onSelect(r.legs.some((l) => l.i === selected) && selected !== null ? selected : r.legs[0].i)}
           onDoubleClick={() => onOpen(r.legs[0].i)}
         >
-          {cells(r, { open, onToggle })}
+          {cells(columns, r, { open, onToggle })}
         </div>,
       );
       continue;
@@ -329,7 +347,7 @@ export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onS
         onMouseDown={() => onSelect(r.i)}
         onDoubleClick={() => onOpen(r.i)}
       >
-        {cells(r, null)}
+        {cells(columns, r, null)}
       </div>,
     );
   }
@@ -347,7 +365,7 @@ export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onS
       onScroll={(e) => setScrollTop(e.currentTarget.scrollTop)}
     >
       <div className="row head" role="row" aria-rowindex={1} style={{ gridTemplateColumns: GRID, minWidth: GRID_MIN_WIDTH }}>
-        {COLUMNS.map((c) => (
+        {columns.map((c) => (
           <div
             key={c.key}
             role="columnheader"

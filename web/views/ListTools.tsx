@@ -3,7 +3,7 @@
 // legs" switch, the chip of a call whose legs alone are listed (× shows every call again), and how
 // many records, calls and shown rows there are.
 
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef, useState, type ReactNode } from 'react';
 import { VERDICTS, VERDICT_NAMES } from '../verdicts.ts';
 import { FILTER_KEYS, type FilterError } from '../../shared/filter.ts';
 import { groupName } from '../state/call-groups.ts';
@@ -45,6 +45,8 @@ export interface ListToolsProps {
   total: number;
   calls: number;
   shown: number;
+  /** more controls at the end of the row (the packet download) */
+  extra?: ReactNode;
 }
 
 export function ListTools({
@@ -62,6 +64,7 @@ export function ListTools({
   total,
   calls,
   shown,
+  extra,
 }: ListToolsProps) {
   const [cursor, setCursor] = useState(query.length);
   const box = useRef<HTMLInputElement>(null);
@@ -178,6 +181,7 @@ export function ListTools({
           </>
         ) : null}
       </span>
+      {extra}
     </div>
   );
 }

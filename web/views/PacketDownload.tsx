@@ -7,7 +7,7 @@ import type { PacketScope } from '../state/page-state.ts';
 const TIPS: Record<PacketScope, string> = {
   call: "this call's frames (SIP, RTP, RTCP) as captured, as pcapng: `sipscope extract FILE --filter 'call-id=…' -o X.pcapng`",
   group: 'the frames of every leg of this call, as pcapng',
-  list: 'the frames of every call the list shows (its filter), as pcapng: `sipscope extract FILE --filter EXPR -o X.pcapng`',
+  list: 'the packets (SIP, RTP, RTCP) of every call the list shows (its filter), as pcapng: `sipscope extract FILE --filter EXPR -o X.pcapng`',
 };
 
 export function PacketDownload({

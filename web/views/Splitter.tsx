@@ -4,19 +4,24 @@
 import { useCallback, useRef, type KeyboardEvent, type PointerEvent } from 'react';
 
 const KEY = 'sipscope.listShare';
-/** The list's share of the height by default (the ladder below keeps room to be read) */
-export const DEFAULT_SHARE = 0.4;
+/** The list's share of the height by default: 15 rows and more in a window 760 px high or more
+ *  (1280×800), less in a lower one, where the ladder below still needs room to be read. */
+export function defaultShare(windowHeight: number): number {
+  return windowHeight >= 760 ? 0.6 : 0.4;
+}
 const MIN = 0.15;
 const MAX = 0.88;
 
 const clamp = (v: number) => Math.min(MAX, Math.max(MIN, v));
 
+/** The share remembered in this browser, else the default for this window. */
 export function savedShare(): number {
+  const fallback = defaultShare(typeof window === 'undefined' ? 800 : window.innerHeight);
   try {
     const v = Number(window.localStorage.getItem(KEY));
-    return v > 0 ? clamp(v) : DEFAULT_SHARE;
+    return v > 0 ? clamp(v) : fallback;
   } catch {
-    return DEFAULT_SHARE; // storage refused (private mode, file: pages)
+    return fallback; // storage refused (private mode, file: pages)
   }
 }
 
