@@ -56,6 +56,20 @@ export function isoTimestamp(t: Timestamp, sep = 'T', digits = t.digits): string
   return `${year}-${pad2(mo)}-${pad2(d)}${sep}${pad2(hh)}:${pad2(mm)}:${pad2(s)}${fraction(t.nsec, digits)}Z`;
 }
 
+/** The clock times are shown on: its offset from UTC in seconds and its name. */
+export interface Clock {
+  offsetSec: number;
+  name: string;
+}
+
+export const UTC: Clock = Object.freeze({ offsetSec: 0, name: 'UTC' });
+
+/** `YYYY-MM-DD HH:MM:SS[.fff…]` on a clock (`Z` at the end on UTC's). */
+export function clockTimestamp(t: Timestamp, clock: Clock = UTC, sep = ' ', digits = t.digits): string {
+  if (clock.offsetSec === 0 && clock === UTC) return isoTimestamp(t, sep, digits);
+  return isoTimestamp({ ...t, sec: t.sec + clock.offsetSec }, sep, digits).slice(0, -1);
+}
+
 /** Text of a capture time in a timestamp format (SPEC §5.2). Exact: built from sec/nsec, never a float. */
 export function formatTimestamp(t: Timestamp, format: TimestampFormat): string {
   if (format === 0) return String(t.sec);

@@ -1,6 +1,6 @@
 // Text the page shows: sizes, rates, durations, Q.850 causes, parties, exact JSON timestamps.
 
-import type { Timestamp } from '../shared/time.ts';
+import { UTC, clockTimestamp, type Clock, type Timestamp } from '../shared/time.ts';
 
 export function bytesText(n: number): string {
   if (n < 1e3) return `${n} B`;
@@ -89,6 +89,25 @@ export function partyText(party: string): string {
   if (!uri) return party.trim();
   const user = at > 0 ? uri.slice(0, at) : uri;
   return name && name !== user ? `${uri} (${name})` : uri;
+}
+
+/** Where times are shown: UTC (the default, as every output writes them) or the browser's zone. */
+export type TimeZone = 'utc' | 'local';
+
+/** The clock of a zone at a moment (a local offset changes with daylight saving time). */
+export function clockAt(zone: TimeZone, epochSec: number): Clock {
+  if (zone === 'utc') return UTC;
+  const offsetSec = -new Date(epochSec * 1000).getTimezoneOffset() * 60;
+  const a = Math.abs(offsetSec);
+  const hhmm = `${String(Math.floor(a / 3600)).padStart(2, '0')}:${String(Math.floor(a / 60) % 60).padStart(2, '0')}`;
+  return { offsetSec, name: `UTC${offsetSec < 0 ? '-' : '+'}${hhmm}` };
+}
+
+/** A start time (epoch seconds) in the browser's zone, to the millisecond: `2026-01-01 11:00:00.000`. */
+export function localStartText(start: number): string {
+  const ms = Math.round(start * 1000);
+  const sec = Math.floor(ms / 1000);
+  return clockTimestamp({ sec, nsec: (ms - sec * 1000) * 1e6, digits: 3 }, clockAt('local', start), ' ', 3);
 }
 
 /** Epoch seconds as UTC time of day with milliseconds: `10:00:01.007`. */

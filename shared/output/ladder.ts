@@ -6,7 +6,7 @@
 import type { LadderEntry } from '../record.ts';
 import type { Timestamp } from '../time.ts';
 import type { Transport } from '../events.ts';
-import { isoTimestamp, timestampDiffText } from '../time.ts';
+import { UTC, isoTimestamp, timestampDiffText, type Clock } from '../time.ts';
 
 /** What the ladder needs of a message (a LadderEntry without its bytes will do). */
 export type LadderMessage = Pick<
@@ -169,17 +169,24 @@ export function ladderModel(messages: readonly LadderMessage[], opts: LadderOpti
 
 /** The time shown next to an arrow. Absolute: `HH:MM:SS.ffffff` UTC (the capture's digits);
  *  relative: `+S.ffffff` since the first message; delta: `+S.ffffff` since the previous one. */
-export function arrowTime(model: LadderModel, i: number, mode: TimeMode): string {
+export function arrowTime(model: LadderModel, i: number, mode: TimeMode, clock: Clock = UTC): string {
   const a = model.arrows[i];
-  if (mode === 'absolute') return isoTimestamp(a.ts, ' ').slice(11, -1);
+  if (mode === 'absolute') return isoTimestamp({ ...a.ts, sec: a.ts.sec + clock.offsetSec }, ' ').slice(11, -1);
   const base = mode === 'relative' || i === 0 ? model.arrows[0].ts : model.arrows[i - 1].ts;
   const d = timestampDiffText(base, a.ts);
   return d.startsWith('-') ? d : `+${d}`;
 }
 
-/** UTC date of the first message (`YYYY-MM-DD`), for the header of an absolute time gutter. */
-export function ladderDate(model: LadderModel): string {
-  return model.arrows.length ? isoTimestamp(model.arrows[0].ts).slice(0, 10) : '';
+/** Date of the first message (`YYYY-MM-DD`) on the clock, for the header of an absolute time gutter. */
+export function ladderDate(model: LadderModel, clock: Clock = UTC): string {
+  if (!model.arrows.length) return '';
+  const t = model.arrows[0].ts;
+  return isoTimestamp({ ...t, sec: t.sec + clock.offsetSec }).slice(0, 10);
+}
+
+/** The head of the time gutter. */
+export function timeHeading(model: LadderModel, mode: TimeMode, clock: Clock = UTC): string {
+  return mode === 'absolute' ? `${ladderDate(model, clock)} ${clock.name}`.trim() : mode === 'relative' ? 'since first' : 'since previous';
 }
 
 /** The message's label; a response to anything but an INVITE also names its CSeq method
@@ -208,6 +215,8 @@ export function printable(s: string, max = Infinity): string {
 
 export interface TextLadderOptions {
   time?: TimeMode;
+  /** the clock of absolute times (UTC) */
+  clock?: Clock;
   /** lines printed above the diagram (e.g. the Call-ID) */
   header?: readonly string[];
   /** lines printed below it (e.g. the RTP endpoints) */
@@ -237,8 +246,8 @@ export function ladderText(model: LadderModel, opts: TextLadderOptions = {}): st
   const mode = opts.time ?? 'absolute';
   const { participants, arrows } = model;
   const captions = arrows.map((a) => printable(arrowCaption(a), MAX_CAPTION));
-  const times = arrows.map((_, i) => arrowTime(model, i, mode));
-  const timeTitle = mode === 'absolute' ? `${ladderDate(model)} UTC`.trim() : mode === 'relative' ? 'since first' : 'since previous';
+  const times = arrows.map((_, i) => arrowTime(model, i, mode, opts.clock));
+  const timeTitle = timeHeading(model, mode, opts.clock);
   const gutter = Math.max(timeTitle.length, ...times.map((t) => t.length)) + 2;
   const heads = participants.map((p) => printable(p.label));
   let width = 18;

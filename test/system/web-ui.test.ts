@@ -535,6 +535,49 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     await page.click('[data-testid="sort-start"]');
   });
 
+  test("times: UTC by default; the browser's zone when asked, in the list, the ladder and the details; remembered", async () => {
+    const p = await context!.newPage();
+    try {
+      await watch(p);
+      // a zone half an hour off the hour, so nothing passes by chance
+      const cdp = await context!.newCDPSession(p);
+      await cdp.send('Emulation.setTimezoneOverride', { timezoneId: 'Asia/Kolkata' });
+      await p.goto(server!.url, { waitUntil: 'load', timeout: STEP_MS });
+      const open = async () => {
+        const before = await doneRuns(p);
+        await p.setInputFiles('[data-testid="file-input"]', SAMPLE);
+        expect(await finished(before, p)).toBe('done');
+      };
+      await open();
+      const first = records.find((r) => r.SIP_CALL_ID.startsWith('a84b4c76'))!;
+      const cell = `[data-testid="call-row"][data-call-id="${first.SIP_CALL_ID}"] [data-col="start"]`;
+      expect(await p.textContent('[data-testid="sort-start"]')).toMatch(/^Start \(UTC\)/);
+      expect(await p.textContent(cell)).toBe('2026-01-01 10:00:00.000');
+      await p.selectOption('[data-testid="time-zone"]', 'local');
+      expect(await p.textContent('[data-testid="sort-start"]')).toMatch(/^Start \(local\)/);
+      expect(await p.textContent(cell)).toBe('2026-01-01 15:30:00.000');
+      await p.click(`[data-testid="call-row"][data-call-id="${first.SIP_CALL_ID}"]`);
+      await p.click('[data-testid="tab-ladder"]');
+      await p.waitForSelector('[data-testid="ladder"][data-arrows]');
+      expect(await p.textContent('[data-testid="ladder-arrow"][data-index="0"]')).not.toBeNull();
+      const gutter = await p.$$eval('[data-testid="ladder-gutter"] text', (t) => t.map((e) => e.textContent ?? ''));
+      expect(gutter).toContain('15:30:00.000000');
+      expect(await p.textContent('.lg-corner')).toContain('2026-01-01 UTC+05:30');
+      await p.click('[data-testid="tab-details"]');
+      await p.waitForSelector('[data-testid="call-details"]');
+      expect(await p.textContent('[data-testid="call-details"] tr[data-field="SIP_INVITE_TIME"] td')).toBe('2026-01-01 15:30:00.000000');
+      // remembered in this browser
+      await p.reload({ waitUntil: 'load' });
+      await open();
+      expect(await p.inputValue('[data-testid="time-zone"]')).toBe('local');
+      await p.selectOption('[data-testid="time-zone"]', 'utc');
+      expect(await p.textContent(cell)).toBe('2026-01-01 10:00:00.000');
+    } finally {
+      await p.evaluate(() => window.localStorage.removeItem('sipscope.timeZone')).catch(() => {});
+      await p.close();
+    }
+  });
+
   test('keyboard: ↑ ↓ (j k) Home End select rows, / goes to the filter, Enter opens the ladder', async () => {
     await page.click('[data-testid="tab-stats"]');
     await page.focus('[data-testid="call-list"]');

@@ -11,6 +11,7 @@ import { StatusBar } from '../views/StatusBar.tsx';
 import { Problems } from '../views/Problems.tsx';
 import { DetailPane, ListPane } from './Panes.tsx';
 import { Splitter, savedShare } from '../views/Splitter.tsx';
+import { clockAt, type TimeZone } from '../format.ts';
 
 export function App() {
   const page = usePage();
@@ -60,6 +61,16 @@ export function App() {
           onChange={actions.setOptions}
           onReanalyze={() => void actions.start(run.files, options)}
         />
+        <label
+          className="zone"
+          title="Times in the list, the ladder and the details: UTC (as every output writes them) or this browser's time zone"
+        >
+          times{' '}
+          <select value={state.zone} onChange={(e) => actions.setZone(e.currentTarget.value as TimeZone)} data-testid="time-zone">
+            <option value="utc">UTC</option>
+            <option value="local">local ({clockAt('local', Date.now() / 1000).name})</option>
+          </select>
+        </label>
         <Downloads
           enabled={run.phase === 'done' && run.summary !== null}
           preparing={state.preparing}

@@ -110,6 +110,7 @@ export function ListPane({ page }: { page: Page }) {
       />
       <CallList
         hidden={state.hiddenColumns}
+        zone={state.zone}
         rows={view}
         total={total}
         selected={state.selected}
@@ -159,6 +160,7 @@ export function DetailPane({ page }: { page: Page }) {
   } else if (tab === 'ladder') {
     body = (
       <LadderView
+        zone={state.zone}
         row={selectedRow}
         data={callData.data}
         focusToken={state.focusLadder}
@@ -184,6 +186,7 @@ export function DetailPane({ page }: { page: Page }) {
   } else {
     body = (
       <Details
+        zone={state.zone}
         row={selectedRow}
         data={callData.data}
         legs={selectedLegs}

@@ -7,6 +7,7 @@ import { cancelRun, fetchCall, fetchDownload, fetchExtract, fetchLegs, startRun,
 import type { DownloadKind, RunOptions } from '../worker-protocol.ts';
 import { baseName, safeName, saveBlob } from '../save-file.ts';
 import type { SortKey } from './call-sort.ts';
+import type { TimeZone } from '../format.ts';
 import type { RowBuffer } from './call-rows.ts';
 import type { Action, LadderPrefs, PacketScope, PageState, Tab } from './page-state.ts';
 
@@ -45,6 +46,8 @@ export interface PageActions {
   showList(): void;
   /** Show or hide a column of the list (remembered in the browser). */
   showColumn(key: SortKey, shown: boolean): void;
+  /** Show times in UTC or in the browser's zone (remembered in the browser). */
+  setZone(zone: TimeZone): void;
 }
 
 const COLUMNS_KEY = 'sipscope.hiddenColumns';
@@ -60,8 +63,23 @@ export function savedHiddenColumns(): Set<SortKey> {
 }
 
 function saveHiddenColumns(hidden: ReadonlySet<SortKey>): void {
+  remember(COLUMNS_KEY, JSON.stringify([...hidden]));
+}
+
+const ZONE_KEY = 'sipscope.timeZone';
+
+/** The time zone chosen in this browser before (UTC when none). */
+export function savedZone(): TimeZone {
   try {
-    window.localStorage.setItem(COLUMNS_KEY, JSON.stringify([...hidden]));
+    return window.localStorage.getItem(ZONE_KEY) === 'local' ? 'local' : 'utc';
+  } catch {
+    return 'utc';
+  }
+}
+
+function remember(key: string, value: string): void {
+  try {
+    window.localStorage.setItem(key, value);
   } catch {
     // not remembered, still applied
   }
@@ -224,6 +242,10 @@ export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, l
     setLadderPrefs: (prefs) => dispatch({ type: 'ladder-prefs', prefs }),
     setAnonymize: (on) => dispatch({ type: 'anonymize', on }),
     showList: () => dispatch({ type: 'show-list' }),
+    setZone(zone) {
+      remember(ZONE_KEY, zone);
+      dispatch({ type: 'zone', zone });
+    },
     showColumn(key, shown) {
       const hidden = new Set(latest().hiddenColumns);
       if (shown) hidden.delete(key);

@@ -7,6 +7,7 @@
 import type { TimeMode } from '../../shared/output/ladder.ts';
 import type { CallData, DownloadKind, LegsData, MediaTrace, RunOptions, RunSummary, RunUpdate, TraceProgress } from '../worker-protocol.ts';
 import type { Sort, SortKey } from './call-sort.ts';
+import type { TimeZone } from '../format.ts';
 
 /** Whose frames a pcapng download holds: the selected call, the legs of its call, the listed calls. */
 export type PacketScope = 'call' | 'group' | 'list';
@@ -91,6 +92,8 @@ export interface PageState {
   showCall: boolean;
   /** the list's columns the user hid (kept in the browser) */
   hiddenColumns: ReadonlySet<SortKey>;
+  /** where times are shown: UTC, or the browser's time zone (kept in the browser) */
+  zone: TimeZone;
   /** the last plot asked for (one call's at a time) */
   plot: PlotView | null;
   sort: Sort;
@@ -141,6 +144,7 @@ export const INITIAL_STATE: PageState = {
   anonymize: false,
   showCall: false,
   hiddenColumns: new Set(),
+  zone: 'utc',
   plot: null,
   sort: { key: 'start', dir: 1 },
   query: '',
@@ -182,6 +186,7 @@ export type Action =
   | { type: 'anonymize'; on: boolean }
   | { type: 'show-list' }
   | { type: 'columns'; hidden: ReadonlySet<SortKey> }
+  | { type: 'zone'; zone: TimeZone }
   /** a plot started, moved on, ended or failed (only the latest plot's news are taken) */
   | { type: 'plot'; plot: PlotView }
   | { type: 'download-error'; error: string | null }
@@ -252,6 +257,8 @@ export function pageReducer(s: PageState, a: Action): PageState {
       return { ...s, showCall: false };
     case 'columns':
       return { ...s, hiddenColumns: a.hidden };
+    case 'zone':
+      return { ...s, zone: a.zone };
     case 'call-loaded':
       return { ...s, callData: a.call };
     case 'legs-loaded':

@@ -7,7 +7,7 @@ import { useEffect, useLayoutEffect, useMemo, useReducer, useRef, useState } fro
 import type { CallRow } from '../worker-protocol.ts';
 import { RowBuffer } from './call-rows.ts';
 import type { ListRow } from './call-groups.ts';
-import { createPageActions, savedHiddenColumns, type PageActions } from './page-actions.ts';
+import { createPageActions, savedHiddenColumns, savedZone, type PageActions } from './page-actions.ts';
 import { INITIAL_STATE, pageReducer, type PageState } from './page-state.ts';
 
 /** The address parameter that holds the list's filter. */
@@ -44,6 +44,7 @@ export function usePage(): Page {
     ...s,
     query: filterInUrl(),
     hiddenColumns: savedHiddenColumns(),
+    zone: savedZone(),
   }));
   const { query: urlQuery } = state;
   useEffect(() => {

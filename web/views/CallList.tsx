@@ -7,7 +7,7 @@
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
 import type { CallRow } from '../worker-protocol.ts';
 import type { Sort, SortKey } from '../state/call-sort.ts';
-import { Q850, durationText, partyText } from '../format.ts';
+import { Q850, durationText, localStartText, partyText, type TimeZone } from '../format.ts';
 import { VERDICTS } from '../verdicts.ts';
 import type { Verdict } from '../../shared/record.ts';
 import { isGroupRow, isLegRow, type GroupRow, type ListRow } from '../state/call-groups.ts';
@@ -100,6 +100,15 @@ export const COLUMNS: readonly Column[] = [
   },
 ];
 
+/** The start column on the browser's clock. */
+const LOCAL_START: Column = {
+  key: 'start',
+  title: 'Start (local)',
+  width: '186px',
+  cell: (r) => localStartText(r.start),
+  tip: (r) => `${r.startText} UTC`,
+};
+
 /** Badges shown in a row at most; more are counted ("+2"), all are in the tooltip and the Media tab. */
 const MAX_BADGES = 2;
 
@@ -122,8 +131,8 @@ function VerdictBadges({ verdicts }: { verdicts: readonly Verdict[] }) {
 
 /** The columns shown (the column chooser hides some), their grid and the narrowest it gets (the
  *  sum of the columns' least widths: all of them fit a 1280 px window). */
-function layout(hidden: ReadonlySet<SortKey>) {
-  const columns = COLUMNS.filter((c) => !hidden.has(c.key));
+function layout(hidden: ReadonlySet<SortKey>, zone: TimeZone) {
+  const columns = COLUMNS.filter((c) => !hidden.has(c.key)).map((c) => (c.key === 'start' && zone === 'local' ? LOCAL_START : c));
   return {
     columns,
     grid: columns.map((c) => c.width).join(' '),
@@ -181,6 +190,8 @@ function cells(columns: readonly Column[], r: CallRow, group: { open: boolean; o
 
 export interface CallListProps {
   rows: readonly ListRow[];
+  /** where the start times are shown */
+  zone?: TimeZone;
   /** columns the chooser hid */
   hidden: ReadonlySet<SortKey>;
   total: number;
@@ -206,9 +217,9 @@ function rowOf(rows: readonly ListRow[], i: number): number {
   return rows.findIndex((r, k) => (isGroupRow(r) ? !isOpen(rows, k) && r.legs.some((l) => l.i === i) : r.i === i));
 }
 
-export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onSort, empty, hidden }: CallListProps) {
+export function CallList({ rows, selected, onSelect, onOpen, onToggle, sort, onSort, empty, hidden, zone = 'utc' }: CallListProps) {
   const box = useRef<HTMLDivElement>(null);
-  const { columns, grid: GRID, minWidth: GRID_MIN_WIDTH } = useMemo(() => layout(hidden), [hidden]);
+  const { columns, grid: GRID, minWidth: GRID_MIN_WIDTH } = useMemo(() => layout(hidden, zone), [hidden, zone]);
   const [scrollTop, setScrollTop] = useState(0);
   const [height, setHeight] = useState(400);
 

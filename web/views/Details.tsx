@@ -6,9 +6,9 @@
 import { useMemo } from 'react';
 import type { CallData, CallRow } from '../worker-protocol.ts';
 import { SIP_FIELDS } from '../../shared/output/fields.ts';
-import { isoTimestamp, timestampDiffText } from '../../shared/time.ts';
+import { clockTimestamp, timestampDiffText } from '../../shared/time.ts';
 import type { Timestamp } from '../../shared/time.ts';
-import { Q850, jsonNumberText, timestampOfText } from '../format.ts';
+import { Q850, jsonNumberText, timestampOfText, clockAt, type TimeZone } from '../format.ts';
 import { groupKeyOf } from '../state/call-groups.ts';
 
 const TIME_FIELDS = new Set(SIP_FIELDS.filter((f) => f.type === 'time').map((f) => f.name));
@@ -114,9 +114,12 @@ export interface DetailsProps {
   legs?: readonly CallRow[] | null;
   onSelectLeg?(i: number): void;
   onShowLegs?(group: string): void;
+  /** where times are shown (UTC) */
+  zone?: TimeZone;
 }
 
-export function Details({ row, data, legs = null, onSelectLeg = () => {}, onShowLegs = () => {} }: DetailsProps) {
+export function Details({ row, data, legs = null, onSelectLeg = () => {}, onShowLegs = () => {}, zone = 'utc' }: DetailsProps) {
+  const clock = clockAt(zone, row.start);
   const j = useMemo(() => JSON.parse(data.json) as Record<string, unknown>, [data.json]);
   const tsOf = (key: string): Timestamp | null => {
     const t = jsonNumberText(data.json, key);
@@ -142,7 +145,7 @@ export function Details({ row, data, legs = null, onSelectLeg = () => {}, onShow
             if (TIME_FIELDS.has(f.name) && v !== null) {
               const t = tsOf(f.name);
               if (t) {
-                text = isoTimestamp(t, ' ');
+                text = clockTimestamp(t, clock, ' ');
                 rel = relative(invite, t);
               }
             } else if (f.name === 'SIP_REASON_CAUSE' && typeof v === 'number' && Q850[v]) text = `${v} (${Q850[v]})`;
@@ -164,7 +167,7 @@ export function Details({ row, data, legs = null, onSelectLeg = () => {}, onShow
             return (
               <tr key={`flow.${k}`} data-field={`flow.${k}`}>
                 <th>flow.{k}</th>
-                <td>{t ? isoTimestamp(t, ' ') : show(v)}</td>
+                <td>{t ? clockTimestamp(t, clock, ' ') : show(v)}</td>
                 <td className="rel">
                   {t
                     ? relative(invite, t)
@@ -220,7 +223,7 @@ export function Details({ row, data, legs = null, onSelectLeg = () => {}, onShow
                 end: 'end of input',
               }[row.exportCause] ?? row.exportCause}
             </td>
-            <td className="rel">{isoTimestamp(timestampOfText(String(Math.floor(row.exportedAt))), ' ')}</td>
+            <td className="rel">{clockTimestamp(timestampOfText(String(Math.floor(row.exportedAt))), clock, ' ')}</td>
           </tr>
           <tr data-field="duplicates">
             <th>duplicates</th>

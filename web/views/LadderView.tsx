@@ -11,7 +11,8 @@ import type { CallData, CallRow } from '../worker-protocol.ts';
 import type { LadderPrefs, LegsView } from '../state/page-state.ts';
 import { arrowName, ladderModel, ladderText, endpointText, type LadderModel, type TimeMode } from '../../shared/output/ladder.ts';
 import type { LadderEntry } from '../../shared/record.ts';
-import { isoTimestamp } from '../../shared/time.ts';
+import { clockTimestamp } from '../../shared/time.ts';
+import { clockAt, type TimeZone } from '../format.ts';
 import { COLORS, arrowSpan, ladderLayout, ladderPieces, ladderSvg, pieceSvg } from './ladder-svg.ts';
 import { safeName, saveBlob } from '../save-file.ts';
 import { callMedia, streamMarks } from '../call-media.ts';
@@ -145,10 +146,13 @@ export interface LadderViewProps {
   legs?: readonly CallRow[] | null;
   /** their messages on one ladder, as fetched (the whole-call ladder) */
   legsView?: LegsView | null;
+  /** where absolute times are shown (UTC) */
+  zone?: TimeZone;
 }
 
-export function LadderView({ row, data, focusToken, prefs, onPrefs, legs = null, legsView = null }: LadderViewProps) {
+export function LadderView({ row, data, focusToken, prefs, onPrefs, legs = null, legsView = null, zone = 'utc' }: LadderViewProps) {
   const { merge, time, rtp } = prefs;
+  const clock = useMemo(() => clockAt(zone, row.start), [zone, row.start]);
   const several = legs !== null && legs.length > 1;
   const whole = prefs.whole && several;
   const wholeView = whole && legsView && sameLegs(legsView, legs) ? legsView : null;
@@ -175,7 +179,10 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs, legs = null,
   const title = source?.title ?? [];
   const footer = source?.footer ?? [];
   const legsOfLadder = source?.legs ?? null;
-  const layout = useMemo(() => (model ? ladderLayout(model, time, bands, legsOfLadder) : null), [model, time, bands, legsOfLadder]);
+  const layout = useMemo(
+    () => (model ? ladderLayout(model, time, bands, legsOfLadder, clock) : null),
+    [model, time, bands, legsOfLadder, clock],
+  );
   // drawn without the selection, which is a class on the row (no redraw on every ↑ ↓)
   const pieces = useMemo(() => {
     if (!layout) return null;
@@ -305,7 +312,7 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs, legs = null,
         <label>
           time{' '}
           <select value={time} onChange={(e) => onPrefs({ ...prefs, time: e.currentTarget.value as TimeMode })} data-testid="time-mode">
-            <option value="absolute">absolute (UTC)</option>
+            <option value="absolute">absolute ({clock.name})</option>
             <option value="relative">relative to first</option>
             <option value="delta">delta to previous</option>
           </select>
@@ -328,7 +335,7 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs, legs = null,
           data-testid="download-ladder-svg"
           onClick={() =>
             saveBlob(
-              new Blob([ladderSvg(model, { time, title, footer, bands, legs: legsOfLadder })], { type: 'image/svg+xml' }),
+              new Blob([ladderSvg(model, { time, clock, title, footer, bands, legs: legsOfLadder })], { type: 'image/svg+xml' }),
               `${base}.svg`,
             )
           }
@@ -340,7 +347,7 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs, legs = null,
           data-testid="download-ladder-text"
           onClick={() =>
             saveBlob(
-              new Blob([ladderText(model, { time, header: legsOfLadder ? [...title, ...legsText(legsOfLadder)] : title, footer })], {
+              new Blob([ladderText(model, { time, clock, header: legsOfLadder ? [...title, ...legsText(legsOfLadder)] : title, footer })], {
                 type: 'text/plain',
               }),
               `${base}.txt`,
@@ -411,7 +418,7 @@ export function LadderView({ row, data, focusToken, prefs, onPrefs, legs = null,
                   <b>{arrowName(arrow)}</b> · frame {sel.frame} · {sel.transport.toUpperCase()} {endpointText(sel.src, sel.sport)} →{' '}
                   {endpointText(sel.dst, sel.dport)}
                   <br />
-                  {isoTimestamp(sel.ts, ' ')} · {sel.raw.length} bytes
+                  {clockTimestamp(sel.ts, clock, ' ')} · {sel.raw.length} bytes
                   {sel.retransmission ? ' · retransmission' : sel.duplicate ? ' · duplicate' : ''}
                   {selLeg ? (
                     <>

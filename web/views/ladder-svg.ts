@@ -15,12 +15,23 @@
 // The legs of one call on one ladder (ladder-legs.ts) draw each leg's arrows in its colour, with a
 // mark of that colour in the time gutter; captions keep the colour of their kind of message.
 
-import { arrowCaption, arrowTime, ladderDate, printable, type Arrow, type LadderModel, type TimeMode } from '../../shared/output/ladder.ts';
+import {
+  arrowCaption,
+  arrowTime,
+  printable,
+  timeHeading,
+  type Arrow,
+  type LadderModel,
+  type TimeMode,
+} from '../../shared/output/ladder.ts';
+import { UTC, type Clock } from '../../shared/time.ts';
 import { BAND_COLORS, bandLabel, bandTip, markLabel, placeBands, type BandPlace, type LadderBand } from './ladder-rtp.ts';
 import type { LadderLegs } from './ladder-legs.ts';
 
 export interface SvgOptions {
   time: TimeMode;
+  /** the clock of absolute times (UTC) */
+  clock?: Clock;
   /** index of the highlighted arrow */
   selected?: number | null;
   /** lines above the diagram (e.g. the Call-ID) */
@@ -155,11 +166,11 @@ function cut(s: string, px: number, charW: number): string {
 /** Seconds of a timestamp, and a time of the same kind as the gutter's for epoch seconds `t`. */
 const secondsOf = (ts: { sec: number; nsec: number }) => ts.sec + ts.nsec / 1e9;
 
-function mediaTime(model: LadderModel, t: number, previous: number | null, time: TimeMode): string {
+function mediaTime(model: LadderModel, t: number, previous: number | null, time: TimeMode, clock: Clock): string {
   const first = model.arrows[0]?.ts;
   const digits = Math.min(6, Math.max(3, first?.digits ?? 6));
   if (time === 'absolute' || !first) {
-    const day = ((t % 86400) + 86400) % 86400;
+    const day = (((t + clock.offsetSec) % 86400) + 86400) % 86400;
     const [whole, frac = ''] = day.toFixed(digits).split('.');
     const sec = Number(whole);
     const p = (n: number) => String(n).padStart(2, '0');
@@ -175,12 +186,13 @@ export function ladderLayout(
   time: TimeMode,
   bands: readonly LadderBand[] = [],
   legs: LadderLegs | null = null,
+  clock: Clock = UTC,
 ): LadderLayout {
   const { participants, arrows } = model;
   const fullCaptions = arrows.map((a) => printable(arrowCaption(a)));
   const fullSdps = arrows.map((a) => (a.sdp ? printable(a.sdp) : ''));
-  const times = arrows.map((_, i) => arrowTime(model, i, time));
-  const timeHead = time === 'absolute' ? `${ladderDate(model)} UTC` : time === 'relative' ? 'since first' : 'since previous';
+  const times = arrows.map((_, i) => arrowTime(model, i, time, clock));
+  const timeHead = timeHeading(model, time, clock);
   let timeChars = timeHead.length;
   for (const t of times) timeChars = Math.max(timeChars, t.length);
   const gutterW = Math.ceil(timeChars * TIME_W) + 22;
@@ -230,7 +242,7 @@ export function ladderLayout(
       // a band that ends right after it starts still shows as a band
       if (s.end) top = Math.max(top, startTop[s.band] + MEDIA_H + BAND_MIN_H);
       (s.end ? endTop : startTop)[s.band] = top;
-      mediaRows.push({ top, band: s.band, end: s.end, time: mediaTime(model, s.t, previous, time) });
+      mediaRows.push({ top, band: s.band, end: s.end, time: mediaTime(model, s.t, previous, time, clock) });
       top += MEDIA_H;
     }
   };
@@ -464,7 +476,7 @@ export function pieceSvg(markup: string, width: number, height: number): string 
 
 /** The whole ladder as one standalone SVG document (the download). */
 export function ladderSvg(model: LadderModel, opts: SvgOptions): string {
-  const L = ladderLayout(model, opts.time, opts.bands ?? [], opts.legs ?? null);
+  const L = ladderLayout(model, opts.time, opts.bands ?? [], opts.legs ?? null, opts.clock);
   const p = ladderPieces(L, opts.selected ?? null);
   const title = (opts.title ?? []).map((t) => printable(t, 160));
   const footer = (opts.footer ?? []).map((f) => printable(f, 200));
