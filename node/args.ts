@@ -45,7 +45,7 @@ export const READ_OPTIONS: readonly OptionSpec[] = [
     name: 'filter',
     kind: 'string',
     arg: 'EXPR',
-    help: 'only the records EXPR selects, in every output: words side by side (and), or, not / -, ( ), key OP value with OP = != < <= > >= ~ and keys call-id from to ua ip port code reason cause state codec method verdict mos loss jitter duration setup leg group; other words are looked for in Call-ID, parties, user agents, addresses, reason and codecs',
+    help: 'only the records EXPR selects, in every output: words side by side (and), or, not / -, ( ), key OP value with OP = != < <= > >= ~ and keys call-id from to ua ip port code reason cause state codec method verdict mos loss jitter duration setup leg group start (UTC time of the INVITE: start>=2026-01-01T10:00); other words are looked for in Call-ID, parties, user agents, addresses, reason and codecs',
   },
   {
     name: 'merge',

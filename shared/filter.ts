@@ -11,6 +11,7 @@
 // does not have (no MOS without media, no duration without an answer) matches no comparison but
 // `!=`. A bad expression throws FilterError with the 1-based column it points at.
 
+import { tsSeconds } from './time.ts';
 import { worstMos, type CallRecord } from './record.ts';
 import { parseIp16, splitEndpoint } from './addr.ts';
 
@@ -55,10 +56,12 @@ export interface FilterFacts {
   setup: number | null;
   leg: number;
   group: string;
+  /** the INVITE's time (else the first message's), epoch seconds */
+  start: number;
 }
 
 type Op = '=' | '!=' | '<' | '<=' | '>' | '>=' | '~' | '!~';
-type KeyKind = 'text' | 'number' | 'ip';
+type KeyKind = 'text' | 'number' | 'ip' | 'time';
 
 interface KeyDef {
   kind: KeyKind;
@@ -120,6 +123,7 @@ export function factsOf(r: CallRecord): FilterFacts {
     setup: r.setupSec,
     leg: r.leg,
     group: r.callGroup,
+    start: tsSeconds(r.SIP_INVITE_TIME ?? r.flow.start),
   };
 }
 
@@ -145,6 +149,7 @@ export const FILTER_KEYS: Readonly<Record<string, KeyDef>> = {
   setup: { kind: 'number', values: (f) => [f.setup], help: 'INVITE to first 180/183/200, seconds' },
   leg: { kind: 'number', values: (f) => [f.leg], help: 'leg of its Call-ID (1, 2 …)' },
   group: { kind: 'text', values: (f) => [f.group], help: 'the end-to-end call (callGroup)' },
+  start: { kind: 'time', values: (f) => [f.start], help: 'the INVITE’s time, UTC: start>=2026-01-01T10:00 (or epoch seconds)' },
 };
 
 // ---------------------------------------------------------------- tokens
@@ -317,10 +322,20 @@ function keyTerm(key: string, op: Op, value: string, col: number): FactsFilter {
     return op === '~' ? any : (r) => !any(r);
   }
   if (def.kind === 'number') return numberTerm(def, key, op, value, col);
+  if (def.kind === 'time') return numberTerm(def, key, op, epochText(key, value, col), col);
   if (op !== '=' && op !== '!=') throw new FilterError(`${key} is compared as text: use =, != or ~`, col - op.length);
   const eq = def.kind === 'ip' ? ipEquals(value, col) : textEquals(key, value);
   const any = (r: FilterFacts) => def.values(r).some((x) => typeof x === 'string' && eq(x));
   return op === '=' ? any : (r) => !any(r);
+}
+
+/** A time as epoch seconds text: `YYYY-MM-DD[T ]HH:MM[:SS[.fff]]` (UTC, a Z allowed) or seconds. */
+function epochText(key: string, value: string, col: number): string {
+  if (/^[+-]?(\d+\.?\d*|\.\d+)$/.test(value)) return value;
+  const m = /^(\d{4})-(\d\d)-(\d\d)(?:[T ](\d\d):(\d\d)(?::(\d\d(?:\.\d+)?))?)?Z?$/.exec(value);
+  if (!m) throw new FilterError(`${key} takes a UTC time like 2026-01-01T10:00 or epoch seconds, not "${value}"`, col);
+  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4] ?? 0), Number(m[5] ?? 0));
+  return String(ms / 1000 + Number(m[6] ?? 0));
 }
 
 function textEquals(key: string, value: string): (x: string) => boolean {

@@ -28,5 +28,6 @@ export function rowFacts(r: Partial<CallRow>): FilterFacts {
     setup: r.setup ?? null,
     leg: r.leg ?? 1,
     group: r.callGroup ?? r.callId ?? '',
+    start: r.start ?? 0,
   };
 }

@@ -408,6 +408,10 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
     expect(await ids()).toEqual([byState('CALL_CANCELED').SIP_CALL_ID]);
     await page.click('[data-testid="kpi-worst"]');
     expect(await ids()).toEqual(['a84b4c76e66710@192.0.2.10']);
+    // a minute's bar: the calls whose INVITE is in that minute
+    await page.click('[data-testid="kpi-minute"][data-minute="2026-01-01 10:00"]');
+    expect(await page.inputValue('[data-testid="filter"]')).toBe('start>=2026-01-01T10:00 start<2026-01-01T10:01');
+    expect((await ids()).length).toBe(6);
     await page.fill('[data-testid="filter"]', '');
     expect((await rows()).length).toBe(6);
   });

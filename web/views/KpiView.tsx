@@ -6,6 +6,13 @@
 import type { Kpis } from '../../shared/output/summary.ts';
 
 /** The filter of each outcome (as the summary counts them). */
+/** The filter of a minute bar: the calls whose INVITE is in that minute (UTC). */
+function minuteFilter(minute: string): string {
+  const t = Date.parse(`${minute.replace(' ', 'T')}:00Z`) / 1000;
+  const next = new Date((t + 60) * 1000).toISOString().slice(0, 16);
+  return `start>=${minute.replace(' ', 'T')} start<${next}`;
+}
+
 const OUTCOMES = [
   ['answered', 'answered', 'code>=200 code<300'],
   ['failed', 'failed', 'state=error'],
@@ -77,8 +84,22 @@ export function KpiView({ kpis, onFilter }: { kpis: Kpis; onFilter(expr: string)
         {minutes.map((m, i) => {
           let y = 60;
           return (
-            <g key={m.minute}>
-              <title>{`${m.minute}: ${m.answered} answered, ${m.failed} failed, ${m.cancelled} cancelled, ${m.other} other`}</title>
+            // biome-ignore lint/a11y/useSemanticElements: an SVG bar cannot be a <button>; it has the role and the keys of one
+            <g
+              key={m.minute}
+              className="kpi-minute"
+              data-testid="kpi-minute"
+              data-minute={m.minute}
+              role="button"
+              tabIndex={0}
+              aria-label={`list the calls of ${m.minute}`}
+              onClick={() => onFilter(minuteFilter(m.minute))}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') onFilter(minuteFilter(m.minute));
+              }}
+            >
+              <title>{`${m.minute}: ${m.answered} answered, ${m.failed} failed, ${m.cancelled} cancelled, ${m.other} other (click: list them, ${minuteFilter(m.minute)})`}</title>
+              <rect className="kpi-minute-hit" x={i * bar} y={0} width={bar} height={60} />
               {OUTCOMES.map(([key]) => {
                 const h = (60 * m[key]) / maxMinute;
                 y -= h;

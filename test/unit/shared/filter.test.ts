@@ -162,9 +162,22 @@ describe('filter: keys and operators', () => {
     expect(sel('leg<2 group~a84b', [...records, b])).toEqual(['a84b4c76e66710']);
   });
 
-  test('every key of SPEC §10 is known', () => {
+  test("start: the INVITE time in UTC, to the minute or second, or epoch seconds (the KPI tab's minute bars)", () => {
+    // the sample's calls start at 10:00:00, :05, :06, :10, :21.005 and :31 on 2026-01-01
+    expect(sel('start>=2026-01-01T10:00:10 start<2026-01-01T10:00:22')).toEqual(['b7c2e1f0', 'tcp-5f1e2d3c']);
+    expect(sel('start>=2026-01-01T10:00 start<2026-01-01T10:01')).toEqual(
+      ALL.filter((id) => sel('start>=1767261600 start<1767261660').includes(id)),
+    );
+    expect(sel('start>=2026-01-01T10:00 start<2026-01-01T10:01').length).toBeGreaterThanOrEqual(6);
+    expect(sel('start>2026-01-01T10:00:21.005 state=completed')).toEqual(['ipv6-call-77']);
+    expect(sel('start>"2026-01-01 10:00:21.005" state=completed')).toEqual(['ipv6-call-77']);
+    expect(sel('start<1767261605')).toEqual(['a84b4c76e66710']);
+    expect(() => parseFilter('start>=yesterday')).toThrow(/UTC time like 2026-01-01T10:00/);
+  });
+
+  test('every key of SPEC §10 is known, and start', () => {
     expect(Object.keys(FILTER_KEYS)).toEqual(
-      'call-id from to ua ip port code reason cause state codec method verdict mos loss jitter duration setup leg group'.split(' '),
+      'call-id from to ua ip port code reason cause state codec method verdict mos loss jitter duration setup leg group start'.split(' '),
     );
   });
 });
