@@ -61,16 +61,6 @@ export function App() {
           onChange={actions.setOptions}
           onReanalyze={() => void actions.start(run.files, options)}
         />
-        <label
-          className="zone"
-          title="Times in the list, the ladder and the details: UTC (as every output writes them) or this browser's time zone"
-        >
-          times{' '}
-          <select value={state.zone} onChange={(e) => actions.setZone(e.currentTarget.value as TimeZone)} data-testid="time-zone">
-            <option value="utc">UTC</option>
-            <option value="local">local ({clockAt('local', Date.now() / 1000).name})</option>
-          </select>
-        </label>
         <Downloads
           enabled={run.phase === 'done' && run.summary !== null}
           preparing={state.preparing}
@@ -78,7 +68,23 @@ export function App() {
         />
       </header>
 
-      <StatusBar run={run} doneRuns={state.doneRuns} onCancel={actions.cancel} />
+      <StatusBar
+        run={run}
+        doneRuns={state.doneRuns}
+        onCancel={actions.cancel}
+        extra={
+          <label
+            className="zone"
+            title="Times in the list, the ladder and the details: UTC (as every output writes them) or this browser's time zone"
+          >
+            times{' '}
+            <select value={state.zone} onChange={(e) => actions.setZone(e.currentTarget.value as TimeZone)} data-testid="time-zone">
+              <option value="utc">UTC</option>
+              <option value="local">local ({clockAt('local', Date.now() / 1000).name})</option>
+            </select>
+          </label>
+        }
+      />
       <Problems run={run} downloadError={state.downloadError} />
 
       {idle ? (

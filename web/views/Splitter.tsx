@@ -7,7 +7,7 @@ const KEY = 'sipscope.listShare';
 /** The list's share of the height by default: 15 rows and more in a window 760 px high or more
  *  (1280×800), less in a lower one, where the ladder below still needs room to be read. */
 export function defaultShare(windowHeight: number): number {
-  return windowHeight >= 760 ? 0.6 : 0.4;
+  return windowHeight >= 760 ? 0.62 : 0.4;
 }
 const MIN = 0.15;
 const MAX = 0.88;

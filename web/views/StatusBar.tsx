@@ -11,9 +11,11 @@ export interface StatusBarProps {
   /** number of the last run that ended */
   doneRuns: number;
   onCancel(): void;
+  /** controls at the right end (the time zone) */
+  extra?: ReactNode;
 }
 
-export function StatusBar({ run, doneRuns, onCancel }: StatusBarProps) {
+export function StatusBar({ run, doneRuns, onCancel, extra }: StatusBarProps) {
   const running = run.phase === 'running';
   const [now, setNow] = useState(0);
 
@@ -68,6 +70,7 @@ export function StatusBar({ run, doneRuns, onCancel }: StatusBarProps) {
           </button>
         </>
       )}
+      {extra}
     </div>
   );
 }
