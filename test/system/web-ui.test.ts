@@ -980,6 +980,10 @@ describe.skipIf(!haveChromium)('web UI in Chromium', () => {
       expect(new Set(ids)).toEqual(new Set([talk.SIP_CALL_ID]));
       const rtp = await tsharkFields(saved, ['frame.number'], { filter: 'rtp', extraPrefs: ['rtp.heuristic_rtp:TRUE'] });
       expect(rtp.length).toBe(talk.media.reduce((n, m) => n + m.packets, 0));
+      // the filtered list's file: tshark finds exactly the failed calls in it
+      const failed = records.filter((r) => r.SIP_RESPONSE_CODE >= 400).map((r) => r.SIP_CALL_ID);
+      const listedIds = (await tsharkFields(tmp.write('listed-from-page.pcapng', listed.bytes), ['sip.Call-ID'])).flatMap((row) => row[0]);
+      expect(new Set(listedIds)).toEqual(new Set(failed));
     }
   });
 
