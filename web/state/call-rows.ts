@@ -38,6 +38,9 @@ export interface RowView {
   error: FilterError | null;
 }
 
+/** Time order: start, then record order. */
+const byStart = (a: CallRow, b: CallRow) => a.start - b.start || a.i - b.i;
+
 export class RowBuffer {
   /** every row of the run, by record number */
   rows: CallRow[] = [];
@@ -47,11 +50,13 @@ export class RowBuffer {
   readonly groups = new CallGroups();
   /** the last filter expression compiled */
   private compiled: { query: string; result: CompiledQuery } | null = null;
-  /** rows numbered in time order so far (CallRow.n) */
+  /** rows numbered in time order so far (CallRow.n), and those rows in that order */
   private numbered = 0;
+  private byTime: CallRow[] = [];
 
   clear(): void {
     this.numbered = 0;
+    this.byTime = [];
     this.rows = [];
     this.nonCalls = 0;
     this.groups.clear();
@@ -66,10 +71,23 @@ export class RowBuffer {
   }
 
   /** Number every row in time order (its start, then record order), when rows came since. */
+  // The rows that came since are sorted alone and merged in: a redraw while reading costs one
+  // pass over the rows, not a sort of all of them (a third of a second at 290 000 rows).
   private number(): void {
     if (this.numbered === this.rows.length) return;
-    const byTime = this.rows.slice().sort((a, b) => a.start - b.start || a.i - b.i);
-    for (let k = 0; k < byTime.length; k++) byTime[k].n = k + 1;
+    const fresh = this.rows.slice(this.numbered).sort(byStart);
+    const old = this.byTime;
+    const merged: CallRow[] = new Array(old.length + fresh.length);
+    let a = 0;
+    let b = 0;
+    let first = -1; // where the first new row went: the numbers before it stand
+    for (let k = 0; k < merged.length; k++) {
+      const takeNew = a === old.length || (b < fresh.length && byStart(fresh[b], old[a]) < 0);
+      if (takeNew && first < 0) first = k;
+      merged[k] = takeNew ? fresh[b++] : old[a++];
+    }
+    for (let k = first; k < merged.length; k++) merged[k].n = k + 1;
+    this.byTime = merged;
     this.numbered = this.rows.length;
   }
 

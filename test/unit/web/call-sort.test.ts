@@ -71,3 +71,32 @@ describe('call list order', () => {
     for (const v of VERDICT_NAMES) expect(matchesVerdict([v], v)).toBe(true);
   });
 });
+
+describe('# numbers the rows in time order', () => {
+  test('rows arriving in batches, out of time order, with equal starts: # is the rank by start, then record order', () => {
+    let seed = 7;
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2147483648) / 2147483648;
+    const buf = new RowBuffer();
+    const all: CallRow[] = [];
+    for (let batch = 0; batch < 20; batch++) {
+      const rows: CallRow[] = [];
+      for (let k = 0; k < 1 + Math.floor(rnd() * 30); k++) {
+        const i = all.length + rows.length;
+        // starts in whole seconds: many equal ones; later batches also start earlier calls
+        rows.push({
+          i,
+          callId: `c${i}`,
+          state: 'CALL_COMPLETED',
+          start: Math.floor(rnd() * 50),
+          verdicts: [],
+          facts: rowFacts({}),
+        } as unknown as CallRow);
+      }
+      all.push(...rows);
+      buf.add(rows);
+      buf.view('', '', '', { key: 'i', dir: 1 });
+      const want = [...all].sort((a, b) => a.start - b.start || a.i - b.i);
+      expect(want.map((r) => r.n)).toEqual(want.map((_, k) => k + 1));
+    }
+  });
+});
