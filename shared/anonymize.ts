@@ -308,7 +308,7 @@ export class Anonymizer {
     const end = v === 4 ? Math.min(p.length, (p[2] << 8) | p[3]) : Math.min(p.length, 40 + ((p[4] << 8) | p[5]));
     const l4 = p.subarray(hl, end);
     const trailer = p.subarray(end); // Ethernet padding
-    const key = `${hex(p.subarray(v === 4 ? 12 : 8, v === 4 ? 20 : 40))}`;
+    const key = hex(p.subarray(v === 4 ? 12 : 8, v === 4 ? 20 : 40));
     const seg = proto === 17 ? this.udp(l4) : this.tcpSegment(l4, key);
     if (seg === null) return null;
     const head = p.slice(0, hl);

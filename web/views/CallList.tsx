@@ -102,9 +102,8 @@ export const COLUMNS: readonly Column[] = [
 
 /** The start column on the browser's clock. */
 const LOCAL_START: Column = {
-  key: 'start',
+  ...COLUMNS.find((c) => c.key === 'start')!,
   title: 'Start (local)',
-  width: '186px',
   cell: (r) => localStartText(r.start),
   tip: (r) => `${r.startText} UTC`,
 };
