@@ -176,7 +176,15 @@ export const C_STREAM_CAP: i32 = 39; // problem streamsPerEndpoint — RTP strea
 export const C_RTCP: i32 = 40; // rtcpPackets — RTCP packets at media endpoints
 export const C_RTCP_BAD: i32 = 41; // problem rtcpInvalid — invalid RTCP packets at media endpoints (bad version or lengths)
 export const C_RTCP_FULL: i32 = 42; // problem rtcpTableFull — RTCP reports not kept: table full or too many at one endpoint
-export const COUNTERS: i32 = 43;
+/** wrong total or chunk lengths, no addresses, or a SIP payload that is not SIP */
+export const C_HEP_BAD: i32 = 43; // problem hepInvalid — invalid HEP packets (lengths, missing chunks)
+/** RTCP reports, logs, compressed payloads: counted, not decoded */
+export const C_HEP_OTHER: i32 = 44; // hepOther — HEP packets carrying other than SIP
+/** generic chunk types beyond those HEP v3 defines, and vendor chunks: skipped */
+export const C_HEP_UNKNOWN_CHUNK: i32 = 45; // hepUnknownChunks — HEP chunks of unknown types (skipped)
+/** only when a key is set (setHepKey) */
+export const C_HEP_AUTH: i32 = 46; // problem hepAuthFailed — HEP packets rejected: authentication key missing or wrong
+export const COUNTERS: i32 = 47;
 
 // ---- Byte totals (f64 each at bytesPtr(): they pass 4 GiB) ----------------------------------
 
@@ -214,6 +222,8 @@ export const MAX_SDP_ENTRIES: u32 = 96;
 export const MAX_IFACES: u32 = 256;
 /** Nesting of tunnels (GRE in IP in VXLAN ...) before a frame is given up. */
 export const MAX_DEPTH: i32 = 8;
+/** HEP authentication key (chunk 0x000e) the host may set: at most this many bytes */
+export const HEP_KEY_MAX: u32 = 256;
 /** Arena for reassembly buffers (TCP streams, IP fragments, out-of-order segments). */
 export const ARENA_SIZE: u32 = 64 << 20;
 /** TCP streams tracked at once (directional), and their idle lifetime in capture seconds. */

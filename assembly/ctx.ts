@@ -98,6 +98,13 @@ export function setFrame(n: u32, sec: u32, nsec: u32, digits: u32, file: u32, of
   preambleKey = 0;
 }
 
+/** The time a message is reported at, when it is not the frame's (HEP: the agent's own). */
+export function setTime(sec: u32, nsec: u32, digits: u32): void {
+  tsSec = sec;
+  tsNsec = nsec;
+  tsDigits = digits;
+}
+
 /** Where the frame's bytes are: a message found among them lies in the file as it is. */
 export function setFrameData(data: usize, len: u32, at: f64): void {
   frameData = data;

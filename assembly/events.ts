@@ -161,6 +161,19 @@ function head(e: usize, size: u32, frame: u32, sec: u32, nsec: u32): void {
   store<u32>(e + EV_TS_NSEC, nsec);
 }
 
+// capture time: the latest time a frame (or a HEP agent) gave
+export let clockSec: u32 = 0;
+export let clockNsec: u32 = 0;
+
+/** Capture time reached sec.nsec: moves on (never back), with a tick at each new second. */
+export function clockTo(sec: u32, nsec: u32): void {
+  if (sec > clockSec || (sec == clockSec && nsec > clockNsec)) {
+    if (sec > clockSec) emitTick(sec, nsec);
+    clockSec = sec;
+    clockNsec = nsec;
+  }
+}
+
 /** A time tick (EV_TICK_SIZE bytes: size, 0, sec, nsec): capture time passed a new second. Ticks sit in
  *  the event stream in frame order, so the tracker's timeouts fire at the same point of the
  *  capture however the input was cut into chunks. */

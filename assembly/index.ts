@@ -35,7 +35,8 @@ import { initStats, counters, bytes, count, addBytes } from './stats';
 import { initArena } from './arena';
 import { initSip } from './sip';
 import { initSdp } from './sdp';
-import { initEvents, clearEvents, emitTick, emitNote, emitCopy, evBuf, evLen } from './events';
+import { initEvents, clearEvents, clockTo, clockSec, clockNsec, emitNote, emitCopy, evBuf, evLen } from './events';
+import { initHep, hepKeyBuf, setHepKey, setHepAgentTime, hepAgentTimeOn } from './hep';
 import * as endpoints from './endpoints';
 import * as rtcp from './rtcp';
 import * as rtp from './rtp';
@@ -83,8 +84,6 @@ let errOffset: f64 = 0;
 let frames: u32 = 0;
 let nextSweep: u32 = 0;
 // highest capture time seen (captures are not always in time order)
-let maxSec: u32 = 0;
-let maxNsec: u32 = 0;
 
 // pcapng interfaces of the current section: linktype, resolution (pow2 flag, exponent), offset
 let nIfaces: u32 = 0;
@@ -110,6 +109,7 @@ export function init(): void {
   initTcp();
   initSctp();
   initPorts();
+  initHep();
   // guard: vector loads may read up to 15 bytes past the end of the last buffer
   heap.alloc(64);
   // last: the arena grows memory as it fills (see arena.ts)
@@ -213,10 +213,10 @@ export function bytesPtr(): usize {
 }
 /** Highest capture time seen so far. */
 export function nowSec(): u32 {
-  return maxSec;
+  return clockSec;
 }
 export function nowNsec(): u32 {
-  return maxNsec;
+  return clockNsec;
 }
 
 // ---- media endpoints (the tracker's RTP watch list) ---------------------------------------
@@ -297,6 +297,21 @@ export function setNotes(on: u32): void {
 /** Report every frame as it was read (abi.ts COPY_HEAD), decoding nothing. */
 export function setCopy(on: u32): void {
   copyMode = on != 0;
+}
+
+// ---- HEP (node/hep-listener.ts) -------------------------------------------------------------
+
+/** Where the host writes the HEP authentication key before hepKey(len) (HEP_KEY_MAX bytes). */
+export function hepKeyPtr(): usize {
+  return hepKeyBuf();
+}
+/** Accept only HEP packets whose chunk 0x000e equals the len bytes written (0: any packet). */
+export function hepKey(len: u32): void {
+  setHepKey(len);
+}
+/** Report HEP messages at the time the agent gave (chunks 0x0009/0x000a), not the frame's. */
+export function hepAgentTime(on: u32): void {
+  setHepAgentTime(on != 0);
 }
 
 // ---- the loop -----------------------------------------------------------------------------
@@ -690,11 +705,8 @@ function frame(lt: u32, data: usize, caplen: u32, sec: u32, nsec: u32, digits: u
     emitCopy(frames, sec, nsec, digits, fileIdx, lt, data, caplen, olen);
     return;
   }
-  if (sec > maxSec || (sec == maxSec && nsec > maxNsec)) {
-    if (sec > maxSec) emitTick(sec, nsec);
-    maxSec = sec;
-    maxNsec = nsec;
-  }
+  // HEP messages at their agent's time move the clock themselves (hep.ts)
+  if (!hepAgentTimeOn()) clockTo(sec, nsec);
   ctx.setFrame(frames, sec, nsec, digits, fileIdx, fileBase + <f64>pos, olen);
   ctx.setFrameData(data, caplen, fileBase + <f64>(data - inBuf));
   count(C_FRAMES);

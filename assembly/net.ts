@@ -10,7 +10,6 @@ import {
   C_BAD_L4,
   C_TUNNEL_TOO_DEEP,
   C_ICMP_SIP,
-  C_HEP,
   C_KEEPALIVE,
   MAX_DEPTH,
   B_RTP_BYTES,
@@ -18,7 +17,7 @@ import {
 import { u8at, be16, be32, le32, eq } from './mem';
 import * as ctx from './ctx';
 import { note } from './ctx';
-import { addBytes, count } from './stats';
+import { addBytes } from './stats';
 import { startLine } from './sip';
 import { emitSip } from './events';
 import * as endpoints from './endpoints';
@@ -26,6 +25,7 @@ import { mediaPacket } from './rtp';
 import { fragment, freeDatagram, doneBuf, doneLen, doneCap } from './frag';
 import { sctp } from './sctp';
 import { segment } from './tcp';
+import { hep3 } from './hep';
 
 export function linkFrame(linktype: u32, p: usize, len: u32): void {
   switch (linktype) {
@@ -312,48 +312,6 @@ function gtpu(p: usize, len: u32, depth: i32): void {
     }
   }
   if (off < len) ipAny(p + off, len - off, depth);
-}
-
-/** HEP v3 (Homer capture protocol): chunks carrying addresses, ports, time and the SIP payload. */
-function hep3(p: usize, len: u32): void {
-  const total = be16(p + 4);
-  const end = total < len ? total : len;
-  let off: u32 = 6;
-  let fam: u32 = 0;
-  let src: usize = 0;
-  let dst: usize = 0;
-  let sport: u32 = 0;
-  let dport: u32 = 0;
-  let payload: usize = 0;
-  let plen: u32 = 0;
-  let ptype: u32 = 1;
-  while (off + 6 <= end) {
-    const vendor = be16(p + off);
-    const type = be16(p + off + 2);
-    const clen = be16(p + off + 4);
-    if (clen < 6 || off + clen > end) break;
-    const d = p + off + 6;
-    const dl = clen - 6;
-    if (vendor == 0) {
-      if (type == 1 && dl >= 1) fam = u8at(d);
-      else if ((type == 3 || type == 5) && (dl == 4 || dl == 16)) src = d;
-      else if ((type == 4 || type == 6) && (dl == 4 || dl == 16)) dst = d;
-      else if (type == 7 && dl >= 2) sport = be16(d);
-      else if (type == 8 && dl >= 2) dport = be16(d);
-      else if (type == 11 && dl >= 1) ptype = u8at(d);
-      else if (type == 15) {
-        payload = d;
-        plen = dl;
-      }
-    }
-    off += clen;
-  }
-  if (payload == 0 || ptype != 1 || src == 0 || dst == 0) return;
-  if (startLine(payload, plen) == 0) return;
-  // the message is reported with the addresses the agent saw, not the HEP carrier's
-  ctx.setIp(fam == 10 ? 6 : 4, src, dst, plen);
-  count(C_HEP);
-  emitSip(payload, plen, T_UDP, sport, dport, plen, 1);
 }
 
 function gre(p: usize, len: u32, depth: i32): void {

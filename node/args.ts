@@ -160,6 +160,20 @@ export const CAPTURE_OPTIONS: readonly OptionSpec[] = [
     help: 'one status line on standard error every SEC seconds, 0 = never (10)',
   },
   { name: 'tcpdump', kind: 'string', arg: 'PATH', help: 'the tcpdump to run (default: found on PATH, /usr/sbin, /sbin)' },
+  {
+    name: 'hep',
+    kind: 'list',
+    arg: 'udp://HOST:PORT|tcp://HOST:PORT',
+    help: 'instead of -i: receive HEP v3 (Homer) from SIP servers and agents on this address (repeatable: UDP and TCP)',
+  },
+  { name: 'hep-key', kind: 'string', arg: 'KEY', help: 'with --hep: accept only packets carrying this authentication key (chunk 0x000e)' },
+  {
+    name: 'hep-time',
+    kind: 'string',
+    arg: 'agent|arrival',
+    choices: ['agent', 'arrival'],
+    help: "with --hep: message times from the agent's timestamp chunks (default) or the arrival here",
+  },
 ];
 export const LIVE_OPTIONS: readonly OptionSpec[] = [
   ...CAPTURE_OPTIONS,

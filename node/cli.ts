@@ -35,6 +35,8 @@ usage:
   sipscope read FILE... [options]     analyse capture files (pcap, pcapng, gzip; "-" = stdin)
   sipscope live -i IFACE [-f BPF] [options]
                                       probe: capture with tcpdump, export calls as they end
+  sipscope live --hep udp://HOST:PORT [--hep-key KEY] [options]
+                                      probe: receive HEP v3 from SIP servers and agents
   sipscope ladder FILE... [--filter EXPR] [options]
                                       the calls' ladders (sequence diagrams) as text
   sipscope extract FILE... [--filter EXPR] (-o OUT.pcapng | --pcap-dir DIR)

@@ -164,7 +164,19 @@ export const C_STREAM_CAP = 39; // problem streamsPerEndpoint — RTP streams no
 export const C_RTCP = 40; // rtcpPackets — RTCP packets at media endpoints
 export const C_RTCP_BAD = 41; // problem rtcpInvalid — invalid RTCP packets at media endpoints (bad version or lengths)
 export const C_RTCP_FULL = 42; // problem rtcpTableFull — RTCP reports not kept: table full or too many at one endpoint
-export const COUNTERS = 43;
+
+/** wrong total or chunk lengths, no addresses, or a SIP payload that is not SIP */
+export const C_HEP_BAD = 43; // problem hepInvalid — invalid HEP packets (lengths, missing chunks)
+
+/** RTCP reports, logs, compressed payloads: counted, not decoded */
+export const C_HEP_OTHER = 44; // hepOther — HEP packets carrying other than SIP
+
+/** generic chunk types beyond those HEP v3 defines, and vendor chunks: skipped */
+export const C_HEP_UNKNOWN_CHUNK = 45; // hepUnknownChunks — HEP chunks of unknown types (skipped)
+
+/** only when a key is set (setHepKey) */
+export const C_HEP_AUTH = 46; // problem hepAuthFailed — HEP packets rejected: authentication key missing or wrong
+export const COUNTERS = 47;
 export const B_BYTES = 0; // bytes — bytes of frame data read
 export const B_SIP_BYTES = 1; // sipBytes — bytes of SIP messages
 export const B_RTP_BYTES = 2; // rtpBytes — bytes of RTP and RTCP frames to SDP media endpoints
@@ -201,6 +213,9 @@ export const MAX_IFACES = 256;
 
 /** Nesting of tunnels (GRE in IP in VXLAN ...) before a frame is given up. */
 export const MAX_DEPTH = 8;
+
+/** HEP authentication key (chunk 0x000e) the host may set: at most this many bytes */
+export const HEP_KEY_MAX = 256;
 
 /** Arena for reassembly buffers (TCP streams, IP fragments, out-of-order segments). */
 export const ARENA_SIZE = 67108864;
@@ -354,10 +369,14 @@ export const COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [
   ['rtcpPackets', 'RTCP packets at media endpoints'],
   ['rtcpInvalid', 'invalid RTCP packets at media endpoints (bad version or lengths)'],
   ['rtcpTableFull', 'RTCP reports not kept: table full or too many at one endpoint'],
+  ['hepInvalid', 'invalid HEP packets (lengths, missing chunks)'],
+  ['hepOther', 'HEP packets carrying other than SIP'],
+  ['hepUnknownChunks', 'HEP chunks of unknown types (skipped)'],
+  ['hepAuthFailed', 'HEP packets rejected: authentication key missing or wrong'],
 ];
 
 /** Counters that mean a frame or message was not fully decoded, for reports. */
-export const PROBLEM_COUNTERS: ReadonlySet<string> = new Set(['unknownLinktype', 'truncated', 'badIp', 'badL4', 'fragIncomplete', 'fragBad', 'fragTableFull', 'tcpGaps', 'tcpTableFull', 'sipTooLarge', 'sipMalformed', 'sipBodyShort', 'tunnelTooDeep', 'sctpPartial', 'badRecords', 'oversizedRecords', 'truncatedFiles', 'memoryExhausted', 'mediaTableFull', 'eventOverflow', 'rtpInvalid', 'streamTableFull', 'streamsPerEndpoint', 'rtcpInvalid', 'rtcpTableFull']);
+export const PROBLEM_COUNTERS: ReadonlySet<string> = new Set(['unknownLinktype', 'truncated', 'badIp', 'badL4', 'fragIncomplete', 'fragBad', 'fragTableFull', 'tcpGaps', 'tcpTableFull', 'sipTooLarge', 'sipMalformed', 'sipBodyShort', 'tunnelTooDeep', 'sctpPartial', 'badRecords', 'oversizedRecords', 'truncatedFiles', 'memoryExhausted', 'mediaTableFull', 'eventOverflow', 'rtpInvalid', 'streamTableFull', 'streamsPerEndpoint', 'rtcpInvalid', 'rtcpTableFull', 'hepInvalid', 'hepAuthFailed']);
 
 /** Byte totals in id order: [jsName, what a user reads]. */
 export const BYTE_COUNTER_INFO: ReadonlyArray<readonly [string, string]> = [
@@ -423,5 +442,8 @@ export interface CoreExports {
   traceClear(): void;
   setNotes(on: number): void;
   setCopy(on: number): void;
+  hepKeyPtr(): number;
+  hepKey(len: number): void;
+  hepAgentTime(on: number): void;
   run(): number;
 }

@@ -20,6 +20,7 @@ import {
   EV_HEAD,
   EV_KEY,
   EV_NOTE_SIZE,
+  HEP_KEY_MAX,
   NOTE_DPORT,
   NOTE_DST,
   NOTE_FILE_INDEX,
@@ -281,6 +282,17 @@ export class Engine {
   setCopy(cb: (f: RawFrame) => void): void {
     this.copyCb = cb;
     this.core.setCopy(1);
+  }
+
+  /** HEP: accept only packets whose authentication key chunk (0x000e) is `key` (null: any), and
+   *  report messages at the agent's time rather than the carrying frame's. */
+  setHep(opts: { key: Uint8Array | null; agentTime: boolean }): void {
+    const key = opts.key ?? new Uint8Array(0);
+    if (key.length > HEP_KEY_MAX) throw new Error(`a HEP key has at most ${HEP_KEY_MAX} bytes`);
+    this.views();
+    this.u8.set(key, this.core.hepKeyPtr());
+    this.core.hepKey(key.length);
+    this.core.hepAgentTime(opts.agentTime ? 1 : 0);
   }
 
   beginFile(index: number): void {

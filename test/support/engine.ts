@@ -14,8 +14,12 @@ export interface Decoded {
   stats: EngineStats;
 }
 
-export async function decode(paths: string[], opts: { keepRaw?: boolean; textPerField?: boolean } = {}): Promise<Decoded> {
+export async function decode(
+  paths: string[],
+  opts: { keepRaw?: boolean; textPerField?: boolean; hep?: { key: Uint8Array | null; agentTime: boolean } } = {},
+): Promise<Decoded> {
   const engine = await createEngine();
+  if (opts.hep) engine.setHep(opts.hep);
   if (opts.keepRaw !== undefined) engine.keepRaw = opts.keepRaw;
   if (opts.textPerField !== undefined) engine.textPerField = opts.textPerField;
   const messages: SipMessage[] = [];
