@@ -67,7 +67,8 @@ export interface HepCounters {
   bytes: number;
   /** UDP datagrams not starting with "HEP3" */
   notHep: number;
-  /** TCP bytes skipped to the next "HEP3" (a sender that lost the framing) */
+  /** TCP bytes skipped to the next "HEP3" (a sender that lost the framing), or left cut by the
+   *  connection's end */
   skippedBytes: number;
   /** UDP packets dropped: the engine was behind by MAX_QUEUED */
   dropped: number;
@@ -222,7 +223,11 @@ export class HepSource implements ProbeSource {
     c.on('error', () => {
       /* a reset connection ends as a closed one */
     });
-    c.on('close', () => this.conns.delete(c));
+    c.on('close', () => {
+      // a packet the sender's connection ended in the middle of
+      this.counters.skippedBytes += buf.length;
+      this.conns.delete(c);
+    });
   }
 
   /** One HEP packet → one pcap record: raw IP carrying UDP from the sender to the listener. */
