@@ -15,7 +15,7 @@ import { runCli } from '../support/cli.ts';
 import { parseJsonl } from '../support/jsonl.ts';
 import { hepPacket, sendHepTcp, sendHepUdp, sipOfCapture, type HepMessage } from '../support/hep.ts';
 import { killLive, startLive, stopLive, type Live } from '../support/live.ts';
-import { sleep, startBg, stopAll, waitExit } from '../support/procs.ts';
+import { sleep, startBg, stopAll, waitExit, waitFor } from '../support/procs.ts';
 import { tempDir } from '../support/temp.ts';
 import { run, toolGate, toolPath } from '../support/tools/exec.ts';
 import { ALL_FLOWS, flowOfCallId, recordFlows } from '../support/tools/sipp.ts';
@@ -167,8 +167,19 @@ describe.skipIf(gate.missing.length > 0)('sipscope live --hep (HEP v3 collector)
   }, async () => {
     // the HEP packets as they went over loopback, captured by tcpdump
     const hepPcap = tmp.file('hep.pcap');
-    const td = startBg('tcpdump', toolPath('tcpdump'), ['-i', 'lo', '-n', '-U', '-s', '0', '-w', hepPcap, 'udp port 28813']);
-    await sleep(1000);
+    const td = startBg('tcpdump', toolPath('tcpdump'), [
+      '-i',
+      'lo',
+      '-n',
+      '-U',
+      '--immediate-mode',
+      '-s',
+      '0',
+      '-w',
+      hepPcap,
+      'udp port 28813',
+    ]);
+    await waitFor(() => /listening on/.test(td.stderr()), 10_000, 'tcpdump to listen', td);
     await sendHepUdp(
       messages.map((m) => hepPacket(m, { key: KEY })),
       '127.0.0.1',
@@ -178,6 +189,8 @@ describe.skipIf(gate.missing.length > 0)('sipscope live --hep (HEP v3 collector)
     td.proc.kill('SIGINT');
     await waitExit(td, 5000);
     const decoded = tmp.file('decoded.pcap');
+    const captured = await run(toolPath('tshark'), ['-r', hepPcap, '-T', 'fields', '-e', 'frame.number']);
+    expect(captured.stdout.trim().split('\n').length, 'tcpdump caught every HEP packet').toBe(messages.length);
     await run(toolPath('sngrep'), ['-F', '-I', hepPcap, '-E', '-N', '-q', '-O', decoded], { timeoutMs: 20_000 });
     const t = await run(toolPath('tshark'), [
       '-r',
