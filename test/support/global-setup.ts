@@ -17,7 +17,7 @@ function newestMtime(dir: string): number {
 }
 
 export default function setup(): void {
-  const outs = ['cli.js', 'export-worker.js', 'core.wasm'].map((f) => join(repoRoot, 'build', f));
+  const outs = ['cli.js', 'export-worker.js', 'hep-worker.js', 'core.wasm'].map((f) => join(repoRoot, 'build', f));
   const src = Math.max(...['node', 'shared', 'assembly'].map((d) => newestMtime(join(repoRoot, d))));
   if (outs.every((o) => existsSync(o) && statSync(o).mtimeMs >= src)) return;
   execFileSync('npm', ['run', 'build'], { cwd: repoRoot, stdio: 'pipe', timeout: 240_000, killSignal: 'SIGKILL' });

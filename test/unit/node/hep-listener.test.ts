@@ -1,9 +1,10 @@
-// The HEP listener's own part (node/hep-listener.ts): its URLs, and its framing — every HEP packet
+// The HEP listener's own part (node/hep-listener.ts, node/hep-receiver.ts): its URLs, and its framing — every HEP packet
 // received becomes exactly one pcap record, whatever way TCP cuts the stream, and what is not
 // HEP is counted, not passed on. (Decoding is the core's: test/unit/assembly/hep.test.ts.)
 
 import { afterEach, describe, expect, test } from 'vitest';
-import { HepSource, hepKeyBytes, parseHepUrl } from '../../../node/hep-listener.ts';
+import { hepKeyBytes, parseHepUrl } from '../../../node/hep-listener.ts';
+import { HepReceiver, pcapHeader } from '../../../node/hep-receiver.ts';
 import { UsageError } from '../../../node/args.ts';
 import { hepPacket, sendHepTcp, sendHepUdp } from '../../support/hep.ts';
 import { readPcap } from '../../support/pcap-rewrite.ts';
@@ -34,25 +35,21 @@ describe('--hep URLs and keys', () => {
   });
 });
 
-const sources: HepSource[] = [];
+const receivers: HepReceiver[] = [];
 afterEach(async () => {
-  for (const s of sources.splice(0)) await s.closed();
+  for (const r of receivers.splice(0)) await r.stop();
 });
 
-/** Listen on a port, let `send` run, stop, and return the pcap the source made. */
+/** Listen on a port, let `send` run, stop, and return the pcap the receiver's records make. */
 async function capture(transport: 'udp' | 'tcp', port: number, send: () => Promise<void>) {
-  const src = new HepSource([{ transport, host: '127.0.0.1', port, url: `${transport}://127.0.0.1:${port}` }], () => {});
-  sources.push(src);
-  await src.listen();
-  const chunks: Buffer[] = [];
-  const read = (async () => {
-    for await (const c of src.stream) chunks.push(c as Buffer);
-  })();
+  const chunks: Uint8Array[] = [pcapHeader()];
+  const r = new HepReceiver([{ transport, host: '127.0.0.1', port, url: `${transport}://127.0.0.1:${port}` }], (b) => chunks.push(b));
+  receivers.push(r);
+  await r.listen();
   await send();
-  await new Promise((r) => setTimeout(r, 200));
-  await src.closed();
-  await read;
-  return { pcap: readPcap(Buffer.concat(chunks)), counters: src.counters };
+  await new Promise((res) => setTimeout(res, 200));
+  await r.stop();
+  return { pcap: readPcap(Buffer.concat(chunks)), counters: r.counters };
 }
 
 function packets(n: number, seed: number): Uint8Array[] {
