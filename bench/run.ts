@@ -18,7 +18,6 @@ import {
   constants,
   createReadStream,
   existsSync,
-  mkdirSync,
   openSync,
   readFileSync,
   readSync,
@@ -32,7 +31,7 @@ import {
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_CAPTURES, GENERATOR_VERSION, generateCapture, type CaptureOptions, type CaptureSummary } from './make-capture.ts';
+import { BENCH_CAPTURES, cachedCapture, type CaptureOptions, type CaptureSummary } from './make-capture.ts';
 import { createSocket } from 'node:dgram';
 import { FlowParser } from '../test/support/ipfix-parse.ts';
 
@@ -262,33 +261,7 @@ const CAPTURES: CaptureDef[] = [
 
 /** The capture file, generated unless the cache holds one made with the same parameters. */
 function ensureCapture(def: CaptureDef): CaptureSummary {
-  mkdirSync(CACHE, { recursive: true });
-  const path = join(CACHE, `${def.name}.pcap`);
-  const metaPath = join(CACHE, `${def.name}.json`);
-  const wanted = { ...def.params, generatorVersion: GENERATOR_VERSION };
-  if (!REGEN && existsSync(path) && existsSync(metaPath)) {
-    try {
-      const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { params: unknown; summary: CaptureSummary };
-      if (JSON.stringify(meta.params) === JSON.stringify(wanted) && statSync(path).size === meta.summary.bytes) {
-        log(
-          `  ${def.name}: cached ${relative(ROOT, path)} (${(meta.summary.bytes / MiB).toFixed(1)} MiB, ${fmtInt(meta.summary.calls)} calls)`,
-        );
-        return { ...meta.summary, path };
-      }
-    } catch {
-      /* regenerate */
-    }
-  }
-  process.stdout.write(`  ${def.name}: generating ${relative(ROOT, path)} ... `);
-  const t0 = performance.now();
-  rmSync(metaPath, { force: true });
-  const summary = generateCapture({ ...def.params, path });
-  writeFileSync(metaPath, JSON.stringify({ params: wanted, summary }, null, 2) + '\n');
-  log(
-    `${(summary.bytes / MiB).toFixed(1)} MiB, ${fmtInt(summary.packets)} packets (${fmtInt(summary.rtpPackets)} RTP), ` +
-      `${fmtInt(summary.calls)} calls, ${summary.duration.toFixed(0)} s of capture, in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  return summary;
+  return cachedCapture(def.name, def.params, CACHE, { regen: REGEN, say: (l) => log(`  ${l.replace(`${ROOT}/`, '')}`) });
 }
 
 // ---------------------------------------------------------------- CPU profile
