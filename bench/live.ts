@@ -88,8 +88,8 @@ const SHORT = flag('--short');
 const SECONDS = optNum('--seconds', SHORT ? 3 : 10);
 const RATES_GIVEN = optStr('--rates') !== null;
 const REPLAY_RATES = optList('--rates', [50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000, 500_000]);
-/** --short: one low rate a capture, the whole base capture once (3.5 s each) */
-const SHORT_RATES = { sip: [20_000], voip: [40_000] };
+/** --short: one low rate a capture, the whole base capture once (7 s and 3.6 s) */
+const SHORT_RATES = { sip: [10_000], voip: [40_000] };
 const SIPP_RATES = optList('--sipp-rates', SHORT ? [100] : [100, 200, 400, 800, 1200, 1600, 2400]);
 const SOAK_MIN = optStr('--soak') === null ? null : optNum('--soak', 30);
 const SOAK_RATE = optNum('--soak-rate', 50_000);
