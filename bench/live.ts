@@ -14,7 +14,7 @@
 //           calls sampled: RSS flat, open calls bounded
 //
 // Options: --short (CI: one low rate per capture, SIPp at one rate, a few seconds each)
-//          --rates 50000,100000,…  (replay, packets/s)   --sipp-rates 100,200,…  (calls/s)
+//          --rates 25000,50000,…  (replay, packets/s)   --sipp-rates 100,200,…  (calls/s)
 //          --seconds N (per rate, default 10)   --no-replay   --no-sipp   --lo   --regen
 //          --soak MINUTES [--soak-rate PPS] [--soak-capture sip|voip] [--soak-every SEC]
 //          --out FILE (default bench/live-results.json; each part replaces its own key)
@@ -87,12 +87,12 @@ const optList = (name: string, dflt: number[]) => {
 const SHORT = flag('--short');
 const SECONDS = optNum('--seconds', SHORT ? 3 : 10);
 const RATES_GIVEN = optStr('--rates') !== null;
-const REPLAY_RATES = optList('--rates', [50_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000, 500_000]);
+const REPLAY_RATES = optList('--rates', [25_000, 50_000, 75_000, 100_000, 150_000, 200_000, 250_000, 300_000, 400_000, 500_000]);
 /** --short: one low rate a capture, the whole base capture once (7 s and 3.6 s) */
 const SHORT_RATES = { sip: [10_000], voip: [40_000] };
-const SIPP_RATES = optList('--sipp-rates', SHORT ? [100] : [100, 200, 400, 800, 1200, 1600, 2400]);
+const SIPP_RATES = optList('--sipp-rates', SHORT ? [100] : [100, 200, 400, 600, 800, 1200, 1600, 2400]);
 const SOAK_MIN = optStr('--soak') === null ? null : optNum('--soak', 30);
-const SOAK_RATE = optNum('--soak-rate', 50_000);
+const SOAK_RATE = optNum('--soak-rate', 10_000);
 const SOAK_CAPTURE = optStr('--soak-capture') ?? 'sip';
 const SOAK_EVERY = optNum('--soak-every', 10);
 const OUT = optStr('--out') ?? join(BENCH, 'live-results.json');
@@ -362,26 +362,36 @@ async function replayBench(link: Link, name: 'sip' | 'voip', base: CaptureSummar
     `replay of ${name} (${(base.bytes / MiB).toFixed(1)} MiB, ${int(base.packets)} packets, ${int(base.calls)} calls) on ${link.describe}, ${SECONDS} s a rate:`,
   );
   const steps: ReplayStep[] = [];
-  let limit = '';
-  for (const rate of SHORT && !RATES_GIVEN ? SHORT_RATES[name] : REPLAY_RATES) {
-    const s = await replayStep(link, name, base, rate, rate * SECONDS);
+  const run = async (rate: number | 'topspeed', packets: number) => {
+    const s = await replayStep(link, name, base, rate, packets);
     steps.push(s);
     log(`  ${describeStep(s)}`);
+    return s;
+  };
+  let limit = '';
+  let held: ReplayStep | null = null;
+  for (const rate of SHORT && !RATES_GIVEN ? SHORT_RATES[name] : REPLAY_RATES) {
+    const s = await run(rate, rate * SECONDS);
     if (!s.held) {
       limit = `the probe lost data or fell behind at ${int(s.pps)} pkt/s`;
+      // once more halfway between the last rate held and this one, when they are far apart
+      const mid = held ? Math.round((held.pps + s.pps) / 2 / 5000) * 5000 : 0;
+      if (!SHORT && held && s.pps > held.pps * 1.25 && mid > held.pps) {
+        const m = await run(mid, mid * SECONDS);
+        if (!m.held) limit = `the probe lost data or fell behind at ${int(m.pps)} pkt/s`;
+      }
       break;
     }
+    held = s;
     if (s.generatorLimited) {
-      limit = `tcpreplay could not send faster than ${int(s.pps)} pkt/s (asked ${int(rate)}): the generator's ceiling`;
+      limit = `tcpreplay could not send faster than ${int(s.pps)} pkt/s (asked ${int(rate)}) with the probe running`;
       break;
     }
   }
   const last = steps.at(-1);
-  if (!SHORT && last?.held && !last.generatorLimited) {
-    // the generator's own ceiling, with the probe running
-    const s = await replayStep(link, name, base, 'topspeed', last.pps * 2 * SECONDS);
-    steps.push(s);
-    log(`  ${describeStep(s)}`);
+  if (!SHORT && last?.held) {
+    // the generator's own ceiling (no pacing), with the probe running
+    const s = await run('topspeed', last.pps * 2 * SECONDS);
     limit = s.held
       ? `tcpreplay --topspeed reached ${int(s.pps)} pkt/s and the probe held it: the generator's ceiling`
       : `at tcpreplay --topspeed (${int(s.pps)} pkt/s) the probe lost data or fell behind`;
