@@ -659,6 +659,7 @@ async function soak(link: Link, base: CaptureSummary, minutes: number, rate: num
     const firstOpen = median(after.slice(0, third).map((s) => s.open ?? 0));
     const lastOpen = median(after.slice(-third).map((s) => s.open ?? 0));
     const result = {
+      env: { ...soakEnv, loadavgEnd: loadavg().map((x) => +x.toFixed(2)) },
       capture: base.path.split('/').pop(),
       minutes,
       rateAsked: rate,
@@ -698,6 +699,8 @@ async function soak(link: Link, base: CaptureSummary, minutes: number, rate: num
 
 // ---------------------------------------------------------------- main
 
+let soakEnv: Record<string, unknown> = {};
+
 async function main(): Promise<void> {
   const started = Date.now();
   const env = {
@@ -717,7 +720,9 @@ async function main(): Promise<void> {
   log(`sipscope live bench — ${env.cpu}, ${env.cores} cores, Node ${env.node}, load ${env.loadavgStart.join(' ')}`);
   log(`  ${env.tcpdump ?? 'no tcpdump'}; ${env.tcpreplay ?? 'no tcpreplay'}; ${env.sipp ?? 'no sipp'}`);
   if (!existsSync(join(ROOT, 'build', 'cli.js'))) throw new Error('build/cli.js is missing: npm run build first');
-  save('env', env);
+  // a soak keeps its own machine description (it runs apart from the rates, often for long)
+  if (SOAK_MIN === null) save('env', env);
+  soakEnv = env;
 
   const cacheDir = join(BENCH, '.cache');
   const get = (name: keyof typeof BENCH_CAPTURES) =>
@@ -748,10 +753,11 @@ async function main(): Promise<void> {
     if (why) skip('sipp', why);
     else await sippBench();
   }
-  save(
-    'loadavgEnd',
-    loadavg().map((x) => +x.toFixed(2)),
-  );
+  if (SOAK_MIN === null)
+    save(
+      'loadavgEnd',
+      loadavg().map((x) => +x.toFixed(2)),
+    );
   log();
   log(`live bench finished in ${((Date.now() - started) / 1000).toFixed(0)} s; results in ${relative(process.cwd(), OUT)}`);
   if (skipped.length && CI) throw new Error(`CI=true and parts were skipped: ${skipped.join('; ')}`);
