@@ -370,9 +370,11 @@ async function replayBench(link: Link, name: 'sip' | 'voip', base: CaptureSummar
   };
   let limit = '';
   let held: ReplayStep | null = null;
+  let lost = false;
   for (const rate of SHORT && !RATES_GIVEN ? SHORT_RATES[name] : REPLAY_RATES) {
     const s = await run(rate, rate * SECONDS);
     if (!s.held) {
+      lost = true;
       limit = `the probe lost data or fell behind at ${int(s.pps)} pkt/s`;
       // once more halfway between the last rate held and this one, when they are far apart
       const mid = held ? Math.round((held.pps + s.pps) / 2 / 5000) * 5000 : 0;
@@ -389,7 +391,7 @@ async function replayBench(link: Link, name: 'sip' | 'voip', base: CaptureSummar
     }
   }
   const last = steps.at(-1);
-  if (!SHORT && last?.held) {
+  if (!SHORT && !lost && last?.held) {
     // the generator's own ceiling (no pacing), with the probe running
     const s = await run('topspeed', last.pps * 2 * SECONDS);
     limit = s.held
@@ -397,7 +399,8 @@ async function replayBench(link: Link, name: 'sip' | 'voip', base: CaptureSummar
       : `at tcpreplay --topspeed (${int(s.pps)} pkt/s) the probe lost data or fell behind`;
   }
   if (!limit) limit = 'the highest rate asked';
-  const best = [...steps].reverse().find((s) => s.held) ?? null;
+  // the highest rate held (a paced step may have sent faster than --topspeed did later)
+  const best = steps.filter((s) => s.held).reduce<ReplayStep | null>((a, s) => (a === null || s.pps > a.pps ? s : a), null);
   log(
     best
       ? `  held: ${int(best.pps)} pkt/s (${int(best.sipPerSec)} SIP msg/s, ${int(best.rtpPerSec)} RTP pkt/s); ${limit}`
