@@ -114,6 +114,8 @@ export interface Proc {
 }
 
 const running = new Set<Proc>();
+/** the tcpdump of each probe started: it has its own process group and outlives a probe that crashed */
+const tcpdumps = new Set<number>();
 
 /** Start a child with its output kept; `watch` keeps matching lines with their arrival time. */
 export function start(name: string, cmd: string, args: string[], opts: { cwd?: string; watch?: RegExp } = {}): Proc {
@@ -180,20 +182,20 @@ export async function stop(p: Proc, sig: NodeJS.Signals, ms: number): Promise<bo
   return ended;
 }
 
-/** SIGKILL every child still running, and the tcpdump of a `sipscope live` among them. */
+/** SIGKILL every child still running, and every probe's tcpdump still there. */
 export function killAll(): void {
-  for (const p of running) {
-    const t = findTcpdump(p.pid);
-    for (const pid of [p.pid, t]) {
-      if (pid === null || pid <= 0) continue;
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        /* gone */
-      }
+  const pids = [...running].flatMap((p) => [p.pid, findTcpdump(p.pid) ?? -1]);
+  for (const t of tcpdumps) if (commOf(t) === 'tcpdump') pids.push(t);
+  for (const pid of pids) {
+    if (pid <= 0) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* gone */
     }
   }
   running.clear();
+  tcpdumps.clear();
 }
 
 // ---------------------------------------------------------------- sipscope live
@@ -218,7 +220,20 @@ export async function startProbe(cli: string, args: string[], wrap: string[] = [
     await stop(p, 'SIGINT', 10_000);
     throw new Error('sipscope live runs, but its tcpdump was not found');
   }
+  tcpdumps.add(t);
   return { ...p, tcpdumpPid: t };
+}
+
+/** Make sure a probe and its tcpdump are gone (after a normal stop, or when the probe died). */
+export async function endProbe(p: Probe): Promise<void> {
+  await stop(p, 'SIGKILL', 3000);
+  if (commOf(p.tcpdumpPid) === 'tcpdump')
+    try {
+      process.kill(p.tcpdumpPid, 'SIGKILL');
+    } catch {
+      /* gone */
+    }
+  tcpdumps.delete(p.tcpdumpPid);
 }
 
 export interface Status {

@@ -38,6 +38,7 @@ import {
   makeNetns,
   type Proc,
   captured,
+  endProbe,
   killAll,
   kernelDrops,
   memKiB,
@@ -328,7 +329,7 @@ async function replayStep(
       generatorLimited: asked !== 'topspeed' && pps < asked * 0.9,
     };
   } finally {
-    if (probe) await stop(probe, 'SIGKILL', 3000);
+    if (probe) await endProbe(probe);
     for (const f of [file.path, liveOut, readOut]) rmSync(f, { force: true });
   }
 }
@@ -555,7 +556,7 @@ async function sippBench(): Promise<void> {
       } finally {
         if (uac) await stop(uac, 'SIGKILL', 3000);
         await stop(uas, 'SIGKILL', 3000);
-        await stop(probe, 'SIGKILL', 3000);
+        await endProbe(probe);
       }
     }
   } finally {
@@ -695,7 +696,7 @@ async function soak(link: Link, base: CaptureSummary, minutes: number, rate: num
     save('soak', result);
   } finally {
     if (replay) await stop(replay, 'SIGKILL', 3000);
-    await stop(probe, 'SIGKILL', 3000);
+    await endProbe(probe);
     rmSync(file.path, { force: true });
   }
 }
