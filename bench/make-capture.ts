@@ -9,7 +9,8 @@
 // CLI: node --import tsx bench/make-capture.ts voip 128M out.pcap [--seed N] [--concurrent N]
 //      node --import tsx bench/make-capture.ts sip-only 50000 out.pcap [--seed N]
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { prng, sdpBody, sipMessage } from '../test/support/capture-writer.ts';
 
@@ -28,6 +29,8 @@ export interface CaptureOptions {
   calls?: number;
   /** calls in progress at a time (default 400) */
   concurrent?: number;
+  /** hosts in 127.0.0.0/8 instead of 10.0.0.0/8, for replay onto the loopback interface */
+  loopback?: boolean;
 }
 
 /** The benchmark's captures (bench/.cache/NAME.pcap), for `npm run bench` and bench/browser.ts. */
@@ -37,6 +40,9 @@ export const BENCH_CAPTURES = {
   'voip-1GiB': { kind: 'voip', seed: 3, concurrent: 400, targetBytes: 1024 * 2 ** 20 },
   // about 1 GiB: the SIP-only capture's traffic 5.8 times over (memory must not grow with it)
   'sip-only-1GiB': { kind: 'sip-only', seed: 4, concurrent: 400, calls: 290_000 },
+  // replayed onto the loopback interface by bench/live.ts (a few tens of MB, looped)
+  'sip-only-10k-lo': { kind: 'sip-only', seed: 5, concurrent: 400, calls: 10_000, loopback: true },
+  'voip-32MiB-lo': { kind: 'voip', seed: 6, concurrent: 400, targetBytes: 32 * 2 ** 20, loopback: true },
 } as const satisfies Record<string, Omit<CaptureOptions, 'path'>>;
 
 export interface CaptureSummary {
@@ -212,11 +218,11 @@ function ipText(n: number): string {
   return `${n >>> 24}.${(n >>> 16) & 255}.${(n >>> 8) & 255}.${n & 255}`;
 }
 
-/** Distinct host addresses per call: 10.16.0.1… for callers, 10.64.0.1… for callees. */
-function hostIp(base: number, index: number): number {
+/** Distinct host addresses per call: 10.16.0.1… for callers, 10.64.0.1… for callees (or 127.…). */
+function hostIp(net: number, base: number, index: number): number {
   const d = (index % 254) + 1;
   const rest = Math.floor(index / 254);
-  return ipNum(10, base + ((rest >>> 8) & 0x3f), rest & 255, d);
+  return ipNum(net, base + ((rest >>> 8) & 0x3f), rest & 255, d);
 }
 
 // ---------------------------------------------------------------- calls
@@ -367,6 +373,7 @@ export function generateCapture(opts: CaptureOptions): CaptureSummary {
   const seed = opts.seed ?? 1;
   const rnd = prng(seed);
   const concurrent = opts.concurrent ?? 400;
+  const net = opts.loopback ? 127 : 10;
   const withRtp = kind === 'voip';
   const maxCalls = opts.calls ?? (kind === 'voip' ? Infinity : 50_000);
   const target = opts.targetBytes ?? Infinity;
@@ -565,8 +572,8 @@ export function generateCapture(opts: CaptureOptions): CaptureSummary {
     const index = started++;
     const r = rnd();
     const outcome: Outcome = r < 0.03 ? 'busy' : r < 0.06 ? 'cancel' : 'answer';
-    const callerIp = hostIp(16, index);
-    const calleeIp = hostIp(64, index);
+    const callerIp = hostIp(net, 16, index);
+    const calleeIp = hostIp(net, 64, index);
     const c: Call = {
       index,
       outcome,
@@ -731,6 +738,45 @@ export function generateCapture(opts: CaptureOptions): CaptureSummary {
     lastTs: out.lastUs / 1e6,
     duration: (out.lastUs - START_US) / 1e6,
   };
+}
+
+/**
+ * DIR/NAME.pcap, generated unless DIR holds one made with the same parameters (NAME.json keeps
+ * them beside the summary). `say` gets one line on what was done.
+ */
+export function cachedCapture(
+  name: string,
+  params: Omit<CaptureOptions, 'path'>,
+  dir: string,
+  opts: { regen?: boolean; say?: (line: string) => void } = {},
+): CaptureSummary {
+  const say = opts.say ?? (() => {});
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, `${name}.pcap`);
+  const metaPath = join(dir, `${name}.json`);
+  const wanted = { ...params, generatorVersion: GENERATOR_VERSION };
+  const mib = (n: number) => (n / 2 ** 20).toFixed(1);
+  const int = (n: number) => Math.round(n).toLocaleString('en-US');
+  if (!opts.regen && existsSync(path) && existsSync(metaPath)) {
+    try {
+      const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { params: unknown; summary: CaptureSummary };
+      if (JSON.stringify(meta.params) === JSON.stringify(wanted) && statSync(path).size === meta.summary.bytes) {
+        say(`${name}: cached ${path} (${mib(meta.summary.bytes)} MiB, ${int(meta.summary.calls)} calls)`);
+        return { ...meta.summary, path };
+      }
+    } catch {
+      /* regenerate */
+    }
+  }
+  const t0 = performance.now();
+  rmSync(metaPath, { force: true });
+  const summary = generateCapture({ ...params, path });
+  writeFileSync(metaPath, JSON.stringify({ params: wanted, summary }, null, 2) + '\n');
+  say(
+    `${name}: generated ${path}: ${mib(summary.bytes)} MiB, ${int(summary.packets)} packets (${int(summary.rtpPackets)} RTP), ` +
+      `${int(summary.calls)} calls, ${summary.duration.toFixed(0)} s of capture, in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
+  return summary;
 }
 
 /** "128M", "1G", "1GiB", "500000" → bytes (binary units). */

@@ -1,11 +1,11 @@
 // `npm run bench`: whole-process timings of sipscope against tshark and sngrep on generated
 // captures (see make-capture.ts). Prints a table, PASS/FAIL lines for the performance targets,
-// and writes everything to bench/results.json.
+// and writes everything to bench/results.json. The live probe under load: `npm run bench:live`
+// (bench/live.ts).
 //
 // Options: --runs N (timed runs per tool, default 3)   --no-1g (skip the 1 GiB captures)
 //          --no-profile (skip the --cpu-prof pass)      --regen (rebuild cached captures)
 //          --tool-timeout SEC (per tshark/sngrep run, default 300)
-//          --no-live (skip the live probe measurement)  --live-rates 100,200,400,800,1600  --live-seconds 10
 //
 // Method: every capture is read once into the page cache first; each tool is run once untimed
 // (sipscope's untimed run writes its records to a temp file, which is also the record-count
@@ -18,7 +18,6 @@ import {
   constants,
   createReadStream,
   existsSync,
-  mkdirSync,
   openSync,
   readFileSync,
   readSync,
@@ -32,7 +31,7 @@ import {
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
 import { delimiter, dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BENCH_CAPTURES, GENERATOR_VERSION, generateCapture, type CaptureOptions, type CaptureSummary } from './make-capture.ts';
+import { BENCH_CAPTURES, cachedCapture, type CaptureOptions, type CaptureSummary } from './make-capture.ts';
 import { createSocket } from 'node:dgram';
 import { FlowParser } from '../test/support/ipfix-parse.ts';
 
@@ -262,33 +261,7 @@ const CAPTURES: CaptureDef[] = [
 
 /** The capture file, generated unless the cache holds one made with the same parameters. */
 function ensureCapture(def: CaptureDef): CaptureSummary {
-  mkdirSync(CACHE, { recursive: true });
-  const path = join(CACHE, `${def.name}.pcap`);
-  const metaPath = join(CACHE, `${def.name}.json`);
-  const wanted = { ...def.params, generatorVersion: GENERATOR_VERSION };
-  if (!REGEN && existsSync(path) && existsSync(metaPath)) {
-    try {
-      const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as { params: unknown; summary: CaptureSummary };
-      if (JSON.stringify(meta.params) === JSON.stringify(wanted) && statSync(path).size === meta.summary.bytes) {
-        log(
-          `  ${def.name}: cached ${relative(ROOT, path)} (${(meta.summary.bytes / MiB).toFixed(1)} MiB, ${fmtInt(meta.summary.calls)} calls)`,
-        );
-        return { ...meta.summary, path };
-      }
-    } catch {
-      /* regenerate */
-    }
-  }
-  process.stdout.write(`  ${def.name}: generating ${relative(ROOT, path)} ... `);
-  const t0 = performance.now();
-  rmSync(metaPath, { force: true });
-  const summary = generateCapture({ ...def.params, path });
-  writeFileSync(metaPath, JSON.stringify({ params: wanted, summary }, null, 2) + '\n');
-  log(
-    `${(summary.bytes / MiB).toFixed(1)} MiB, ${fmtInt(summary.packets)} packets (${fmtInt(summary.rtpPackets)} RTP), ` +
-      `${fmtInt(summary.calls)} calls, ${summary.duration.toFixed(0)} s of capture, in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
-  );
-  return summary;
+  return cachedCapture(def.name, def.params, CACHE, { regen: REGEN, say: (l) => log(`  ${l.replace(ROOT + '/', '')}`) });
 }
 
 // ---------------------------------------------------------------- CPU profile
@@ -875,255 +848,6 @@ async function main(): Promise<void> {
       2,
     ) + '\n',
   );
-  if (!flag('--no-live')) await liveBench();
-}
-
-// ---------------------------------------------------------------- live probe
-
-interface LiveRate {
-  rate: number;
-  seconds: number;
-  /** calls SIPp created / completed; the call rate it really reached */
-  sippCreated: number;
-  sippCalls: number;
-  sippCps: number;
-  /** SIPp kept the rate (every call completed, in about the planned time) */
-  sustained: boolean;
-  records: number;
-  drops: number | null;
-  sipMessages: number;
-  rtpFrames: number;
-  sipPerSec: number;
-  rtpPerSec: number;
-  probeCpuPct: number;
-  tcpdumpCpuPct: number;
-  rssMiB: number;
-  /** no kernel drops and one record per call created */
-  ok: boolean;
-}
-
-/**
- * `sipscope live -i lo` against SIPp on loopback at increasing rates (answered calls with 0.5 s
- * of PCMA RTP each way): the highest rate with no kernel drops and every call recorded, with
- * the probe's CPU (node process; tcpdump apart) and peak RSS at it. Rates go up until the probe
- * or SIPp (the load generator shares the machine) cannot keep up. Ports 28600-28620.
- */
-async function liveBench(): Promise<void> {
-  const { writeLoadFiles } = await import('../test/support/live.ts');
-  const rates = (() => {
-    const i = argv.indexOf('--live-rates');
-    return i < 0
-      ? [100, 200, 400, 800, 1600]
-      : argv[i + 1]
-          .split(',')
-          .map(Number)
-          .filter((n) => n > 0);
-  })();
-  const secs = optNum('--live-seconds', 10);
-  log();
-  log(`live probe: sipscope live -i lo against SIPp, ${rates.join(', ')} calls/s for ${secs} s each, RTP 0.5 s each way per call`);
-  const tcpdump = which('tcpdump');
-  const sipp = which('sipp');
-  const why = !tcpdump
-    ? 'tcpdump not installed'
-    : !sipp
-      ? 'sipp not installed'
-      : spawnSync(tcpdump, ['-i', 'lo', '-d', 'udp'], { timeout: 5000 }).status !== 0
-        ? 'no permission to capture on lo'
-        : null;
-  const resultsPath = join(BENCH, 'results.json');
-  const save = (live: unknown) => {
-    const all = existsSync(resultsPath) ? JSON.parse(readFileSync(resultsPath, 'utf8')) : {};
-    writeFileSync(resultsPath, JSON.stringify({ ...all, live }, null, 2) + '\n');
-  };
-  if (why) {
-    log(`  skipped: ${why}`);
-    save({ skipped: why });
-    return;
-  }
-  const clk = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
-  const ticks = (pid: number) => {
-    try {
-      const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const rest = f.slice(f.lastIndexOf(')') + 2).split(' ');
-      return Number(rest[11]) + Number(rest[12]); // utime + stime
-    } catch {
-      return NaN;
-    }
-  };
-  const rssKiB = (pid: number) =>
-    Number(
-      /VmRSS:\s+(\d+)/.exec(
-        (() => {
-          try {
-            return readFileSync(`/proc/${pid}/status`, 'utf8');
-          } catch {
-            return '';
-          }
-        })(),
-      )?.[1] ?? 0,
-    );
-  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-  const waitFor = async (cond: () => boolean, ms: number) => {
-    for (const end = Date.now() + ms; Date.now() < end; ) {
-      if (cond()) return true;
-      await sleep(25);
-    }
-    return cond();
-  };
-  const dir = mkdtempSync(join(tmpdir(), 'sipscope-live-bench-'));
-  writeLoadFiles(dir);
-  const out: LiveRate[] = [];
-  try {
-    for (const rate of rates) {
-      const children: ReturnType<typeof spawn>[] = [];
-      const start = (cmd: string, args: string[]) => {
-        const c = spawn(cmd, args, { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] });
-        let text = '';
-        c.stdout!.on('data', (d: Buffer) => (text = (text + d.toString()).slice(-200_000)));
-        c.stderr!.on('data', (d: Buffer) => (text = (text + d.toString()).slice(-200_000)));
-        const exited = new Promise<void>((r) => c.once('close', () => r()));
-        children.push(c);
-        return { c, text: () => text, exited, done: () => c.exitCode !== null || c.signalCode !== null };
-      };
-      const recFile = join(dir, `live-${rate}.jsonl`);
-      const live = start(process.execPath, [
-        CLI,
-        'live',
-        '-i',
-        'lo',
-        '-f',
-        'udp and (portrange 28600-28601 or portrange 28610-28620)',
-        '--format',
-        'jsonl',
-        '--out',
-        recFile,
-        '--status-interval',
-        '0',
-      ]);
-      try {
-        if (!(await waitFor(() => /listening on/.test(live.text()) || live.done(), 10_000)) || live.done())
-          throw new Error(`sipscope live did not start: ${live.text().slice(-500)}`);
-        const tcpPid = (() => {
-          try {
-            return (
-              readFileSync(`/proc/${live.c.pid}/task/${live.c.pid}/children`, 'utf8')
-                .trim()
-                .split(/\s+/)
-                .map(Number)
-                .find((p) => readFileSync(`/proc/${p}/comm`, 'utf8').trim() === 'tcpdump') ?? 0
-            );
-          } catch {
-            return 0;
-          }
-        })();
-        const common = ['-i', '127.0.0.1', '-mi', '127.0.0.1', '-nostdin', '-t', 'u1', '-timeout', String(secs * 4 + 30), '-timeout_error'];
-        const uas = start(sipp!, [
-          '-sf',
-          join(ROOT, 'test', 'sipp', 'uas-answer.xml'),
-          '-p',
-          '28600',
-          '-mp',
-          '28610',
-          '-rtp_echo',
-          ...common,
-        ]);
-        await sleep(500);
-        const n0 = ticks(live.c.pid!),
-          t0n = tcpPid ? ticks(tcpPid) : 0,
-          w0 = performance.now();
-        let rss = 0;
-        const poll = setInterval(() => (rss = Math.max(rss, rssKiB(live.c.pid!))), 500);
-        const uac = start(sipp!, [
-          '-sf',
-          'uac-load.xml',
-          '127.0.0.1:28600',
-          '-p',
-          '28601',
-          '-mp',
-          '28620',
-          '-r',
-          String(rate),
-          '-m',
-          String(rate * secs),
-          '-cid_str',
-          `bench-%u-%p@%s`,
-          ...common,
-        ]);
-        await Promise.race([uac.exited, sleep((secs * 4 + 40) * 1000)]);
-        const wall = (performance.now() - w0) / 1000;
-        const cpu = ((ticks(live.c.pid!) - n0) / clk / wall) * 100;
-        const tcpCpu = tcpPid ? ((ticks(tcpPid) - t0n) / clk / wall) * 100 : NaN;
-        clearInterval(poll);
-        await sleep(1000);
-        live.c.kill('SIGINT');
-        await Promise.race([live.exited, sleep(20_000)]);
-        uas.c.kill('SIGKILL');
-        const err = live.text();
-        const sippCalls = Number(/Successful call\s*\|\s*\d+\s*\|\s*(\d+)/.exec(uac.text())?.[1] ?? 0);
-        const sippCreated = Number(/Total Calls created\s*\|\s*\|\s*(\d+)/.exec(uac.text())?.[1] ?? 0);
-        const sippCps = Number(/Call Rate\s*\|[^|]*\|\s*([\d.]+) cps/.exec(uac.text())?.[1] ?? 0);
-        const records = existsSync(recFile)
-          ? readFileSync(recFile, 'utf8')
-              .split('\n')
-              .filter((l) => l.includes('"bench-')).length
-          : 0;
-        const drops = /(\d+) packets dropped by kernel/.exec(err) ? Number(/(\d+) packets dropped by kernel/.exec(err)![1]) : null;
-        const sipMessages = Number(/; (\d+) SIP messages,/.exec(err)?.[1] ?? 0);
-        const rtpFrames = Number(/(\d+) RTP or RTCP to SDP endpoints/.exec(err)?.[1] ?? 0);
-        const r: LiveRate = {
-          rate,
-          seconds: +wall.toFixed(1),
-          sippCreated,
-          sippCalls,
-          sippCps,
-          sustained: sippCalls === rate * secs && wall <= secs * 1.5 + 2,
-          records,
-          drops,
-          sipMessages,
-          rtpFrames,
-          sipPerSec: Math.round(sipMessages / wall),
-          rtpPerSec: Math.round(rtpFrames / wall),
-          probeCpuPct: +cpu.toFixed(0),
-          tcpdumpCpuPct: +tcpCpu.toFixed(0),
-          rssMiB: +(rss / 1024).toFixed(0),
-          ok: drops === 0 && sippCreated > 0 && records === sippCreated,
-        };
-        out.push(r);
-        log(
-          `  ${String(rate).padStart(4)} calls/s: SIPp ${r.sippCalls}/${rate * secs} calls completed (${r.sippCps} cps) in ${r.seconds} s; ${r.records} records for ${r.sippCreated} calls, kernel drops ${r.drops ?? '?'}; ` +
-            `${fmtInt(r.sipPerSec)} SIP msg/s, ${fmtInt(r.rtpPerSec)} RTP pkt/s; probe CPU ${r.probeCpuPct}% (tcpdump ${r.tcpdumpCpuPct}%), RSS ${r.rssMiB} MiB` +
-            `${r.ok ? '' : ' — PROBE LOST DATA'}${r.sustained ? '' : ' — SIPp could not keep this rate'}`,
-        );
-        if (!r.ok || !r.sustained) break;
-      } finally {
-        for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-        // a tcpdump whose sipscope was killed ends at its next write; do not wait for that
-      }
-    }
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-  const best = [...out].reverse().find((r) => r.ok && r.sustained) ?? null;
-  const last = out.at(-1);
-  const limit = !last
-    ? ''
-    : !last.ok
-      ? ` (at ${last.rate} calls/s the probe lost data)`
-      : !last.sustained
-        ? ` (at ${last.rate} calls/s SIPp itself could not keep the rate: the limit is the load generator on this machine)`
-        : ' (the highest rate tried)';
-  log(
-    best
-      ? `  highest rate without drops: ${best.rate} calls/s = ${fmtInt(best.sipPerSec)} SIP messages/s + ${fmtInt(best.rtpPerSec)} RTP packets/s; probe CPU ${best.probeCpuPct}% of a core, RSS ${best.rssMiB} MiB${limit}`
-      : `  no rate ran without drops or lost calls${limit}`,
-  );
-  save({
-    rates: out,
-    best,
-    limit: limit.trim(),
-    note: 'answered calls, 0.5 s PCMA RTP each way (echo), SIPp on loopback; CPU % of one core',
-  });
 }
 
 main().catch((e) => {
