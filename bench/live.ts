@@ -10,12 +10,16 @@
 //           says which fields may differ and why)
 //   sipp    real calls by SIPp on loopback (answered, 0.5 s of PCMA RTP each way, BYE) at rising
 //           call rates; one record per call created, no kernel drops
+//   hep     `sipscope live --hep` fed by a HEP v3 agent (hep-sender.ts, live-hep.ts) at rising
+//           rates of SIP messages, over UDP then TCP; every call a completed record, nothing
+//           dropped by sipscope or the kernel
 //   soak    --soak MINUTES: a capture replayed in a loop at one rate, the probe's RSS and open
 //           calls sampled: RSS flat, open calls bounded
 //
 // Options: --short (CI: one low rate per capture, SIPp at one rate, a few seconds each)
 //          --rates 25000,50000,…  (replay, packets/s)   --sipp-rates 100,200,…  (calls/s)
-//          --seconds N (per rate, default 10)   --no-replay   --no-sipp   --lo   --regen
+//          --seconds N (per rate, default 10)   --no-replay   --no-sipp   --no-hep   --lo   --regen
+//          --hep-rates 10000,20000,…  (SIP messages/s of the HEP agent)
 //          --soak MINUTES [--soak-rate PPS] [--soak-capture sip|voip] [--soak-every SEC]
 //          --out FILE (default bench/live-results.json; each part replaces its own key)
 //
@@ -54,6 +58,7 @@ import {
 } from './live-probe.ts';
 import { BENCH_CAPTURES, type CaptureSummary, cachedCapture } from './make-capture.ts';
 import { MAX_LOOPS, loopCapture } from './replay-capture.ts';
+import { hepBench } from './live-hep.ts';
 
 const BENCH = dirname(fileURLToPath(import.meta.url));
 const ROOT = dirname(BENCH);
@@ -98,6 +103,9 @@ const SOAK_CAPTURE = optStr('--soak-capture') ?? 'sip';
 const SOAK_EVERY = optNum('--soak-every', 10);
 const OUT = optStr('--out') ?? join(BENCH, 'live-results.json');
 const WITH_REPLAY = SOAK_MIN === null && !flag('--no-replay');
+const WITH_HEP = SOAK_MIN === null && !flag('--no-hep');
+/** SIP messages/s of the HEP agent (bench/hep-sender.ts) */
+const HEP_RATES = optList('--hep-rates', SHORT ? [5_000] : [10_000, 20_000, 30_000, 40_000, 50_000, 60_000, 80_000, 100_000]);
 const WITH_SIPP = SOAK_MIN === null && !flag('--no-sipp');
 if (SOAK_CAPTURE !== 'sip' && SOAK_CAPTURE !== 'voip') throw new Error('--soak-capture is sip or voip');
 
@@ -756,6 +764,22 @@ async function main(): Promise<void> {
     const why = captureProblem() ?? (SIPP ? null : 'sipp not installed');
     if (why) skip('sipp', why);
     else await sippBench();
+  }
+  if (WITH_HEP) {
+    log();
+    log(`HEP collector: calls mirrored as HEP v3 by an agent on loopback, ${HEP_RATES.map(int).join(', ')} SIP messages/s`);
+    save(
+      'hep',
+      await hepBench({
+        cli: CLI,
+        root: ROOT,
+        scratch: SCRATCH,
+        rates: HEP_RATES,
+        seconds: SECONDS,
+        transports: SHORT ? ['udp'] : ['udp', 'tcp'],
+        log,
+      }),
+    );
   }
   if (SOAK_MIN === null)
     save(
