@@ -439,7 +439,6 @@ export class Engine {
       const src = parseIp16(k.src);
       const dst = parseIp16(k.dst);
       const q = this.core.traceKeyPtr(n);
-      this.views(); // the first call allocates
       if (src && dst) {
         this.u8.set(src, q);
         this.u8.set(dst, q + 16);
