@@ -120,8 +120,17 @@ async function main(): Promise<number> {
   };
   for (let s = 0; s < jobs; s++) start(s, null);
 
+  let reported = Date.now();
   const watchdog = setInterval(() => {
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
+    if (Date.now() - reported >= 60_000) {
+      // a line a minute on long runs
+      reported = Date.now();
+      const s = (reported - epoch) / 1000;
+      process.stderr.write(
+        `  ${totals.cases} cases, ${Math.round(totals.cases / s)}/s, ${findings.length} crashes, ${hangs.length} hangs, RSS ${Math.round(peakRss / 2 ** 20)} MiB\n`,
+      );
+    }
     if (peakRss > maxRss) rssExceeded = true;
     const now = Date.now() - epoch;
     for (let s = 0; s < jobs; s++) {
