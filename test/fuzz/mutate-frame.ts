@@ -39,7 +39,7 @@ export function mutateFrame(f: Frame, rng: Rng): { frames: Frame[]; what: string
   const l = dissect(f.linktype, f.data);
   if (!l) return { frames: [withData(f, f.data.slice())], what: 'no layers' };
   const d = f.data.slice();
-  const kind = rng.int(12);
+  const kind = rng.int(14);
   const one = (data: Uint8Array, what: string) => ({ frames: [withData(f, data)], what });
   if (kind <= 3 && l.app !== 'none' && l.payload < l.end) return one(appPayload(d, l, rng), `${l.app} payload`);
   switch (kind) {
@@ -59,6 +59,10 @@ export function mutateFrame(f: Frame, rng: Rng): { frames: Frame[]; what: string
       return one(v6Extensions(d, l, rng), 'IPv6 extension headers');
     case 10:
       return one(grow(d, l, rng), 'payload grown');
+    case 11:
+      return { frames: flood(f, d, l, rng), what: 'flood' };
+    case 12:
+      return one(icmpQuote(d, l), 'quoted in ICMP');
     default:
       return one(linkFields(d, l, f.linktype, rng), 'link layer');
   }
@@ -332,6 +336,54 @@ function sctpChunks(p: Uint8Array, rng: Rng): Uint8Array {
     }
   }
   return c;
+}
+
+/** The frame many times over, each copy a new stream, SSRC, report or datagram: the bounds of
+ *  the core's tables (streams per endpoint, RTCP reports, TCP streams, fragment contexts, the
+ *  reassembly arena) are reached. */
+function flood(f: Frame, d: Uint8Array, l: Layers, rng: Rng): Frame[] {
+  // at most 1 MB in all, and a few hundred SIP messages (each goes through the tracker and every
+  // encoder): a case stays within milliseconds
+  const most = Math.min(l.app === 'sip' ? 300 : 8300, Math.floor(1_000_000 / Math.max(64, d.length)));
+  const n = Math.min(rng.pick([40, 100, 600, 2100, 8300]), most);
+  const how = rng.int(4);
+  const out: Frame[] = [];
+  for (let i = 0; i < n; i++) {
+    const c = d.slice();
+    if (how === 0 && l.app === 'rtp') set32(c, l.payload + 8, 0x5000 + i);
+    else if (how === 0 && l.app === 'rtcp') {
+      set32(c, l.payload + 4, 0x6000 + i);
+      set32(c, l.payload + 8, 0x7000 + i); // the first report block's SSRC (an SR's NTP word otherwise)
+    } else if (how === 1 && l.ipVersion === 4) {
+      // a first piece far into a datagram of its own: its buffer holds [0, offset)
+      set16(c, l.ip + 4, i);
+      set16(c, l.ip + 6, 0x2000 | (0x1f00 + (i & 0xff)));
+    } else if (l.l4 >= 0) set16(c, l.l4, 1024 + (i % 60000)); // a new source port: a new stream
+    out.push(withData(f, c));
+  }
+  return out;
+}
+
+/** The IP packet quoted in an ICMP error (destination unreachable) sent back by a router. */
+function icmpQuote(d: Uint8Array, l: Layers): Uint8Array {
+  const quoted = d.slice(l.ip, Math.min(l.end, l.ip + 576));
+  const v6 = l.ipVersion === 6;
+  const icmp = cat(Uint8Array.of(v6 ? 1 : 3, 3, 0, 0, 0, 0, 0, 0), quoted);
+  let ip: Uint8Array;
+  if (v6) {
+    ip = cat(d.subarray(l.ip, l.ip + 40), icmp);
+    set16(ip, 4, icmp.length);
+    ip[6] = 58;
+  } else {
+    ip = cat(d.subarray(l.ip, l.ip + 20), icmp);
+    ip[0] = 0x45;
+    set16(ip, 2, ip.length);
+    set16(ip, 6, 0);
+    ip[9] = 1;
+  }
+  const out = cat(d.subarray(0, l.ip), ip);
+  fixLengths(out, { ...l, enclosing: l.enclosing.filter((e) => e.at < l.ip) }, out.length);
+  return out;
 }
 
 /** The payload grown to tens or hundreds of KiB (the IP length then says 0: offload). */

@@ -69,9 +69,9 @@ async function main(): Promise<number> {
     return 0;
   }
   const epoch = Date.now();
-  const shared = new SharedArrayBuffer(4 * (1 + 2 * jobs));
+  const shared = new SharedArrayBuffer(4 * (1 + 3 * jobs));
   const slots = new Int32Array(shared);
-  for (let s = 0; s < jobs; s++) slots[2 + s * 2] = -1;
+  for (let s = 0; s < jobs; s++) slots[2 + s * 3] = -1;
   const totals = {
     cases: 0,
     records: 0,
@@ -102,7 +102,6 @@ async function main(): Promise<number> {
     running++;
     w.on('message', (m: BatchReport | FindingReport | { type: 'done' } | { type: 'error'; message: string }) => {
       if (m.type === 'batch') {
-        totals.cases += m.cases;
         totals.records += m.records;
         m.counters.forEach((v, i) => {
           totals.counters[i] += v;
@@ -127,20 +126,22 @@ async function main(): Promise<number> {
       // a line a minute on long runs
       reported = Date.now();
       const s = (reported - epoch) / 1000;
+      let n = 0;
+      for (let k = 0; k < jobs; k++) n += Atomics.load(slots, 3 + k * 3);
       process.stderr.write(
-        `  ${totals.cases} cases, ${Math.round(totals.cases / s)}/s, ${findings.length} crashes, ${hangs.length} hangs, RSS ${Math.round(peakRss / 2 ** 20)} MiB\n`,
+        `  ${n} cases, ${Math.round(n / s)}/s, ${findings.length} crashes, ${hangs.length} hangs, RSS ${Math.round(peakRss / 2 ** 20)} MiB\n`,
       );
     }
     if (peakRss > maxRss) rssExceeded = true;
     const now = Date.now() - epoch;
     for (let s = 0; s < jobs; s++) {
-      const began = Atomics.load(slots, 2 + s * 2);
+      const began = Atomics.load(slots, 2 + s * 3);
       const w = workers[s];
       if (!w || began < 0 || now - began <= timeoutMs) continue;
-      const n = Atomics.load(slots, 1 + s * 2);
+      const n = Atomics.load(slots, 1 + s * 3);
       hangs.push({ n });
-      totals.cases++; // the case ran, and is counted as a hang
-      Atomics.store(slots, 2 + s * 2, -1);
+      Atomics.add(slots, 3 + s * 3, 1); // the case ran, and is counted as a hang
+      Atomics.store(slots, 2 + s * 3, -1);
       workers[s] = null;
       running--;
       void w.terminate();
@@ -150,6 +151,7 @@ async function main(): Promise<number> {
   }, 100);
   await done;
   clearInterval(watchdog);
+  for (let s = 0; s < jobs; s++) totals.cases += Atomics.load(slots, 3 + s * 3);
   const wall = (Date.now() - epoch) / 1000;
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 

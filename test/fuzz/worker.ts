@@ -12,7 +12,8 @@ export interface WorkerInput {
   seed: number;
   cases: number;
   corpus: string | null;
-  /** Int32Array: [0] next batch, then per worker slot: case being run, its start (ms after epoch) */
+  /** Int32Array: [0] next batch, then per worker slot: case being run, its start (ms after epoch),
+   *  cases finished */
   shared: SharedArrayBuffer;
   slot: number;
   epoch: number;
@@ -51,10 +52,10 @@ const nBatches = Math.ceil(input.cases / BATCH);
 
 async function runRange(from: number, to: number): Promise<void> {
   let pipeline = await Pipeline.create();
-  const report: BatchReport = { type: 'batch', cases: 0, counters: [], hits: [], records: 0 };
+  let report: BatchReport = { type: 'batch', cases: 0, counters: [], hits: [], records: 0 };
   for (let n = from; n < to; n++) {
-    Atomics.store(shared, 1 + input.slot * 2, n);
-    Atomics.store(shared, 2 + input.slot * 2, Date.now() - input.epoch);
+    Atomics.store(shared, 1 + input.slot * 3, n);
+    Atomics.store(shared, 2 + input.slot * 3, Date.now() - input.epoch);
     let c: ReturnType<typeof makeCaseN>;
     try {
       c = makeCaseN(pool, input.seed, n);
@@ -64,13 +65,19 @@ async function runRange(from: number, to: number): Promise<void> {
       continue;
     }
     const r = pipeline.run(c.bytes, c.opts);
+    Atomics.add(shared, 3 + input.slot * 3, 1);
     add(report, r);
+    // counters handed on often: a worker ended by the watchdog loses few
+    if (report.cases >= 32) {
+      parentPort?.postMessage(report);
+      report = { type: 'batch', cases: 0, counters: [], hits: [], records: 0 };
+    }
     if (r.failure) {
       await reportFailure(n, r, c);
       pipeline = await Pipeline.create(); // a failed engine is not trusted with the next case
     }
   }
-  Atomics.store(shared, 2 + input.slot * 2, -1);
+  Atomics.store(shared, 2 + input.slot * 3, -1);
   parentPort?.postMessage(report);
 }
 
