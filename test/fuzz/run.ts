@@ -45,6 +45,50 @@ if (corpusDir && !existsSync(corpusDir)) throw new Error(`no corpus at ${corpusD
 
 const WORKER = new URL('./worker.ts', import.meta.url).href;
 
+/** A worker thread; it is TypeScript: tsx's loader is registered in the thread before it is imported. */
+function worker(input: WorkerInput): Worker {
+  return new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(WORKER)}); })`, {
+    eval: true,
+    workerData: input,
+  });
+}
+
+/**
+ * A case the watchdog stopped is run again after the same history, alone on the machine's time:
+ * over the bound again (or never done) it is a hang; done within it, the first run was held up by
+ * something else (a machine shared with other work), and it is reported as such, not as a hang.
+ */
+async function confirmHang(n: number): Promise<number | null> {
+  const input: WorkerInput = {
+    seed,
+    cases,
+    corpus: corpusDir,
+    shared: new SharedArrayBuffer(16),
+    slot: 0,
+    epoch: 0,
+    resume: null,
+    minimize: false,
+    confirm: n,
+  };
+  const w = worker(input);
+  return new Promise((resolve) => {
+    // the history before the case is not timed; a few seconds more for it
+    const timer = setTimeout(
+      () => {
+        void w.terminate();
+        resolve(null);
+      },
+      timeoutMs * 3 + 5000,
+    );
+    w.on('message', (m: { type: string; ms?: number }) => {
+      if (m.type !== 'timed') return;
+      clearTimeout(timer);
+      void w.terminate();
+      resolve(m.ms! > timeoutMs ? null : m.ms!);
+    });
+  });
+}
+
 interface Hang {
   n: number;
 }
@@ -92,12 +136,18 @@ async function main(): Promise<number> {
   });
 
   const start = (slot: number, resume: [number, number] | null): void => {
-    const input: WorkerInput = { seed, cases, corpus: corpusDir, shared, slot, epoch, resume, minimize: !args['no-minimize'] };
-    // the worker is TypeScript: tsx's loader is registered in the thread before it is imported
-    const w = new Worker(`import('tsx/esm/api').then((t) => { t.register(); return import(${JSON.stringify(WORKER)}); })`, {
-      eval: true,
-      workerData: input,
-    });
+    const input: WorkerInput = {
+      seed,
+      cases,
+      corpus: corpusDir,
+      shared,
+      slot,
+      epoch,
+      resume,
+      minimize: !args['no-minimize'],
+      confirm: null,
+    };
+    const w = worker(input);
     workers[slot] = w;
     running++;
     w.on('message', (m: BatchReport | FindingReport | { type: 'done' } | { type: 'error'; message: string }) => {
@@ -155,6 +205,13 @@ async function main(): Promise<number> {
   const wall = (Date.now() - epoch) / 1000;
   peakRss = Math.max(peakRss, process.memoryUsage().rss);
 
+  // watchdog stops confirmed (or not) one at a time, with the machine to themselves
+  const stalls: { n: number; ms: number }[] = [];
+  for (const h of hangs.splice(0)) {
+    const ms = await confirmHang(h.n);
+    if (ms === null) hangs.push(h);
+    else stalls.push({ n: h.n, ms: Math.round(ms) });
+  }
   const saved = saveFindings(findings, hangs);
   const problems: ReadonlySet<string> = PROBLEM_COUNTERS;
   const counters = COUNTER_INFO.map((c, i) => ({
@@ -185,6 +242,8 @@ async function main(): Promise<number> {
       alone: f.alone,
     })),
     hangCases: hangs.map((h) => h.n),
+    /** stopped by the watchdog, then done within the bound when run again after the same cases */
+    stalls,
     saved,
     errors,
   };
@@ -202,7 +261,9 @@ async function main(): Promise<number> {
     );
   for (const f of findings)
     out.write(`  ${f.kind} at case ${f.n} (${f.seedCapture}${f.alone ? '' : ', needs the cases before it'}): ${f.message}\n`);
-  for (const h of hangs) out.write(`  hang at case ${h.n} (over ${timeoutMs} ms)\n`);
+  for (const h of hangs) out.write(`  hang at case ${h.n} (over ${timeoutMs} ms, again when run after the same cases)\n`);
+  for (const s of stalls)
+    out.write(`  case ${s.n} passed the bound once, then took ${s.ms} ms after the same cases: held up, not a hang\n`);
   for (const s of saved) out.write(`  saved ${s}\n`);
   for (const e of errors) out.write(`  worker error: ${e}\n`);
   return findings.length || hangs.length || errors.length || rssExceeded ? 1 : 0;

@@ -1,7 +1,8 @@
 // A fuzz worker thread: takes the next batch of cases from the shared counter, runs each through
-// the pipeline on a fresh engine per batch, and reports totals per batch and every failure (made
-// again alone on a new engine, and shrunk when it fails alone too). It writes the case it is on and
-// when it began into shared memory, where the watchdog of run.ts reads them.
+// the pipeline on a fresh engine per batch, and reports counter totals every 32 cases and every
+// failure (made again alone on a new engine, and shrunk when it fails alone too). It writes the
+// case it is on and when it began (each try of a shrink too) into shared memory, where the
+// watchdog of run.ts reads them.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { BATCH, makeCaseN, seedPool } from './cases.ts';
@@ -20,6 +21,8 @@ export interface WorkerInput {
   /** after a hang: the rest of that batch, [from, to), before taking new batches */
   resume: [number, number] | null;
   minimize: boolean;
+  /** time case n again after the cases before it in its batch, and report how long it took */
+  confirm: number | null;
 }
 
 export interface BatchReport {
@@ -93,6 +96,7 @@ function add(report: BatchReport, r: CaseResult): void {
 async function reportFailure(n: number, r: CaseResult, c: ReturnType<typeof makeCaseN>): Promise<void> {
   const failure = r.failure!;
   const failsAlone = async (b: Uint8Array): Promise<boolean> => {
+    Atomics.store(shared, 2 + input.slot * 3, Date.now() - input.epoch);
     const p = await Pipeline.create();
     return p.run(b, c.opts).failure?.kind === failure.kind;
   };
@@ -115,7 +119,21 @@ async function reportFailure(n: number, r: CaseResult, c: ReturnType<typeof make
   parentPort?.postMessage(msg);
 }
 
+/** A case the watchdog stopped, run again with the same history (its batch up to it). */
+async function confirm(n: number): Promise<void> {
+  const pipeline = await Pipeline.create();
+  for (let k = Math.floor(n / BATCH) * BATCH; k < n; k++) {
+    const c = makeCaseN(pool, input.seed, k);
+    pipeline.run(c.bytes, c.opts);
+  }
+  const c = makeCaseN(pool, input.seed, n);
+  const t = performance.now();
+  pipeline.run(c.bytes, c.opts);
+  parentPort?.postMessage({ type: 'timed', ms: performance.now() - t });
+}
+
 async function main(): Promise<void> {
+  if (input.confirm !== null) return confirm(input.confirm);
   if (input.resume) await runRange(input.resume[0], input.resume[1]);
   while (true) {
     const b = Atomics.add(shared, 0, 1);
