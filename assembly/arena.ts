@@ -96,6 +96,11 @@ export function free(p: usize, n: u32): void {
 export function bufAppend(d: usize, p: usize, n: u32): bool {
   const held = load<u32>(d + 8);
   const need = held + n;
+  if (need < held) {
+    // larger than memory can be: refused like any block the arena cannot give
+    count(C_MEM_EXHAUSTED);
+    return false;
+  }
   let buf = <usize>load<u32>(d);
   const cap = load<u32>(d + 4);
   if (need > cap) {

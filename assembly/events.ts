@@ -64,7 +64,7 @@ import { hashBytes } from './mem';
 import { count, addBytes } from './stats';
 import { startLine, scanHeaders, hdrEnd, contentLength, ctypeOff, ctypeLen, nHdr, hdrEntries } from './sip';
 import { scanBody, nSdp, sdpEntries } from './sdp';
-import { watchSdp, nWatch, watchIds } from './sdp-watch';
+import { watchSdp, nWatch, watchIds, MAX_WATCH } from './sdp-watch';
 
 export let evBuf: usize = 0;
 export let evLen: u32 = 0;
@@ -106,7 +106,7 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   const bodyLen = msgLen - bodyOff;
   scanBody(p, bodyOff, bodyLen, ctypeOff, ctypeLen);
 
-  const need = EV_HEAD + (nHdr + nSdp) * EV_ENTRY_SIZE + 16 * 4 + ((msgLen + 3) & ~3);
+  const need = EV_HEAD + (nHdr + nSdp) * EV_ENTRY_SIZE + MAX_WATCH * 4 + ((msgLen + 3) & ~3);
   if (evLen + need > EV_CAP) {
     count(C_EVENT_OVERFLOW);
     return;

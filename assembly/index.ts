@@ -211,6 +211,10 @@ export function counterCount(): u32 {
 export function bytesPtr(): usize {
   return bytes;
 }
+/** Frames begun so far in the run (the last is the one being decoded if the core failed). */
+export function frameCount(): u32 {
+  return frames;
+}
 /** Highest capture time seen so far. */
 export function nowSec(): u32 {
   return clockSec;

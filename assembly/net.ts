@@ -209,7 +209,10 @@ export function v6chain(nh: u32, p: usize, off: u32, end: u32, depth: i32): void
       if (fragment(6, be32(p + off + 4), u8at(p + off), fo & 0xfff8, (fo & 1) != 0, p + off + 8, end - off - 8)) {
         const buf = doneBuf;
         const cap = doneCap;
-        v6chain(u8at(p + off), buf, 0, doneLen, depth);
+        // a datagram whose reassembly holds another fragment header (each can be a whole
+        // datagram on its own) nests like a tunnel: bounded the same way
+        if (depth >= MAX_DEPTH) note(C_TUNNEL_TOO_DEEP);
+        else v6chain(u8at(p + off), buf, 0, doneLen, depth + 1);
         freeDatagram(buf, cap);
       }
       return;

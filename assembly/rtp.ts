@@ -85,6 +85,10 @@ export function initRtp(): void {
   table = new Table(MAX_STREAMS);
   // aligned, so an entry's hot fields share two cache lines
   streams = (heap.alloc(<usize>MAX_STREAMS * ST_SIZE + 64) + 63) & ~(<usize>63);
+  // here, not on first use: the arena is the last allocation (arena.ts), and pages never
+  // written cost runs without a plot nothing
+  keys = heap.alloc(<usize>MAX_TRACE_KEYS * KEY_SIZE);
+  samples = heap.alloc(<usize>MAX_TRACE_SAMPLES * TR_SIZE);
 }
 
 export function streamPtr(s: i32): usize {
@@ -424,13 +428,9 @@ let samples: usize = 0;
 let nSamples: u32 = 0;
 let dropped: u32 = 0;
 
-/** Where the host writes key i (allocated on first use: runs without a plot pay nothing). */
+/** Where the host writes key i (i < MAX_TRACE_KEYS). */
 export function traceKeyPtr(i: u32): usize {
-  if (keys == 0) {
-    keys = heap.alloc(<usize>MAX_TRACE_KEYS * KEY_SIZE);
-    samples = heap.alloc(<usize>MAX_TRACE_SAMPLES * TR_SIZE);
-  }
-  return keys + <usize>i * KEY_SIZE;
+  return keys + <usize>(i < MAX_TRACE_KEYS ? i : MAX_TRACE_KEYS - 1) * KEY_SIZE;
 }
 /** Follow the first n keys written (streams made from now on). */
 export function traceSet(n: u32): void {

@@ -48,6 +48,11 @@ export function sctp(p: usize, len: u32): bool {
     }
     if (type == 0 && clen > 16) {
       const avail = len - off;
+      // the packet ends inside the chunk's own header: no user data to take
+      if (avail < 16) {
+        ctx.note(C_TRUNCATED);
+        return false;
+      }
       const dlen = (clen < avail ? clen : avail) - 16;
       const d = p + off + 16;
       if ((flags & 3) == 3) {

@@ -9,7 +9,8 @@ import * as endpoints from './endpoints';
 import { findByte, ieq } from './mem';
 import { ifind } from './sdp';
 
-const MAX_WATCH: u32 = 32;
+/** Media watches one message can take (the event reserves room for this many). */
+export const MAX_WATCH: u32 = 32;
 export let nWatch: u32 = 0;
 export let watchIds: usize = 0;
 let addrBuf: usize = 0;

@@ -195,8 +195,15 @@ function stash(q: usize, p: usize, len: u32, seq: u32): void {
     return;
   }
   const held = load<u32>(q + O_OOOB);
+  if (n == 0 && len > MAX_OOO_BYTES) {
+    // more than a stream may hold on its own: the hole before it is not waited for
+    skipTo(q, seq);
+    deliver(q, p, len);
+    return;
+  }
   if (n >= MAX_OOO_SEGS || held + len > MAX_OOO_BYTES) {
-    // the hole is not going to fill: give it up, then place this segment again
+    // the hole is not going to fill: give it up, then place this segment again (each round
+    // delivers at least the earliest segment held, so this ends)
     gap(q);
     place(q, p, len, seq);
     return;
@@ -275,23 +282,29 @@ function late(p: usize, len: u32): void {
 function gap(q: usize): void {
   const n = load<u32>(q + O_NOOO);
   if (n == 0) return;
-  note(C_TCP_GAP);
   const next = load<u32>(q + O_NEXT);
   let best: u32 = load<u32>(q + O_OOO);
   for (let i: u32 = 1; i < n; i++) {
     const seq = load<u32>(q + O_OOO + <usize>i * 12);
     if (<i32>(seq - next) < <i32>(best - next)) best = seq;
   }
+  skipTo(q, best);
+  drain(q);
+}
+
+/** The stream goes on at seq: the bytes before it were never seen (a gap), the partial message
+ *  held is given up and the stream resynchronises at the next start line. */
+function skipTo(q: usize, seq: u32): void {
+  note(C_TCP_GAP);
   clearBuffer(q);
   store<u32>(q + O_SKIP, 0);
-  store<u32>(q + O_NEXT, best);
+  store<u32>(q + O_NEXT, seq);
   if (load<u32>(q + O_MODE) == M_WS) {
     // WebSocket framing cannot be found again inside masked data: drop what is held
     dropHeld(q);
     store<u32>(q + O_MODE, M_SIP);
   }
   store<u32>(q + O_RESYNC, 1);
-  drain(q);
 }
 
 function dropHeld(q: usize): void {

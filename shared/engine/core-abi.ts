@@ -419,6 +419,7 @@ export interface CoreExports {
   countersPtr(): number;
   counterCount(): number;
   bytesPtr(): number;
+  frameCount(): number;
   nowSec(): number;
   nowNsec(): number;
   mediaKey(): number;

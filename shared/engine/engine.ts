@@ -236,6 +236,9 @@ export class Engine {
     sport: 0,
     dport: 0,
   };
+  /** set when the core failed (a trap: a bug of the core): what happened and at which frame. The
+   *  messages of the frames before it are delivered; the engine decodes nothing after it. */
+  failure: string | null = null;
   private copyCb: ((f: RawFrame) => void) | null = null;
   private copy: RawFrame = { frame: 0, fileIndex: 0, linktype: 0, sec: 0, nsec: 0, digits: 6, origLen: 0, data: new Uint8Array(0) };
 
@@ -326,15 +329,35 @@ export class Engine {
   }
 
   private pump(): void {
+    if (this.failure !== null) throw new Error(this.failure);
     while (true) {
-      const more = this.core.run();
+      let more: number;
+      try {
+        more = this.core.run();
+      } catch (e) {
+        this.failed(e);
+      }
       this.drain();
       if (more === 0) break;
     }
   }
 
+  /** The core trapped: hand on the messages it finished before (its event buffer holds whole
+   *  events only), remember where, and stop with a message a user can act on. */
+  private failed(e: unknown): never {
+    const cause = e instanceof Error ? e.message : String(e);
+    this.failure = `the decoder failed at frame ${this.core.frameCount()} (${cause}); nothing after it was read. Please report this with the capture`;
+    try {
+      this.drain();
+    } catch {
+      // a message that cannot be decoded after a failure is lost; the failure is what matters
+    }
+    throw new Error(this.failure, { cause: e });
+  }
+
   /** `stopped`: reading was stopped on purpose (Cancel), the record cut there is no error. */
   endFile(stopped = false): FileStatus {
+    if (this.failure !== null) return { error: 0, message: null, offset: 0, warning: null };
     const error = this.core.endFile(stopped ? 1 : 0);
     this.drain();
     const warn = this.core.fileWarning();
@@ -347,6 +370,8 @@ export class Engine {
   }
 
   finish(): void {
+    // after a failure the core's tables may be half updated: nothing more is asked of them
+    if (this.failure !== null) return;
     this.core.finish();
     this.drain();
   }
@@ -387,7 +412,7 @@ export class Engine {
     return true;
   }
   unwatch(id: number): void {
-    if (id >= 0) this.core.mediaUnwatch(id);
+    if (id >= 0 && this.failure === null) this.core.mediaUnwatch(id);
   }
 
   /** What RTCP sent to endpoint id said, per SSRC reported on (read at export). */
@@ -426,7 +451,6 @@ export class Engine {
       const src = parseIp16(k.src);
       const dst = parseIp16(k.dst);
       const q = this.core.traceKeyPtr(n);
-      this.views(); // the first call allocates
       if (src && dst) {
         this.u8.set(src, q);
         this.u8.set(dst, q + 16);

@@ -177,7 +177,8 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
       reader.releaseLock();
     }
   } catch (err) {
-    readError = readProblem(err, gzip);
+    // the core's own failure is said as the engine words it (not as a read or gzip problem)
+    readError = engine.failure ?? readProblem(err, gzip);
   }
   // stopped on purpose (Cancel): the record cut where reading stopped is not a damaged file
   const status = engine.endFile(stopped);

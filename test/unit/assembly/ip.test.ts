@@ -135,6 +135,26 @@ describe('IP fragment reassembly', () => {
     expectNoOtherProblems(stats);
   });
 
+  test('fragment headers nested in one frame (each a whole datagram): bounded like tunnels', async () => {
+    const dgram = cw.udp({ sport: 5060, dport: 5060 }, req('OPTIONS', 'nest'), { src: A6, dst: B6 });
+    // k fragment headers with offset 0 and no more fragments: each reassembles at once into a
+    // datagram that starts with the next one
+    const nested = (k: number) => {
+      const chain = new Uint8Array(8 * k);
+      for (let i = 0; i < k; i++) {
+        chain[i * 8] = i + 1 < k ? cw.IPPROTO.FRAGMENT : cw.IPPROTO.UDP;
+        new DataView(chain.buffer).setUint32(i * 8 + 4, 0x100 + i);
+      }
+      return eth(cw.ipv6({ src: A6, dst: B6, nextHeader: cw.IPPROTO.FRAGMENT }, cw.concat(chain, dgram)));
+    };
+    const shallow = await run(pcap([nested(3)]));
+    expect(shallow.messages).toHaveLength(1);
+    expectCounters(shallow.stats, { fragReassembled: 3, tunnelTooDeep: 0 });
+    const deep = await run(pcap([nested(40)]));
+    expect(deep.messages).toHaveLength(0);
+    expectCounters(deep.stats, { frames: 1, tunnelTooDeep: 1 });
+  });
+
   test('a datagram missing a fragment: no message, fragIncomplete after finish()', async () => {
     const dgram = cw.udp({ sport: 5060, dport: 5060 }, big, { src: A4, dst: B4 });
     const frags = cw.ipv4Fragments({ src: A4, dst: B4, proto: cw.IPPROTO.UDP, id: 0x99 }, dgram, 512);

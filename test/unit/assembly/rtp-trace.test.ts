@@ -3,7 +3,7 @@
 
 import { expect, test } from 'vitest';
 import { createEngine } from '../../../node/wasm.ts';
-import { writePcap } from '../../support/capture-writer.ts';
+import { TcpFlow, rtp, sipMessage, udpPacketV4, writePcap } from '../../support/capture-writer.ts';
 import { mergeByTime, plannedStream } from '../../support/rtp-plan.ts';
 
 const T0 = 1_767_261_600;
@@ -63,4 +63,41 @@ test('samples of the traced streams only, in packet order, with loss and jitter 
   const [stream] = engine.streams(engine.watch('198.51.100.20', 30000)).filter((s) => s.ssrc === 0x1000);
   expect(last.jitterMs).toBeCloseTo(stream.jitterMs, 4);
   expect(engine.samplesDropped()).toBe(0);
+});
+
+test('a trace beside reassembly: the keys, samples and a message held across segments keep to their own memory', async () => {
+  const invite = sipMessage('INVITE sip:b@example.test SIP/2.0', [
+    ['Via', 'SIP/2.0/TCP 192.0.2.10:5060;branch=z9hG4bK-t'],
+    ['From', '<sip:a@example.test>;tag=a'],
+    ['To', '<sip:b@example.test>'],
+    ['Call-ID', 'traced-beside-tcp'],
+    ['CSeq', '1 INVITE'],
+    ['X-Pad', 'p'.repeat(1500)],
+  ]);
+  const flow = new TcpFlow({ ip: '192.0.2.10', port: 50600 }, { ip: '198.51.100.20', port: 5060 });
+  const [head, tail] = flow.split('c2s', invite, [900]);
+  const packets = [{ ts: T0, data: head.frame() }];
+  // the traced stream's packets arrive while the first part of the INVITE is held
+  for (let i = 0; i < 10; i++)
+    packets.push({
+      ts: T0 + 0.02 * (i + 1),
+      data: udpPacketV4('192.0.2.10', 40000, '198.51.100.20', 30000, rtp({ pt: 0, seq: i, ts: i * 160, ssrc: 0x1000 }, 160)),
+    });
+  packets.push({ ts: T0 + 1, data: tail.frame() });
+
+  const engine = await createEngine();
+  engine.traceStreams([{ src: '192.0.2.10', sport: 40000, dst: '198.51.100.20', dport: 30000, ssrc: 0x1000 }]);
+  const callIds: string[] = [];
+  const sizes: number[] = [];
+  engine.onMessage = (m) => {
+    callIds.push(m.callId);
+    sizes.push(m.rawLen);
+  };
+  engine.beginFile(0);
+  engine.feed(writePcap(packets));
+  engine.endFile();
+  engine.finish();
+  expect(callIds).toEqual(['traced-beside-tcp']);
+  expect(sizes).toEqual([new TextEncoder().encode(invite).length]);
+  expect(engine.takeSamples().map((s) => s.packets)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
 });
