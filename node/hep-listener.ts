@@ -62,6 +62,7 @@ export class HepSource implements ProbeSource {
   private stopping = false;
   private ended = false;
   private flow = { pauseTcp: false, dropUdp: false };
+  private flowTimer: NodeJS.Timeout | null = null;
   private error: string | null = null;
   /** the kernel's drop count, read before the sockets close */
   private kernelDrops: number | null = null;
@@ -127,18 +128,32 @@ export class HepSource implements ProbeSource {
     this.say(`listening on ${this.endpoints.map((e) => e.url).join(', ')} (HEP v3)`);
   }
 
-  /** Tell the worker whether the engine is behind: TCP senders wait, UDP beyond MAX_QUEUED is dropped. */
+  /** Tell the worker whether the engine is behind: TCP senders wait, UDP beyond MAX_QUEUED is
+   *  dropped; each goes on again once half of its bound is left. */
   private updateFlow(): void {
     const queued = this.stream.readableLength;
-    const next = { pauseTcp: queued >= HIGH_WATER, dropUdp: queued >= MAX_QUEUED };
-    if (next.pauseTcp === this.flow.pauseTcp && next.dropUdp === this.flow.dropUdp) return;
-    this.flow = next;
-    if (!this.stopping) this.worker?.postMessage({ t: 'flow', ...next } satisfies ToHepWorker);
+    const next = {
+      pauseTcp: this.flow.pauseTcp ? queued >= HIGH_WATER / 2 : queued >= HIGH_WATER,
+      dropUdp: this.flow.dropUdp ? queued >= MAX_QUEUED / 2 : queued >= MAX_QUEUED,
+    };
+    if (next.pauseTcp !== this.flow.pauseTcp || next.dropUdp !== this.flow.dropUdp) {
+      this.flow = next;
+      if (!this.stopping) this.worker?.postMessage({ t: 'flow', ...next } satisfies ToHepWorker);
+    }
+    // while held back, look again as the engine reads: the stream asks for more (read()) only
+    // after a push, and nothing is pushed while the senders wait
+    const held = next.pauseTcp || next.dropUdp;
+    if (held && !this.flowTimer && !this.ended) this.flowTimer = setInterval(() => this.updateFlow(), 20);
+    else if (!held && this.flowTimer) {
+      clearInterval(this.flowTimer);
+      this.flowTimer = null;
+    }
   }
 
   private end(): void {
     if (this.ended) return;
     this.ended = true;
+    if (this.flowTimer) clearInterval(this.flowTimer);
     this.stream.push(null);
     for (const f of this.statusWaiters.splice(0)) f();
     this.resolveEnded();

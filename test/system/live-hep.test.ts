@@ -6,7 +6,7 @@
 // HEP dissector in Debian's 4.0: it reads what sngrep decoded).
 //
 // Ports (this file alone, inside the project's 28000–28999 for live tests):
-//   flows SIP 28700-28709, media 28720-28799; HEP listeners 28810-28813
+//   flows SIP 28700-28709, media 28720-28799; HEP listeners 28810-28814
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { writeFileSync } from 'node:fs';
@@ -142,6 +142,31 @@ describe.skipIf(gate.missing.length > 0)('sipscope live --hep (HEP v3 collector)
       readRecs.filter((r) => r.flow.protocol === 17),
     );
     expect(l.bg.stderr()).toMatch(/HEP: \d+ packets .*; not HEP v3: 0 datagrams, 10 bytes over TCP/);
+  });
+
+  test('TCP faster than the engine: the sender is slowed, then goes on; nothing is lost', { timeout: 60_000 }, async () => {
+    const l = await live(28814);
+    // 24 000 packets of ~1.4 KiB: far more than the 8 MiB the listener lets wait for the engine
+    const pad = 'x'.repeat(1200);
+    const burst = Array.from({ length: 24_000 }, (_, i) =>
+      hepPacket({
+        src: '192.0.2.1',
+        dst: '192.0.2.2',
+        sport: 5060,
+        dport: 5060,
+        time: messages[0].time + i / 1000,
+        payload: text(
+          `OPTIONS sip:p@192.0.2.2 SIP/2.0\r\nCall-ID: burst-${i}\r\nCSeq: 1 OPTIONS\r\nX-Pad: ${pad}\r\nContent-Length: 0\r\n\r\n`,
+        ),
+      }),
+    );
+    // the connection closes once the listener has read it all: it stalls for good if the
+    // listener never lets the sender go on (the test's time bound)
+    await sendHepTcp(burst, '127.0.0.1', 28814);
+    await stopLive(l, 'SIGINT');
+    expect(l.bg.code, l.bg.stderr()).toBe(0);
+    expect(l.bg.stderr()).toMatch(/HEP: 24000 packets .*; 0 dropped \(the engine was behind\)/);
+    expect(l.bg.stderr()).toMatch(/SIP messages from HEP encapsulation 24000/);
   });
 
   test("sngrep as the agent (its HEP v3 sender, with a password): every call's SIP as read gives it", { timeout: 60_000 }, async () => {
