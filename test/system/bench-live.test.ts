@@ -1,7 +1,7 @@
 // The short form of the live bench (`npm run bench:live -- --short`): the SIP-only and the
 // RTP-heavy capture replayed once each at a low rate (10 000 and 40 000 packets/s, a veth pair
 // in a namespace the bench makes and removes) and SIPp at 100 calls/s on loopback, with
-// `sipscope live` capturing. Nothing may be lost: no kernel drops, every call of `sipscope read`
+// `sipscope live` capturing; then `sipscope live --hep` fed 5 000 SIP messages/s over UDP. Nothing may be lost: no kernel drops, every call of `sipscope read`
 // of the replayed file in the live records with the same fields (times apart), one record per
 // call SIPp made. A load test with real tools, not a speed test: the rates are far below what
 // the probe holds on this 2-core VM. SIPp uses ports 28600-28620.
@@ -68,5 +68,11 @@ describe.skipIf(gate.missing.length > 0)('npm run bench:live -- --short', () => 
     expect(sipp.records, 'one record per call SIPp made').toBe(sipp.sippCreated);
     expect(sipp.completed).toBeGreaterThanOrEqual(sipp.sippCalls);
     expect(sipp.ok).toBe(true);
+
+    // HEP: one low rate over UDP, every call a completed record, nothing dropped
+    expect(res.hep.length).toBe(1);
+    expect(res.hep[0]).toMatchObject({ transport: 'udp', asked: 5000, dropped: 0, kernelDrops: 0, held: true });
+    expect(res.hep[0].records).toBe(res.hep[0].calls);
+    expect(res.hep[0].received).toBe(res.hep[0].sent);
   });
 });
