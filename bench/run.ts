@@ -14,8 +14,6 @@
 
 import { spawn, spawnSync } from 'node:child_process';
 import {
-  accessSync,
-  constants,
   createReadStream,
   existsSync,
   openSync,
@@ -29,8 +27,9 @@ import {
   mkdtempSync,
 } from 'node:fs';
 import { cpus, loadavg, totalmem, tmpdir } from 'node:os';
-import { delimiter, dirname, join, relative } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { which } from './live-probe.ts';
 import { BENCH_CAPTURES, cachedCapture, type CaptureOptions, type CaptureSummary } from './make-capture.ts';
 import { createSocket } from 'node:dgram';
 import { FlowParser } from '../test/support/ipfix-parse.ts';
@@ -60,21 +59,6 @@ const REGEN = flag('--regen');
 const TOOL_TIMEOUT_MS = optNum('--tool-timeout', 300) * 1000;
 
 // ---------------------------------------------------------------- helpers
-
-function which(tool: string): string | null {
-  const dirs = (process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin').split(delimiter).concat(['/usr/sbin', '/sbin']);
-  for (const d of dirs) {
-    if (!d) continue;
-    const f = join(d, tool);
-    try {
-      accessSync(f, constants.X_OK);
-      if (statSync(f).isFile()) return f;
-    } catch {
-      /* next */
-    }
-  }
-  return null;
-}
 
 function firstLine(cmd: string, args: string[]): string {
   const r = spawnSync(cmd, args, { encoding: 'utf8', timeout: 20_000 });

@@ -3,6 +3,7 @@
 // (split, reordered, overlapping, missing), tunnels wrapped around tunnels, UDP lengths, TCP
 // sequence numbers, flags and segmentation, SCTP chunks, and payloads grown past the bounds.
 
+import { concat } from '../support/capture-writer.ts';
 import type { Frame } from './capture.ts';
 import { dissect, fixLengths, replacePayload, type Layers } from './dissect.ts';
 import { INTERESTING_16, INTERESTING_32, type Rng } from './havoc.ts';
@@ -18,18 +19,6 @@ const set32 = (d: Uint8Array, at: number, v: number) => {
   if (at + 4 <= d.length) new DataView(d.buffer, d.byteOffset, d.byteLength).setUint32(at, v >>> 0);
 };
 const get32 = (d: Uint8Array, at: number) => (at + 4 <= d.length ? new DataView(d.buffer, d.byteOffset, d.byteLength).getUint32(at) : 0);
-
-function cat(...parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
 
 /** A frame with new bytes (the others fields kept). */
 const withData = (f: Frame, data: Uint8Array): Frame => ({ ...f, data, capLenOverride: undefined });
@@ -151,7 +140,7 @@ function v6Extensions(d: Uint8Array, l: Layers, rng: Rng): Uint8Array {
     ext.push(h);
   }
   if (prev) prev[0] = d[l.ip + 6];
-  const out = cat(d.subarray(0, l.ip + 40), ...ext, d.subarray(l.ip + 40));
+  const out = concat(d.subarray(0, l.ip + 40), ...ext, d.subarray(l.ip + 40));
   out[l.ip + 6] = first;
   fixLengths(out, l, l.end + ext.length * 8);
   return out;
@@ -192,14 +181,14 @@ function fragmentIp(f: Frame, d: Uint8Array, l: Layers, rng: Rng): Frame[] {
       set16(ipHead, 4, id);
       set16(ipHead, 6, (more ? 0x2000 : 0) | ((p.off >> 3) & 0x1fff));
     } else {
-      ipHead = cat(d.subarray(l.ip, l.ip + 40), new Uint8Array(8));
+      ipHead = concat(d.subarray(l.ip, l.ip + 40), new Uint8Array(8));
       ipHead[6] = 44;
       set16(ipHead, 4, 8 + part.length);
       ipHead[40] = proto;
       set16(ipHead, 42, (p.off & 0xfff8) | (more ? 1 : 0));
       set32(ipHead, 44, id);
     }
-    const data = cat(d.subarray(0, l.ip), ipHead, part);
+    const data = concat(d.subarray(0, l.ip), ipHead, part);
     // enclosing tunnels get lengths that cover the fragment
     fixLengths(data, { ...l, enclosing: l.enclosing.filter((e) => e.at < l.ip) }, data.length);
     return withData(f, data);
@@ -219,31 +208,31 @@ function tunnel(d: Uint8Array, l: Layers, rng: Rng): Uint8Array {
       h[8] = 64;
       h[9] = proto;
       h.set([10, 0, 0, 1, 10, 0, 0, 2], 12);
-      return cat(h, p);
+      return concat(h, p);
     };
     const udp = (port: number, p: Uint8Array) => {
       const h = new Uint8Array(8);
       set16(h, 0, 40000);
       set16(h, 2, port);
       set16(h, 4, 8 + p.length);
-      return ip4(17, cat(h, p));
+      return ip4(17, concat(h, p));
     };
-    const eth = (p: Uint8Array) => cat(new Uint8Array(12), Uint8Array.of(v6 ? 0x86 : 0x08, v6 ? 0xdd : 0x00), p);
+    const eth = (p: Uint8Array) => concat(new Uint8Array(12), Uint8Array.of(v6 ? 0x86 : 0x08, v6 ? 0xdd : 0x00), p);
     switch (rng.int(4)) {
       case 0:
         inner = ip4(v6 ? 41 : 4, inner);
         break;
       case 1:
-        inner = ip4(47, cat(Uint8Array.of(0x20, 0, v6 ? 0x86 : 0x08, v6 ? 0xdd : 0, 0, 0, 0, 1), inner));
+        inner = ip4(47, concat(Uint8Array.of(0x20, 0, v6 ? 0x86 : 0x08, v6 ? 0xdd : 0, 0, 0, 0, 1), inner));
         break;
       case 2:
-        inner = udp(4789, cat(Uint8Array.of(8, 0, 0, 0, 0, 0, 7, 0), eth(inner)));
+        inner = udp(4789, concat(Uint8Array.of(8, 0, 0, 0, 0, 0, 7, 0), eth(inner)));
         break;
       default:
-        inner = udp(2152, cat(Uint8Array.of(0x30, 0xff, inner.length >> 8, inner.length & 0xff, 0, 0, 0, 9), inner));
+        inner = udp(2152, concat(Uint8Array.of(0x30, 0xff, inner.length >> 8, inner.length & 0xff, 0, 0, 0, 9), inner));
     }
   }
-  const out = cat(d.subarray(0, l.ip), inner);
+  const out = concat(d.subarray(0, l.ip), inner);
   fixLengths(out, { ...l, enclosing: l.enclosing.filter((e) => e.at < l.ip) }, out.length);
   if (l.linkEnd >= 14 && l.linkEnd === l.ip) set16(out, l.linkEnd - 2, 0x0800);
   return out;
@@ -368,20 +357,20 @@ function flood(f: Frame, d: Uint8Array, l: Layers, rng: Rng): Frame[] {
 function icmpQuote(d: Uint8Array, l: Layers): Uint8Array {
   const quoted = d.slice(l.ip, Math.min(l.end, l.ip + 576));
   const v6 = l.ipVersion === 6;
-  const icmp = cat(Uint8Array.of(v6 ? 1 : 3, 3, 0, 0, 0, 0, 0, 0), quoted);
+  const icmp = concat(Uint8Array.of(v6 ? 1 : 3, 3, 0, 0, 0, 0, 0, 0), quoted);
   let ip: Uint8Array;
   if (v6) {
-    ip = cat(d.subarray(l.ip, l.ip + 40), icmp);
+    ip = concat(d.subarray(l.ip, l.ip + 40), icmp);
     set16(ip, 4, icmp.length);
     ip[6] = 58;
   } else {
-    ip = cat(d.subarray(l.ip, l.ip + 20), icmp);
+    ip = concat(d.subarray(l.ip, l.ip + 20), icmp);
     ip[0] = 0x45;
     set16(ip, 2, ip.length);
     set16(ip, 6, 0);
     ip[9] = 1;
   }
-  const out = cat(d.subarray(0, l.ip), ip);
+  const out = concat(d.subarray(0, l.ip), ip);
   fixLengths(out, { ...l, enclosing: l.enclosing.filter((e) => e.at < l.ip) }, out.length);
   return out;
 }
@@ -407,19 +396,19 @@ function linkFields(d: Uint8Array, l: Layers, linktype: number, rng: Rng): Uint8
         set16(tags, i * 4, rng.pick([0x8100, 0x88a8, 0x9100]));
         set16(tags, i * 4 + 2, rng.int(4096));
       }
-      return cat(d.subarray(0, l.linkEnd - 2), tags, d.subarray(l.linkEnd - 2));
+      return concat(d.subarray(0, l.linkEnd - 2), tags, d.subarray(l.linkEnd - 2));
     }
     case 1: {
       // MPLS labels, bottom-of-stack anywhere (or nowhere)
       const n = rng.range(1, 20);
       const labels = new Uint8Array(n * 4);
       for (let i = 0; i < n; i++) set32(labels, i * 4, (rng.int(1 << 20) << 12) | (rng.chance(i === n - 1 ? 0.9 : 0.05) ? 0x100 : 0) | 64);
-      const out = cat(d.subarray(0, l.linkEnd - 2), Uint8Array.of(0x88, 0x47), labels, d.subarray(l.linkEnd));
+      const out = concat(d.subarray(0, l.linkEnd - 2), Uint8Array.of(0x88, 0x47), labels, d.subarray(l.linkEnd));
       return out;
     }
     case 2: {
       const pppoe = Uint8Array.of(0x11, 0, 0, 1, 0, 0, 0, rng.pick([0x21, 0x57, 0x00, 0x03]));
-      return cat(d.subarray(0, l.linkEnd - 2), Uint8Array.of(0x88, 0x64), pppoe, d.subarray(l.linkEnd));
+      return concat(d.subarray(0, l.linkEnd - 2), Uint8Array.of(0x88, 0x64), pppoe, d.subarray(l.linkEnd));
     }
     default:
       set16(d, l.linkEnd - 2, rng.pick([0x0800, 0x86dd, 0x0806, 0x8100, 0x8847, 0x8864, 0x88cc, rng.int(0x10000)]));
