@@ -9,6 +9,7 @@
 
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { createServer, isIPv4, isIPv6, type Server, type Socket } from 'node:net';
+import { parseIp16 } from '../shared/addr.ts';
 
 export interface HepEndpoint {
   transport: 'udp' | 'tcp';
@@ -84,6 +85,8 @@ export class HepReceiver {
   private timer: NodeJS.Timeout | null = null;
   private paused = false;
   private stopping: Promise<void> | null = null;
+  private lastFrom = '';
+  private lastAddr: Uint8Array = new Uint8Array(16);
   /** a socket or server failed after it was listening */
   error: string | null = null;
 
@@ -201,6 +204,7 @@ export class HepReceiver {
 
   /** One HEP packet → one pcap record: raw IP carrying UDP from the sender to the listener. */
   private add(src: Buffer, off: number, len: number, from: string, sport: number, dport: number): void {
+    const addr = this.addressOf(from);
     const v4 = isIPv4(from) || from.startsWith('::ffff:');
     const ipLen = v4 ? 20 : 40;
     const caplen = ipLen + 8 + len;
@@ -220,8 +224,7 @@ export class HepReceiver {
       b.writeUInt16BE(caplen <= 0xffff ? caplen : 0, p + 2);
       b[p + 8] = 64;
       b[p + 9] = 17;
-      const a = (from.startsWith('::ffff:') ? from.slice(7) : from).split('.');
-      for (let i = 0; i < 4; i++) b[p + 12 + i] = Number(a[i]) & 255;
+      b.set(addr.subarray(12), p + 12);
       b.set([127, 0, 0, 1], p + 16);
     } else {
       b.fill(0, p, p + 40);
@@ -229,7 +232,7 @@ export class HepReceiver {
       b.writeUInt16BE(udpLen, p + 4);
       b[p + 6] = 17;
       b[p + 7] = 64;
-      writeV6(b, p + 8, from);
+      b.set(addr, p + 8);
       b[p + 39] = 1; // ::1
     }
     p += ipLen;
@@ -244,6 +247,15 @@ export class HepReceiver {
     this.counters.bytes += len;
     if (this.batchLen >= BATCH_BYTES) this.flush();
     else this.timer ??= setTimeout(() => this.flush(), BATCH_MS);
+  }
+
+  /** The sender's address as 16 bytes (IPv4 mapped); senders are few: the last one is kept. */
+  private addressOf(from: string): Uint8Array {
+    if (from !== this.lastFrom) {
+      this.lastFrom = from;
+      this.lastAddr = parseIp16(from) ?? new Uint8Array(16);
+    }
+    return this.lastAddr;
   }
 
   /** Hand the records collected so far over. */
@@ -306,12 +318,4 @@ export class HepReceiver {
     })();
     return this.stopping;
   }
-}
-
-function writeV6(b: Buffer, p: number, ip: string): void {
-  const [head, tail = ''] = ip.split('%')[0].split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  for (let i = 0; i < 8; i++) b.writeUInt16BE(Number.parseInt(groups[i] ?? '0', 16) & 0xffff, p + 2 * i);
 }

@@ -6,6 +6,7 @@
 import { createSocket } from 'node:dgram';
 import { connect } from 'node:net';
 import { concat, text } from './capture-writer.ts';
+import { parseIp16 } from '../../shared/addr.ts';
 import { readPcap, udpOf } from './pcap-rewrite.ts';
 
 export interface HepMessage {
@@ -42,19 +43,10 @@ const u8 = (n: number) => Uint8Array.of(n);
 const u16 = (n: number) => Uint8Array.of(n >> 8, n & 255);
 const u32 = (n: number) => Uint8Array.of(n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255);
 
+/** 4 bytes for IPv4, 16 for IPv6, as HEP's address chunks hold them. */
 function addrBytes(ip: string): Uint8Array {
-  if (!ip.includes(':')) return Uint8Array.from(ip.split('.').map(Number));
-  const [h, t = ''] = ip.split('::');
-  const hs = h ? h.split(':') : [];
-  const ts = t ? t.split(':') : [];
-  const groups = ip.includes('::') ? [...hs, ...Array(8 - hs.length - ts.length).fill('0'), ...ts] : hs;
-  const out = new Uint8Array(16);
-  groups.forEach((g, i) => {
-    const n = Number.parseInt(g, 16);
-    out[2 * i] = n >> 8;
-    out[2 * i + 1] = n & 255;
-  });
-  return out;
+  const b = parseIp16(ip)!;
+  return ip.includes(':') ? b : b.subarray(12);
 }
 
 /** One HEP v3 packet carrying `m`, chunks in the order agents write them. */
