@@ -3,7 +3,10 @@
 // stage reads the same capture several times; the fastest run counts (the VM's speed drifts
 // between runs, the fastest is the least disturbed). Garbage collection is timed apart.
 //
-//   node --import tsx bench/sip-path.ts [--runs N] [--capture sip-only-50k|PATH]
+//   node --import tsx bench/sip-path.ts [--runs N] [--capture sip-only-50k|PATH] [--stage S]
+//       [--cpu-prof DIR]
+//
+// --stage engine|tracker|jsonl runs that stage alone; --cpu-prof writes the bundle's CPU profile.
 //
 // For comparing two builds of the SIP path stage by stage; `npm run bench` remains what gives
 // the whole-process figures beside tshark and sngrep. Run under tsx, this file bundles itself
@@ -27,6 +30,8 @@ const arg = (name: string): string | undefined => {
 };
 const RUNS = Math.max(1, Math.floor(Number(arg('--runs') ?? 3)));
 const which = arg('--capture') ?? 'sip-only-50k';
+const ONLY = arg('--stage');
+const PROFILE_DIR = arg('--cpu-prof');
 
 async function capturePath(): Promise<string> {
   if (existsSync(which)) return which;
@@ -93,14 +98,17 @@ if (here.endsWith('.ts')) {
   const { build } = await import('esbuild');
   await build({ entryPoints: [here], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'warning' });
   const args = argv.filter((a, i) => a !== '--capture' && argv[i - 1] !== '--capture');
-  const r = spawnSync(process.execPath, [out, ...args, '--capture', path], { stdio: 'inherit' });
+  const node = PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR];
+  const r = spawnSync(process.execPath, [...node, out, ...args, '--capture', path], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 
 const path = await capturePath();
 console.log(`${path}: fastest of ${RUNS} runs a stage, in this process (Node ${process.version})`);
 const rows: { stage: Stage; best: Run }[] = [];
-for (const stage of ['engine', 'tracker', 'jsonl'] as Stage[]) {
+const STAGES: Stage[] = ['engine', 'tracker', 'jsonl'];
+if (ONLY !== undefined && !STAGES.includes(ONLY as Stage)) throw new Error(`--stage: one of ${STAGES.join(', ')}`);
+for (const stage of ONLY === undefined ? STAGES : [ONLY as Stage]) {
   let best: Run | null = null;
   for (let i = 0; i < RUNS; i++) {
     const r = await run(path, stage);

@@ -42,7 +42,12 @@ export class LineWriter {
     return this.failed;
   }
 
-  line(s: string): void {
+  /** One line: text, or its UTF-8 bytes (copied before this returns). */
+  line(s: string | Uint8Array): void {
+    if (typeof s !== 'string') {
+      this.lineBytes(s);
+      return;
+    }
     // UTF-8 takes at most 3 bytes per UTF-16 unit
     const most = (s.length + this.eol.length) * 3;
     if (this.pos + most > CHUNK) this.flushSync();
@@ -51,6 +56,18 @@ export class LineWriter {
       return;
     }
     this.pos += this.chunk.write(s, this.pos);
+    this.pos += this.chunk.write(this.eol, this.pos, 'latin1');
+  }
+
+  private lineBytes(b: Uint8Array): void {
+    const most = b.length + this.eol.length;
+    if (this.pos + most > CHUNK) this.flushSync();
+    if (most > CHUNK) {
+      this.send(Buffer.concat([b, Buffer.from(this.eol, 'latin1')]), false);
+      return;
+    }
+    this.chunk.set(b, this.pos);
+    this.pos += b.length;
     this.pos += this.chunk.write(this.eol, this.pos, 'latin1');
   }
 

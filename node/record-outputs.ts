@@ -12,7 +12,7 @@ export class RecordOutputs {
 
   constructor(
     /** line outputs: the printed records, a single dump file (--dump-file) */
-    private readonly lines: { writer: LineWriter; lineOf: (r: CallRecord) => string }[],
+    private readonly lines: { writer: LineWriter; lineOf: (r: CallRecord) => string | Uint8Array }[],
     /** dump directory, .ipfix files, collectors (null when none is asked for) */
     private readonly exports: ExportHost | null,
   ) {}

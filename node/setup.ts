@@ -12,7 +12,7 @@ import type { ExportConfig } from './export/protocol.ts';
 import type { Engine } from '../shared/engine/engine.ts';
 import type { CallRecord } from '../shared/record.ts';
 import type { TrackerOptions } from '../shared/tracker/api.ts';
-import { CSV_EOL, jsonLine, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/output/format.ts';
+import { CSV_EOL, jsonLineBytes, csvHeader, csvLine, tableHeader, tableLine, dumpHeader, dumpLine } from '../shared/output/format.ts';
 import { DEFAULT_TEMPLATE, parseTemplate, type FieldDef } from '../shared/output/fields.ts';
 import type { TimestampFormat } from '../shared/time.ts';
 import { FilterError, filterErrorText, parseFilter, type Filter } from '../shared/filter.ts';
@@ -147,8 +147,8 @@ export async function openOutputs(opts: Opts, s: OutputSettings, engine: Engine,
       (line) => process.stderr.write(`sipscope: ${line}\n`),
     ));
   const lineOpts = { timestampFormat: s.tsFormat, separator: s.sep };
-  const line: (r: CallRecord) => string =
-    s.format === 'jsonl' ? jsonLine : s.format === 'csv' ? (r) => csvLine(r, s.template, lineOpts) : tableLine;
+  const line: (r: CallRecord) => string | Uint8Array =
+    s.format === 'jsonl' ? jsonLineBytes : s.format === 'csv' ? (r) => csvLine(r, s.template, lineOpts) : tableLine;
   if (s.format === 'csv') out?.line(csvHeader(s.template, s.sep));
   if (s.format === 'table') out?.line(tableHeader());
   const dumpOpts = { timestampFormat: s.tsFormat, separator: dumpSeparator(opts) };

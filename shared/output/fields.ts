@@ -4,6 +4,7 @@
 import { formatTimestamp, type Timestamp, type TimestampFormat } from '../time.ts';
 import type { CallRecord, FlowInfo, MediaStream } from '../record.ts';
 import { rtpSides } from './rtp.ts';
+import type { JsonOut } from './json-out.ts';
 
 /** ntop's IANA private enterprise number. */
 export const NTOP_PEN = 35632;
@@ -67,22 +68,21 @@ export interface FieldDef {
   wire(r: CallRecord): WireValue;
   /** Dump/CSV text, before the dump's escaping or CSV quoting; '' when absent. */
   text(r: CallRecord, tsFormat: TimestampFormat): string;
-  /** JSON text of the value (SPEC §5.3): null when not seen (0 or empty on the wire). */
-  json(r: CallRecord): string;
+  /** JSON of the value (SPEC §5.3), written to o: null when not seen (0 or empty on the wire). */
+  json(o: JsonOut, r: CallRecord): void;
 }
 
 // ---------------------------------------------------------------- value helpers
-
-const jsonString = (s: string): string => JSON.stringify(s);
 
 function stringField(get: (r: CallRecord) => string) {
   return {
     value: get,
     wire: get,
     text: (r: CallRecord) => get(r),
-    json: (r: CallRecord) => {
+    json: (o: JsonOut, r: CallRecord) => {
       const v = get(r);
-      return v === '' ? 'null' : jsonString(v);
+      if (v === '') o.raw('null');
+      else o.str(v);
     },
   };
 }
@@ -96,9 +96,10 @@ function numberField(get: (r: CallRecord) => number) {
       const v = get(r);
       return v === 0 ? '' : String(v);
     },
-    json: (r: CallRecord) => {
+    json: (o: JsonOut, r: CallRecord) => {
       const v = get(r);
-      return v === 0 ? 'null' : String(v);
+      if (v === 0) o.raw('null');
+      else o.num(v);
     },
   };
 }
@@ -115,9 +116,10 @@ function timeField(get: (r: CallRecord) => Timestamp | null, wireMillis: boolean
       const t = get(r);
       return t === null ? '' : formatTimestamp(t, f);
     },
-    json: (r: CallRecord) => {
+    json: (o: JsonOut, r: CallRecord) => {
       const t = get(r);
-      return t === null ? 'null' : formatTimestamp(t, 1);
+      if (t === null) o.raw('null');
+      else o.time(t);
     },
   };
 }
@@ -160,39 +162,53 @@ function def(s: Spec, acc: Accessors): FieldDef {
   });
 }
 
-const str = (name: keyof CallRecord) => stringField((r) => r[name] as string);
-const num = (name: keyof CallRecord) => numberField((r) => r[name] as number);
-const time = (name: keyof CallRecord) => timeField((r) => r[name] as Timestamp | null, false);
+// Each field reads its value with its own arrow function (r) => r.NAME: one shared r[name]
+// would see every name at one property access, which V8 then looks up the slow way.
+const str = (get: (r: CallRecord) => string) => stringField(get);
+const num = (get: (r: CallRecord) => number) => numberField(get);
+const time = (get: (r: CallRecord) => Timestamp | null) => timeField(get, false);
 
-function sipString(name: keyof CallRecord, ntop: number, len: number, varlen: boolean): FieldDef {
-  return def({ name, ntop, v9Length: len, ipfixLength: varlen ? 'varlen' : len, maxLength: len, type: 'string' }, str(name));
+function sipString(name: keyof CallRecord, get: (r: CallRecord) => string, ntop: number, len: number, varlen: boolean): FieldDef {
+  return def({ name, ntop, v9Length: len, ipfixLength: varlen ? 'varlen' : len, maxLength: len, type: 'string' }, str(get));
 }
 
-function sipTime(name: keyof CallRecord, ntop: number): FieldDef {
-  return def({ name, ntop, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'time' }, time(name));
+function sipTime(name: keyof CallRecord, get: (r: CallRecord) => Timestamp | null, ntop: number): FieldDef {
+  return def({ name, ntop, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'time' }, time(get));
 }
 
 // ---------------------------------------------------------------- the SIP fields
 
 /** The 23 nProbe SIP fields in the order of the default dump template (SPEC §5.2). */
 export const SIP_FIELDS: readonly FieldDef[] = Object.freeze([
-  sipString('SIP_CALL_ID', 130, 96, true),
-  sipString('SIP_CALLING_PARTY', 131, 96, true),
-  sipString('SIP_CALLED_PARTY', 132, 96, true),
-  sipString('SIP_RTP_CODECS', 133, 512, false),
-  sipTime('SIP_INVITE_TIME', 134),
-  sipTime('SIP_TRYING_TIME', 135),
-  sipTime('SIP_RINGING_TIME', 136),
-  sipTime('SIP_INVITE_OK_TIME', 137),
-  sipTime('SIP_INVITE_FAILURE_TIME', 138),
-  sipTime('SIP_BYE_TIME', 139),
-  sipTime('SIP_BYE_OK_TIME', 140),
-  sipTime('SIP_CANCEL_TIME', 141),
-  sipTime('SIP_CANCEL_OK_TIME', 142),
-  def({ name: 'SIP_RTP_IPV4_SRC_ADDR', ntop: 143, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'ipv4' }, str('SIP_RTP_IPV4_SRC_ADDR')),
-  def({ name: 'SIP_RTP_L4_SRC_PORT', ntop: 144, v9Length: 2, ipfixLength: 2, maxLength: 2, type: 'port' }, num('SIP_RTP_L4_SRC_PORT')),
-  def({ name: 'SIP_RTP_IPV4_DST_ADDR', ntop: 145, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'ipv4' }, str('SIP_RTP_IPV4_DST_ADDR')),
-  def({ name: 'SIP_RTP_L4_DST_PORT', ntop: 146, v9Length: 2, ipfixLength: 2, maxLength: 2, type: 'port' }, num('SIP_RTP_L4_DST_PORT')),
+  sipString('SIP_CALL_ID', (r) => r.SIP_CALL_ID, 130, 96, true),
+  sipString('SIP_CALLING_PARTY', (r) => r.SIP_CALLING_PARTY, 131, 96, true),
+  sipString('SIP_CALLED_PARTY', (r) => r.SIP_CALLED_PARTY, 132, 96, true),
+  sipString('SIP_RTP_CODECS', (r) => r.SIP_RTP_CODECS, 133, 512, false),
+  sipTime('SIP_INVITE_TIME', (r) => r.SIP_INVITE_TIME, 134),
+  sipTime('SIP_TRYING_TIME', (r) => r.SIP_TRYING_TIME, 135),
+  sipTime('SIP_RINGING_TIME', (r) => r.SIP_RINGING_TIME, 136),
+  sipTime('SIP_INVITE_OK_TIME', (r) => r.SIP_INVITE_OK_TIME, 137),
+  sipTime('SIP_INVITE_FAILURE_TIME', (r) => r.SIP_INVITE_FAILURE_TIME, 138),
+  sipTime('SIP_BYE_TIME', (r) => r.SIP_BYE_TIME, 139),
+  sipTime('SIP_BYE_OK_TIME', (r) => r.SIP_BYE_OK_TIME, 140),
+  sipTime('SIP_CANCEL_TIME', (r) => r.SIP_CANCEL_TIME, 141),
+  sipTime('SIP_CANCEL_OK_TIME', (r) => r.SIP_CANCEL_OK_TIME, 142),
+  def(
+    { name: 'SIP_RTP_IPV4_SRC_ADDR', ntop: 143, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'ipv4' },
+    str((r) => r.SIP_RTP_IPV4_SRC_ADDR),
+  ),
+  def(
+    { name: 'SIP_RTP_L4_SRC_PORT', ntop: 144, v9Length: 2, ipfixLength: 2, maxLength: 2, type: 'port' },
+    num((r) => r.SIP_RTP_L4_SRC_PORT),
+  ),
+  def(
+    { name: 'SIP_RTP_IPV4_DST_ADDR', ntop: 145, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'ipv4' },
+    str((r) => r.SIP_RTP_IPV4_DST_ADDR),
+  ),
+  def(
+    { name: 'SIP_RTP_L4_DST_PORT', ntop: 146, v9Length: 2, ipfixLength: 2, maxLength: 2, type: 'port' },
+    num((r) => r.SIP_RTP_L4_DST_PORT),
+  ),
   def(
     {
       name: 'SIP_RESPONSE_CODE',
@@ -203,14 +219,20 @@ export const SIP_FIELDS: readonly FieldDef[] = Object.freeze([
       maxLength: 4,
       type: 'u32',
     },
-    num('SIP_RESPONSE_CODE'),
+    num((r) => r.SIP_RESPONSE_CODE),
   ),
-  def({ name: 'SIP_REASON_CAUSE', ntop: 148, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'u32' }, num('SIP_REASON_CAUSE')),
-  sipString('SIP_UAC', 316, 96, true),
-  sipString('SIP_UAS', 317, 96, true),
-  sipString('SIP_C_IP', 362, 128, false),
+  def(
+    { name: 'SIP_REASON_CAUSE', ntop: 148, v9Length: 4, ipfixLength: 4, maxLength: 4, type: 'u32' },
+    num((r) => r.SIP_REASON_CAUSE),
+  ),
+  sipString('SIP_UAC', (r) => r.SIP_UAC, 316, 96, true),
+  sipString('SIP_UAS', (r) => r.SIP_UAS, 317, 96, true),
+  sipString('SIP_C_IP', (r) => r.SIP_C_IP, 362, 128, false),
   // 16, not nProbe's 12, so CALL_COMPLETED fits (SPEC §5.1)
-  def({ name: 'SIP_CALL_STATE', ntop: 363, v9Length: 16, ipfixLength: 'varlen', maxLength: 16, type: 'state' }, str('SIP_CALL_STATE')),
+  def(
+    { name: 'SIP_CALL_STATE', ntop: 363, v9Length: 16, ipfixLength: 'varlen', maxLength: 16, type: 'state' },
+    str((r) => r.SIP_CALL_STATE),
+  ),
 ]);
 
 // ---------------------------------------------------------------- the RTP elements (SPEC §8 "Export")
@@ -228,9 +250,10 @@ function optionalNumberField(get: (r: CallRecord) => number | null) {
       const v = get(r);
       return v === null ? '' : String(v);
     },
-    json: (r: CallRecord) => {
+    json: (o: JsonOut, r: CallRecord) => {
       const v = get(r);
-      return v === null ? 'null' : String(v);
+      if (v === null) o.raw('null');
+      else o.num(v);
     },
   };
 }
@@ -364,7 +387,7 @@ export const FLOW_FIELDS: readonly FieldDef[] = Object.freeze([FLOW_SRC_V4, FLOW
 /** RTP_SIP_CALL_ID: the Call-ID of the call a stream pair belongs to (SPEC §8), as long as SIP_CALL_ID. */
 export const RTP_SIP_CALL_ID = def(
   { name: 'RTP_SIP_CALL_ID', ntop: 348, group: 'rtp', v9Length: 96, ipfixLength: 'varlen', maxLength: 96, type: 'string' },
-  str('SIP_CALL_ID'),
+  str((r) => r.SIP_CALL_ID),
 );
 
 /** What the "in" stream says, else (a lone callee-to-caller stream of a call record) the "out" one. */
@@ -448,12 +471,27 @@ export function parseTemplate(text: string): FieldDef[] {
 
 // ---------------------------------------------------------------- JSON helpers for the extra keys
 
-/** JSON object text of a record's flow (SPEC §4, keys as in FlowInfo). */
-export function flowJson(f: FlowInfo): string {
-  return (
-    `{"ipVersion":${f.ipVersion},"src":${jsonString(f.src)},"dst":${jsonString(f.dst)},` +
-    `"sport":${f.sport},"dport":${f.dport},"protocol":${f.protocol},` +
-    `"start":${formatTimestamp(f.start, 1)},"end":${formatTimestamp(f.end, 1)},` +
-    `"packets":${f.packets},"bytes":${f.bytes}}`
-  );
+/** JSON object of a record's flow (SPEC §4, keys as in FlowInfo). */
+export function flowJson(o: JsonOut, f: FlowInfo): void {
+  o.raw('{"ipVersion":');
+  o.num(f.ipVersion);
+  o.raw(',"src":');
+  o.str(f.src);
+  o.raw(',"dst":');
+  o.str(f.dst);
+  o.raw(',"sport":');
+  o.num(f.sport);
+  o.raw(',"dport":');
+  o.num(f.dport);
+  o.raw(',"protocol":');
+  o.num(f.protocol);
+  o.raw(',"start":');
+  o.time(f.start);
+  o.raw(',"end":');
+  o.time(f.end);
+  o.raw(',"packets":');
+  o.num(f.packets);
+  o.raw(',"bytes":');
+  o.num(f.bytes);
+  o.raw('}');
 }

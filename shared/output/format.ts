@@ -5,7 +5,8 @@
 import type { Timestamp } from '../time.ts';
 import { worstMos, type CallRecord, type MediaStream, type RtcpFigures } from '../record.ts';
 import { DEFAULT_TEMPLATE, SIP_FIELDS, flowJson, type FieldDef } from './fields.ts';
-import { compareTimestamps, formatTimestamp, isoTimestamp, timestampDiffText, type TimestampFormat } from '../time.ts';
+import { JsonOut } from './json-out.ts';
+import { compareTimestamps, isoTimestamp, timestampDiffText, type TimestampFormat } from '../time.ts';
 
 export interface LineOptions {
   /** 0 epoch seconds, 1 epoch with fraction (default), 2 ISO 8601 UTC */
@@ -16,9 +17,6 @@ export interface LineOptions {
 
 // ---------------------------------------------------------------- JSON Lines
 
-const jsonString = (s: string): string => JSON.stringify(s);
-const jsonOrNull = (s: string | null): string => (s === null ? 'null' : JSON.stringify(s));
-
 function earliest(a: Timestamp | null, b: Timestamp | null): Timestamp | null {
   if (a === null) return b;
   if (b === null) return a;
@@ -26,110 +24,161 @@ function earliest(a: Timestamp | null, b: Timestamp | null): Timestamp | null {
 }
 
 /** Exact seconds between two record times when both exist, else the record's number (or null). */
-function secondsText(n: number | null, from: Timestamp | null, to: Timestamp | null): string {
-  if (n === null) return 'null';
-  if (from !== null && to !== null) return timestampDiffText(from, to);
-  return String(n);
+function seconds(o: JsonOut, n: number | null, from: Timestamp | null, to: Timestamp | null): void {
+  if (n === null) o.raw('null');
+  else if (from !== null && to !== null) o.raw(timestampDiffText(from, to));
+  else o.num(n);
 }
 
-/** One JSON object (SPEC §5.3): the 23 fields in table order, then flow and the extra keys.
- *  Built as parts joined once (a flat string: cheaper to write than a rope). */
-export function jsonLine(r: CallRecord): string {
-  const p: string[] = ['{'];
-  let idJson = '';
-  for (const f of SIP_FIELDS) {
-    const v = f.json(r);
-    if (f.name === 'SIP_CALL_ID') idJson = v;
-    p.push('"', f.name, '":', v, ',');
+/** A JSON array of names written as they are (verdicts, correlation headers: fixed words). */
+function names(o: JsonOut, list: readonly string[]): void {
+  o.raw('[');
+  for (let i = 0; i < list.length; i++) {
+    o.raw(i > 0 ? ',"' : '"');
+    o.raw(list[i]);
+    o.raw('"');
   }
-  p.push('"flow":', flowJson(r.flow));
-  p.push(',"rtpSrc":', jsonOrNull(r.rtpSrc), ',"rtpDst":', jsonOrNull(r.rtpDst), ',"reason":', jsonOrNull(r.reason));
-  p.push(',"messages":', String(r.messages), ',"retransmissions":', String(r.retransmissions));
-  p.push(',"durationSec":', secondsText(r.durationSec, r.SIP_INVITE_OK_TIME, r.SIP_BYE_TIME));
-  p.push(',"setupSec":', secondsText(r.setupSec, r.SIP_INVITE_TIME, earliest(r.SIP_RINGING_TIME, r.SIP_INVITE_OK_TIME)));
-  p.push(
-    ',"leg":',
-    String(r.leg),
-    ',"fromTag":',
-    jsonString(r.fromTag),
-    ',"callGroup":',
-    r.callGroup === r.SIP_CALL_ID && idJson !== 'null' ? idJson : jsonString(r.callGroup),
-  );
-  p.push(',"correlatedBy":[');
-  for (let i = 0; i < r.correlatedBy.length; i++) p.push(i > 0 ? ',"' : '"', r.correlatedBy[i], '"');
-  p.push(']');
-  p.push(',"media":[');
+  o.raw(']');
+}
+
+/** One JSON object (SPEC §5.3): the 23 fields in table order, then flow and the extra keys,
+ *  written to o as UTF-8. */
+export function writeJsonRecord(o: JsonOut, r: CallRecord): void {
+  o.raw('{');
+  for (let i = 0; i < SIP_FIELDS.length; i++) {
+    const f = SIP_FIELDS[i];
+    o.raw('"');
+    o.raw(f.name);
+    o.raw('":');
+    f.json(o, r);
+    o.raw(',');
+  }
+  o.raw('"flow":');
+  flowJson(o, r.flow);
+  o.raw(',"rtpSrc":');
+  o.strOrNull(r.rtpSrc);
+  o.raw(',"rtpDst":');
+  o.strOrNull(r.rtpDst);
+  o.raw(',"reason":');
+  o.strOrNull(r.reason);
+  o.raw(',"messages":');
+  o.num(r.messages);
+  o.raw(',"retransmissions":');
+  o.num(r.retransmissions);
+  o.raw(',"durationSec":');
+  seconds(o, r.durationSec, r.SIP_INVITE_OK_TIME, r.SIP_BYE_TIME);
+  o.raw(',"setupSec":');
+  seconds(o, r.setupSec, r.SIP_INVITE_TIME, earliest(r.SIP_RINGING_TIME, r.SIP_INVITE_OK_TIME));
+  o.raw(',"leg":');
+  o.num(r.leg);
+  o.raw(',"fromTag":');
+  o.str(r.fromTag);
+  o.raw(',"callGroup":');
+  o.str(r.callGroup);
+  o.raw(',"correlatedBy":');
+  names(o, r.correlatedBy);
+  o.raw(',"media":[');
   for (let i = 0; i < r.media.length; i++) {
-    if (i > 0) p.push(',');
-    mediaJson(p, r.media[i]);
+    if (i > 0) o.raw(',');
+    mediaJson(o, r.media[i]);
   }
-  p.push('],"verdicts":[');
-  for (let i = 0; i < r.verdicts.length; i++) p.push(i > 0 ? ',"' : '"', r.verdicts[i], '"');
-  p.push(']}');
-  return p.join('');
+  o.raw('],"verdicts":');
+  names(o, r.verdicts);
+  o.raw('}');
 }
 
-/** One stream of `media[]` (SPEC §8), keys in the SPEC's order, onto the line's parts. */
-function mediaJson(p: string[], m: MediaStream): void {
-  p.push(
-    '{"src":',
-    jsonString(m.src),
-    ',"dst":',
-    jsonString(m.dst),
-    ',"ssrc":"0x',
-    m.ssrc.toString(16).padStart(8, '0'),
-    '","direction":"',
-    m.direction,
-    '","payloadType":',
-    String(m.payloadType),
-    ',"codec":',
-    jsonOrNull(m.codec),
-    ',"clockRate":',
-    String(m.clockRate),
-    ',"start":',
-    formatTimestamp(m.start, 1),
-    ',"end":',
-    formatTimestamp(m.end, 1),
-    ',"packets":',
-    String(m.packets),
-    ',"bytes":',
-    String(m.bytes),
-    ',"expected":',
-    String(m.expected),
-    ',"lost":',
-    String(m.lost),
-    ',"lostPct":',
-    String(m.lostPct),
-    ',"duplicates":',
-    String(m.duplicates),
-    ',"outOfOrder":',
-    String(m.outOfOrder),
-    ',"maxDeltaMs":',
-    String(m.maxDeltaMs),
-    ',"jitterMs":',
-    String(m.jitterMs),
-    ',"meanJitterMs":',
-    String(m.meanJitterMs),
-    ',"maxJitterMs":',
-    String(m.maxJitterMs),
-    ',"rFactor":',
-    String(m.rFactor),
-    ',"mos":',
-    String(m.mos),
-    ',"dtmf":',
-    jsonString(m.dtmf),
-    ',"rtcp":',
-    rtcpJson(m.rtcp),
-    '}',
-  );
+const line = new JsonOut();
+
+/** One record's JSON line as UTF-8, without a line end; valid until the next call. */
+export function jsonLineBytes(r: CallRecord): Uint8Array {
+  line.reset();
+  writeJsonRecord(line, r);
+  return line.bytes();
 }
 
-function rtcpJson(c: RtcpFigures | null): string {
-  if (c === null) return 'null';
-  return (
-    `{"reports":${c.reports},"fractionLost":${c.fractionLost},"cumulativeLost":${c.cumulativeLost}` +
-    `,"jitterMs":${c.jitterMs},"rttMs":${c.rttMs}}`
-  );
+/** One record's JSON line, without a line end. */
+export function jsonLine(r: CallRecord): string {
+  line.reset();
+  writeJsonRecord(line, r);
+  return line.text();
+}
+
+/** A field's JSON text (FieldDef.json). */
+export function fieldJson(f: FieldDef, r: CallRecord): string {
+  const o = new JsonOut();
+  f.json(o, r);
+  return o.text();
+}
+
+/** One stream of `media[]` (SPEC §8), keys in the SPEC's order. */
+function mediaJson(o: JsonOut, m: MediaStream): void {
+  o.raw('{"src":');
+  o.str(m.src);
+  o.raw(',"dst":');
+  o.str(m.dst);
+  o.raw(',"ssrc":"0x');
+  o.raw(m.ssrc.toString(16).padStart(8, '0'));
+  o.raw('","direction":"');
+  o.raw(m.direction);
+  o.raw('","payloadType":');
+  o.num(m.payloadType);
+  o.raw(',"codec":');
+  o.strOrNull(m.codec);
+  o.raw(',"clockRate":');
+  o.num(m.clockRate);
+  o.raw(',"start":');
+  o.time(m.start);
+  o.raw(',"end":');
+  o.time(m.end);
+  o.raw(',"packets":');
+  o.num(m.packets);
+  o.raw(',"bytes":');
+  o.num(m.bytes);
+  o.raw(',"expected":');
+  o.num(m.expected);
+  o.raw(',"lost":');
+  o.num(m.lost);
+  o.raw(',"lostPct":');
+  o.num(m.lostPct);
+  o.raw(',"duplicates":');
+  o.num(m.duplicates);
+  o.raw(',"outOfOrder":');
+  o.num(m.outOfOrder);
+  o.raw(',"maxDeltaMs":');
+  o.num(m.maxDeltaMs);
+  o.raw(',"jitterMs":');
+  o.num(m.jitterMs);
+  o.raw(',"meanJitterMs":');
+  o.num(m.meanJitterMs);
+  o.raw(',"maxJitterMs":');
+  o.num(m.maxJitterMs);
+  o.raw(',"rFactor":');
+  o.num(m.rFactor);
+  o.raw(',"mos":');
+  o.num(m.mos);
+  o.raw(',"dtmf":');
+  o.str(m.dtmf);
+  o.raw(',"rtcp":');
+  rtcpJson(o, m.rtcp);
+  o.raw('}');
+}
+
+function rtcpJson(o: JsonOut, c: RtcpFigures | null): void {
+  if (c === null) {
+    o.raw('null');
+    return;
+  }
+  o.raw('{"reports":');
+  o.num(c.reports);
+  o.raw(',"fractionLost":');
+  o.num(c.fractionLost);
+  o.raw(',"cumulativeLost":');
+  o.num(c.cumulativeLost);
+  o.raw(',"jitterMs":');
+  o.num(c.jitterMs);
+  o.raw(',"rttMs":');
+  o.num(c.rttMs);
+  o.raw('}');
 }
 
 // ---------------------------------------------------------------- CSV (RFC 4180)

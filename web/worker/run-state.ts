@@ -5,7 +5,7 @@
 // run read (`inputs`). No DOM, no worker API: it runs in Node too (tests, profiling).
 
 import { groupKey, worstMos, type CallRecord } from '../../shared/record.ts';
-import { jsonLine } from '../../shared/output/format.ts';
+import { jsonLineBytes } from '../../shared/output/format.ts';
 import { factsOf } from '../../shared/filter.ts';
 import { KpiCollector } from '../../shared/output/summary.ts';
 import { isoTimestamp } from '../../shared/time.ts';
@@ -13,6 +13,8 @@ import type { CallRow, RunOptions } from '../worker-protocol.ts';
 import type { BuiltDownload } from './downloads.ts';
 import { ByteSink, NumberList } from './byte-sink.ts';
 import { LadderStore, DEFAULT_LADDER_BUDGET, type FileReader } from './ladder-store.ts';
+
+const NEWLINE = new Uint8Array([10]);
 
 /** The options of a run that shape its outputs (the rest go to the tracker). */
 export type RunStateOptions = Pick<RunOptions, 'timestampFormat' | 'ladderBudget'>;
@@ -54,9 +56,10 @@ export class RunState {
   /** One finished record: its JSON line and ladder kept; its row for the list. */
   add(r: CallRecord): CallRow {
     const i = this.records++;
-    const [off, len] = this.jsonl.text(jsonLine(r) + '\n');
-    this.jsonOff.push(off);
-    this.jsonLen.push(len - 1);
+    const line = jsonLineBytes(r);
+    this.jsonOff.push(this.jsonl.bytes(line));
+    this.jsonLen.push(line.length);
+    this.jsonl.bytes(NEWLINE);
     this.kpis.add(r);
     const ladder = this.ladders.add(i, r.ladder);
     r.ladder = undefined;

@@ -17,6 +17,7 @@ import {
   parseTemplate,
   sipField,
 } from '../../../../shared/output/fields.ts';
+import { fieldJson } from '../../../../shared/output/format.ts';
 import type { CallRecord } from '../../../../shared/record.ts';
 import { DEFAULT_DUMP_HEADER } from '../../../support/records.ts';
 
@@ -138,16 +139,16 @@ describe('field values', () => {
   it('text, JSON and wire values; absent values are empty / null / 0', () => {
     const f = (n: string) => fieldByName(n)!;
     expect(f('SIP_INVITE_TIME').text(rec, 1)).toBe('1700000000.250000');
-    expect(f('SIP_INVITE_TIME').json(rec)).toBe('1700000000.250000');
+    expect(fieldJson(f('SIP_INVITE_TIME'), rec)).toBe('1700000000.250000');
     expect(f('SIP_INVITE_TIME').wire(rec)).toBe(1_700_000_000);
     expect(f('SIP_TRYING_TIME').text(rec, 2)).toBe('');
-    expect(f('SIP_TRYING_TIME').json(rec)).toBe('null');
+    expect(fieldJson(f('SIP_TRYING_TIME'), rec)).toBe('null');
     expect(f('SIP_TRYING_TIME').wire(rec)).toBe(0);
-    expect(f('SIP_RTP_IPV4_SRC_ADDR').json(rec)).toBe('null');
+    expect(fieldJson(f('SIP_RTP_IPV4_SRC_ADDR'), rec)).toBe('null');
     expect(f('SIP_RTP_L4_SRC_PORT').text(rec, 1)).toBe('');
-    expect(f('SIP_RESPONSE_CODE').json(rec)).toBe('486');
-    expect(f('SIP_UAS').json(rec)).toBe('null');
-    expect(f('SIP_CALL_ID').json(rec)).toBe('"c1"');
+    expect(fieldJson(f('SIP_RESPONSE_CODE'), rec)).toBe('486');
+    expect(fieldJson(f('SIP_UAS'), rec)).toBe('null');
+    expect(fieldJson(f('SIP_CALL_ID'), rec)).toBe('"c1"');
     expect(f('sourceIPv4Address').wire(rec)).toBe('');
     expect(f('sourceIPv6Address').wire(rec)).toBe('2001:db8::1');
     expect(f('destinationTransportPort').text(rec, 1)).toBe('5062');

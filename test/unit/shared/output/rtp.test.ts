@@ -12,7 +12,7 @@ import {
   parseTemplate,
   type FieldDef,
 } from '../../../../shared/output/fields.ts';
-import { csvLine, dumpHeader, dumpLine, jsonLine } from '../../../../shared/output/format.ts';
+import { csvLine, dumpHeader, dumpLine, fieldJson, jsonLine } from '../../../../shared/output/format.ts';
 import { pairFlow, rtpFlowRecords, rtpPairs, rtpSides } from '../../../../shared/output/rtp.ts';
 import { splitEndpoint } from '../../../../shared/addr.ts';
 import { DEFAULT_DUMP_HEADER, dumpRecord, mediaStream, timestamp } from '../../../support/records.ts';
@@ -156,8 +156,8 @@ describe('RTP elements: numbers, units, sizes (SPEC §8)', () => {
     expect([text('RTP_IN_JITTER'), text('RTP_IN_PAYLOAD_TYPE'), text('RTP_SSRC'), text('RTP_DTMF_TONES')]).toEqual(['', '', '', '']);
     // a real 0 is written: no loss (lost −2 → 0) and payload type 0 (PCMU)
     expect([text('RTP_OUT_PKT_LOST'), text('RTP_OUT_PAYLOAD_TYPE'), text('RTP_OUT_MOS')]).toEqual(['0', '0', '424']);
-    expect(F('RTP_OUT_PKT_LOST').json(r)).toBe('0');
-    expect(F('RTP_IN_PKT_LOST').json(r)).toBe('null');
+    expect(fieldJson(F('RTP_OUT_PKT_LOST'), r)).toBe('0');
+    expect(fieldJson(F('RTP_IN_PKT_LOST'), r)).toBe('null');
   });
 
   it('no media: every element 0 / empty', () => {

@@ -1,0 +1,141 @@
+// JSON text written straight as UTF-8 bytes into one reused buffer. A record's JSON line was
+// ~60 small strings joined, then encoded: 12 µs a record, the largest part of writing JSON Lines
+// (docs/PROFILE.md). Every value is written as JSON.stringify and String() write it; ASCII
+// strings without characters to escape (nearly all) are copied a byte per character.
+
+import type { Timestamp } from '../time.ts';
+
+const utf8 = new TextEncoder();
+const utf8Text = new TextDecoder();
+
+export class JsonOut {
+  buf = new Uint8Array(4096);
+  pos = 0;
+
+  reset(): void {
+    this.pos = 0;
+  }
+
+  /** The bytes written since reset(); valid until the next write. */
+  bytes(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
+  }
+
+  text(): string {
+    return utf8Text.decode(this.bytes());
+  }
+
+  private room(n: number): void {
+    if (this.pos + n <= this.buf.length) return;
+    let size = this.buf.length * 2;
+    while (size < this.pos + n) size *= 2;
+    const b = new Uint8Array(size);
+    b.set(this.buf.subarray(0, this.pos));
+    this.buf = b;
+  }
+
+  /** A string as it is (no quotes, no escaping), in UTF-8: literals, names, numbers' text. */
+  raw(s: string): void {
+    const n = s.length;
+    this.room(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      if (c >= 0x80) {
+        this.utf8(s);
+        return;
+      }
+      b[p++] = c;
+    }
+    this.pos = p;
+  }
+
+  /** A JSON string (JSON.stringify's text, in UTF-8). */
+  str(s: string): void {
+    const n = s.length;
+    this.room(n + 2);
+    const b = this.buf;
+    const start = this.pos;
+    let p = start;
+    b[p++] = 34;
+    for (let i = 0; i < n; i++) {
+      const c = s.charCodeAt(i);
+      // control characters, quote, backslash and non-ASCII: the way JSON.stringify escapes them
+      if (c < 0x20 || c === 34 || c === 92 || c >= 0x7f) {
+        this.pos = start;
+        this.utf8(JSON.stringify(s));
+        return;
+      }
+      b[p++] = c;
+    }
+    b[p++] = 34;
+    this.pos = p;
+  }
+
+  strOrNull(s: string | null): void {
+    if (s === null) this.raw('null');
+    else this.str(s);
+  }
+
+  /** A number as String() writes it (null too). */
+  num(v: number | null): void {
+    if (v === null) {
+      this.raw('null');
+      return;
+    }
+    if (v !== (v | 0)) {
+      this.raw(String(v));
+      return;
+    }
+    // a 32-bit integer (-0 included, written "0"): its digits
+    this.room(11);
+    const b = this.buf;
+    let x = v;
+    if (x < 0) {
+      b[this.pos++] = 45;
+      x = -x;
+    }
+    this.digits(x);
+  }
+
+  /** A time as epoch seconds with the capture's fraction digits (time.ts formatTimestamp(t, 1)). */
+  time(t: Timestamp): void {
+    const d = t.digits >= 0 && t.digits <= 9 ? t.digits | 0 : t.digits > 9 ? 9 : 0;
+    const ns = t.nsec;
+    if (t.sec !== (t.sec | 0) || t.sec < 0 || !(ns >= 0 && ns < 1e9 && ns === Math.floor(ns))) {
+      // not what a capture gives: the text time.ts makes
+      this.raw(String(t.sec) + (d === 0 ? '' : '.' + String(ns).padStart(9, '0').slice(0, d)));
+      return;
+    }
+    this.room(11 + 1 + 9);
+    this.digits(t.sec);
+    if (d === 0) return;
+    const b = this.buf;
+    b[this.pos++] = 46;
+    // the first d of nsec's nine digits
+    let div = 1e8;
+    for (let k = 0; k < d; k++) {
+      b[this.pos++] = 48 + (Math.floor(ns / div) % 10);
+      div /= 10;
+    }
+  }
+
+  /** x ≥ 0, an integer below 2^31, as decimal digits. */
+  private digits(x: number): void {
+    const b = this.buf;
+    let n = 1;
+    for (let y = x; y >= 10; y = Math.floor(y / 10)) n++;
+    let p = this.pos + n;
+    this.pos = p;
+    for (let k = 0; k < n; k++) {
+      b[--p] = 48 + (x % 10);
+      x = Math.floor(x / 10);
+    }
+  }
+
+  private utf8(s: string): void {
+    this.room(s.length * 3);
+    this.pos += utf8.encodeInto(s, this.buf.subarray(this.pos)).written;
+  }
+}
