@@ -89,6 +89,8 @@ export const T_WS: u32 = 4;
 /** Message flags (EV_FLAGS). */
 export const F_BODY_SHORT: u32 = 1;
 export const F_NO_BLANK_LINE: u32 = 2;
+/** every byte of the message is below 0x80: the host may take one byte as one character */
+export const F_ASCII: u32 = 4;
 
 /** Header entry ids; H_FOLDED is or-ed in when the value continues on folded lines. */
 export const H_CALL_ID: u32 = 1;

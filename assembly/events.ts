@@ -4,6 +4,7 @@
 import {
   F_BODY_SHORT,
   F_NO_BLANK_LINE,
+  F_ASCII,
   C_SIP_MESSAGES,
   C_SIP_TOO_LARGE,
   C_SIP_MALFORMED,
@@ -60,7 +61,7 @@ import {
   COPY_HEAD,
 } from './abi';
 import * as ctx from './ctx';
-import { hashBytes } from './mem';
+import { hashBytes, isAscii } from './mem';
 import { count, addBytes } from './stats';
 import { startLine, scanHeaders, hdrEnd, contentLength, ctypeOff, ctypeLen, nHdr, hdrEntries } from './sip';
 import { scanBody, nSdp, sdpEntries } from './sdp';
@@ -122,6 +123,7 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   store<u8>(e + EV_TS_DIGITS, <u8>ctx.tsDigits);
   store<u8>(e + EV_N_HDR, <u8>nHdr);
   store<u8>(e + EV_N_SDP, <u8>nSdp);
+  if (isAscii(p, msgLen)) flags |= F_ASCII;
   store<u8>(e + EV_FLAGS, <u8>flags);
   memory.copy(e + EV_SRC, ctx.ipSrc, 16);
   memory.copy(e + EV_DST, ctx.ipDst, 16);

@@ -80,6 +80,16 @@ export function findControl(p: usize, from: u32, len: u32): u32 {
   return i;
 }
 
+/** Whether every byte of [p, p+n) is below 0x80 (16 bytes a step, the tail byte by byte). */
+export function isAscii(p: usize, n: u32): bool {
+  let acc = i8x16.splat(0);
+  let i: u32 = 0;
+  for (; i + 16 <= n; i += 16) acc = v128.or(acc, v128.load(p + i));
+  if (i8x16.bitmask(acc) != 0) return false;
+  for (; i < n; i++) if (load<u8>(p + i) >= 0x80) return false;
+  return true;
+}
+
 /** A 32-bit hash of [p, p+n): four bytes a step (the host tells exact copies of a message by it
  *  and its length, without keeping the bytes). */
 export function hashBytes(p: usize, n: u32): u32 {

@@ -64,6 +64,9 @@ export const T_WS = 4;
 export const F_BODY_SHORT = 1;
 export const F_NO_BLANK_LINE = 2;
 
+/** every byte of the message is below 0x80: the host may take one byte as one character */
+export const F_ASCII = 4;
+
 /** Header entry ids; H_FOLDED is or-ed in when the value continues on folded lines. */
 export const H_CALL_ID = 1;
 export const H_FROM = 2;

@@ -330,6 +330,33 @@ describe('SDP', () => {
     ]);
   });
 
+  test('c= and a=rtpmap: written with runs of spaces, tabs, no name, no address, non-ASCII space', async () => {
+    const body =
+      'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n' +
+      'c=IN  IP4\t192.0.2.7/16\r\n' +
+      't=0 0\r\n' +
+      'm=audio 49170 RTP/AVP 0 8 96 97 98 99\r\n' +
+      'c=IN IP4\r\n' +
+      'a=rtpmap:0\t \tPCMU/8000\r\n' +
+      'a=rtpmap:8 /8000\r\n' +
+      'a=rtpmap:96\r\n' +
+      'a=rtpmap:97 \u00a0opus/48000\r\n' +
+      'a=rtpmap:98 Zoë/8000\r\n' +
+      'a=rtpmap:0 second/8000\r\n' +
+      'a=rtpmap:99 speex\r\n';
+    const m = await sdpOf(body);
+    expect(m.sdp?.connections).toEqual(['192.0.2.7']);
+    expect(m.sdp?.connection).toBe('192.0.2.7');
+    expect(m.sdp?.media[0].connection).toBeNull();
+    // as /^(\S+)\s+([^/\s]+)/ reads them: the first mapping of a payload type is kept
+    expect([...(m.sdp?.media[0].rtpmap ?? [])]).toEqual([
+      ['0', 'PCMU'],
+      ['97', 'opus'],
+      ['98', 'Zoë'],
+      ['99', 'speex'],
+    ]);
+  });
+
   test('session-level and media-level c= (with /ttl removed), IPv6 c=, audio + video + image with rtpmap per section', async () => {
     const body =
       'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n' +
