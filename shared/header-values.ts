@@ -85,6 +85,16 @@ export function hasIgnoreCase(list: string[], v: string): boolean {
 }
 
 /**
+ * A copy of s that holds only its own characters. In V8 a substring of 13 characters or more is
+ * a view of the whole string it was cut from, so a Call-ID or a party kept for a call would keep
+ * its message's whole text alive, and the garbage collector copies that text while the call
+ * lasts (docs/PROFILE.md). Used for what the tracker keeps, not for what it only reads.
+ */
+export function ownText(s: string): string {
+  return s.length < 13 ? s : (' ' + s).slice(1);
+}
+
+/**
  * A From/To value without header parameters: `"Alice" <sip:a@x>;tag=1` → `"Alice" <sip:a@x>`,
  * `sip:b@x;tag=1` → `sip:b@x` (in a bare addr-spec every `;` starts a header parameter).
  */

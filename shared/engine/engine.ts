@@ -4,7 +4,7 @@
 
 import type { RtcpReport, RtpStream, SipMessage, Sdp, SdpDirection, SdpMedia, StreamKey, StreamSample, Transport } from '../events.ts';
 import { formatIp16, parseIp16 } from '../addr.ts';
-import { parseCseq, tagOf } from '../header-values.ts';
+import { ownText, parseCseq, tagOf } from '../header-values.ts';
 import {
   B_BYTES,
   B_RTP_BYTES,
@@ -903,7 +903,7 @@ function rtpmapEntry(v: string, map: Map<string, string>): void {
     const c = v.charCodeAt(i);
     if (c >= 0x80) {
       const m = /^(\S+)\s+([^/\s]+)/.exec(v);
-      if (m && !map.has(m[1])) map.set(m[1], m[2]);
+      if (m && !map.has(m[1])) map.set(m[1], ownText(m[2]));
       return;
     }
     if (isSpace(c)) break;
@@ -916,7 +916,7 @@ function rtpmapEntry(v: string, map: Map<string, string>): void {
     const c = v.charCodeAt(k);
     if (c >= 0x80) {
       const m = /^(\S+)\s+([^/\s]+)/.exec(v);
-      if (m && !map.has(m[1])) map.set(m[1], m[2]);
+      if (m && !map.has(m[1])) map.set(m[1], ownText(m[2]));
       return;
     }
     if (c === 47 || isSpace(c)) break;
@@ -924,7 +924,7 @@ function rtpmapEntry(v: string, map: Map<string, string>): void {
   }
   if (i === 0 || j === i || k === j) return;
   const pt = v.substring(0, i);
-  if (!map.has(pt)) map.set(pt, v.substring(j, k));
+  if (!map.has(pt)) map.set(pt, ownText(v.substring(j, k)));
 }
 
 function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: number) => string): Sdp {
@@ -936,10 +936,10 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
     const v = slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true)).trim();
     if (type === S_O) {
       // o=username sess-id sess-version nettype addrtype unicast-address (SPEC §9 reads it)
-      if (sdp.origin === null) sdp.origin = v;
+      if (sdp.origin === null) sdp.origin = ownText(v);
     } else if (type === S_C) {
       // c=IN IP4 addr[/ttl[/count]]
-      const addr = connectionAddress(v);
+      const addr = ownText(connectionAddress(v));
       if (!addr) continue;
       sdp.connections.push(addr);
       if (cur) cur.connection = addr;

@@ -4,6 +4,8 @@
 // in number: at many thousand calls a second, 32 s of exported calls would otherwise grow
 // without limit.
 
+import { ownText } from '../header-values.ts';
+
 /** An exported call, until its late messages can no longer come. */
 export interface Tomb {
   callId: string;
@@ -103,8 +105,9 @@ export class CountedDialogs {
       return false;
     }
     if (this.byId.size >= this.max && this.head !== null) this.drop(this.head.callId);
-    const n: Light = { callId, last: now, prev: null, next: null };
-    this.byId.set(callId, n);
+    const own = ownText(callId);
+    const n: Light = { callId: own, last: now, prev: null, next: null };
+    this.byId.set(own, n);
     this.append(n);
     return true;
   }

@@ -6,7 +6,7 @@
 import type { SipMessage } from '../events.ts';
 import type { CallRecord, ExportCause } from '../record.ts';
 import { compareTimestamps, tsSeconds } from '../time.ts';
-import { partyOf } from '../header-values.ts';
+import { ownText, partyOf } from '../header-values.ts';
 import { sdpSummary } from '../sdp-values.ts';
 import { DEFAULT_TRACKER_OPTIONS, type MediaHooks, type TrackerOptions, type TrackerStats } from './api.ts';
 import { Dialog } from './dialog.ts';
@@ -173,14 +173,14 @@ export class CallTracker {
    *  legs still remembered. */
   private create(m: SipMessage, kind: 'call' | 'dialog', exportedLegs: number): Dialog {
     if (this.open.size >= this.o.maxCalls) this.evict();
-    const d = new Dialog(m.callId, kind, m, this.sipNow);
+    const d = new Dialog(ownText(m.callId), kind, m, this.sipNow);
     d.setFlow(m);
     d.callerTags.push(m.fromTag);
     d.fromTag = m.fromTag;
     d.leg = Math.max(this.open.maxLeg(m.callId), exportedLegs) + 1;
     // a response travels from the callee: From still names the requester
-    d.calling = partyOf(m.from);
-    d.called = partyOf(m.to);
+    d.calling = ownText(partyOf(m.from));
+    d.called = ownText(partyOf(m.to));
     if (kind === 'call') {
       this.st.calls++;
       this.counted.drop(m.callId);
@@ -205,8 +205,8 @@ export class CallTracker {
     d.setFlow(m);
     d.callerTags = [m.fromTag];
     d.fromTag = m.fromTag;
-    d.calling = partyOf(m.from);
-    d.called = partyOf(m.to);
+    d.calling = ownText(partyOf(m.from));
+    d.called = ownText(partyOf(m.to));
     d.setupCode = 0;
     this.clearWindow(d);
     this.corr.upgraded(d);
@@ -323,8 +323,8 @@ export class CallTracker {
   private initialInvite(d: Dialog, m: SipMessage): void {
     if (d.inviteTs === null) {
       d.inviteTs = m.ts;
-      d.calling = partyOf(m.from);
-      d.called = partyOf(m.to);
+      d.calling = ownText(partyOf(m.from));
+      d.called = ownText(partyOf(m.to));
     }
     if (d.initialCseqs.includes(m.cseq)) return;
     d.initialCseqs.push(m.cseq);
