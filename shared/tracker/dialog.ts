@@ -31,6 +31,15 @@ export interface Announced {
   rtpmap: Map<string, string>;
 }
 
+/** list with v added. An empty list is replaced by [v]: V8 gives a first push room for 17 items,
+ *  and each call keeps several such lists (callers' tags, codecs, addresses…) with one or two
+ *  items for as long as it lasts. */
+export function append<T>(list: T[], v: T): T[] {
+  if (list.length === 0) return [v];
+  list.push(v);
+  return list;
+}
+
 function protocolNumber(t: Transport): number {
   return t === 'udp' ? 17 : t === 'sctp' ? 132 : 6; // WebSocket runs over TCP
 }
@@ -201,7 +210,7 @@ export class Dialog implements Listed<Dialog> {
         for (const pt of md.formats) {
           const name = payloadName(md, pt);
           if (name === '' || eqIgnoreCase(name, 'telephone-event') || eqIgnoreCase(name, 'CN')) continue;
-          if (!hasIgnoreCase(this.codecs, name)) this.codecs.push(name);
+          if (!hasIgnoreCase(this.codecs, name)) this.codecs = append(this.codecs, name);
         }
       }
       const audio = eqIgnoreCase(md.media, 'audio');
@@ -220,7 +229,7 @@ export class Dialog implements Listed<Dialog> {
         }
       }
       if (!rtp || !(audio || eqIgnoreCase(md.media, 'video'))) continue;
-      for (const pt of md.formats) if (!this.offered.includes(pt)) this.offered.push(pt);
+      for (const pt of md.formats) if (!this.offered.includes(pt)) this.offered = append(this.offered, pt);
       if (audio)
         this.noteHold(md.direction ?? sdp.direction ?? 'sendrecv', md.port === 0 || addr === null || isUnspecified(addr), fromCaller);
       if (md.port !== 0 && addr !== null && hooks !== undefined && isIpLiteral(addr) && !isUnspecified(addr)) {
@@ -246,7 +255,7 @@ export class Dialog implements Listed<Dialog> {
       this.cipFull = true;
       return;
     }
-    this.cips.push(a);
+    this.cips = append(this.cips, a);
     this.cipBytes += add;
   }
 

@@ -4,6 +4,7 @@
 
 import type { SipMessage } from '../events.ts';
 import { WINDOW } from './timers.ts';
+import { append } from './dialog.ts';
 
 const DUP_WINDOW = 0.001;
 /** most messages remembered for the exact-duplicate check (only those of the last 1 ms) */
@@ -85,7 +86,7 @@ export class Retransmissions {
       }
     }
     if (stale > 8) d.sigs = sigs.filter((s) => t - s.first <= WINDOW);
-    d.sigs.push({
+    d.sigs = append(d.sigs, {
       isRequest: m.isRequest,
       method: m.method,
       status: m.status,

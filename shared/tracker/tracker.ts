@@ -9,7 +9,7 @@ import { compareTimestamps, tsSeconds } from '../time.ts';
 import { ownText, partyOf } from '../header-values.ts';
 import { sdpSummary } from '../sdp-values.ts';
 import { DEFAULT_TRACKER_OPTIONS, type MediaHooks, type TrackerOptions, type TrackerStats } from './api.ts';
-import { Dialog } from './dialog.ts';
+import { Dialog, append } from './dialog.ts';
 import { Correlator } from './correlation.ts';
 import { CountedDialogs, MAX_TOMBS, Tombs, type Tomb } from './late-messages.ts';
 import { OpenLegs, challengedLeg, legByTag } from './legs.ts';
@@ -175,7 +175,7 @@ export class CallTracker {
     if (this.open.size >= this.o.maxCalls) this.evict();
     const d = new Dialog(ownText(m.callId), kind, m, this.sipNow);
     d.setFlow(m);
-    d.callerTags.push(m.fromTag);
+    d.callerTags = append(d.callerTags, m.fromTag);
     d.fromTag = m.fromTag;
     d.leg = Math.max(this.open.maxLeg(m.callId), exportedLegs) + 1;
     // a response travels from the callee: From still names the requester
@@ -243,7 +243,7 @@ export class CallTracker {
       d.list?.touch(d);
     }
     // an auth retry may come with a new From-tag: it is still the caller
-    if (initial && d.kind === 'call' && !d.callerTags.includes(m.fromTag)) d.callerTags.push(m.fromTag);
+    if (initial && d.kind === 'call' && !d.callerTags.includes(m.fromTag)) d.callerTags = append(d.callerTags, m.fromTag);
     const tagIsCaller = d.callerTags.includes(m.fromTag);
     const fromCaller = m.isRequest ? tagIsCaller : !tagIsCaller;
 
@@ -327,7 +327,7 @@ export class CallTracker {
       d.called = ownText(partyOf(m.to));
     }
     if (d.initialCseqs.includes(m.cseq)) return;
-    d.initialCseqs.push(m.cseq);
+    d.initialCseqs = append(d.initialCseqs, m.cseq);
     d.challengedAt = null;
     if (d.initialCseqs.length === 1 || m.cseq > d.setupCseq) {
       // a new setup transaction (auth retry): what the old one's final said no longer counts
