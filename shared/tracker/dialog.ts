@@ -9,7 +9,6 @@ import { eqIgnoreCase, hasIgnoreCase, q850Cause, splitList, utf8Length } from '.
 import { isIpLiteral, isRtpProto, isUnspecified, payloadName, stripTtl } from '../sdp-values.ts';
 import type { MediaHooks } from './api.ts';
 import type { Ties } from './correlation.ts';
-import type { Sig } from './retransmissions.ts';
 import { W_NONE, type ActivityList, type Listed } from './timers.ts';
 
 const C_IP_MAX = sipField('SIP_C_IP').maxLength;
@@ -143,7 +142,9 @@ export class Dialog implements Listed<Dialog> {
   retransmissions = 0;
   duplicates = 0;
 
-  sigs: Sig[] = [];
+  /** its retransmission signatures (Retransmissions' pool) */
+  sigHead = -1;
+  sigTail = -1;
   /** SDP endpoints registered with MediaHooks */
   media: Announced[] | null = null;
   /** payload types the dialog's SDPs offered for RTP (SPEC §8 unexpected-payload) */

@@ -164,7 +164,13 @@ export class CallTracker {
 
   /** How many entries each of the tracker's tables holds now (each has a limit). */
   tables(): Record<string, number> {
-    return { open: this.open.size, tombs: this.tombs.size, counted: this.counted.size, ...this.corr.tables() };
+    return {
+      open: this.open.size,
+      tombs: this.tombs.size,
+      counted: this.counted.size,
+      signatures: this.repeats.size,
+      ...this.corr.tables(),
+    };
   }
 
   // ---------------------------------------------------------------- creation
@@ -488,7 +494,7 @@ export class CallTracker {
     this.onRecord(toRecord(d, cause, at, rtpPackets, media, verdicts));
     // a pending window entry may still point at this dialog for up to 32 s: let go of its bulk
     d.ladder = null;
-    d.sigs = [];
+    this.repeats.release(d);
     d.media = null;
   }
 }

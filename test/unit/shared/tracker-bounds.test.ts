@@ -1,6 +1,7 @@
 // Every table of the tracker has a limit that holds on a long SIP-heavy stream, and each limit
 // is counted when hit: open calls (evicted), exported calls kept for their late messages
-// (tombsDropped), counted-only Call-IDs, and the correlation maps (they follow the open legs).
+// (tombsDropped), counted-only Call-IDs, retransmission signatures (those of open calls, of their
+// last 32 s) and the correlation maps (they follow the open legs).
 // Not a timing test: it counts entries.
 
 import { describe, expect, it } from 'vitest';
@@ -66,12 +67,40 @@ describe('a long SIP-only stream', () => {
     expect(st.tombsDropped).toBe(st.exported - tr.tables().tombs);
     // counted-only Call-IDs: an LRU of MAX
     expect(maxTables.counted).toBeLessThanOrEqual(MAX);
+    // retransmission signatures: those of open calls only (an unanswered call has its INVITE's)
+    expect(maxTables.signatures).toBeLessThanOrEqual(MAX);
+    expect(maxTables.signatures).toBeGreaterThan(0);
     // correlation: keys go with their legs
     expect(maxTables.origins).toBeLessThanOrEqual(2 * MAX);
     expect(maxTables.headerKeys).toBeLessThanOrEqual(MAX_KEYS_PER_LEG * MAX);
     expect(maxTables.xcidWaits).toBeLessThanOrEqual(MAX);
     tr.finish();
     expect(recs.length).toBe(st.calls);
-    expect(tr.tables()).toMatchObject({ open: 0, origins: 0, headerKeys: 0, xcidWaits: 0 });
+    expect(tr.tables()).toMatchObject({ open: 0, signatures: 0, origins: 0, headerKeys: 0, xcidWaits: 0 });
+  });
+});
+
+describe('a long call with many transactions', () => {
+  it('keeps only the retransmission signatures of the last 32 s, and still tells retransmissions', () => {
+    const { tr, recs, feed } = tracker({});
+    const s = new Scenario('long-call', alice, bob);
+    feed(s.req('INVITE', T0), s.res(200, T0 + 0.1), s.req('ACK', T0 + 0.2));
+    let most = 0;
+    // an OPTIONS and its 200 every second for 200 s: 400 signatures made in all
+    for (let i = 1; i <= 200; i++) {
+      feed(s.req('OPTIONS', T0 + i), s.res(200, T0 + i + 0.01, { method: 'OPTIONS' }));
+      most = Math.max(most, tr.tables().signatures);
+    }
+    // the last OPTIONS again, 0.5 s later: a retransmission of a signature kept
+    const last = s.req('OPTIONS', T0 + 200.5, { cseq: s.req('OPTIONS', T0 + 200.5).cseq - 1 });
+    feed(last);
+    feed(s.req('BYE', T0 + 201), s.res(200, T0 + 201.01, { method: 'BYE' }));
+    // 32 s of two signatures a second, the stale ones let go in batches of more than 8
+    expect(most).toBeGreaterThanOrEqual(64);
+    expect(most).toBeLessThanOrEqual(64 + 3 + 10);
+    tr.finish();
+    expect(recs).toHaveLength(1);
+    expect(recs[0].retransmissions).toBe(1);
+    expect(tr.tables().signatures).toBe(0);
   });
 });
