@@ -24,26 +24,28 @@ export function splitList(v: string): string[] {
 
 /** The tag parameter of a From/To value (after the URI), '' when none. */
 export function tagOf(v: string): string {
-  let params = v;
+  // the parameters: after the last '>' of a name-addr, else from the first ';'
+  let from: number;
   const gt = v.lastIndexOf('>');
-  if (v.indexOf('<') >= 0 && gt >= 0) params = v.substring(gt + 1);
+  if (v.indexOf('<') >= 0 && gt >= 0) from = gt + 1;
   else {
     const semi = v.indexOf(';');
-    params = semi >= 0 ? v.substring(semi) : '';
+    if (semi < 0) return '';
+    from = semi;
   }
-  if (params.length === 0) return '';
+  if (from >= v.length) return '';
   // common spelling first: ";tag=value"
-  const i = params.indexOf(';tag=');
+  const i = v.indexOf(';tag=', from);
   if (i >= 0) {
     let j = i + 5;
-    while (j < params.length) {
-      const c = params.charCodeAt(j);
+    while (j < v.length) {
+      const c = v.charCodeAt(j);
       if (c === 59 || c === 44 || c === 32 || c === 9 || c === 13 || c === 10) break;
       j++;
     }
-    if (j > i + 5) return params.substring(i + 5, j);
+    if (j > i + 5) return v.substring(i + 5, j);
   }
-  const m = /;\s*tag\s*=\s*([^;,\s]+)/i.exec(params);
+  const m = /;\s*tag\s*=\s*([^;,\s]+)/i.exec(v.substring(from));
   return m ? m[1] : '';
 }
 

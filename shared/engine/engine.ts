@@ -748,56 +748,58 @@ export class Engine {
       seenFrom = false,
       seenTo = false,
       seenCseq = false;
+    // a header's text is made only when a field takes it: the first value of each, every Reason
+    const value = (q: number): string => {
+      const hv = slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true));
+      return dv.getUint32(q, true) & H_FOLDED ? unfold(hv) : hv;
+    };
     for (let i = 0; i < nHdr; i++) {
       const q = entries + i * EV_ENTRY_SIZE;
-      const tag = dv.getUint32(q, true);
-      const hv = slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true));
-      const v = tag & H_FOLDED ? unfold(hv) : hv;
-      switch (tag & 0xff) {
+      switch (u8[q]) {
         case H_CALL_ID:
           if (!seenCallId) {
-            callId = v.trim();
+            callId = value(q).trim();
             seenCallId = true;
           }
           break;
         case H_FROM:
           if (!seenFrom) {
-            from = v;
+            from = value(q);
             seenFrom = true;
           }
           break;
         case H_TO:
           if (!seenTo) {
-            to = v;
+            to = value(q);
             seenTo = true;
           }
           break;
         case H_CSEQ:
           if (!seenCseq) {
-            cseqText = v;
+            cseqText = value(q);
             seenCseq = true;
           }
           break;
         case H_USER_AGENT:
-          if (userAgent === null) userAgent = v;
+          if (userAgent === null) userAgent = value(q);
           break;
         case H_SERVER:
-          if (server === null) server = v;
+          if (server === null) server = value(q);
           break;
         case H_REASON:
-          reasonHeaders.push(v);
+          reasonHeaders.push(value(q));
           break;
         case H_CONTENT_TYPE:
-          if (contentType === null) contentType = v;
+          if (contentType === null) contentType = value(q);
           break;
         case H_X_CID:
-          if (xCallId === null) xCallId = v.trim();
+          if (xCallId === null) xCallId = value(q).trim();
           break;
         case H_SESSION_ID:
-          if (sessionId === null) sessionId = v;
+          if (sessionId === null) sessionId = value(q);
           break;
         case H_CHARGING_VECTOR:
-          if (chargingVector === null) chargingVector = v;
+          if (chargingVector === null) chargingVector = value(q);
           break;
       }
     }
