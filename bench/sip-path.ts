@@ -18,20 +18,24 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { PerformanceObserver } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
 import { createEngine } from '../node/wasm.ts';
 import { feedFile } from '../node/input.ts';
 import { Analyzer } from '../shared/analyzer.ts';
 import { jsonLine } from '../shared/output/format.ts';
 
-const argv = process.argv.slice(2);
-const arg = (name: string): string | undefined => {
-  const i = argv.indexOf(name);
-  return i >= 0 ? argv[i + 1] : undefined;
-};
-const RUNS = Math.max(1, Math.floor(Number(arg('--runs') ?? 3)));
-const which = arg('--capture') ?? 'sip-only-50k';
-const ONLY = arg('--stage');
-const PROFILE_DIR = arg('--cpu-prof');
+const { values: opt } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '3' },
+    capture: { type: 'string', default: 'sip-only-50k' },
+    stage: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const RUNS = Math.max(1, Math.floor(Number(opt.runs)));
+const which = opt.capture;
+const ONLY = opt.stage;
+const PROFILE_DIR = opt['cpu-prof'];
 
 async function capturePath(): Promise<string> {
   if (existsSync(which)) return which;
@@ -97,9 +101,9 @@ if (here.endsWith('.ts')) {
   mkdirSync(dirname(out), { recursive: true });
   const { build } = await import('esbuild');
   await build({ entryPoints: [here], bundle: true, platform: 'node', format: 'esm', target: 'node20', outfile: out, logLevel: 'warning' });
-  const args = argv.filter((a, i) => a !== '--capture' && argv[i - 1] !== '--capture');
   const node = PROFILE_DIR === undefined ? [] : ['--cpu-prof', '--cpu-prof-dir', PROFILE_DIR];
-  const r = spawnSync(process.execPath, [...node, out, ...args, '--capture', path], { stdio: 'inherit' });
+  const args = ['--runs', String(RUNS), '--capture', path, ...(ONLY === undefined ? [] : ['--stage', ONLY])];
+  const r = spawnSync(process.execPath, [...node, out, ...args], { stdio: 'inherit' });
   process.exit(r.status ?? 1);
 }
 

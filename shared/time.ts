@@ -16,7 +16,8 @@ export function tsSeconds(t: Timestamp): number {
 /** 0 epoch seconds, 1 epoch with the capture's fraction digits, 2 ISO 8601 UTC. */
 export type TimestampFormat = 0 | 1 | 2;
 
-function clampDigits(d: number): number {
+/** Fraction digits to write for a clock of d digits (0–9). */
+export function clampDigits(d: number): number {
   return d >= 0 && d <= 9 ? d | 0 : d > 9 ? 9 : 0;
 }
 

@@ -896,37 +896,32 @@ function isSpace(c: number): boolean {
   return c === 32 || (c >= 9 && c <= 13);
 }
 
+const RTPMAP = /^(\S+)\s+([^/\s]+)/;
+
 /** pt → encoding name of an a=rtpmap: value ("pt name/rate…"), the first mapping of a pt kept;
- *  read as /^(\S+)\s+([^/\s]+)/ reads it (that expression itself for non-ASCII text). */
+ *  read as RTPMAP reads it: by hand while the text it looks at is ASCII, else by RTPMAP itself
+ *  (its \s takes Unicode spaces too). */
 function rtpmapEntry(v: string, map: Map<string, string>): void {
   const n = v.length;
   let i = 0;
-  while (i < n) {
-    const c = v.charCodeAt(i);
-    if (c >= 0x80) {
-      const m = /^(\S+)\s+([^/\s]+)/.exec(v);
-      if (m && !map.has(m[1])) map.set(m[1], ownText(m[2]));
-      return;
-    }
-    if (isSpace(c)) break;
-    i++;
-  }
+  while (i < n && v.charCodeAt(i) < 0x80 && !isSpace(v.charCodeAt(i))) i++;
   let j = i;
   while (j < n && isSpace(v.charCodeAt(j))) j++;
   let k = j;
-  while (k < n) {
-    const c = v.charCodeAt(k);
-    if (c >= 0x80) {
-      const m = /^(\S+)\s+([^/\s]+)/.exec(v);
-      if (m && !map.has(m[1])) map.set(m[1], ownText(m[2]));
-      return;
-    }
-    if (c === 47 || isSpace(c)) break;
-    k++;
+  while (k < n && v.charCodeAt(k) < 0x80 && v.charCodeAt(k) !== 47 && !isSpace(v.charCodeAt(k))) k++;
+  let pt: string;
+  let name: string;
+  if ((i < n && v.charCodeAt(i) >= 0x80) || (k < n && v.charCodeAt(k) >= 0x80)) {
+    const m = RTPMAP.exec(v);
+    if (m === null) return;
+    pt = m[1];
+    name = m[2];
+  } else {
+    if (i === 0 || j === i || k === j) return;
+    pt = v.substring(0, i);
+    name = v.substring(j, k);
   }
-  if (i === 0 || j === i || k === j) return;
-  const pt = v.substring(0, i);
-  if (!map.has(pt)) map.set(pt, ownText(v.substring(j, k)));
+  if (!map.has(pt)) map.set(pt, ownText(name));
 }
 
 function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: number) => string): Sdp {

@@ -3,7 +3,7 @@
 // (docs/PROFILE.md). Every value is written as JSON.stringify and String() write it; ASCII
 // strings without characters to escape (nearly all) are copied a byte per character.
 
-import type { Timestamp } from '../time.ts';
+import { clampDigits, formatTimestamp, type Timestamp } from '../time.ts';
 
 const utf8 = new TextEncoder();
 const utf8Text = new TextDecoder();
@@ -101,13 +101,13 @@ export class JsonOut {
 
   /** A time as epoch seconds with the capture's fraction digits (time.ts formatTimestamp(t, 1)). */
   time(t: Timestamp): void {
-    const d = t.digits >= 0 && t.digits <= 9 ? t.digits | 0 : t.digits > 9 ? 9 : 0;
     const ns = t.nsec;
     if (t.sec !== (t.sec | 0) || t.sec < 0 || !(ns >= 0 && ns < 1e9 && ns === Math.floor(ns))) {
       // not what a capture gives: the text time.ts makes
-      this.raw(String(t.sec) + (d === 0 ? '' : '.' + String(ns).padStart(9, '0').slice(0, d)));
+      this.raw(formatTimestamp(t, 1));
       return;
     }
+    const d = clampDigits(t.digits);
     this.room(11 + 1 + 9);
     this.digits(t.sec);
     if (d === 0) return;
