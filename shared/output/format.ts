@@ -5,8 +5,8 @@
 import type { Timestamp } from '../time.ts';
 import { worstMos, type CallRecord, type MediaStream, type RtcpFigures } from '../record.ts';
 import { DEFAULT_TEMPLATE, SIP_FIELDS, flowJson, type FieldDef } from './fields.ts';
-import { JsonOut } from './json-out.ts';
-import { compareTimestamps, isoTimestamp, timestampDiffText, type TimestampFormat } from '../time.ts';
+import { JsonOut, utf8Bytes } from './json-out.ts';
+import { compareTimestamps, isoTimestamp, type TimestampFormat } from '../time.ts';
 
 export interface LineOptions {
   /** 0 epoch seconds, 1 epoch with fraction (default), 2 ISO 8601 UTC */
@@ -26,7 +26,7 @@ function earliest(a: Timestamp | null, b: Timestamp | null): Timestamp | null {
 /** Exact seconds between two record times when both exist, else the record's number (or null). */
 function seconds(o: JsonOut, n: number | null, from: Timestamp | null, to: Timestamp | null): void {
   if (n === null) o.raw('null');
-  else if (from !== null && to !== null) o.raw(timestampDiffText(from, to));
+  else if (from !== null && to !== null) o.timeDiff(from, to);
   else o.num(n);
 }
 
@@ -41,19 +41,17 @@ function names(o: JsonOut, list: readonly string[]): void {
   o.raw(']');
 }
 
+/** `{"SIP_CALL_ID":`, `,"SIP_CALLING_PARTY":` …: each field's key as bytes, made once */
+const SIP_KEYS = SIP_FIELDS.map((f, i) => utf8Bytes(`${i === 0 ? '{' : ','}"${f.name}":`));
+
 /** One JSON object (SPEC §5.3): the 23 fields in table order, then flow and the extra keys,
  *  written to o as UTF-8. */
 export function writeJsonRecord(o: JsonOut, r: CallRecord): void {
-  o.raw('{');
   for (let i = 0; i < SIP_FIELDS.length; i++) {
-    const f = SIP_FIELDS[i];
-    o.raw('"');
-    o.raw(f.name);
-    o.raw('":');
-    f.json(o, r);
-    o.raw(',');
+    o.bytes8(SIP_KEYS[i]);
+    SIP_FIELDS[i].json(o, r);
   }
-  o.raw('"flow":');
+  o.raw(',"flow":');
   flowJson(o, r.flow);
   o.raw(',"rtpSrc":');
   o.strOrNull(r.rtpSrc);

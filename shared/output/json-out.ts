@@ -3,10 +3,29 @@
 // (docs/PROFILE.md). Every value is written as JSON.stringify and String() write it; ASCII
 // strings without characters to escape (nearly all) are copied a byte per character.
 
-import { clampDigits, formatTimestamp, type Timestamp } from '../time.ts';
+import { clampDigits, formatTimestamp, timestampDiffText, type Timestamp } from '../time.ts';
 
 const utf8 = new TextEncoder();
 const utf8Text = new TextDecoder();
+
+/** A literal's UTF-8, made once (JsonOut.bytes8 writes it). */
+export function utf8Bytes(s: string): Uint8Array {
+  return utf8.encode(s);
+}
+
+/** The letter of JSON.stringify's two-character escape of each control character, else 0. */
+const ESCAPE_LETTER = new Uint8Array(32);
+ESCAPE_LETTER[8] = 98; // \b
+ESCAPE_LETTER[9] = 116; // \t
+ESCAPE_LETTER[10] = 110; // \n
+ESCAPE_LETTER[12] = 102; // \f
+ESCAPE_LETTER[13] = 114; // \r
+const HEX_LOWER = utf8.encode('0123456789abcdef');
+
+/** Seconds a 31-bit count, nanoseconds an integer below 1e9: what a capture gives. */
+function isCaptureTime(t: Timestamp): boolean {
+  return t.sec === (t.sec | 0) && t.sec >= 0 && t.nsec >= 0 && t.nsec < 1e9 && t.nsec === Math.floor(t.nsec);
+}
 
 export class JsonOut {
   buf = new Uint8Array(4096);
@@ -51,25 +70,49 @@ export class JsonOut {
     this.pos = p;
   }
 
-  /** A JSON string (JSON.stringify's text, in UTF-8). */
+  /** A JSON string (JSON.stringify's text, in UTF-8). ASCII is escaped here the way
+   *  JSON.stringify escapes it (a display name's quotes are common); other text goes to it. */
   str(s: string): void {
     const n = s.length;
-    this.room(n + 2);
+    this.room(n * 6 + 2);
     const b = this.buf;
     const start = this.pos;
     let p = start;
     b[p++] = 34;
     for (let i = 0; i < n; i++) {
       const c = s.charCodeAt(i);
-      // control characters, quote, backslash and non-ASCII: the way JSON.stringify escapes them
-      if (c < 0x20 || c === 34 || c === 92 || c >= 0x7f) {
+      if (c >= 0x20 && c !== 34 && c !== 92 && c < 0x7f) {
+        b[p++] = c;
+        continue;
+      }
+      if (c >= 0x7f) {
         this.pos = start;
         this.utf8(JSON.stringify(s));
         return;
       }
-      b[p++] = c;
+      b[p++] = 92;
+      const short = c === 34 || c === 92 ? c : ESCAPE_LETTER[c];
+      if (short !== 0) b[p++] = short;
+      else {
+        // \u00XX, lower-case hex as JSON.stringify writes it
+        b[p++] = 117;
+        b[p++] = 48;
+        b[p++] = 48;
+        b[p++] = HEX_LOWER[c >> 4];
+        b[p++] = HEX_LOWER[c & 15];
+      }
     }
     b[p++] = 34;
+    this.pos = p;
+  }
+
+  /** Bytes as they are (a key or literal encoded once, see utf8Bytes). */
+  bytes8(k: Uint8Array): void {
+    const n = k.length;
+    this.room(n);
+    const b = this.buf;
+    let p = this.pos;
+    for (let i = 0; i < n; i++) b[p++] = k[i];
     this.pos = p;
   }
 
@@ -101,19 +144,43 @@ export class JsonOut {
 
   /** A time as epoch seconds with the capture's fraction digits (time.ts formatTimestamp(t, 1)). */
   time(t: Timestamp): void {
-    const ns = t.nsec;
-    if (t.sec !== (t.sec | 0) || t.sec < 0 || !(ns >= 0 && ns < 1e9 && ns === Math.floor(ns))) {
+    if (!isCaptureTime(t)) {
       // not what a capture gives: the text time.ts makes
       this.raw(formatTimestamp(t, 1));
       return;
     }
-    const d = clampDigits(t.digits);
     this.room(11 + 1 + 9);
     this.digits(t.sec);
+    this.fraction(t.nsec, clampDigits(t.digits));
+  }
+
+  /** to − from in seconds, exactly (time.ts timestampDiffText). */
+  timeDiff(from: Timestamp, to: Timestamp): void {
+    let sec = to.sec - from.sec;
+    let nsec = to.nsec - from.nsec;
+    if (!isCaptureTime(from) || !isCaptureTime(to)) {
+      this.raw(timestampDiffText(from, to));
+      return;
+    }
+    this.room(1 + 11 + 1 + 9);
+    if (sec < 0 || (sec === 0 && nsec < 0)) {
+      this.buf[this.pos++] = 45;
+      sec = -sec;
+      nsec = -nsec;
+    }
+    if (nsec < 0) {
+      sec -= 1;
+      nsec += 1_000_000_000;
+    }
+    this.digits(sec);
+    this.fraction(nsec, clampDigits(Math.max(from.digits, to.digits)));
+  }
+
+  /** "." and the first d of ns's nine digits (none when d is 0). */
+  private fraction(ns: number, d: number): void {
     if (d === 0) return;
     const b = this.buf;
     b[this.pos++] = 46;
-    // the first d of nsec's nine digits
     let div = 1e8;
     for (let k = 0; k < d; k++) {
       b[this.pos++] = 48 + (Math.floor(ns / div) % 10);

@@ -1,10 +1,10 @@
 // JsonOut writes what JSON.stringify, String() and time.ts write, as UTF-8: escapes, non-ASCII,
-// lone surrogates, every kind of number, times of every precision. Compared with those
+// lone surrogates, every kind of number, times of every precision and the time between two. Compared with those
 // functions on chosen values and on random strings.
 
 import { describe, expect, it } from 'vitest';
-import { JsonOut } from '../../../../shared/output/json-out.ts';
-import { formatTimestamp, type Timestamp } from '../../../../shared/time.ts';
+import { JsonOut, utf8Bytes } from '../../../../shared/output/json-out.ts';
+import { formatTimestamp, timestampDiffText, type Timestamp } from '../../../../shared/time.ts';
 
 const utf8 = new TextDecoder();
 
@@ -96,6 +96,19 @@ describe('JsonOut', () => {
         for (const sec of [0, 1_700_000_000, 2 ** 31 - 1, 2 ** 31, 2 ** 40]) times.push({ sec, nsec, digits });
     times.push({ sec: 1_700_000_000, nsec: 1e9, digits: 9 }, { sec: 1_700_000_000, nsec: 1.5, digits: 9 }, { sec: -5, nsec: 0, digits: 6 });
     for (const t of times) expect(out((o) => o.time(t))).toBe(formatTimestamp(t, 1));
+  });
+
+  it('writes the time between two times as timestampDiffText does', () => {
+    const times: Timestamp[] = [];
+    for (const digits of [0, 3, 6, 9, 12])
+      for (const nsec of [0, 1, 999_999_999, 500_000_000])
+        for (const sec of [0, 1_700_000_000, 1_700_000_001, 2 ** 31 - 1, 2 ** 40]) times.push({ sec, nsec, digits });
+    times.push({ sec: 1_700_000_000, nsec: Number.NaN, digits: 6 }, { sec: -3, nsec: 0, digits: 6 });
+    for (const a of times) for (const b of times) expect(out((o) => o.timeDiff(a, b))).toBe(timestampDiffText(a, b));
+  });
+
+  it('writes bytes made once as they are', () => {
+    expect(out((o) => o.bytes8(utf8Bytes(',"Zoë":')))).toBe(',"Zoë":');
   });
 
   it('writes text as it is, in UTF-8, and grows past its first buffer', () => {
