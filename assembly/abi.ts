@@ -15,9 +15,10 @@
 // One event per SIP message, in frame order, little-endian, each `size` bytes long (a multiple
 // of 4). A time tick is an event of EV_TICK_SIZE bytes: capture time passed a new second.
 // After the EV_HEAD fixed bytes come nHdr header entries and nSdp SDP entries of EV_ENTRY_SIZE
-// bytes each (u32 id, u32 offset, u32 length, offsets into the message), then nWatch i32 media
-// watch ids the core took for the SDP's RTP endpoints (the host releases them once the tracker
-// has seen the message), then rawLen bytes of the message, padded to 4.
+// bytes each (u32 id, u32 offset, u32 length, offsets into the message), then nWatch media
+// watches of EV_WATCH_SIZE bytes the core took for the SDP's RTP and RTCP endpoints (the host
+// hands them to the tracker when it asks for the same address text and port, and releases the
+// rest once the tracker has seen the message), then rawLen bytes of the message, padded to 4.
 
 export const EV_SIZE: u32 = 0; // u32 bytes of this event
 export const EV_FRAME: u32 = 4; // u32 frame number in the run (1-based)
@@ -40,13 +41,21 @@ export const EV_WIRE_PACKETS: u32 = 72; // u32 those packets (0: counted with an
 export const EV_RAW_LEN: u32 = 76; // u32 message bytes that follow
 export const EV_START_LINE_LEN: u32 = 80; // u32 start line with its line end
 export const EV_BODY_OFF: u32 = 84; // u32 offset of the body in the message
-export const EV_N_WATCH: u32 = 88; // u32 media watch ids
+export const EV_N_WATCH: u32 = 88; // u32 media watches (EV_WATCH_SIZE bytes each)
 export const EV_RAW_HASH: u32 = 92; // u32 hash of the message bytes (exact duplicates are told by it)
 export const EV_RAW_AT: u32 = 96; // f64 offset of the message in its file when its bytes lie there as they are (one frame, not reassembled), else -1
 export const EV_KEY: u32 = 104; // u32 in note mode: the TCP stream or IP datagram whose frames carried the message when it took more than this frame, else 0
 export const EV_HEAD: u32 = 108;
 export const EV_ENTRY_SIZE: u32 = 12;
 export const EV_TICK_SIZE: u32 = 16;
+export const EV_WATCH_SIZE: u32 = 16;
+/** Media watches one message can take (the event reserves room for this many). */
+export const MAX_WATCH: u32 = 32;
+export const WATCH_ID: u32 = 0; // i32 endpoint id
+export const WATCH_PORT: u32 = 4; // u16 port watched
+export const WATCH_RTCP: u32 = 6; // u8 1: an RTCP port (m= port + 1 or a=rtcp:)
+export const WATCH_ADDR_OFF: u32 = 8; // u32 offset in the message of the address text read (c= value, before any /ttl)
+export const WATCH_ADDR_LEN: u32 = 12; // u32 its length
 
 // ---- Frame notes (setNotes(1), for extracting a call's frames) -------------------------------
 // A note of EV_NOTE_SIZE bytes follows a frame's messages when the frame was UDP without SIP (its

@@ -35,6 +35,8 @@ import {
   EV_START_LINE_LEN,
   EV_BODY_OFF,
   EV_N_WATCH,
+  EV_WATCH_SIZE,
+  MAX_WATCH,
   EV_RAW_HASH,
   EV_RAW_AT,
   EV_HEAD,
@@ -65,7 +67,7 @@ import { hashBytes, isAscii } from './mem';
 import { count, addBytes } from './stats';
 import { startLine, scanHeaders, hdrEnd, contentLength, ctypeOff, ctypeLen, nHdr, hdrEntries } from './sip';
 import { scanBody, nSdp, sdpEntries } from './sdp';
-import { watchSdp, nWatch, watchIds, MAX_WATCH } from './sdp-watch';
+import { watchSdp, nWatch, watches } from './sdp-watch';
 
 export let evBuf: usize = 0;
 export let evLen: u32 = 0;
@@ -107,13 +109,13 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   const bodyLen = msgLen - bodyOff;
   scanBody(p, bodyOff, bodyLen, ctypeOff, ctypeLen);
 
-  const need = EV_HEAD + (nHdr + nSdp) * EV_ENTRY_SIZE + MAX_WATCH * 4 + ((msgLen + 3) & ~3);
+  const need = EV_HEAD + (nHdr + nSdp) * EV_ENTRY_SIZE + MAX_WATCH * EV_WATCH_SIZE + ((msgLen + 3) & ~3);
   if (evLen + need > EV_CAP) {
     count(C_EVENT_OVERFLOW);
     return;
   }
   watchSdp(p, sdpEntries, nSdp);
-  const size = EV_HEAD + (nHdr + nSdp) * EV_ENTRY_SIZE + nWatch * 4 + ((msgLen + 3) & ~3);
+  const size = EV_HEAD + (nHdr + nSdp) * EV_ENTRY_SIZE + nWatch * EV_WATCH_SIZE + ((msgLen + 3) & ~3);
   const e = evBuf + evLen;
   head(e, size, ctx.frameNo, ctx.tsSec, ctx.tsNsec);
   store<f64>(e + EV_FILE_OFFSET, ctx.fileOffset);
@@ -145,8 +147,8 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   const sb = <usize>nSdp * EV_ENTRY_SIZE;
   memory.copy(q, sdpEntries, sb);
   q += sb;
-  const wb = (<usize>nWatch) << 2;
-  memory.copy(q, watchIds, wb);
+  const wb = <usize>nWatch * EV_WATCH_SIZE;
+  memory.copy(q, watches, wb);
   q += wb;
   memory.copy(q, p, msgLen);
   evLen += size;

@@ -1,22 +1,34 @@
 // Endpoints straight from SDP: the core watches an SDP's RTP endpoints the moment it reports the
 // message, so RTP that follows in the same input chunk is analysed before JS sees the event. The
-// event lists these watches; the host releases them once the tracker has taken its own (see
-// Engine.decode). Each endpoint learns the dynamic payload types its section maps (a=rtpmap), for
+// event lists these watches with the address text and port of each: the tracker's watch of the
+// same text and port takes the core's, the host releases the rest (see Engine.decode). Each endpoint learns the dynamic payload types its section maps (a=rtpmap), for
 // the clock rate of its streams and to know telephone-event.
 
-import { EV_ENTRY_SIZE, S_ATTR, S_C, S_M, S_RTPMAP } from './abi';
+import {
+  EV_ENTRY_SIZE,
+  EV_WATCH_SIZE,
+  MAX_WATCH,
+  S_ATTR,
+  S_C,
+  S_M,
+  S_RTPMAP,
+  WATCH_ADDR_LEN,
+  WATCH_ADDR_OFF,
+  WATCH_ID,
+  WATCH_PORT,
+  WATCH_RTCP,
+} from './abi';
 import * as endpoints from './endpoints';
 import { findByte, ieq } from './mem';
 import { ifind } from './sdp';
 
-/** Media watches one message can take (the event reserves room for this many). */
-export const MAX_WATCH: u32 = 32;
 export let nWatch: u32 = 0;
-export let watchIds: usize = 0;
+/** the watches of the message, EV_WATCH_SIZE bytes each, as the event carries them */
+export let watches: usize = 0;
 let addrBuf: usize = 0;
 
 export function initSdpWatch(): void {
-  watchIds = heap.alloc(MAX_WATCH * 4);
+  watches = heap.alloc(MAX_WATCH * EV_WATCH_SIZE);
   addrBuf = heap.alloc(16);
   tmpBuf = heap.alloc(16);
 }
@@ -40,7 +52,7 @@ export function watchSdp(base: usize, entries: usize, n: u32): void {
         let id: i32 = -1;
         const c = mcLen != 0 ? mc : sessC;
         const cLen = mcLen != 0 ? mcLen : sessCLen;
-        if (cLen != 0) id = watchText(c, cLen, port, false);
+        if (cLen != 0) id = watchText(base, c, cLen, port, false);
         if (id >= 0) {
           mapPayloads(id, base, entries, section + 1, i);
           watchRtcp(base, entries, section + 1, i, c, cLen, port);
@@ -106,11 +118,12 @@ function watchRtcp(base: usize, entries: usize, from: u32, to: u32, c: usize, cL
       if (n != 0 && n <= 65535) rtcpPort = n;
     }
   }
-  if (rtcpPort <= 65535) watchText(c, cLen, rtcpPort, true);
+  if (rtcpPort <= 65535) watchText(base, c, cLen, rtcpPort, true);
 }
 
-/** "IN IP4 addr[/ttl]" or "IN IP6 addr" -> watch addr:port (as RTCP when rtcp); the watch id, or -1. */
-function watchText(v: usize, len: u32, port: u32, rtcp: bool): i32 {
+/** "IN IP4 addr[/ttl]" or "IN IP6 addr" -> watch addr:port (as RTCP when rtcp); the watch id, or -1.
+ *  base: the message's first byte (the watch names its address text by offset from it). */
+function watchText(base: usize, v: usize, len: u32, port: u32, rtcp: bool): i32 {
   if (nWatch >= MAX_WATCH) return -1;
   let j: u32 = 0;
   for (let f = 0; f < 2; f++) {
@@ -125,7 +138,13 @@ function watchText(v: usize, len: u32, port: u32, rtcp: bool): i32 {
     return -1;
   const id = rtcp ? endpoints.watchRtcpAt(addrBuf, port) : endpoints.watchAt(addrBuf, port);
   if (id >= 0) {
-    store<i32>(watchIds + ((<usize>nWatch) << 2), id);
+    const w = watches + <usize>nWatch * EV_WATCH_SIZE;
+    store<i32>(w + WATCH_ID, id);
+    store<u16>(w + WATCH_PORT, <u16>port);
+    store<u8>(w + WATCH_RTCP, rtcp ? 1 : 0);
+    store<u8>(w + WATCH_RTCP + 1, 0);
+    store<u32>(w + WATCH_ADDR_OFF, <u32>(v + j - base));
+    store<u32>(w + WATCH_ADDR_LEN, e - j);
     nWatch++;
   }
   return id;

@@ -22,13 +22,22 @@ export const EV_WIRE_PACKETS = 72; // u32 those packets (0: counted with an earl
 export const EV_RAW_LEN = 76; // u32 message bytes that follow
 export const EV_START_LINE_LEN = 80; // u32 start line with its line end
 export const EV_BODY_OFF = 84; // u32 offset of the body in the message
-export const EV_N_WATCH = 88; // u32 media watch ids
+export const EV_N_WATCH = 88; // u32 media watches (EV_WATCH_SIZE bytes each)
 export const EV_RAW_HASH = 92; // u32 hash of the message bytes (exact duplicates are told by it)
 export const EV_RAW_AT = 96; // f64 offset of the message in its file when its bytes lie there as they are (one frame, not reassembled), else -1
 export const EV_KEY = 104; // u32 in note mode: the TCP stream or IP datagram whose frames carried the message when it took more than this frame, else 0
 export const EV_HEAD = 108;
 export const EV_ENTRY_SIZE = 12;
 export const EV_TICK_SIZE = 16;
+export const EV_WATCH_SIZE = 16;
+
+/** Media watches one message can take (the event reserves room for this many). */
+export const MAX_WATCH = 32;
+export const WATCH_ID = 0; // i32 endpoint id
+export const WATCH_PORT = 4; // u16 port watched
+export const WATCH_RTCP = 6; // u8 1: an RTCP port (m= port + 1 or a=rtcp:)
+export const WATCH_ADDR_OFF = 8; // u32 offset in the message of the address text read (c= value, before any /ttl)
+export const WATCH_ADDR_LEN = 12; // u32 its length
 export const EV_NOTE_SIZE = 64;
 export const NOTE_KEY = 16; // u32 reassembly key (NOTE_HELD, NOTE_PREAMBLE), else 0
 export const NOTE_FLAGS = 20; // u8 NOTE_*

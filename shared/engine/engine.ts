@@ -50,6 +50,13 @@ import {
   EV_SRC,
   EV_START_LINE_LEN,
   EV_TICK_SIZE,
+  EV_WATCH_SIZE,
+  MAX_WATCH,
+  WATCH_ADDR_LEN,
+  WATCH_ADDR_OFF,
+  WATCH_ID,
+  WATCH_PORT,
+  WATCH_RTCP,
   EV_TRANSPORT,
   EV_TS_DIGITS,
   EV_TS_NSEC,
@@ -206,7 +213,18 @@ export class Engine {
   private buffer: ArrayBuffer | null = null;
   /** Node's Buffer over the same memory (null in browsers) */
   private latin1: Latin1Slicer | null = null;
-  private coreWatches: number[] = [];
+  /** The watches the core took for the SDP of the message being handed to the tracker: the
+   *  tracker's watch of the same address text and port takes one (the same endpoint, already
+   *  found), the rest are released after the message. Where the address text lies in the event. */
+  private coreWatch = {
+    n: 0,
+    taken: 0,
+    ids: new Int32Array(MAX_WATCH),
+    ports: new Int32Array(MAX_WATCH),
+    rtcp: new Uint8Array(MAX_WATCH),
+    addrAt: new Float64Array(MAX_WATCH),
+    addrLen: new Int32Array(MAX_WATCH),
+  };
   /** IPv4 address text by value, direct-mapped (the same few addresses recur in every message;
    *  a Map keyed by numbers above 2^31 was a tenth of the message decoding) */
   private v4Keys = new Float64Array(V4_CACHE).fill(-1);
@@ -408,11 +426,35 @@ export class Engine {
 
   // ---- RTP watch list (MediaHooks of the call tracker) ----
   watch(ip: string, port: number): number {
+    const id = this.takeCoreWatch(ip, port, 0);
+    if (id >= 0) return id;
     return this.keyed(ip, port) ? this.core.mediaWatch(port) : -1;
   }
   /** Watch ip:port as an RTCP port; -1 when it cannot be. */
   watchRtcp(ip: string, port: number): number {
+    const id = this.takeCoreWatch(ip, port, 1);
+    if (id >= 0) return id;
     return this.keyed(ip, port) ? this.core.mediaWatchRtcp(port) : -1;
+  }
+  /** The core's watch of the current message at this address text (the same characters) and
+   *  port, of this kind, taken; else -1. The core read the address as parseIp16 reads it (the same
+   *  dotted quads and IPv6 forms, test/unit/assembly/core-watches.test.ts), so it is the
+   *  endpoint keyed() would find, with the reference the tracker's own watch would add. */
+  private takeCoreWatch(ip: string, port: number, rtcp: number): number {
+    const cw = this.coreWatch;
+    if (cw.n === 0) return -1;
+    this.views();
+    const u8 = this.u8;
+    for (let i = 0; i < cw.n; i++) {
+      if ((cw.taken & (1 << i)) !== 0 || cw.ports[i] !== port || cw.rtcp[i] !== rtcp || cw.addrLen[i] !== ip.length) continue;
+      const at = cw.addrAt[i];
+      let k = 0;
+      while (k < ip.length && ip.charCodeAt(k) === u8[at + k]) k++;
+      if (k < ip.length) continue;
+      cw.taken |= 1 << i;
+      return cw.ids[i];
+    }
+    return -1;
   }
   /** ip written where the core's watch calls read their address; false when ip:port is no endpoint. */
   private keyed(ip: string, port: number): boolean {
@@ -610,9 +652,11 @@ export class Engine {
       this.messageKey = this.dv.getUint32(base + off + EV_KEY, true);
       off += size;
       if (m) this.onMessage(m);
-      // the tracker has taken its own watches now: drop the ones the core took for this SDP
-      for (const id of this.coreWatches) this.core.mediaUnwatch(id);
-      this.coreWatches.length = 0;
+      // the tracker has taken what it watches now: drop the core's watches it did not take
+      const cw = this.coreWatch;
+      for (let i = 0; i < cw.n; i++) if ((cw.taken & (1 << i)) === 0) this.core.mediaUnwatch(cw.ids[i]);
+      cw.n = 0;
+      cw.taken = 0;
     }
     this.core.evClear();
   }
@@ -698,8 +742,18 @@ export class Engine {
     const nWatch = dv.getUint32(e + EV_N_WATCH, true);
     const entries = e + EV_HEAD;
     const watchStart = entries + (nHdr + nSdp) * EV_ENTRY_SIZE;
-    const rawStart = watchStart + nWatch * 4;
-    for (let i = 0; i < nWatch; i++) this.coreWatches.push(dv.getInt32(watchStart + i * 4, true));
+    const rawStart = watchStart + nWatch * EV_WATCH_SIZE;
+    const cw = this.coreWatch;
+    cw.n = Math.min(nWatch, MAX_WATCH);
+    cw.taken = 0;
+    for (let i = 0; i < cw.n; i++) {
+      const w = watchStart + i * EV_WATCH_SIZE;
+      cw.ids[i] = dv.getInt32(w + WATCH_ID, true);
+      cw.ports[i] = dv.getUint16(w + WATCH_PORT, true);
+      cw.rtcp[i] = u8[w + WATCH_RTCP];
+      cw.addrAt[i] = rawStart + dv.getUint32(w + WATCH_ADDR_OFF, true);
+      cw.addrLen[i] = dv.getUint32(w + WATCH_ADDR_LEN, true);
+    }
     // the bytes are copied out only for those who keep them (ladders), and not when they can be
     // read again from the file; the text is read in place
     const rawAt = dv.getFloat64(e + EV_RAW_AT, true);
