@@ -11,7 +11,7 @@ export interface SdpMedia {
   port: number;
   proto: string; // "RTP/AVP", "udptl"...
   formats: string[]; // payload types / formats in line order
-  rtpmap: Map<string, string>; // payload type -> encoding name (as written)
+  rtpmap: ReadonlyMap<string, string>; // payload type -> encoding name (as written); shared by equal sections, never changed
   connection: string | null; // media-level c= address (no /ttl), else null
   /** a=sendrecv/sendonly/recvonly/inactive of the section, else null (the session's applies) */
   direction: SdpDirection | null;

@@ -74,7 +74,7 @@ export function endpoint(addr: string, port: number): string {
 }
 
 /** Encoding name of a payload type: the section's rtpmap, else the static name, else ''. */
-export function payloadName(md: { rtpmap: Map<string, string> }, pt: string): string {
+export function payloadName(md: { rtpmap: ReadonlyMap<string, string> }, pt: string): string {
   const mapped = md.rtpmap.get(pt);
   if (mapped !== undefined) {
     const slash = mapped.indexOf('/'); // tolerate "PCMU/8000"

@@ -952,10 +952,39 @@ function isSpace(c: number): boolean {
 
 const RTPMAP = /^(\S+)\s+([^/\s]+)/;
 
-/** pt → encoding name of an a=rtpmap: value ("pt name/rate…"), the first mapping of a pt kept;
+/** A media section's a=rtpmap: pairs, as read, while the section is being built. */
+const rtpmapPts: string[] = [];
+const rtpmapNames: string[] = [];
+/** Sections' payload maps by their pairs: most calls map the same few codecs the same way, and a
+ *  call keeps its sections' maps as long as it lasts, so equal maps are one shared map (nothing
+ *  changes a map once made: ReadonlyMap). A cache, emptied when it reaches its bound. */
+const rtpmapCache = new Map<string, ReadonlyMap<string, string>>();
+const RTPMAP_CACHE_MAX = 1024;
+const NO_RTPMAP: ReadonlyMap<string, string> = new Map();
+
+/** The map of the pairs read since the section began (the first mapping of a pt kept). */
+function takeRtpmap(): ReadonlyMap<string, string> {
+  const n = rtpmapPts.length;
+  if (n === 0) return NO_RTPMAP;
+  let key = '';
+  for (let i = 0; i < n; i++) key += `${rtpmapPts[i]} ${rtpmapNames[i]}\n`;
+  let map = rtpmapCache.get(key);
+  if (map === undefined) {
+    const m = new Map<string, string>();
+    for (let i = 0; i < n; i++) if (!m.has(rtpmapPts[i])) m.set(ownText(rtpmapPts[i]), ownText(rtpmapNames[i]));
+    if (rtpmapCache.size >= RTPMAP_CACHE_MAX) rtpmapCache.clear();
+    rtpmapCache.set(ownText(key), m);
+    map = m;
+  }
+  rtpmapPts.length = 0;
+  rtpmapNames.length = 0;
+  return map;
+}
+
+/** pt → encoding name of an a=rtpmap: value ("pt name/rate…"), added to the section's pairs;
  *  read as RTPMAP reads it: by hand while the text it looks at is ASCII, else by RTPMAP itself
  *  (its \s takes Unicode spaces too). */
-function rtpmapEntry(v: string, map: Map<string, string>): void {
+function rtpmapEntry(v: string): void {
   const n = v.length;
   let i = 0;
   while (i < n && v.charCodeAt(i) < 0x80 && !isSpace(v.charCodeAt(i))) i++;
@@ -975,12 +1004,15 @@ function rtpmapEntry(v: string, map: Map<string, string>): void {
     pt = v.substring(0, i);
     name = v.substring(j, k);
   }
-  if (!map.has(pt)) map.set(pt, ownText(name));
+  rtpmapPts.push(pt);
+  rtpmapNames.push(name);
 }
 
 function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: number) => string): Sdp {
   const sdp: Sdp = { connection: null, connections: [], media: [], direction: null, origin: null };
   let cur: SdpMedia | null = null;
+  rtpmapPts.length = 0;
+  rtpmapNames.length = 0;
   for (let i = 0; i < n; i++) {
     const q = p + i * EV_ENTRY_SIZE;
     const type = dv.getUint32(q, true);
@@ -1000,12 +1032,13 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
       const parts = words(v);
       if (parts.length < 3) continue;
       const port = Number(parts[1].split('/')[0]);
+      if (cur) cur.rtpmap = takeRtpmap();
       cur = {
         media: parts[0],
         port: Number.isFinite(port) ? port : 0,
         proto: parts[2],
         formats: parts.slice(3),
-        rtpmap: new Map(),
+        rtpmap: NO_RTPMAP,
         connection: null,
         direction: null,
         rtcpPort: null,
@@ -1014,7 +1047,7 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
       sdp.media.push(cur);
     } else if (type === S_RTPMAP && cur) {
       // a=rtpmap:pt name/rate[/channels]
-      rtpmapEntry(v, cur.rtpmap);
+      rtpmapEntry(v);
     } else if (type === S_ATTR) {
       const a = v.toLowerCase();
       if (a === 'rtcp-mux') {
@@ -1026,5 +1059,6 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
       else sdp.direction = a as SdpDirection;
     }
   }
+  if (cur) cur.rtpmap = takeRtpmap();
   return sdp;
 }

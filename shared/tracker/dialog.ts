@@ -27,7 +27,7 @@ export interface Announced {
   /** announced by the caller (it receives there) */
   fromCaller: boolean;
   /** the announcing section's payload types → encoding names */
-  rtpmap: Map<string, string>;
+  rtpmap: ReadonlyMap<string, string>;
 }
 
 /** list with v added. A short list is replaced by a copy of its own length: V8 gives a push

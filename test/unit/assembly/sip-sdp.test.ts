@@ -357,6 +357,44 @@ describe('SDP', () => {
     ]);
   });
 
+  test('sections that map the same payload types the same way share one map; others do not', async () => {
+    const section = (pts: string) => `m=audio 4000 RTP/AVP 0 8 101\r\n${pts}`;
+    const common = 'a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\na=rtpmap:101 telephone-event/8000\r\n';
+    const head = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n';
+    const messages: string[] = [];
+    // the same maps in two messages, another order, another name, a repeated payload type, none,
+    // and more distinct maps than the cache holds
+    messages.push(head + section(common) + section(common));
+    messages.push(head + section(common));
+    messages.push(head + section('a=rtpmap:8 PCMA/8000\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:101 telephone-event/8000\r\n'));
+    messages.push(head + section('a=rtpmap:0 PCMU/8000\r\na=rtpmap:8 G711A/8000\r\na=rtpmap:101 telephone-event/8000\r\n'));
+    messages.push(head + section(`${common}a=rtpmap:0 other/8000\r\n`));
+    messages.push(head + section(''));
+    for (let i = 0; i < 1100; i++) messages.push(head + section(`a=rtpmap:${96 + (i % 32)} codec${i}/8000\r\n`));
+    messages.push(head + section(common));
+    const frames = messages.map((body, i) => eth(udp4(A4, 5060, B4, 5060, req('INVITE', `share-${i}`, { body }))));
+    const { messages: got } = await run(pcap(frames));
+    expect(got).toHaveLength(messages.length);
+    const maps = got.map((m) => m.sdp?.media.map((x) => x.rtpmap) ?? []);
+    const pcmu = [
+      ['0', 'PCMU'],
+      ['8', 'PCMA'],
+      ['101', 'telephone-event'],
+    ];
+    expect([...maps[0][0]]).toEqual(pcmu);
+    expect(maps[0][1]).toBe(maps[0][0]);
+    expect(maps[1][0]).toBe(maps[0][0]);
+    expect([...maps[2][0]]).toEqual([pcmu[1], pcmu[0], pcmu[2]]);
+    expect(maps[3][0].get('8')).toBe('G711A');
+    expect(maps[4][0]).not.toBe(maps[0][0]);
+    expect([...maps[4][0]]).toEqual(pcmu); // the first mapping of a payload type is kept
+    expect(maps[5][0].size).toBe(0);
+    expect(maps[6 + 5][0].get('101')).toBe('codec5');
+    // the cache was emptied on the way: an equal map again, made anew, still equal
+    const last = maps[maps.length - 1][0];
+    expect([...last]).toEqual(pcmu);
+  });
+
   test('session-level and media-level c= (with /ttl removed), IPv6 c=, audio + video + image with rtpmap per section', async () => {
     const body =
       'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n' +
