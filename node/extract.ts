@@ -13,7 +13,9 @@ import { Analyzer } from '../shared/analyzer.ts';
 import type { Engine } from '../shared/engine/engine.ts';
 import { copyCallFrames, extractCallOf, Selection } from '../shared/extract.ts';
 import { PcapngWriter } from '../shared/output/pcapng.ts';
-import { Anonymizer, LEFT_OUT_TEXT, type LeftOut } from '../shared/anonymize.ts';
+// the anonymizer is loaded only for --anonymize: its cipher builds ~1 MB of tables as it loads
+// (14 ms of every command's start-up when it was imported with the rest)
+import type { Anonymizer, LeftOut } from '../shared/anonymize.ts';
 
 /** Per-call files: writers holding a buffer at once (the others have written theirs out), and
  *  its size: 32 MiB at most, and few writes of a few frames each when many calls overlap. */
@@ -27,7 +29,7 @@ export async function extract({ positional: files, opts }: Parsed): Promise<numb
   const dir = opts['pcap-dir'] as string | undefined;
   if ((out === undefined) === (dir === undefined)) throw new UsageError('extract needs either -o OUT.pcapng or --pcap-dir DIR');
   const filter = recordFilter(opts);
-  const anonymizer = anonymizerOf(opts);
+  const anonymizer = await anonymizerOf(opts);
   const say = (line: string) => process.stderr.write(`sipscope: ${line}\n`);
   const stamps = files.map(stamp);
 
@@ -95,6 +97,7 @@ export async function extract({ positional: files, opts }: Parsed): Promise<numb
     say(`extract: ${selection.calls} of ${seen} calls, ${frames} frames → ${where}`);
     if (anonymizer) {
       const left = Object.entries(anonymizer.leftOut).filter(([, n]) => n > 0);
+      const { LEFT_OUT_TEXT } = await import('../shared/anonymize.ts');
       for (const [why, n] of left) say(`--anonymize: ${n} frames left out: ${LEFT_OUT_TEXT[why as LeftOut]}`);
     }
     if (result.dropped > 0) say(`extract: ${result.dropped} frames of unfinished reassemblies left out (limits)`);
@@ -103,10 +106,11 @@ export async function extract({ positional: files, opts }: Parsed): Promise<numb
 }
 
 /** --anonymize, with --anonymize-key or a new key. */
-function anonymizerOf(opts: Parsed['opts']): Anonymizer | null {
+async function anonymizerOf(opts: Parsed['opts']): Promise<Anonymizer | null> {
   const key = opts['anonymize-key'] as string | undefined;
   if (key !== undefined && opts.anonymize !== true) throw new UsageError('--anonymize-key goes with --anonymize');
   if (opts.anonymize !== true) return null;
+  const { Anonymizer } = await import('../shared/anonymize.ts');
   if (key === undefined) return new Anonymizer(Anonymizer.randomKey());
   if (!/^[0-9a-fA-F]{64}$/.test(key)) throw new UsageError('--anonymize-key takes 64 hex digits (32 bytes)');
   return new Anonymizer(Uint8Array.from(key.match(/../g)!, (h) => Number.parseInt(h, 16)));
