@@ -15,6 +15,7 @@ import { extract } from './extract.ts';
 import { ladder } from './ladder.ts';
 import { createEngine } from './wasm.ts';
 import { feedFile, fileProblem, type FileResult } from './input.ts';
+import { boundOldGeneration } from './heap.ts';
 import { feedMerged } from './merge.ts';
 
 /** Files merged at once (each holds an open file and a share of the read-ahead). */
@@ -56,6 +57,7 @@ extract options:
 ${optionsHelp(EXTRACT_OPTIONS)}`;
 
 async function main(argv: string[]): Promise<number> {
+  boundOldGeneration();
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE + '\n');

@@ -7,6 +7,7 @@ import { open } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import { Readable } from 'node:stream';
 import type { Engine, FileStatus } from '../shared/engine/engine.ts';
+import { boundYoungGeneration } from './heap.ts';
 
 export interface FileResult extends FileStatus {
   path: string;
@@ -64,6 +65,7 @@ export async function feedFile(engine: Engine, path: string, index: number, hook
             if (n === 0) break;
             pos += n;
             engine.commitInput(n);
+            boundYoungGeneration();
             if (pos - turn < TURN_BYTES) continue;
             turn = pos;
             await hooks.onChunk?.(pos, size);
@@ -129,6 +131,7 @@ async function feedStream(engine: Engine, input: Readable | NodeJS.ReadStream, h
   }
   for await (const chunk of source) {
     engine.feed(chunk);
+    boundYoungGeneration();
     await hooks.onChunk?.(raw, size);
     if (hooks.stopped?.()) break;
   }

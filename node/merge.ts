@@ -9,6 +9,7 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { createGunzip } from 'node:zlib';
 import type { Engine, FileStatus } from '../shared/engine/engine.ts';
+import { boundYoungGeneration } from './heap.ts';
 
 /** Read-ahead of all inputs together: each reads pieces of an even share of it (64 KiB … 1 MiB). */
 const READ_AHEAD = 16 << 20;
@@ -440,6 +441,7 @@ class PcapngOut {
     if (this.n > 0) {
       this.engine.commitInput(this.n);
       this.committed = true;
+      boundYoungGeneration();
     }
     this.n = 0;
     this.w = null; // memory may have grown: the next block takes a fresh window
