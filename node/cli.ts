@@ -57,8 +57,9 @@ extract options:
 ${optionsHelp(EXTRACT_OPTIONS)}`;
 
 async function main(argv: string[]): Promise<number> {
-  boundOldGeneration();
   const [command, ...rest] = argv;
+  // a file's reading: a small heap. The probe keeps V8's own pace (its heap can be large and long-lived)
+  if (command !== 'live') boundOldGeneration();
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(USAGE + '\n');
     return command === undefined ? 2 : 0;
