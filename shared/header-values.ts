@@ -49,23 +49,25 @@ export function tagOf(v: string): string {
   return m ? m[1] : '';
 }
 
-/** CSeq number and method; a missing or absurd method (longer than any the core accepts in a
- *  request line) still gives the number. */
-export function parseCseq(v: string): [number, string] {
+/** CSeq number, and its method into out.method ('' when missing); a missing or absurd method
+ *  (longer than any the core accepts in a request line) still gives the number. */
+export function parseCseq(v: string, out: { method: string }): number {
   let i = 0;
   const n = v.length;
+  out.method = '';
   while (i < n && (v.charCodeAt(i) === 32 || v.charCodeAt(i) === 9)) i++;
   const ds = i;
   while (i < n && v.charCodeAt(i) >= 48 && v.charCodeAt(i) <= 57) i++;
-  if (i === ds) return [0, ''];
+  if (i === ds) return 0;
   const num = Number(v.substring(ds, i));
   const ws = i;
   while (i < n && (v.charCodeAt(i) === 32 || v.charCodeAt(i) === 9)) i++;
-  if (i === ws || i === n) return [num, ''];
+  if (i === ws || i === n) return num;
   const ms = i;
   while (i < n && v.charCodeAt(i) > 32) i++;
-  if (i - ms > 32 || (i < n && v.charCodeAt(i) > 32)) return [num, ''];
-  return [num, v.substring(ms, i)];
+  if (i - ms > 32 || (i < n && v.charCodeAt(i) > 32)) return num;
+  out.method = v.substring(ms, i);
+  return num;
 }
 
 /** ASCII case-insensitive equality without allocating. */

@@ -732,6 +732,22 @@ export class Engine {
     return utf8.decode(this.u8.subarray(start, start + len));
   }
 
+  /** The message being decoded: its text (when made whole), whether a byte is a character of
+   *  it, where its bytes start, whether they are ASCII. Read by slice and value. */
+  private msgText = '';
+  private msgAligned = false;
+  private msgStart = 0;
+  private msgAscii = false;
+  /** n bytes at offset off of the message being decoded, as text */
+  private readonly slice = (off: number, len: number): string =>
+    this.msgAligned ? this.msgText.substring(off, off + len) : fieldText(this.u8, this.msgStart + off, len, this.msgAscii);
+  /** the value of the header entry at q (unfolded) */
+  private readonly value = (q: number): string => {
+    const dv = this.dv;
+    const hv = this.slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true));
+    return dv.getUint32(q, true) & H_FOLDED ? unfold(hv) : hv;
+  };
+
   private decode(e: number): SipMessage | null {
     const dv = this.dv;
     const u8 = this.u8;
@@ -762,9 +778,11 @@ export class Engine {
     // offsets), or only the fields that are read (textPerField)
     const ascii = (u8[e + EV_FLAGS] & F_ASCII) !== 0;
     const text = this.textPerField ? '' : this.messageText(rawStart, rawLen, ascii);
-    const aligned = text.length === rawLen;
-    const slice = (off: number, len: number): string =>
-      aligned ? text.substring(off, off + len) : fieldText(u8, rawStart + off, len, ascii);
+    this.msgText = text;
+    this.msgAligned = text.length === rawLen;
+    this.msgStart = rawStart;
+    this.msgAscii = ascii;
+    const slice = this.slice;
 
     // the start line without its line end
     let start = slice(0, slLen);
@@ -797,16 +815,13 @@ export class Engine {
     let xCallId: string | null = null;
     let sessionId: string | null = null;
     let chargingVector: string | null = null;
-    const reasonHeaders: string[] = [];
+    let reasonHeaders = NO_REASONS;
     let seenCallId = false,
       seenFrom = false,
       seenTo = false,
       seenCseq = false;
     // a header's text is made only when a field takes it: the first value of each, every Reason
-    const value = (q: number): string => {
-      const hv = slice(dv.getUint32(q + 4, true), dv.getUint32(q + 8, true));
-      return dv.getUint32(q, true) & H_FOLDED ? unfold(hv) : hv;
-    };
+    const value = this.value;
     for (let i = 0; i < nHdr; i++) {
       const q = entries + i * EV_ENTRY_SIZE;
       switch (u8[q]) {
@@ -841,6 +856,7 @@ export class Engine {
           if (server === null) server = value(q);
           break;
         case H_REASON:
+          if (reasonHeaders === NO_REASONS) reasonHeaders = [];
           reasonHeaders.push(value(q));
           break;
         case H_CONTENT_TYPE:
@@ -857,7 +873,8 @@ export class Engine {
           break;
       }
     }
-    const [cseq, cseqMethod] = parseCseq(cseqText);
+    const cseq = parseCseq(cseqText, CSEQ);
+    const cseqMethod = CSEQ.method;
     const sdp = nSdp > 0 ? buildSdp(dv, entries + nHdr * EV_ENTRY_SIZE, nSdp, slice) : null;
     const ipv = u8[e + EV_IP_VERSION] === 6 ? 6 : 4;
     this.digits = u8[e + EV_TS_DIGITS];
@@ -901,6 +918,11 @@ export class Engine {
     };
   }
 }
+
+/** A message without Reason headers (nearly all) shares this empty list; nothing adds to it. */
+const NO_REASONS: string[] = Object.freeze([]) as unknown as string[];
+/** parseCseq's method, read right after each call */
+const CSEQ = { method: '' };
 
 /** Longest field built by String.fromCharCode.apply (its arguments are bounded). */
 const MAX_APPLY = 4096;
