@@ -1,9 +1,11 @@
 // Buffered line output with back-pressure: records can arrive by the hundred thousand, and
 // writing each line alone to a pipe would dominate the run. Lines are encoded straight into
 // reused chunks (no joined string, no fresh buffer per flush: with media a record is a few KB,
-// and touching new memory twice per flush cost more than making the lines).
+// and touching new memory twice per flush cost more than making the lines). A file named by
+// --out is written as Node writes standard output to a file: each chunk at once, not queued
+// for the thread pool (the queue held megabytes between the reader's turns).
 
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { closeSync, openSync, writeSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 const CHUNK = 1 << 16;
@@ -17,25 +19,21 @@ export class LineWriter {
   private failed: Error | null = null;
 
   private constructor(
-    private readonly out: Writable,
-    private readonly owned: boolean,
+    /** a stream (standard output), or null for a file written at fd */
+    private readonly out: Writable | null,
+    private fd: number,
     /** line end (CSV: CRLF) */
     private readonly eol: string,
   ) {
-    out.on('error', (e: Error) => (this.failed ??= e));
+    out?.on('error', (e: Error) => (this.failed ??= e));
   }
 
   static stdout(eol = '\n'): LineWriter {
-    return new LineWriter(process.stdout, false, eol);
+    return new LineWriter(process.stdout, -1, eol);
   }
 
   static async file(path: string, eol = '\n'): Promise<LineWriter> {
-    const ws: WriteStream = createWriteStream(path);
-    await new Promise<void>((resolve, reject) => {
-      ws.once('open', () => resolve());
-      ws.once('error', reject);
-    });
-    return new LineWriter(ws, true, eol);
+    return new LineWriter(null, openSync(path, 'w'), eol);
   }
 
   get error(): Error | null {
@@ -73,6 +71,12 @@ export class LineWriter {
 
   private flushSync(): void {
     if (this.pos === 0) return;
+    if (this.out === null) {
+      // written before this returns: the chunk is free again
+      this.writeFile(this.chunk.subarray(0, this.pos));
+      this.pos = 0;
+      return;
+    }
     const full = this.chunk.subarray(0, this.pos);
     this.chunk = this.spare.pop() ?? Buffer.allocUnsafe(CHUNK);
     this.pos = 0;
@@ -82,20 +86,35 @@ export class LineWriter {
   /** Hand bytes to the stream; a chunk comes back to the spares once written. */
   private send(bytes: Buffer, recycle: boolean): void {
     if (this.failed) return;
+    const out = this.out;
+    if (out === null) {
+      this.writeFile(bytes);
+      return;
+    }
     const done = recycle
       ? () => {
           if (this.spare.length < 4) this.spare.push(Buffer.from(bytes.buffer, bytes.byteOffset, CHUNK));
         }
       : undefined;
-    if (!this.out.write(bytes, done) && !this.waiting) {
+    if (!out.write(bytes, done) && !this.waiting) {
       this.waiting = new Promise((resolve) => {
         const done = () => {
-          this.out.off('drain', done).off('error', done).off('close', done);
+          out.off('drain', done).off('error', done).off('close', done);
           this.waiting = null;
           resolve();
         };
-        this.out.on('drain', done).on('error', done).on('close', done);
+        out.on('drain', done).on('error', done).on('close', done);
       });
+    }
+  }
+
+  /** All of bytes to the file; a write error (a full disk) is kept for the caller to report. */
+  private writeFile(bytes: Uint8Array): void {
+    if (this.failed) return;
+    try {
+      for (let done = 0; done < bytes.length; ) done += writeSync(this.fd, bytes, done, bytes.length - done);
+    } catch (e) {
+      this.failed = e as Error;
     }
   }
 
@@ -112,14 +131,13 @@ export class LineWriter {
   async close(): Promise<void> {
     this.flushSync();
     await this.drained();
-    // end()'s callback gets the error of the last write (a full disk) before 'error' is emitted
-    if (this.owned) {
-      await new Promise<void>((resolve) =>
-        this.out.end((e?: Error | null) => {
-          this.failed ??= e ?? null;
-          resolve();
-        }),
-      );
+    if (this.out === null && this.fd >= 0) {
+      try {
+        closeSync(this.fd);
+      } catch (e) {
+        this.failed ??= e as Error;
+      }
+      this.fd = -1;
     }
   }
 }
