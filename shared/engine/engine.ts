@@ -984,10 +984,24 @@ const rtpmapCache = new Map<string, ReadonlyMap<string, string>>();
 const RTPMAP_CACHE_MAX = 1024;
 const NO_RTPMAP: ReadonlyMap<string, string> = new Map();
 
+/** The last map made or found, and its pairs: the next section most often has the same. */
+let lastRtpmap: ReadonlyMap<string, string> = NO_RTPMAP;
+const lastPts: string[] = [];
+const lastNames: string[] = [];
+
 /** The map of the pairs read since the section began (the first mapping of a pt kept). */
 function takeRtpmap(): ReadonlyMap<string, string> {
   const n = rtpmapPts.length;
   if (n === 0) return NO_RTPMAP;
+  if (n === lastPts.length) {
+    let i = 0;
+    while (i < n && rtpmapPts[i] === lastPts[i] && rtpmapNames[i] === lastNames[i]) i++;
+    if (i === n) {
+      rtpmapPts.length = 0;
+      rtpmapNames.length = 0;
+      return lastRtpmap;
+    }
+  }
   let key = '';
   for (let i = 0; i < n; i++) key += `${rtpmapPts[i]} ${rtpmapNames[i]}\n`;
   let map = rtpmapCache.get(key);
@@ -997,6 +1011,14 @@ function takeRtpmap(): ReadonlyMap<string, string> {
     if (rtpmapCache.size >= RTPMAP_CACHE_MAX) rtpmapCache.clear();
     rtpmapCache.set(ownText(key), m);
     map = m;
+  }
+  // kept as the last pairs: their own copies, not views of the message text
+  lastRtpmap = map;
+  lastPts.length = 0;
+  lastNames.length = 0;
+  for (let i = 0; i < n; i++) {
+    lastPts.push(ownText(rtpmapPts[i]));
+    lastNames.push(ownText(rtpmapNames[i]));
   }
   rtpmapPts.length = 0;
   rtpmapNames.length = 0;
@@ -1053,7 +1075,8 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
       // m=media port[/n] proto fmt...
       const parts = words(v);
       if (parts.length < 3) continue;
-      const port = Number(parts[1].split('/')[0]);
+      const slash = parts[1].indexOf('/');
+      const port = Number(slash < 0 ? parts[1] : parts[1].substring(0, slash));
       if (cur) cur.rtpmap = takeRtpmap();
       cur = {
         media: parts[0],
