@@ -9,7 +9,7 @@ import { eqIgnoreCase, hasIgnoreCase, q850Cause, splitList, utf8Length } from '.
 import { isIpLiteral, isRtpProto, isUnspecified, payloadName, stripTtl } from '../sdp-values.ts';
 import type { MediaHooks } from './api.ts';
 import type { Ties } from './correlation.ts';
-import { W_NONE, type ActivityList, type Listed } from './timers.ts';
+import { W_NONE, type ActivityList, type Listed, type WindowEntry } from './timers.ts';
 
 const C_IP_MAX = sipField('SIP_C_IP').maxLength;
 
@@ -60,6 +60,8 @@ export class Dialog implements Listed<Dialog> {
   isRegister = false;
   windowKind = W_NONE;
   windowGen = 0;
+  /** its entry in the windows' heap while one is pending */
+  window: WindowEntry<Dialog> | null = null;
 
   callerTags: string[] = [];
   /** SPEC §9: 1 for the Call-ID's first leg, 2… */

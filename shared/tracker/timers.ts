@@ -64,7 +64,8 @@ export class ActivityList<T extends Listed<T>> {
 
 export interface WindowEntry<T> {
   at: number;
-  d: T;
+  /** null once the window is cleared or the dialog exported: the entry is then only a date */
+  d: T | null;
   /** the dialog's window generation when set: a changed one makes the entry stale */
   gen: number;
 }

@@ -25,6 +25,14 @@ function byFirstThenId(a: Dialog, b: Dialog): number {
   return c !== 0 ? c : a.callId < b.callId ? -1 : a.callId > b.callId ? 1 : 0;
 }
 
+/** The dialog's pending window, if any, stops pointing at it (the heap drops it when due). */
+function detachWindow(d: Dialog): void {
+  if (d.window !== null) {
+    d.window.d = null;
+    d.window = null;
+  }
+}
+
 // ---------------------------------------------------------------- the tracker
 
 export class CallTracker {
@@ -403,12 +411,15 @@ export class CallTracker {
   private setWindow(d: Dialog, kind: number, at: number): void {
     d.windowKind = kind;
     d.windowGen++;
-    this.windows.push({ at, d, gen: d.windowGen });
+    detachWindow(d);
+    d.window = { at, d, gen: d.windowGen };
+    this.windows.push(d.window);
   }
 
   private clearWindow(d: Dialog): void {
     d.windowKind = W_NONE;
     d.windowGen++;
+    detachWindow(d);
   }
 
   /** Export everything whose deadline is before `now` (strictly: a message at exactly +32 s is in time). */
@@ -423,7 +434,8 @@ export class CallTracker {
     while (w.size > 0 && w.top().at < now) {
       const e = w.pop();
       const d = e.d;
-      if (e.gen !== d.windowGen || d.collected || !d.isOpen) continue;
+      if (d === null || e.gen !== d.windowGen || d.collected || !d.isOpen) continue;
+      d.window = null;
       d.collected = true;
       d.dueAt = e.at;
       d.dueCause = d.windowKind === W_BYE ? 'bye' : 'final';
@@ -465,6 +477,8 @@ export class CallTracker {
     d.list?.remove(d);
     d.windowGen++;
     d.windowKind = W_NONE;
+    // its window may wait up to 32 s more in the heap: it no longer holds the dialog
+    detachWindow(d);
     const { media, verdicts } = mediaOf(d, this.media);
     let rtpPackets = 0;
     if (d.media !== null && this.media !== undefined) {
@@ -492,7 +506,6 @@ export class CallTracker {
     this.st.exported++;
     this.causes[cause]++;
     this.onRecord(toRecord(d, cause, at, rtpPackets, media, verdicts));
-    // a pending window entry may still point at this dialog for up to 32 s: let go of its bulk
     d.ladder = null;
     this.repeats.release(d);
     d.media = null;
