@@ -1,11 +1,13 @@
 // Buffered line output with back-pressure: records can arrive by the hundred thousand, and
 // writing each line alone to a pipe would dominate the run. Lines are encoded straight into
 // reused chunks (no joined string, no fresh buffer per flush: with media a record is a few KB,
-// and touching new memory twice per flush cost more than making the lines). A file named by
-// --out is written as Node writes standard output to a file: each chunk at once, not queued
-// for the thread pool (the queue held megabytes between the reader's turns).
+// and touching new memory twice per flush cost more than making the lines). A regular file (or
+// a device such as /dev/null) named by --out is written as Node writes standard output to a
+// file: each chunk at once, not queued for the thread pool (the queue held megabytes between
+// the reader's turns). A FIFO or socket is written through a stream: a write that waits for
+// its reader must not hold the main thread, where Ctrl-C and the probe's timers run.
 
-import { closeSync, openSync, writeSync } from 'node:fs';
+import { closeSync, createWriteStream, openSync, statSync, writeSync, type WriteStream } from 'node:fs';
 import type { Writable } from 'node:stream';
 
 const CHUNK = 1 << 16;
@@ -33,7 +35,13 @@ export class LineWriter {
   }
 
   static async file(path: string, eol = '\n'): Promise<LineWriter> {
-    return new LineWriter(null, openSync(path, 'w'), eol);
+    if (writtenAtOnce(path)) return new LineWriter(null, openSync(path, 'w'), eol);
+    const ws: WriteStream = createWriteStream(path);
+    await new Promise<void>((resolve, reject) => {
+      ws.once('open', () => resolve());
+      ws.once('error', reject);
+    });
+    return new LineWriter(ws, -1, eol);
   }
 
   get error(): Error | null {
@@ -131,13 +139,34 @@ export class LineWriter {
   async close(): Promise<void> {
     this.flushSync();
     await this.drained();
-    if (this.out === null && this.fd >= 0) {
-      try {
-        closeSync(this.fd);
-      } catch (e) {
-        this.failed ??= e as Error;
+    if (this.out === null) {
+      if (this.fd >= 0) {
+        try {
+          closeSync(this.fd);
+        } catch (e) {
+          this.failed ??= e as Error;
+        }
+        this.fd = -1;
       }
-      this.fd = -1;
+    } else if (this.out !== process.stdout) {
+      // end()'s callback gets the error of the last write (a full disk) before 'error' is emitted
+      const out = this.out;
+      await new Promise<void>((resolve) =>
+        out.end((e?: Error | null) => {
+          this.failed ??= e ?? null;
+          resolve();
+        }),
+      );
     }
+  }
+}
+
+/** A path to write at once: a regular file (or one to be made), or a character device. */
+function writtenAtOnce(path: string): boolean {
+  try {
+    const st = statSync(path);
+    return st.isFile() || st.isCharacterDevice();
+  } catch {
+    return true; // not there yet: open makes a regular file (or says why it cannot)
   }
 }

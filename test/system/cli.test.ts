@@ -444,6 +444,29 @@ describe('inputs', () => {
     },
   );
 
+  test.runIf(process.platform === 'linux')('--out to a FIFO: its reader gets the bytes a file gets', async () => {
+    // 400 answered calls: ~450 KB of JSON Lines, more than a pipe holds
+    const packets: Packet[] = [];
+    for (let i = 0; i < 400; i++) packets.push(...callPackets(T0 + i, callMessages(`fifo-${i}@test`, { outcome: 'answered' })));
+    const cap = dir.file('fifo-calls.pcap');
+    writeFileSync(cap, writePcap(packets));
+    const file = dir.file('fifo-calls.jsonl');
+    expect((await run(['read', cap, '-q', '--format', 'jsonl', '--out', file])).code).toBe(0);
+    const fifo = dir.file('records.fifo');
+    const mk = spawn('mkfifo', [fifo]);
+    expect(await new Promise((res) => mk.once('close', res))).toBe(0);
+
+    // a reader that reads: the same bytes as the file
+    const reader = spawn('cat', [fifo], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const got: Buffer[] = [];
+    reader.stdout.on('data', (b: Buffer) => got.push(b));
+    const readerDone = new Promise((res) => reader.once('close', res));
+    const r = await run(['read', cap, '-q', '--format', 'jsonl', '--out', fifo]);
+    await readerDone;
+    expect(r.code, r.stderr).toBe(0);
+    expect(Buffer.concat(got).equals(readFileSync(file))).toBe(true);
+  });
+
   test('a missing file: exit 1, the message names it, the other files are still read', async () => {
     const missing = dir.file('does-not-exist.pcap');
     const r = await run(['read', missing, SAMPLE, '--format', 'jsonl']);
