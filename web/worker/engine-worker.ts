@@ -40,8 +40,7 @@ import { callMedia } from '../call-media.ts';
 import { ByteSink } from './byte-sink.ts';
 import { copyCallFrames, extractCallOfJson, Selection } from '../../shared/extract.ts';
 import { PcapngWriter } from '../../shared/output/pcapng.ts';
-// loaded when a download is anonymised: its cipher builds ~1 MB of tables as it loads
-import type { Anonymizer } from '../../shared/anonymize.ts';
+import { Anonymizer } from '../../shared/anonymize.ts';
 
 const PROGRESS_INTERVAL_MS = 100; // at most ~10 progress messages a second
 
@@ -370,11 +369,7 @@ async function extract(runId: number, indices: number[], anonymize = false): Pro
   const sink = new ByteSink('application/vnd.tcpdump.pcap');
   const writer = new PcapngWriter((piece) => sink.bytes(piece));
   // one key for the page's life: the same party has the same pseudonym in every download
-  let anon: Anonymizer | null = null;
-  if (anonymize) {
-    const { Anonymizer } = await import('../../shared/anonymize.ts');
-    anon = new Anonymizer((pageKey ??= Anonymizer.randomKey()));
-  }
+  const anon = anonymize ? new Anonymizer((pageKey ??= Anonymizer.randomKey())) : null;
   const res = await copyCallFrames(
     selection,
     newEngine,
