@@ -996,18 +996,22 @@ let lastRtpmap: ReadonlyMap<string, string> = NO_RTPMAP;
 const lastPts: string[] = [];
 const lastNames: string[] = [];
 
-/** The map of the pairs read since the section began (the first mapping of a pt kept). */
+/** The map of the pairs read since the section began (the first mapping of a pt kept); the
+ *  pairs are then cleared for the next section. */
 function takeRtpmap(): ReadonlyMap<string, string> {
+  const map = rtpmapOfPairs();
+  rtpmapPts.length = 0;
+  rtpmapNames.length = 0;
+  return map;
+}
+
+function rtpmapOfPairs(): ReadonlyMap<string, string> {
   const n = rtpmapPts.length;
   if (n === 0) return NO_RTPMAP;
   if (n === lastPts.length) {
     let i = 0;
     while (i < n && rtpmapPts[i] === lastPts[i] && rtpmapNames[i] === lastNames[i]) i++;
-    if (i === n) {
-      rtpmapPts.length = 0;
-      rtpmapNames.length = 0;
-      return lastRtpmap;
-    }
+    if (i === n) return lastRtpmap;
   }
   let key = '';
   for (let i = 0; i < n; i++) key += `${rtpmapPts[i]} ${rtpmapNames[i]}\n`;
@@ -1027,8 +1031,6 @@ function takeRtpmap(): ReadonlyMap<string, string> {
     lastPts.push(ownText(rtpmapPts[i]));
     lastNames.push(ownText(rtpmapNames[i]));
   }
-  rtpmapPts.length = 0;
-  rtpmapNames.length = 0;
   return map;
 }
 
