@@ -436,14 +436,6 @@ export class Engine {
     if (id >= 0) return id;
     return this.keyed(ip, port) ? this.core.mediaWatchRtcp(port) : -1;
   }
-  /** The core's watches of the message that the tracker did not take: released. */
-  private releaseCoreWatches(): void {
-    const cw = this.coreWatch;
-    for (let i = 0; i < cw.n; i++) if ((cw.taken & (1 << i)) === 0) this.core.mediaUnwatch(cw.ids[i]);
-    cw.n = 0;
-    cw.taken = 0;
-  }
-
   /** The core's watch of the current message at this address text (the same characters) and
    *  port, of this kind, taken; else -1. The core read the address as parseIp16 reads it (the same
    *  dotted quads and IPv6 forms, test/unit/assembly/core-watches.test.ts), so it is the
@@ -661,7 +653,10 @@ export class Engine {
       off += size;
       if (m) this.onMessage(m);
       // the tracker has taken what it watches now: drop the core's watches it did not take
-      this.releaseCoreWatches();
+      const cw = this.coreWatch;
+      for (let i = 0; i < cw.n; i++) if ((cw.taken & (1 << i)) === 0) this.core.mediaUnwatch(cw.ids[i]);
+      cw.n = 0;
+      cw.taken = 0;
     }
     this.core.evClear();
   }
@@ -764,8 +759,6 @@ export class Engine {
     const entries = e + EV_HEAD;
     const watchStart = entries + (nHdr + nSdp) * EV_ENTRY_SIZE;
     const rawStart = watchStart + nWatch * EV_WATCH_SIZE;
-    // left by a message whose handler threw: released before they are overwritten
-    this.releaseCoreWatches();
     const cw = this.coreWatch;
     cw.n = Math.min(nWatch, MAX_WATCH);
     cw.taken = 0;
