@@ -64,6 +64,13 @@ export interface FeedResult extends FileResult {
   stopped: boolean;
 }
 
+/**
+ * The streams being read, held from the module: Chromium may collect a file's stream whose only
+ * references are a pending read and the function awaiting it, and that read then never settles
+ * (the worker waited forever on the first read of a file, ~1 run in 5 of the browser tests).
+ */
+const beingRead = new Set<unknown>();
+
 /** Bytes asked of a byte stream at a time. */
 const READ_CHUNK = 1 << 20;
 
@@ -124,9 +131,10 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
     gzip = await isGzip(file);
     // messages of a plain file can be read again at their offsets (ladders); not inflated ones
     engine.rawInFile = !gzip;
+    const stream = file.stream();
     let source: ReadableStream<Uint8Array>;
     if (gzip) {
-      const raw = file.stream().pipeThrough(
+      const raw = stream.pipeThrough(
         new TransformStream<Uint8Array, Uint8Array>({
           transform(chunk, ctl) {
             bytesRead += chunk.byteLength;
@@ -135,8 +143,10 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
         }),
       );
       source = raw.pipeThrough(new DecompressionStream('gzip') as unknown as ReadableWritablePair<Uint8Array, Uint8Array>);
-    } else source = file.stream();
+    } else source = stream;
     const reader = chunkReader(source);
+    const held = [stream, source, reader];
+    beingRead.add(held);
     let yielded = performance.now();
     try {
       while (true) {
@@ -174,6 +184,7 @@ export async function feedFile(engine: Engine, file: File, index: number, hooks:
         }
       }
     } finally {
+      beingRead.delete(held);
       reader.releaseLock();
     }
   } catch (err) {
