@@ -20,6 +20,16 @@ import { tempDir } from '../support/temp.ts';
 import { run, toolGate, toolPath } from '../support/tools/exec.ts';
 import { ALL_FLOWS, flowOfCallId, recordFlows } from '../support/tools/sipp.ts';
 import { concat, text } from '../support/capture-writer.ts';
+import { readPcap } from '../support/pcap-rewrite.ts';
+
+/** Frames in a pcap file being written (a record cut at the end is not counted yet). */
+function framesIn(path: string): number {
+  try {
+    return readPcap(readFileSync(path)).frames.length;
+  } catch {
+    return 0;
+  }
+}
 
 const gate = toolGate(['sipp', 'tcpdump', 'sngrep', 'tshark'], 'live-hep', { capture: true });
 
@@ -210,7 +220,8 @@ describe.skipIf(gate.missing.length > 0)('sipscope live --hep (HEP v3 collector)
       '127.0.0.1',
       28813,
     );
-    await sleep(500);
+    // tcpdump writes each packet as it comes (-U), but on a busy machine it may come late
+    await waitFor(() => framesIn(hepPcap) >= messages.length, 15_000, 'tcpdump to write every HEP packet', td).catch(() => {});
     td.proc.kill('SIGINT');
     await waitExit(td, 5000);
     const decoded = tmp.file('decoded.pcap');
