@@ -115,6 +115,11 @@ export const H_CONTENT_LENGTH: u32 = 9;
 export const H_X_CID: u32 = 10;
 export const H_SESSION_ID: u32 = 11;
 export const H_CHARGING_VECTOR: u32 = 12;
+/** the tag parameter of the first From / To value, found by the core in ASCII messages when that
+ *  value is on one line (header-values.ts tagOf read alike); length 0: the value has none. A
+ *  message without the entry leaves the tag to the host. */
+export const H_FROM_TAG: u32 = 13;
+export const H_TO_TAG: u32 = 14;
 export const H_FOLDED: u32 = 0x100;
 
 /** SDP entry ids: the line's letter (c=, m=, o=, r for a=rtpmap:, and a for the attributes media

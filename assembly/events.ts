@@ -65,7 +65,7 @@ import {
 import * as ctx from './ctx';
 import { hashBytes, isAscii } from './mem';
 import { count, addBytes } from './stats';
-import { startLine, scanHeaders, hdrEnd, contentLength, ctypeOff, ctypeLen, nHdr, hdrEntries } from './sip';
+import { startLine, scanHeaders, addTagEntries, hdrEnd, contentLength, ctypeOff, ctypeLen, nHdr, hdrEntries } from './sip';
 import { scanBody, nSdp, sdpEntries } from './sdp';
 import { watchSdp, nWatch, watches } from './sdp-watch';
 
@@ -108,6 +108,8 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   }
   const bodyLen = msgLen - bodyOff;
   scanBody(p, bodyOff, bodyLen, ctypeOff, ctypeLen);
+  const ascii = isAscii(p, msgLen);
+  if (ascii) addTagEntries(p);
 
   const need = EV_HEAD + (nHdr + nSdp) * EV_ENTRY_SIZE + MAX_WATCH * EV_WATCH_SIZE + ((msgLen + 3) & ~3);
   if (evLen + need > EV_CAP) {
@@ -125,7 +127,7 @@ export function emitSip(p: usize, len: u32, transport: u32, sport: u32, dport: u
   store<u8>(e + EV_TS_DIGITS, <u8>ctx.tsDigits);
   store<u8>(e + EV_N_HDR, <u8>nHdr);
   store<u8>(e + EV_N_SDP, <u8>nSdp);
-  if (isAscii(p, msgLen)) flags |= F_ASCII;
+  if (ascii) flags |= F_ASCII;
   store<u8>(e + EV_FLAGS, <u8>flags);
   memory.copy(e + EV_SRC, ctx.ipSrc, 16);
   memory.copy(e + EV_DST, ctx.ipDst, 16);

@@ -15,6 +15,8 @@ import {
   H_X_CID,
   H_SESSION_ID,
   H_CHARGING_VECTOR,
+  H_FROM_TAG,
+  H_TO_TAG,
   H_FOLDED,
   MAX_HDR_ENTRIES,
 } from './abi';
@@ -210,4 +212,109 @@ export function scanHeaders(p: usize, len: u32, slLen: u32, record: bool, final:
     }
     pos = lf + 1;
   }
+}
+
+// ---- From / To tags ---------------------------------------------------------------------------
+
+/** JavaScript's \s on ASCII: HT, LF, VT, FF, CR, space. */
+function isSpace(c: u32): bool {
+  return c == 32 || (c >= 9 && c <= 13);
+}
+
+let tagOff: u32 = 0;
+let tagLen: u32 = 0;
+
+/**
+ * The tag parameter of the ASCII value at p + off (len bytes) into tagOff (relative to p) and
+ * tagLen (0: none), read as the host's tagOf reads a value's text: the parameters start after the
+ * last '>' of a name-addr, else at the first ';'; the first ";tag=" with a value wins, else the
+ * first parameter that /;\s*tag\s*=\s*([^;,\s]+)/i matches.
+ */
+function findTag(p: usize, off: u32, len: u32): void {
+  tagOff = 0;
+  tagLen = 0;
+  const v = p + off;
+  // the last '>' (the parameters usually follow it closely), then any '<' at all
+  let gt: i32 = <i32>len - 1;
+  while (gt >= 0 && u8at(v + gt) != 62) gt--;
+  let lt = false;
+  if (gt >= 0) {
+    for (let i: u32 = 0; i < len && !lt; i++) lt = u8at(v + i) == 60;
+  }
+  let from: u32;
+  if (lt) from = <u32>gt + 1;
+  else {
+    let semi: u32 = 0;
+    while (semi < len && u8at(v + semi) != 59) semi++;
+    if (semi >= len) return;
+    from = semi;
+  }
+  if (from >= len) return;
+  // the common spelling first: ";tag=value" (its first occurrence only)
+  for (let i = from; i + 5 <= len; i++) {
+    if (u8at(v + i) != 59 || !eq(v + i + 1, 'tag=')) continue;
+    let j = i + 5;
+    while (j < len) {
+      const c = u8at(v + j);
+      if (c == 59 || c == 44 || c == 32 || c == 9 || c == 13 || c == 10) break;
+      j++;
+    }
+    if (j > i + 5) {
+      tagOff = off + i + 5;
+      tagLen = j - i - 5;
+      return;
+    }
+    break;
+  }
+  // any case, spaces around the name and '='
+  for (let k = from; k < len; k++) {
+    if (u8at(v + k) != 59) continue;
+    let m = k + 1;
+    while (m < len && isSpace(u8at(v + m))) m++;
+    if (m + 3 > len || !ieq(v + m, 'tag', 3)) continue;
+    m += 3;
+    while (m < len && isSpace(u8at(v + m))) m++;
+    if (m >= len || u8at(v + m) != 61) continue;
+    m++;
+    while (m < len && isSpace(u8at(v + m))) m++;
+    const s = m;
+    while (m < len) {
+      const c = u8at(v + m);
+      if (c == 59 || c == 44 || isSpace(c)) break;
+      m++;
+    }
+    if (m > s) {
+      tagOff = off + s;
+      tagLen = m - s;
+      return;
+    }
+  }
+}
+
+/**
+ * After scanHeaders of an ASCII message at p: an H_FROM_TAG and an H_TO_TAG entry for the first
+ * From and To values, when they are on one line and there is room among the entries.
+ */
+export function addTagEntries(p: usize): void {
+  const n = nHdr;
+  let from: usize = 0;
+  let to: usize = 0;
+  for (let i: u32 = 0; i < n; i++) {
+    const ent = hdrEntries + <usize>i * 12;
+    const id = load<u32>(ent) & 0xff;
+    if (id == H_FROM && from == 0) from = ent;
+    else if (id == H_TO && to == 0) to = ent;
+  }
+  if (from != 0) addTag(p, from, H_FROM_TAG);
+  if (to != 0) addTag(p, to, H_TO_TAG);
+}
+
+function addTag(p: usize, ent: usize, id: u32): void {
+  if (nHdr >= MAX_HDR_ENTRIES || (load<u32>(ent) & H_FOLDED) != 0) return;
+  findTag(p, load<u32>(ent + 4), load<u32>(ent + 8));
+  const t = hdrEntries + <usize>nHdr * 12;
+  store<u32>(t, id);
+  store<u32>(t + 4, tagOff);
+  store<u32>(t + 8, tagLen);
+  nHdr++;
 }

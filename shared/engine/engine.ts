@@ -78,6 +78,8 @@ import {
   H_X_CID,
   H_SESSION_ID,
   H_CHARGING_VECTOR,
+  H_FROM_TAG,
+  H_TO_TAG,
   S_C,
   S_O,
   S_M,
@@ -748,6 +750,12 @@ export class Engine {
     return dv.getUint32(q, true) & H_FOLDED ? unfold(hv) : hv;
   };
 
+  /** a tag entry's text ('' when the value has none) */
+  private tagAt(q: number): string {
+    const n = this.dv.getUint32(q + 8, true);
+    return n === 0 ? '' : this.slice(this.dv.getUint32(q + 4, true), n);
+  }
+
   private decode(e: number): SipMessage | null {
     const dv = this.dv;
     const u8 = this.u8;
@@ -820,6 +828,9 @@ export class Engine {
       seenFrom = false,
       seenTo = false,
       seenCseq = false;
+    // the tags the core found (ASCII messages, one-line values); null: tagOf reads them
+    let fromTag: string | null = null;
+    let toTag: string | null = null;
     // a header's text is made only when a field takes it: the first value of each, every Reason
     const value = this.value;
     for (let i = 0; i < nHdr; i++) {
@@ -871,6 +882,12 @@ export class Engine {
         case H_CHARGING_VECTOR:
           if (chargingVector === null) chargingVector = value(q);
           break;
+        case H_FROM_TAG:
+          fromTag = this.tagAt(q);
+          break;
+        case H_TO_TAG:
+          toTag = this.tagAt(q);
+          break;
       }
     }
     const cseq = parseCseq(cseqText, CSEQ);
@@ -901,8 +918,8 @@ export class Engine {
       callId,
       from,
       to,
-      fromTag: tagOf(from),
-      toTag: tagOf(to),
+      fromTag: fromTag ?? tagOf(from),
+      toTag: toTag ?? tagOf(to),
       userAgent,
       server,
       reasonHeaders,
