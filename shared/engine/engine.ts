@@ -632,35 +632,64 @@ export class Engine {
     this.views();
     const base = this.core.evPtr();
     let off = 0;
-    while (off < len) {
-      const size = this.dv.getUint32(base + off + EV_SIZE, true);
-      if (size === 0) break;
-      if (this.copyCb !== null) {
-        this.copied(base + off);
+    let drained = false;
+    try {
+      while (off < len) {
+        const size = this.dv.getUint32(base + off + EV_SIZE, true);
+        if (size === 0) break;
+        const e = base + off;
         off += size;
-        continue;
+        if (this.copyCb !== null) {
+          this.copied(e);
+          continue;
+        }
+        if (size === EV_NOTE_SIZE) {
+          if (this.noteCb !== null) this.noted(e);
+          continue;
+        }
+        if (size === EV_TICK_SIZE) {
+          this.onTick(this.dv.getUint32(e + EV_TS_SEC, true) + this.dv.getUint32(e + EV_TS_NSEC, true) / 1e9);
+          continue;
+        }
+        const m = this.decode(e);
+        this.messageKey = this.dv.getUint32(e + EV_KEY, true);
+        if (m) this.onMessage(m);
+        // the tracker has taken what it watches now: drop the core's watches it did not take
+        this.releaseCoreWatches();
       }
-      if (size === EV_NOTE_SIZE) {
-        if (this.noteCb !== null) this.noted(base + off);
-        off += size;
-        continue;
+      drained = true;
+    } finally {
+      // a callback threw: the events after it are dropped (never delivered twice), and the
+      // watches of its message and theirs released (else they would stay watched for nobody)
+      if (!drained) {
+        this.releaseCoreWatches();
+        if (this.copyCb === null) this.releaseWatchesOf(base + off, base + len);
       }
-      if (size === EV_TICK_SIZE) {
-        this.onTick(this.dv.getUint32(base + off + EV_TS_SEC, true) + this.dv.getUint32(base + off + EV_TS_NSEC, true) / 1e9);
-        off += size;
-        continue;
-      }
-      const m = this.decode(base + off);
-      this.messageKey = this.dv.getUint32(base + off + EV_KEY, true);
-      off += size;
-      if (m) this.onMessage(m);
-      // the tracker has taken what it watches now: drop the core's watches it did not take
-      const cw = this.coreWatch;
-      for (let i = 0; i < cw.n; i++) if ((cw.taken & (1 << i)) === 0) this.core.mediaUnwatch(cw.ids[i]);
-      cw.n = 0;
-      cw.taken = 0;
+      this.core.evClear();
     }
-    this.core.evClear();
+  }
+
+  /** The core's watches of the message being delivered that the tracker did not take: released. */
+  private releaseCoreWatches(): void {
+    const cw = this.coreWatch;
+    for (let i = 0; i < cw.n; i++) if ((cw.taken & (1 << i)) === 0) this.core.mediaUnwatch(cw.ids[i]);
+    cw.n = 0;
+    cw.taken = 0;
+  }
+
+  /** Every watch listed by the message events in [from, to) of the event buffer: released. */
+  private releaseWatchesOf(from: number, to: number): void {
+    const dv = this.dv;
+    for (let e = from; e < to; ) {
+      const size = dv.getUint32(e + EV_SIZE, true);
+      if (size === 0) break;
+      if (size !== EV_NOTE_SIZE && size !== EV_TICK_SIZE) {
+        const nWatch = Math.min(dv.getUint32(e + EV_N_WATCH, true), MAX_WATCH);
+        const w = e + EV_HEAD + (this.u8[e + EV_N_HDR] + this.u8[e + EV_N_SDP]) * EV_ENTRY_SIZE;
+        for (let i = 0; i < nWatch; i++) this.core.mediaUnwatch(dv.getInt32(w + i * EV_WATCH_SIZE + WATCH_ID, true));
+      }
+      e += size;
+    }
   }
 
   private noted(e: number): void {

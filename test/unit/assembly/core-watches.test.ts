@@ -7,6 +7,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { A4, B4, eth, pcap, req, udp4 } from '../../support/core-fixtures.ts';
+import { rtp } from '../../support/capture-writer.ts';
 import { createEngine } from '../../../node/wasm.ts';
 import { parseIp16 } from '../../../shared/addr.ts';
 
@@ -157,5 +158,34 @@ describe("the core's SDP watches taken by the tracker", () => {
     expect(rtcpAtRtpPort).toBe(rtp); // one endpoint, whoever watches it
     expect(rtpAtRtcpPort).toBeGreaterThanOrEqual(0);
     expect(rtpAtRtcpPort).not.toBe(rtp);
+  });
+});
+
+describe('a message whose handler threw', () => {
+  test('leaves no watch behind, of its SDP or of the messages after it; none is delivered twice', async () => {
+    const engine = await createEngine();
+    const sdp = (addr: string) => `v=0\r\no=- 1 1 IN IP4 192.0.2.9\r\ns=-\r\nt=0 0\r\nm=audio 20000 RTP/AVP 0\r\nc=IN IP4 ${addr}\r\n`;
+    const threw = eth(udp4(A4, 5060, B4, 5060, req('INVITE', 'threw', { body: sdp('192.0.2.1') })));
+    const after = eth(udp4(A4, 5060, B4, 5060, req('INVITE', 'after', { body: sdp('192.0.2.2') })));
+    const media = ['192.0.2.1', '192.0.2.2'].flatMap((addr) =>
+      Array.from({ length: 5 }, (_, i) => eth(udp4(B4, 30000, addr, 20000, rtp({ pt: 0, seq: i, ts: 160 * i, ssrc: 7 }, 160)))),
+    );
+    const file = pcap([threw, after, ...media]);
+    const signalling = 24 + 32 + threw.length + after.length; // the file header and both INVITEs' records
+    const delivered: string[] = [];
+    engine.onMessage = (m) => {
+      delivered.push(m.callId);
+      throw new Error('handler failed');
+    };
+    engine.beginFile(0);
+    expect(() => engine.feed(file.subarray(0, signalling))).toThrow('handler failed');
+    engine.onMessage = (m) => delivered.push(m.callId);
+    engine.feed(file.subarray(signalling));
+    engine.endFile();
+    engine.finish();
+    // the second INVITE was dropped with the buffer the failure left; the first came once
+    expect(delivered).toEqual(['threw@sipscope.test']);
+    // nobody watches either endpoint any more: their RTP is no call's media
+    expect(engine.stats().counters.rtpFrames ?? 0).toBe(0);
   });
 });
