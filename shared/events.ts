@@ -10,7 +10,7 @@ export interface SdpMedia {
   media: string; // "audio", "video", "image"...
   port: number;
   proto: string; // "RTP/AVP", "udptl"...
-  formats: string[]; // payload types / formats in line order
+  formats: readonly string[]; // payload types / formats in line order (shared: never changed)
   rtpmap: ReadonlyMap<string, string>; // payload type -> encoding name (as written); shared by equal sections, never changed
   connection: string | null; // media-level c= address (no /ttl), else null
   /** a=sendrecv/sendonly/recvonly/inactive of the section, else null (the session's applies) */

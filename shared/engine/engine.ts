@@ -994,6 +994,67 @@ function words(v: string): string[] {
   return v.split(/[ \t]+/).filter((x) => x !== '');
 }
 
+/** What an m= line says but its port: shared by the sections whose line says the same. */
+interface MediaWords {
+  media: string;
+  proto: string;
+  formats: readonly string[];
+  /** the line after its port, to compare the next lines with */
+  rest: string;
+}
+/** The m= lines read last, compared with a new one where it lies (no key string made): a
+ *  capture's SDPs repeat a few codec lists, an offer's and an answer's. */
+const recentMedia: MediaWords[] = [];
+const RECENT_MEDIA = 8;
+let nextRecent = 0;
+const MEDIA_LINE = { media: '', port: 0, proto: '', formats: [] as readonly string[] };
+
+/** An m= value's media, port, proto and formats (as words() splits it); null with fewer than three
+ *  words. Valid until the next call. */
+function mediaLine(v: string): typeof MEDIA_LINE | null {
+  const out = MEDIA_LINE;
+  const sp1 = v.indexOf(' ');
+  const sp2 = sp1 < 0 ? -1 : v.indexOf(' ', sp1 + 1);
+  if (sp2 < 0 || v.indexOf('  ') >= 0 || v.indexOf('\t') >= 0) {
+    // runs of spaces or tabs, or too few words: as words() splits them
+    const parts = words(v);
+    if (parts.length < 3) return null;
+    out.media = parts[0];
+    out.port = mediaPort(parts[1]);
+    out.proto = parts[2];
+    out.formats = parts.slice(3);
+    return out;
+  }
+  out.port = mediaPort(v.substring(sp1 + 1, sp2));
+  const restLen = v.length - sp2 - 1;
+  for (let i = 0; i < recentMedia.length; i++) {
+    const r = recentMedia[i];
+    if (r.rest.length === restLen && r.media.length === sp1 && v.startsWith(r.rest, sp2 + 1) && v.startsWith(r.media)) {
+      out.media = r.media;
+      out.proto = r.proto;
+      out.formats = r.formats;
+      return out;
+    }
+  }
+  const rest = ownText(v.substring(sp2 + 1));
+  const ws = rest.split(' ');
+  const r: MediaWords = { media: ownText(v.substring(0, sp1)), proto: ws[0], formats: Object.freeze(ws.slice(1)), rest };
+  if (recentMedia.length < RECENT_MEDIA) recentMedia.push(r);
+  else recentMedia[nextRecent] = r;
+  nextRecent = (nextRecent + 1) % RECENT_MEDIA;
+  out.media = r.media;
+  out.proto = r.proto;
+  out.formats = r.formats;
+  return out;
+}
+
+/** An m= port word (before any /count), 0 when it is no number. */
+function mediaPort(w: string): number {
+  const slash = w.indexOf('/');
+  const port = Number(slash < 0 ? w : w.substring(0, slash));
+  return Number.isFinite(port) ? port : 0;
+}
+
 /** The address of a c= value (its third word, before any /ttl), '' when there is none. The
  *  common form (words apart by single spaces) is read where it lies; else as words() splits. */
 function connectionAddress(v: string): string {
@@ -1100,8 +1161,13 @@ function rtpmapEntry(v: string): void {
   rtpmapNames.push(name);
 }
 
+/** An SDP's lists while they are empty (never added to: a first item replaces them). */
+const NO_ITEMS: string[] = Object.freeze([]) as unknown as string[];
+const NO_MEDIA: SdpMedia[] = Object.freeze([]) as unknown as SdpMedia[];
+
 function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: number) => string): Sdp {
-  const sdp: Sdp = { connection: null, connections: [], media: [], direction: null, origin: null };
+  // lists begin as [item]: a first push would give an empty list room for 16 more
+  const sdp: Sdp = { connection: null, connections: NO_ITEMS, media: NO_MEDIA, direction: null, origin: null };
   let cur: SdpMedia | null = null;
   rtpmapPts.length = 0;
   rtpmapNames.length = 0;
@@ -1116,28 +1182,28 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
       // c=IN IP4 addr[/ttl[/count]]
       const addr = ownText(connectionAddress(v));
       if (!addr) continue;
-      sdp.connections.push(addr);
+      if (sdp.connections === NO_ITEMS) sdp.connections = [addr];
+      else sdp.connections.push(addr);
       if (cur) cur.connection = addr;
       else sdp.connection = addr;
     } else if (type === S_M) {
       // m=media port[/n] proto fmt...
-      const parts = words(v);
-      if (parts.length < 3) continue;
-      const slash = parts[1].indexOf('/');
-      const port = Number(slash < 0 ? parts[1] : parts[1].substring(0, slash));
+      const m = mediaLine(v);
+      if (m === null) continue;
       if (cur) cur.rtpmap = takeRtpmap();
       cur = {
-        media: parts[0],
-        port: Number.isFinite(port) ? port : 0,
-        proto: parts[2],
-        formats: parts.slice(3),
+        media: m.media,
+        port: m.port,
+        proto: m.proto,
+        formats: m.formats,
         rtpmap: NO_RTPMAP,
         connection: null,
         direction: null,
         rtcpPort: null,
         rtcpMux: false,
       };
-      sdp.media.push(cur);
+      if (sdp.media === NO_MEDIA) sdp.media = [cur];
+      else sdp.media.push(cur);
     } else if (type === S_RTPMAP && cur) {
       // a=rtpmap:pt name/rate[/channels]
       rtpmapEntry(v);

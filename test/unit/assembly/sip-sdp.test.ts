@@ -395,6 +395,72 @@ describe('SDP', () => {
     expect([...last]).toEqual(pcmu);
   });
 
+  test('m= lines read as their words, chosen and random; sections saying the same after the port share their formats', async () => {
+    // what an m= value says, as its words read it (runs of spaces and tabs are one separator)
+    const reference = (v: string) => {
+      const parts = / {2}|\t/.test(v) ? v.split(/[ \t]+/).filter((x) => x !== '') : v.split(' ');
+      if (parts.length < 3) return null;
+      const slash = parts[1].indexOf('/');
+      const port = Number(slash < 0 ? parts[1] : parts[1].substring(0, slash));
+      return { media: parts[0], port: Number.isFinite(port) ? port : 0, proto: parts[2], formats: parts.slice(3) };
+    };
+    let seed = 5;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
+    const chosen = [
+      'audio 4000 RTP/AVP 0 8 101',
+      'video 4000 RTP/AVP 0 8 101',
+      'audio 4000 RTP/AVP',
+      'audio 4000',
+      'audio',
+      'audio 4000/2 RTP/AVP 0',
+      'audio x RTP/AVP 0',
+      'audio 0x10 RTP/AVP 0',
+      'audio 1e3 RTP/AVP 0',
+      'audio 40  RTP/AVP 0',
+      'audio\t40 RTP/AVP\t0 8',
+      'image 5000 udptl t38',
+    ];
+    const random = Array.from({ length: 1500 }, () => {
+      const sep = () => (rand() < 0.95 ? ' ' : pick(['  ', '\t', ' \t']));
+      const formats = Array.from({ length: Math.floor(rand() * 5) }, () => pick(['0', '8', '18', '101', '96', 't38', '*']));
+      return [
+        pick(['audio', 'video', 'image', 'application']),
+        pick(['4000', '0', '65535', '4000/2', '12a', '']),
+        pick(['RTP/AVP', 'RTP/SAVP', 'UDP/TLS/RTP/SAVPF', 'udptl']),
+      ]
+        .concat(formats)
+        .reduce((a, w, i) => (i === 0 ? w : `${a}${sep()}${w}`), '');
+    });
+    const lines = [...chosen, ...random].map((l) => l.trim());
+    const head = 'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\nc=IN IP4 192.0.2.1\r\nt=0 0\r\n';
+    const frames: Uint8Array[] = [];
+    for (let i = 0; i < lines.length; i += 6) {
+      const body =
+        head +
+        lines
+          .slice(i, i + 6)
+          .map((l) => `m=${l}\r\n`)
+          .join('');
+      frames.push(eth(udp4(A4, 5060, B4, 5060, req('INVITE', `mline-${i}`, { body }))));
+    }
+    const { messages } = await run(pcap(frames));
+    const read = messages.flatMap((m) => m.sdp?.media ?? []);
+    const expected = lines.map(reference).filter((x) => x !== null);
+    expect(expected.length).toBeGreaterThan(lines.length * 0.9);
+    expect(read.map((x) => ({ media: x.media, port: x.port, proto: x.proto, formats: [...x.formats] }))).toEqual(expected);
+    // the same words after the port: one formats list, whatever the port; another media: its own
+    const [a, b] = [read[0], read[1]];
+    expect(a.media).toBe('audio');
+    expect(b.media).toBe('video');
+    const sameAsA = read.filter((x, i) => i > 1 && x.media === 'audio' && x.proto === 'RTP/AVP' && x.formats.join() === '0,8,101');
+    for (const x of sameAsA) expect(x.formats).toBe(a.formats);
+    expect(Object.isFrozen(a.formats)).toBe(true);
+  });
+
   test('session-level and media-level c= (with /ttl removed), IPv6 c=, audio + video + image with rtpmap per section', async () => {
     const body =
       'v=0\r\no=- 1 1 IN IP4 192.0.2.1\r\ns=-\r\n' +
