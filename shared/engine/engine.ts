@@ -1091,10 +1091,16 @@ const rtpmapCache = new Map<string, ReadonlyMap<string, string>>();
 const RTPMAP_CACHE_MAX = 1024;
 const NO_RTPMAP: ReadonlyMap<string, string> = new Map();
 
-/** The last map made or found, and its pairs: the next section most often has the same. */
-let lastRtpmap: ReadonlyMap<string, string> = NO_RTPMAP;
-const lastPts: string[] = [];
-const lastNames: string[] = [];
+/** The maps made or found last, with their pairs (their own copies, not views of the message
+ *  text): a capture's sections repeat a few maps, an offer's and an answer's. */
+interface RecentMap {
+  pts: string[];
+  names: string[];
+  map: ReadonlyMap<string, string>;
+}
+const recentMaps: RecentMap[] = [];
+const RECENT_MAPS = 8;
+let nextMap = 0;
 
 /** The map of the pairs read since the section began (the first mapping of a pt kept); the
  *  pairs are then cleared for the next section. */
@@ -1108,10 +1114,12 @@ function takeRtpmap(): ReadonlyMap<string, string> {
 function rtpmapOfPairs(): ReadonlyMap<string, string> {
   const n = rtpmapPts.length;
   if (n === 0) return NO_RTPMAP;
-  if (n === lastPts.length) {
+  for (let r = 0; r < recentMaps.length; r++) {
+    const { pts, names, map } = recentMaps[r];
+    if (pts.length !== n) continue;
     let i = 0;
-    while (i < n && rtpmapPts[i] === lastPts[i] && rtpmapNames[i] === lastNames[i]) i++;
-    if (i === n) return lastRtpmap;
+    while (i < n && rtpmapPts[i] === pts[i] && rtpmapNames[i] === names[i]) i++;
+    if (i === n) return map;
   }
   let key = '';
   for (let i = 0; i < n; i++) key += `${rtpmapPts[i]} ${rtpmapNames[i]}\n`;
@@ -1123,14 +1131,16 @@ function rtpmapOfPairs(): ReadonlyMap<string, string> {
     rtpmapCache.set(ownText(key), m);
     map = m;
   }
-  // kept as the last pairs: their own copies, not views of the message text
-  lastRtpmap = map;
-  lastPts.length = 0;
-  lastNames.length = 0;
+  const pts = new Array<string>(n);
+  const names = new Array<string>(n);
   for (let i = 0; i < n; i++) {
-    lastPts.push(ownText(rtpmapPts[i]));
-    lastNames.push(ownText(rtpmapNames[i]));
+    pts[i] = ownText(rtpmapPts[i]);
+    names[i] = ownText(rtpmapNames[i]);
   }
+  const recent = { pts, names, map };
+  if (recentMaps.length < RECENT_MAPS) recentMaps.push(recent);
+  else recentMaps[nextMap] = recent;
+  nextMap = (nextMap + 1) % RECENT_MAPS;
   return map;
 }
 
