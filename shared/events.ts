@@ -26,8 +26,8 @@ export type SdpDirection = 'sendrecv' | 'sendonly' | 'recvonly' | 'inactive';
 export interface Sdp {
   connection: string | null; // session-level c= address (no /ttl)
   /** every c= address of the body (session and media level) in order, without /ttl */
-  connections: string[];
-  media: SdpMedia[];
+  connections: readonly string[];
+  media: readonly SdpMedia[];
   /** session-level direction attribute, else null (sendrecv) */
   direction: SdpDirection | null;
   /** the session-level o= value as written (trimmed), else null */
@@ -69,7 +69,7 @@ export interface SipMessage {
   userAgent: string | null;
   server: string | null;
   /** every Reason header value as written, in order (a comma list kept whole) */
-  reasonHeaders: string[];
+  reasonHeaders: readonly string[];
   contentType: string | null;
   /** SPEC §9 correlation headers, the first of each as written (null when absent): X-CID (or
    *  X-Call-ID, X-Orig-Call-ID, X-Original-Call-ID) trimmed, Session-ID, P-Charging-Vector */

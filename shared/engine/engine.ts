@@ -852,7 +852,7 @@ export class Engine {
     let xCallId: string | null = null;
     let sessionId: string | null = null;
     let chargingVector: string | null = null;
-    let reasonHeaders = NO_REASONS;
+    let reasonHeaders: readonly string[] = NO_REASONS;
     let seenCallId = false,
       seenFrom = false,
       seenTo = false,
@@ -896,8 +896,7 @@ export class Engine {
           if (server === null) server = value(q);
           break;
         case H_REASON:
-          if (reasonHeaders === NO_REASONS) reasonHeaders = [];
-          reasonHeaders.push(value(q));
+          reasonHeaders = reasonHeaders === NO_REASONS ? [value(q)] : [...reasonHeaders, value(q)];
           break;
         case H_CONTENT_TYPE:
           if (contentType === null) contentType = value(q);
@@ -966,7 +965,7 @@ export class Engine {
 }
 
 /** A message without Reason headers (nearly all) shares this empty list; nothing adds to it. */
-const NO_REASONS: string[] = Object.freeze([]) as unknown as string[];
+const NO_REASONS: readonly string[] = [];
 /** parseCseq's method, read right after each call */
 const CSEQ = { method: '' };
 
@@ -1038,7 +1037,7 @@ function mediaLine(v: string): typeof MEDIA_LINE | null {
   }
   const rest = ownText(v.substring(sp2 + 1));
   const ws = rest.split(' ');
-  const r: MediaWords = { media: ownText(v.substring(0, sp1)), proto: ws[0], formats: Object.freeze(ws.slice(1)), rest };
+  const r: MediaWords = { media: ownText(v.substring(0, sp1)), proto: ws[0], formats: ws.slice(1), rest };
   if (recentMedia.length < RECENT_MEDIA) recentMedia.push(r);
   else recentMedia[nextRecent] = r;
   nextRecent = (nextRecent + 1) % RECENT_MEDIA;
@@ -1172,12 +1171,15 @@ function rtpmapEntry(v: string): void {
 }
 
 /** An SDP's lists while they are empty (never added to: a first item replaces them). */
-const NO_ITEMS: string[] = Object.freeze([]) as unknown as string[];
-const NO_MEDIA: SdpMedia[] = Object.freeze([]) as unknown as SdpMedia[];
+/** (Not frozen: V8 iterates a frozen array with an object made per item.) */
+const NO_ITEMS: readonly string[] = [];
+const NO_MEDIA: readonly SdpMedia[] = [];
 
 function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: number) => string): Sdp {
-  // lists begin as [item]: a first push would give an empty list room for 16 more
   const sdp: Sdp = { connection: null, connections: NO_ITEMS, media: NO_MEDIA, direction: null, origin: null };
+  // lists begin as [item]: a first push would give an empty list room for 16 more
+  let connections: string[] | null = null;
+  let media: SdpMedia[] | null = null;
   let cur: SdpMedia | null = null;
   rtpmapPts.length = 0;
   rtpmapNames.length = 0;
@@ -1192,8 +1194,8 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
       // c=IN IP4 addr[/ttl[/count]]
       const addr = ownText(connectionAddress(v));
       if (!addr) continue;
-      if (sdp.connections === NO_ITEMS) sdp.connections = [addr];
-      else sdp.connections.push(addr);
+      if (connections === null) sdp.connections = connections = [addr];
+      else connections.push(addr);
       if (cur) cur.connection = addr;
       else sdp.connection = addr;
     } else if (type === S_M) {
@@ -1212,8 +1214,8 @@ function buildSdp(dv: DataView, p: number, n: number, slice: (o: number, l: numb
         rtcpPort: null,
         rtcpMux: false,
       };
-      if (sdp.media === NO_MEDIA) sdp.media = [cur];
-      else sdp.media.push(cur);
+      if (media === null) sdp.media = media = [cur];
+      else media.push(cur);
     } else if (type === S_RTPMAP && cur) {
       // a=rtpmap:pt name/rate[/channels]
       rtpmapEntry(v);
