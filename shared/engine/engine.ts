@@ -669,10 +669,11 @@ export class Engine {
     }
   }
 
-  /** The core's watches of the message being delivered that the tracker did not take: released. */
+  /** The core's watches of the message being delivered that the tracker did not take: released
+   *  (not after a failure: nothing more is asked of the core's tables then). */
   private releaseCoreWatches(): void {
     const cw = this.coreWatch;
-    for (let i = 0; i < cw.n; i++) if ((cw.taken & (1 << i)) === 0) this.core.mediaUnwatch(cw.ids[i]);
+    if (this.failure === null) for (let i = 0; i < cw.n; i++) if ((cw.taken & (1 << i)) === 0) this.core.mediaUnwatch(cw.ids[i]);
     cw.n = 0;
     cw.taken = 0;
   }
@@ -680,6 +681,7 @@ export class Engine {
   /** Every watch listed by the message events in [from, to) of the event buffer: released. */
   private releaseWatchesOf(from: number, to: number): void {
     const dv = this.dv;
+    if (this.failure !== null) return;
     for (let e = from; e < to; ) {
       const size = dv.getUint32(e + EV_SIZE, true);
       if (size === 0) break;
