@@ -127,6 +127,85 @@ export function factsOf(r: CallRecord): FilterFacts {
   };
 }
 
+/** What filters read of a record that a page row (web/worker-protocol.ts CallRow) does not
+ *  carry as it is, flat: its lists as text, each item after a '\n' (no address, port, codec or
+ *  product name holds one). The page's worker sends it with each row instead of the facts: a
+ *  structured clone of their nested lists cost more than the rest of the row. */
+export interface FactsExtra {
+  uas: string;
+  addresses: string;
+  ports: string;
+  codecs: string;
+  reason: string | null;
+  method: string;
+  loss: number | null;
+  jitter: number | null;
+}
+
+const packList = (v: readonly (string | number)[]): string => {
+  let s = '';
+  for (const x of v) s += `\n${x}`;
+  return s;
+};
+const unpackList = (s: string): string[] => (s === '' ? [] : s.slice(1).split('\n'));
+
+export function factsExtra(f: FilterFacts): FactsExtra {
+  return {
+    uas: packList(f.uas),
+    addresses: packList(f.addresses),
+    ports: packList(f.ports),
+    codecs: packList(f.codecs),
+    reason: f.reason,
+    method: f.method,
+    loss: f.loss,
+    jitter: f.jitter,
+  };
+}
+
+/** The row fields that are facts as they are. */
+export interface FactsOfRow {
+  callId: string;
+  from: string;
+  to: string;
+  code: number;
+  cause: number;
+  state: string;
+  verdicts: readonly string[];
+  mos: number | null;
+  duration: number | null;
+  setup: number | null;
+  leg: number;
+  callGroup: string;
+  start: number;
+}
+
+/** A row's facts from its own fields and its extra: what factsOf gives for its record. */
+export function factsOfRow(r: FactsOfRow, x: FactsExtra): FilterFacts {
+  return {
+    callId: r.callId,
+    from: r.from,
+    to: r.to,
+    uas: unpackList(x.uas),
+    addresses: unpackList(x.addresses),
+    ports: unpackList(x.ports).map(Number),
+    code: r.code,
+    reason: x.reason,
+    cause: r.cause,
+    state: r.state,
+    codecs: unpackList(x.codecs),
+    method: x.method,
+    verdicts: [...r.verdicts],
+    mos: r.mos,
+    loss: x.loss,
+    jitter: x.jitter,
+    duration: r.duration,
+    setup: r.setup,
+    leg: r.leg,
+    group: r.callGroup,
+    start: r.start,
+  };
+}
+
 /** The keys, in the order SPEC §10 lists them. */
 export const FILTER_KEYS: Readonly<Record<string, KeyDef>> = {
   'call-id': { kind: 'text', values: (f) => [f.callId], help: 'Call-ID' },

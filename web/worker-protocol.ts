@@ -4,7 +4,7 @@
 // Type-only: importing this module pulls no code into either bundle.
 
 import type { FileStatus } from '../shared/engine/engine.ts';
-import type { FilterFacts } from '../shared/filter.ts';
+import type { FactsExtra, FilterFacts } from '../shared/filter.ts';
 import type { Kpis } from '../shared/output/summary.ts';
 import type { RunStats } from '../shared/analyzer.ts';
 import type { Correlation, LadderEntry, Verdict } from '../shared/record.ts';
@@ -147,9 +147,13 @@ export interface CallRow {
   verdicts: Verdict[];
   /** the ladder of this call was kept */
   ladder: boolean;
-  /** what the list's filter reads (shared/filter.ts) */
+  /** what the list's filter reads (shared/filter.ts), made by the page as the row arrives */
   facts: FilterFacts;
 }
+
+/** A row as the worker sends it: without its facts, with what they need beyond its own fields
+ *  (flat: a structured clone of the facts' nested lists cost more than the rest of the row). */
+export type SentRow = Omit<CallRow, 'facts'> & { extra: FactsExtra };
 
 export interface RunUpdate {
   runId: number;
@@ -159,7 +163,7 @@ export interface RunUpdate {
   bytes: number;
   records: number;
   /** rows of the records finished since the previous update */
-  rows: CallRow[];
+  rows: SentRow[];
 }
 
 export interface LadderStoreStats {
@@ -180,7 +184,7 @@ export interface RunSummary {
   kpis: Kpis;
   records: number;
   /** the rows not yet sent in an update */
-  rows: CallRow[];
+  rows: SentRow[];
   cancelled: boolean;
   /** the run stopped on an error (the records before it are kept) */
   error: string | null;

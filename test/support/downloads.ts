@@ -11,7 +11,7 @@ import type { TrackerOptions } from '../../shared/tracker/api.ts';
 import { RunState, type RunStateOptions } from '../../web/worker/run-state.ts';
 import { buildDownload, type BuiltDownload } from '../../web/worker/downloads.ts';
 import type { CallRecord } from '../../shared/record.ts';
-import type { CallRow, DownloadKind } from '../../web/worker-protocol.ts';
+import type { DownloadKind, SentRow } from '../../web/worker-protocol.ts';
 import { runCli, type CliResult } from './cli.ts';
 
 export const DOWNLOAD_KINDS: DownloadKind[] = ['dump', 'ipfix', 'v9', 'jsonl', 'csv'];
@@ -45,15 +45,24 @@ async function analyse(
 export async function webDownloads(files: string[], tracker: Partial<TrackerOptions>, opts: RunStateOptions = {}) {
   // as the worker: message bytes of plain files are read again from them for a ladder
   const state = new RunState(1, opts, async (f, offset, length) => readFileSync(files[f]).subarray(offset, offset + length));
-  const rows: CallRow[] = [];
-  await analyse(files, { ...tracker, keepMessages: true }, (r) => rows.push(state.add(r)), true);
+  const rows: SentRow[] = [];
+  const records: CallRecord[] = [];
+  await analyse(
+    files,
+    { ...tracker, keepMessages: true },
+    (r) => {
+      records.push(r);
+      rows.push(state.add(r));
+    },
+    true,
+  );
   const out = {} as Downloads;
   out.jsonl = Buffer.from(await state.jsonl.blob().arrayBuffer());
   for (const k of BUILT_KINDS) {
     const blob = await buildDownload(k, opts.timestampFormat ?? 1, (onRecord) => analyse(files, tracker, onRecord));
     out[k] = Buffer.from(await blob.arrayBuffer());
   }
-  return { out, rows, state };
+  return { out, rows, records, state };
 }
 
 /**

@@ -10,7 +10,12 @@ import { readFileSync } from 'node:fs';
 import { gzipSync } from 'node:zlib';
 import type { DownloadKind } from '../../web/worker-protocol.ts';
 import { DOWNLOAD_KINDS as KINDS, cliDownloads, webDownloads as webOutputs } from '../support/downloads.ts';
-import { SAMPLE } from '../support/paths.ts';
+import { CORPUS, SAMPLE } from '../support/paths.ts';
+import { join } from 'node:path';
+import { recordsOf } from '../support/engine.ts';
+import { corpusGate } from '../support/tools/exec.ts';
+import { RunState } from '../../web/worker/run-state.ts';
+import { factsOf, factsOfRow } from '../../shared/filter.ts';
 import { tempDir } from '../support/temp.ts';
 
 const tmp = tempDir('web-outputs');
@@ -62,5 +67,33 @@ describe('downloads = `sipscope read` outputs', () => {
     const s = readFileSync(SAMPLE);
     const cut = tmp.write('cut.pcap', s.subarray(0, Math.floor(s.length * 0.6)));
     expectSame((await webOutputs([cut], {})).out, await cliOutputs('cut', [cut], []));
+  });
+});
+
+// The page filters its rows by facts it makes from each row and the flat extra the worker sends
+// with it (shared/filter.ts factsOfRow): they must be what factsOf gives for the record.
+describe("a row's filter facts = factsOf of its record", () => {
+  const corpus = corpusGate('web-outputs: filter facts');
+  test.runIf(corpus.mustFail)('the public corpus is present under CI', () => corpus.assertAvailable());
+  test('the sample, the public corpus, with and without --all-dialogs', async () => {
+    const files = [SAMPLE, ...corpus.files.map((f) => join(CORPUS, f))];
+    let rows = 0;
+    let lists = 0;
+    for (const allDialogs of [false, true]) {
+      for (const file of files) {
+        const { records } = await recordsOf([file], { allDialogs });
+        const state = new RunState(1, {}, async () => new Uint8Array(0));
+        for (const r of records) {
+          const row = state.add(r);
+          expect(factsOfRow(row, row.extra), `${file}: ${r.SIP_CALL_ID}`).toEqual(factsOf(r));
+          rows++;
+          const f = factsOf(r);
+          if (f.addresses.length > 1 && f.codecs.length > 0) lists++;
+        }
+      }
+    }
+    console.info(`[web-outputs] filter facts of ${rows} rows, ${lists} with several addresses and codecs`);
+    expect(rows).toBeGreaterThan(200);
+    expect(lists).toBeGreaterThan(20);
   });
 });

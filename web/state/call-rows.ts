@@ -2,11 +2,11 @@
 // times a second, and copying them into state on every update would cost more than the list
 // itself. The page redraws from here when PageState.rowsVersion changes.
 
-import type { CallRow } from '../worker-protocol.ts';
+import type { CallRow, SentRow } from '../worker-protocol.ts';
 import { sortRows, type Sort } from './call-sort.ts';
 import { matchesVerdict } from '../verdicts.ts';
 import { CallGroups, groupKeyOf, type GroupRow, type LegRow, type ListRow } from './call-groups.ts';
-import { FilterError, compileFilter, type FactsFilter } from '../../shared/filter.ts';
+import { FilterError, compileFilter, factsOfRow, type FactsFilter } from '../../shared/filter.ts';
 
 /** States of records that are not INVITE dialogs (with "all dialogs"). */
 const NOT_CALLS = new Set(['REGISTER', 'UNKNOWN']);
@@ -60,6 +60,12 @@ export class RowBuffer {
     this.rows = [];
     this.nonCalls = 0;
     this.groups.clear();
+  }
+
+  /** Rows as the worker sends them: each is given its filter facts (in place) and added. */
+  addSent(rows: readonly SentRow[]): void {
+    for (const r of rows) (r as SentRow & { facts?: CallRow['facts'] }).facts = factsOfRow(r, r.extra);
+    this.add(rows as readonly (SentRow & CallRow)[]);
   }
 
   add(rows: readonly CallRow[]): void {

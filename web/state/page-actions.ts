@@ -131,13 +131,13 @@ export function createPageActions(dispatch: Dispatch<Action>, rows: RowBuffer, l
         const summary = await startRun(files, options, (u) => {
           if (seq !== id) return;
           if (u.rows.length) {
-            rows.add(u.rows);
+            rows.addSent(u.rows);
             bumpRows(false);
           }
           dispatch({ type: 'run-progress', update: u, hasRows: u.rows.length > 0, at: performance.now() });
         });
         if (seq !== id) return;
-        rows.add(summary.rows);
+        rows.addSent(summary.rows);
         dispatch({ type: 'run-done', summary, at: performance.now() });
         bumpRows(true);
       } catch (err) {

@@ -20,7 +20,6 @@ import type {
   AnalyzeOptions,
   AnalyzeResult,
   CallData,
-  CallRow,
   DownloadKind,
   EngineApi,
   FileResult,
@@ -29,6 +28,7 @@ import type {
   RunOptions,
   RunSummary,
   RunUpdate,
+  SentRow,
   MediaTrace,
   TraceProgress,
 } from '../worker-protocol.ts';
@@ -163,7 +163,7 @@ async function run(files: File[], options: RunOptions, onUpdate?: (u: RunUpdate)
 async function runInner(state: RunState, opts: RunOptions, files: File[], onUpdate?: (u: RunUpdate) => void): Promise<RunSummary> {
   const t0 = performance.now();
   let firstRecordMs: number | null = null;
-  let pending: CallRow[] = [];
+  let pending: SentRow[] = [];
   let lastSent = 0;
   let done = 0; // bytes of the files before the one being read
   let error: string | null = null;

@@ -6,10 +6,10 @@
 
 import { groupKey, worstMos, type CallRecord } from '../../shared/record.ts';
 import { jsonLineBytes } from '../../shared/output/format.ts';
-import { factsOf } from '../../shared/filter.ts';
+import { factsExtra, factsOf } from '../../shared/filter.ts';
 import { KpiCollector } from '../../shared/output/summary.ts';
 import { isoTimestamp } from '../../shared/time.ts';
-import type { CallRow, RunOptions } from '../worker-protocol.ts';
+import type { RunOptions, SentRow } from '../worker-protocol.ts';
 import type { BuiltDownload } from './downloads.ts';
 import { ByteSink, NumberList } from './byte-sink.ts';
 import { LadderStore, DEFAULT_LADDER_BUDGET, type FileReader } from './ladder-store.ts';
@@ -54,7 +54,7 @@ export class RunState {
   }
 
   /** One finished record: its JSON line and ladder kept; its row for the list. */
-  add(r: CallRecord): CallRow {
+  add(r: CallRecord): SentRow {
     const i = this.records++;
     const line = jsonLineBytes(r);
     this.jsonOff.push(this.jsonl.bytes(line));
@@ -67,7 +67,7 @@ export class RunState {
   }
 }
 
-function rowOf(i: number, r: CallRecord, ladder: boolean): CallRow {
+function rowOf(i: number, r: CallRecord, ladder: boolean): SentRow {
   const start = r.SIP_INVITE_TIME ?? r.flow.start;
   return {
     i,
@@ -101,6 +101,6 @@ function rowOf(i: number, r: CallRecord, ladder: boolean): CallRow {
     mos: worstMos(r),
     verdicts: r.verdicts,
     ladder,
-    facts: factsOf(r),
+    extra: factsExtra(factsOf(r)),
   };
 }
