@@ -20,7 +20,7 @@ import {
   H_FOLDED,
   MAX_HDR_ENTRIES,
 } from './abi';
-import { u8at, lower, ieq, eq, findLF, findControl } from './mem';
+import { u8at, lower, ieq, eq, findByte, findLF, findControl } from './mem';
 
 /** Longest start line looked at (long Request-URIs exist in the wild). */
 const MAX_START_LINE: u32 = 16384;
@@ -237,17 +237,12 @@ function findTag(p: usize, off: u32, len: u32): void {
   // the last '>' (the parameters usually follow it closely), then any '<' at all
   let gt: i32 = <i32>len - 1;
   while (gt >= 0 && u8at(v + gt) != 62) gt--;
-  let lt = false;
-  if (gt >= 0) {
-    for (let i: u32 = 0; i < len && !lt; i++) lt = u8at(v + i) == 60;
-  }
   let from: u32;
-  if (lt) from = <u32>gt + 1;
+  if (gt >= 0 && findByte(v, len, 60) >= 0) from = <u32>gt + 1;
   else {
-    let semi: u32 = 0;
-    while (semi < len && u8at(v + semi) != 59) semi++;
-    if (semi >= len) return;
-    from = semi;
+    const semi = findByte(v, len, 59);
+    if (semi < 0) return;
+    from = <u32>semi;
   }
   if (from >= len) return;
   // the common spelling first: ";tag=value" (its first occurrence only)

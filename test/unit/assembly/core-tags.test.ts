@@ -7,7 +7,7 @@
 
 import { describe, expect, test } from 'vitest';
 import { A4, B4, eth, pcap, udp4 } from '../../support/core-fixtures.ts';
-import { sipMessage } from '../../support/capture-writer.ts';
+import { prng, sipMessage } from '../../support/capture-writer.ts';
 import { createEngine } from '../../../node/wasm.ts';
 import { tagOf } from '../../../shared/header-values.ts';
 
@@ -53,11 +53,7 @@ const CHOSEN = [
 
 /** Random From / To values from the pieces that matter to tagOf. */
 function randomValues(n: number, seed: number): string[] {
-  let s = seed;
-  const rand = () => {
-    s = (s * 1103515245 + 12345) >>> 0;
-    return s / 2 ** 32;
-  };
+  const rand = prng(seed);
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
   const token = () => pick(['a', 'x9', '1f2e', 'abc-DEF.1', "!%*_+`'~", '4711', '']);
   const space = () => pick(['', '', '', ' ', '  ', '\t', '\v', '\f']);

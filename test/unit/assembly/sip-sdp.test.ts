@@ -404,11 +404,7 @@ describe('SDP', () => {
       const port = Number(slash < 0 ? parts[1] : parts[1].substring(0, slash));
       return { media: parts[0], port: Number.isFinite(port) ? port : 0, proto: parts[2], formats: parts.slice(3) };
     };
-    let seed = 5;
-    const rand = () => {
-      seed = (seed * 1103515245 + 12345) >>> 0;
-      return seed / 2 ** 32;
-    };
+    const rand = cw.prng(5);
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)];
     const chosen = [
       'audio 4000 RTP/AVP 0 8 101',
