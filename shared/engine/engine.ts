@@ -687,7 +687,7 @@ export class Engine {
       if (size === 0) break;
       if (size !== EV_NOTE_SIZE && size !== EV_TICK_SIZE) {
         const nWatch = Math.min(dv.getUint32(e + EV_N_WATCH, true), MAX_WATCH);
-        const w = e + EV_HEAD + (this.u8[e + EV_N_HDR] + this.u8[e + EV_N_SDP]) * EV_ENTRY_SIZE;
+        const w = watchesAt(this.u8, e);
         for (let i = 0; i < nWatch; i++) this.core.mediaUnwatch(dv.getInt32(w + i * EV_WATCH_SIZE + WATCH_ID, true));
       }
       e += size;
@@ -796,7 +796,7 @@ export class Engine {
     const slLen = dv.getUint32(e + EV_START_LINE_LEN, true);
     const nWatch = dv.getUint32(e + EV_N_WATCH, true);
     const entries = e + EV_HEAD;
-    const watchStart = entries + (nHdr + nSdp) * EV_ENTRY_SIZE;
+    const watchStart = watchesAt(u8, e);
     const rawStart = watchStart + nWatch * EV_WATCH_SIZE;
     const cw = this.coreWatch;
     cw.n = Math.min(nWatch, MAX_WATCH);
@@ -966,6 +966,11 @@ export class Engine {
   }
 }
 
+/** Where a message event's watches begin: after its head and its header and SDP entries. */
+function watchesAt(u8: Uint8Array, e: number): number {
+  return e + EV_HEAD + (u8[e + EV_N_HDR] + u8[e + EV_N_SDP]) * EV_ENTRY_SIZE;
+}
+
 /** A message without Reason headers (nearly all) shares this empty list; nothing adds to it. */
 const NO_REASONS: readonly string[] = [];
 /** parseCseq's method, read right after each call */
@@ -1000,10 +1005,15 @@ function unfold(v: string): string {
   return v.replace(/\r?\n[ \t]+/g, ' ');
 }
 
+/** Words apart by single spaces (SDP's own form): no run of spaces, no tab. */
+function singleSpaced(v: string): boolean {
+  return v.indexOf('  ') < 0 && v.indexOf('\t') < 0;
+}
+
 /** Space-separated words (SDP separates fields with single spaces; tolerate runs and tabs). */
 function words(v: string): string[] {
   const out = v.split(' ');
-  if (v.indexOf('  ') < 0 && v.indexOf('\t') < 0) return out;
+  if (singleSpaced(v)) return out;
   return v.split(/[ \t]+/).filter((x) => x !== '');
 }
 
@@ -1015,11 +1025,21 @@ interface MediaWords {
   /** the line after its port, to compare the next lines with */
   rest: string;
 }
-/** The m= lines read last, compared with a new one where it lies (no key string made): a
- *  capture's SDPs repeat a few codec lists, an offer's and an answer's. */
-const recentMedia: MediaWords[] = [];
-const RECENT_MEDIA = 8;
-let nextRecent = 0;
+/** The last few items made, the oldest replaced by a new one: a capture's SDPs repeat a few
+ *  codec lists and payload maps (an offer's and an answer's), found here before anything else. */
+class Recent<T> {
+  readonly items: T[] = [];
+  private next = 0;
+  constructor(private readonly size: number) {}
+  add(item: T): void {
+    if (this.items.length < this.size) this.items.push(item);
+    else this.items[this.next] = item;
+    this.next = (this.next + 1) % this.size;
+  }
+}
+
+/** The m= lines read last, compared with a new one where it lies (no key string made). */
+const recentMedia = new Recent<MediaWords>(8);
 const MEDIA_LINE = { media: '', port: 0, proto: '', formats: [] as readonly string[] };
 
 /** An m= value's media, port, proto and formats (as words() splits it); null with fewer than three
@@ -1028,7 +1048,7 @@ function mediaLine(v: string): typeof MEDIA_LINE | null {
   const out = MEDIA_LINE;
   const sp1 = v.indexOf(' ');
   const sp2 = sp1 < 0 ? -1 : v.indexOf(' ', sp1 + 1);
-  if (sp2 < 0 || v.indexOf('  ') >= 0 || v.indexOf('\t') >= 0) {
+  if (sp2 < 0 || !singleSpaced(v)) {
     // runs of spaces or tabs, or too few words: as words() splits them
     const parts = words(v);
     if (parts.length < 3) return null;
@@ -1040,8 +1060,9 @@ function mediaLine(v: string): typeof MEDIA_LINE | null {
   }
   out.port = mediaPort(v.substring(sp1 + 1, sp2));
   const restLen = v.length - sp2 - 1;
-  for (let i = 0; i < recentMedia.length; i++) {
-    const r = recentMedia[i];
+  const recent = recentMedia.items;
+  for (let i = 0; i < recent.length; i++) {
+    const r = recent[i];
     if (r.rest.length === restLen && r.media.length === sp1 && v.startsWith(r.rest, sp2 + 1) && v.startsWith(r.media)) {
       out.media = r.media;
       out.proto = r.proto;
@@ -1052,9 +1073,7 @@ function mediaLine(v: string): typeof MEDIA_LINE | null {
   const rest = ownText(v.substring(sp2 + 1));
   const ws = rest.split(' ');
   const r: MediaWords = { media: ownText(v.substring(0, sp1)), proto: ws[0], formats: ws.slice(1), rest };
-  if (recentMedia.length < RECENT_MEDIA) recentMedia.push(r);
-  else recentMedia[nextRecent] = r;
-  nextRecent = (nextRecent + 1) % RECENT_MEDIA;
+  recentMedia.add(r);
   out.media = r.media;
   out.proto = r.proto;
   out.formats = r.formats;
@@ -1072,7 +1091,7 @@ function mediaPort(w: string): number {
  *  common form (words apart by single spaces) is read where it lies; else as words() splits. */
 function connectionAddress(v: string): string {
   let third: string;
-  if (v.indexOf('  ') < 0 && v.indexOf('\t') < 0) {
+  if (singleSpaced(v)) {
     const s1 = v.indexOf(' ');
     const s2 = s1 < 0 ? -1 : v.indexOf(' ', s1 + 1);
     if (s2 < 0) return '';
@@ -1105,15 +1124,13 @@ const RTPMAP_CACHE_MAX = 1024;
 const NO_RTPMAP: ReadonlyMap<string, string> = new Map();
 
 /** The maps made or found last, with their pairs (their own copies, not views of the message
- *  text): a capture's sections repeat a few maps, an offer's and an answer's. */
+ *  text). */
 interface RecentMap {
   pts: string[];
   names: string[];
   map: ReadonlyMap<string, string>;
 }
-const recentMaps: RecentMap[] = [];
-const RECENT_MAPS = 8;
-let nextMap = 0;
+const recentMaps = new Recent<RecentMap>(8);
 
 /** The map of the pairs read since the section began (the first mapping of a pt kept); the
  *  pairs are then cleared for the next section. */
@@ -1127,8 +1144,9 @@ function takeRtpmap(): ReadonlyMap<string, string> {
 function rtpmapOfPairs(): ReadonlyMap<string, string> {
   const n = rtpmapPts.length;
   if (n === 0) return NO_RTPMAP;
-  for (let r = 0; r < recentMaps.length; r++) {
-    const { pts, names, map } = recentMaps[r];
+  const recent = recentMaps.items;
+  for (let r = 0; r < recent.length; r++) {
+    const { pts, names, map } = recent[r];
     if (pts.length !== n) continue;
     let i = 0;
     while (i < n && rtpmapPts[i] === pts[i] && rtpmapNames[i] === names[i]) i++;
@@ -1150,10 +1168,7 @@ function rtpmapOfPairs(): ReadonlyMap<string, string> {
     pts[i] = ownText(rtpmapPts[i]);
     names[i] = ownText(rtpmapNames[i]);
   }
-  const recent = { pts, names, map };
-  if (recentMaps.length < RECENT_MAPS) recentMaps.push(recent);
-  else recentMaps[nextMap] = recent;
-  nextMap = (nextMap + 1) % RECENT_MAPS;
+  recentMaps.add({ pts, names, map });
   return map;
 }
 
@@ -1184,8 +1199,8 @@ function rtpmapEntry(v: string): void {
   rtpmapNames.push(name);
 }
 
-/** An SDP's lists while they are empty (never added to: a first item replaces them). */
-/** (Not frozen: V8 iterates a frozen array with an object made per item.) */
+/** An SDP's lists while they are empty (never added to: a first item replaces them). Not
+ *  frozen: V8 iterates a frozen array with an object made per item. */
 const NO_ITEMS: readonly string[] = [];
 const NO_MEDIA: readonly SdpMedia[] = [];
 
