@@ -13,6 +13,20 @@ import { W_NONE, type ActivityList, type Listed, type WindowEntry } from './time
 
 const C_IP_MAX = sipField('SIP_C_IP').maxLength;
 
+/** A dialog's own time objects (Dialog.clock), one per time it keeps. */
+export const T_FIRST = 0;
+export const T_LAST = 1;
+export const T_INVITE = 2;
+export const T_TRYING = 3;
+export const T_RINGING = 4;
+export const T_OK = 5;
+export const T_FAIL = 6;
+export const T_BYE = 7;
+export const T_BYE_OK = 8;
+export const T_CANCEL = 9;
+export const T_CANCEL_OK = 10;
+const CLOCK_SIZE = 11;
+
 /** Media directions put on hold by an SDP (Dialog.held). */
 export const HELD_UP = 1; // caller → callee
 export const HELD_DOWN = 2; // callee → caller
@@ -44,129 +58,230 @@ function protocolNumber(t: Transport): number {
   return t === 'udp' ? 17 : t === 'sctp' ? 132 : 6; // WebSocket runs over TCP
 }
 
+/** Its fields are declared here and set by reset(), which the constructor calls: a dialog object
+ *  used again (tracker.ts spare) starts as a new one does. */
 export class Dialog implements Listed<Dialog> {
-  prev: Dialog | null = null;
-  next: Dialog | null = null;
-  list: ActivityList<Dialog> | null = null;
+  declare callId: string;
+  declare prev: Dialog | null;
+  declare next: Dialog | null;
+  declare list: ActivityList<Dialog> | null;
   /** capture seconds of the last activity (SIP message, or RTP found when it looked idle) */
-  last: number;
-  collected = false;
-  dueAt = 0;
-  dueCause: ExportCause = 'end';
+  declare last: number;
+  declare collected: boolean;
+  declare dueAt: number;
+  declare dueCause: ExportCause;
 
-  kind: 'call' | 'dialog';
+  declare kind: 'call' | 'dialog';
   /** the method of the request that began it (INVITE, REGISTER, OPTIONS …) */
-  readonly method: string;
-  isRegister = false;
-  windowKind = W_NONE;
-  windowGen = 0;
+  declare method: string;
+  declare isRegister: boolean;
+  declare windowKind: number;
+  declare windowGen: number;
   /** its entry in the windows' heap while one is pending */
-  window: WindowEntry<Dialog> | null = null;
+  declare window: WindowEntry<Dialog> | null;
 
-  callerTags: string[] = [];
+  declare callerTags: string[];
   /** SPEC §9: 1 for the Call-ID's first leg, 2… */
-  leg = 1;
+  declare leg: number;
   /** the From-tag of the leg's first initial INVITE (of its first message for other dialogs) */
-  fromTag = '';
+  declare fromTag: string;
   /** capture seconds of a 401/407 that ended the setup, null once the leg sends an INVITE again */
-  challengedAt: number | null = null;
-  isOpen = false;
+  declare challengedAt: number | null;
+  declare isOpen: boolean;
   /** order of creation (names a group after its earliest leg when times are equal) */
-  seq = 0;
+  declare seq: number;
   /** SPEC §9: its correlation headers' keys and its group, null while it has none */
-  ties: Ties | null = null;
+  declare ties: Ties | null;
   /** SPEC §9: the SDP o= values whose keys it holds (its last two: an offer's and an answer's),
    *  each with the key's hash, when it was last seen and who first sent it on this leg; fields,
    *  not objects: every call has them */
-  oKey0: string | null = null;
-  oHash0 = 0;
-  oAt0 = 0;
-  oSrc0 = '';
-  oPort0 = 0;
-  oKey1: string | null = null;
-  oHash1 = 0;
-  oAt1 = 0;
-  oSrc1 = '';
-  oPort1 = 0;
-  initialCseqs: number[] = [];
-  setupCseq = 0;
-  setupCode = 0;
-  answered = false;
-  provisional = false;
+  declare oKey0: string | null;
+  declare oHash0: number;
+  declare oAt0: number;
+  declare oSrc0: string;
+  declare oPort0: number;
+  declare oKey1: string | null;
+  declare oHash1: number;
+  declare oAt1: number;
+  declare oSrc1: string;
+  declare oPort1: number;
+  declare initialCseqs: number[];
+  declare setupCseq: number;
+  declare setupCode: number;
+  declare answered: boolean;
+  declare provisional: boolean;
 
-  inviteTs: Timestamp | null = null;
-  tryingTs: Timestamp | null = null;
-  ringingTs: Timestamp | null = null;
-  okTs: Timestamp | null = null;
-  failTs: Timestamp | null = null;
-  byeTs: Timestamp | null = null;
-  byeOkTs: Timestamp | null = null;
-  cancelTs: Timestamp | null = null;
-  cancelOkTs: Timestamp | null = null;
+  /** Its times below are copies in objects of its own, not the messages' time objects: those
+   *  then die young, and a reused dialog's (tracker.ts spare) are already in the old generation.
+   *  Kept by reset(); a record gets copies (toRecord). */
+  declare clock: Timestamp[];
+  declare inviteTs: Timestamp | null;
+  declare tryingTs: Timestamp | null;
+  declare ringingTs: Timestamp | null;
+  declare okTs: Timestamp | null;
+  declare failTs: Timestamp | null;
+  declare byeTs: Timestamp | null;
+  declare byeOkTs: Timestamp | null;
+  declare cancelTs: Timestamp | null;
+  declare cancelOkTs: Timestamp | null;
 
-  calling = '';
-  called = '';
-  codecs: string[] = [];
-  cips: string[] = [];
-  cipBytes = 0;
-  cipFull = false;
-  rtpSrcSet = false;
-  rtpSrcAddr: string | null = null;
-  rtpSrcPort = 0;
-  rtpDstSet = false;
-  rtpDstAddr: string | null = null;
-  rtpDstPort = 0;
-  uac: string | null = null;
-  uasUa: string | null = null;
-  uasServer: string | null = null;
+  declare calling: string;
+  declare called: string;
+  declare codecs: string[];
+  declare cips: string[];
+  declare cipBytes: number;
+  declare cipFull: boolean;
+  declare rtpSrcSet: boolean;
+  declare rtpSrcAddr: string | null;
+  declare rtpSrcPort: number;
+  declare rtpDstSet: boolean;
+  declare rtpDstAddr: string | null;
+  declare rtpDstPort: number;
+  declare uac: string | null;
+  declare uasUa: string | null;
+  declare uasServer: string | null;
   /** Q.850 causes from a BYE/CANCEL and from the setup's final response, with the Reason header
    *  (as written) each came from and the message number that carried it */
-  causeBC = 0;
-  causeBCOrder = 0;
-  causeBCText: string | null = null;
-  causeFinal = 0;
-  causeFinalOrder = 0;
-  causeFinalText: string | null = null;
+  declare causeBC: number;
+  declare causeBCOrder: number;
+  declare causeBCText: string | null;
+  declare causeFinal: number;
+  declare causeFinalOrder: number;
+  declare causeFinalText: string | null;
   /** without any Q.850 cause: the first Reason header of such a message (e.g. `SIP;cause=200`) */
-  plainReason: string | null = null;
-  plainReasonFromFinal = false;
+  declare plainReason: string | null;
+  declare plainReasonFromFinal: boolean;
 
-  ipVersion: 4 | 6 = 4;
-  src = '';
-  dst = '';
-  sport = 0;
-  dport = 0;
-  protocol = 17;
-  firstTs: Timestamp;
-  lastTs: Timestamp;
-  messages = 0;
-  packets = 0;
-  bytes = 0;
-  retransmissions = 0;
-  duplicates = 0;
+  declare ipVersion: 4 | 6;
+  declare src: string;
+  declare dst: string;
+  declare sport: number;
+  declare dport: number;
+  declare protocol: number;
+  declare firstTs: Timestamp;
+  declare lastTs: Timestamp;
+  declare messages: number;
+  declare packets: number;
+  declare bytes: number;
+  declare retransmissions: number;
+  declare duplicates: number;
 
   /** its retransmission signatures (Retransmissions' pool) */
-  sigHead = -1;
-  sigTail = -1;
+  declare sigHead: number;
+  declare sigTail: number;
   /** SDP endpoints registered with MediaHooks */
-  media: Announced[] | null = null;
+  declare media: Announced[] | null;
   /** payload types the dialog's SDPs offered for RTP (SPEC §8 unexpected-payload) */
-  offered: string[] = [];
+  declare offered: string[];
   /** directions an SDP put on hold at some point: HELD_UP (caller → callee), HELD_DOWN */
-  held = 0;
-  ladder: LadderEntry[] | null = null;
+  declare held: number;
+  declare ladder: LadderEntry[] | null;
 
-  constructor(
-    readonly callId: string,
-    kind: 'call' | 'dialog',
-    m: SipMessage,
-    last: number,
-  ) {
-    this.kind = kind;
-    this.method = m.isRequest ? m.method : m.cseqMethod;
+  constructor(callId: string, kind: 'call' | 'dialog', method: string, last: number, ts: Timestamp) {
+    this.clock = Array.from({ length: CLOCK_SIZE }, () => ({ sec: 0, nsec: 0, digits: 6 }));
+    this.reset(callId, kind, method, last, ts);
+  }
+
+  /** t copied into its time object i (T_…), which it returns */
+  time(i: number, t: Timestamp): Timestamp {
+    const o = this.clock[i];
+    o.sec = t.sec;
+    o.nsec = t.nsec;
+    o.digits = t.digits;
+    return o;
+  }
+
+  /** Make it a new dialog, as the constructor does. The tracker reuses the objects of exported
+   *  dialogs (tracker.ts spare): it resets them as they are exported, so that they keep nothing
+   *  of their call while they wait, and again when they are taken. */
+  reset(callId: string, kind: 'call' | 'dialog', method: string, last: number, ts: Timestamp): void {
+    this.callId = callId;
+    this.prev = null;
+    this.next = null;
+    this.list = null;
     this.last = last;
-    this.firstTs = m.ts;
-    this.lastTs = m.ts;
+    this.collected = false;
+    this.dueAt = 0;
+    this.dueCause = 'end';
+    this.kind = kind;
+    this.method = method;
+    this.isRegister = false;
+    this.windowKind = W_NONE;
+    this.windowGen = 0;
+    this.window = null;
+    this.callerTags = [];
+    this.leg = 1;
+    this.fromTag = '';
+    this.challengedAt = null;
+    this.isOpen = false;
+    this.seq = 0;
+    this.ties = null;
+    this.oKey0 = null;
+    this.oHash0 = 0;
+    this.oAt0 = 0;
+    this.oSrc0 = '';
+    this.oPort0 = 0;
+    this.oKey1 = null;
+    this.oHash1 = 0;
+    this.oAt1 = 0;
+    this.oSrc1 = '';
+    this.oPort1 = 0;
+    this.initialCseqs = [];
+    this.setupCseq = 0;
+    this.setupCode = 0;
+    this.answered = false;
+    this.provisional = false;
+    this.inviteTs = null;
+    this.tryingTs = null;
+    this.ringingTs = null;
+    this.okTs = null;
+    this.failTs = null;
+    this.byeTs = null;
+    this.byeOkTs = null;
+    this.cancelTs = null;
+    this.cancelOkTs = null;
+    this.calling = '';
+    this.called = '';
+    this.codecs = [];
+    this.cips = [];
+    this.cipBytes = 0;
+    this.cipFull = false;
+    this.rtpSrcSet = false;
+    this.rtpSrcAddr = null;
+    this.rtpSrcPort = 0;
+    this.rtpDstSet = false;
+    this.rtpDstAddr = null;
+    this.rtpDstPort = 0;
+    this.uac = null;
+    this.uasUa = null;
+    this.uasServer = null;
+    this.causeBC = 0;
+    this.causeBCOrder = 0;
+    this.causeBCText = null;
+    this.causeFinal = 0;
+    this.causeFinalOrder = 0;
+    this.causeFinalText = null;
+    this.plainReason = null;
+    this.plainReasonFromFinal = false;
+    this.ipVersion = 4;
+    this.src = '';
+    this.dst = '';
+    this.sport = 0;
+    this.dport = 0;
+    this.protocol = 17;
+    this.firstTs = this.time(T_FIRST, ts);
+    this.lastTs = this.time(T_LAST, ts);
+    this.messages = 0;
+    this.packets = 0;
+    this.bytes = 0;
+    this.retransmissions = 0;
+    this.duplicates = 0;
+    this.sigHead = -1;
+    this.sigTail = -1;
+    this.media = null;
+    this.offered = [];
+    this.held = 0;
+    this.ladder = null;
   }
 
   setFlow(m: SipMessage): void {

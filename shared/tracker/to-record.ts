@@ -6,6 +6,11 @@ import { endpoint, IPV4 } from '../sdp-values.ts';
 import { Correlator } from './correlation.ts';
 import type { Dialog } from './dialog.ts';
 
+/** A record's own copy of a time: the dialog's time objects are its own, used again (Dialog.clock). */
+function copyOf<T extends Timestamp | null>(t: T): T {
+  return (t === null ? null : { sec: t.sec, nsec: t.nsec, digits: t.digits }) as T;
+}
+
 export function stateOf(d: Dialog): CallState {
   if (d.kind === 'dialog') return d.isRegister ? 'REGISTER' : 'UNKNOWN';
   if ((d.cancelTs !== null && d.okTs === null) || d.setupCode === 487) return 'CALL_CANCELED';
@@ -36,15 +41,15 @@ export function toRecord(
     SIP_CALLING_PARTY: d.calling,
     SIP_CALLED_PARTY: d.called,
     SIP_RTP_CODECS: d.codecs.join(';'),
-    SIP_INVITE_TIME: d.inviteTs,
-    SIP_TRYING_TIME: d.tryingTs,
-    SIP_RINGING_TIME: d.ringingTs,
-    SIP_INVITE_OK_TIME: d.okTs,
-    SIP_INVITE_FAILURE_TIME: d.failTs,
-    SIP_BYE_TIME: d.byeTs,
-    SIP_BYE_OK_TIME: d.byeOkTs,
-    SIP_CANCEL_TIME: d.cancelTs,
-    SIP_CANCEL_OK_TIME: d.cancelOkTs,
+    SIP_INVITE_TIME: copyOf(d.inviteTs),
+    SIP_TRYING_TIME: copyOf(d.tryingTs),
+    SIP_RINGING_TIME: copyOf(d.ringingTs),
+    SIP_INVITE_OK_TIME: copyOf(d.okTs),
+    SIP_INVITE_FAILURE_TIME: copyOf(d.failTs),
+    SIP_BYE_TIME: copyOf(d.byeTs),
+    SIP_BYE_OK_TIME: copyOf(d.byeOkTs),
+    SIP_CANCEL_TIME: copyOf(d.cancelTs),
+    SIP_CANCEL_OK_TIME: copyOf(d.cancelOkTs),
     // 0.0.0.0 (hold) is 0 on the wire: not seen (SPEC §5.3)
     SIP_RTP_IPV4_SRC_ADDR: src !== null && IPV4.test(src) && src !== '0.0.0.0' ? src : '',
     SIP_RTP_L4_SRC_PORT: d.rtpSrcPort,
@@ -63,8 +68,8 @@ export function toRecord(
       sport: d.sport,
       dport: d.dport,
       protocol: d.protocol,
-      start: d.firstTs,
-      end: d.lastTs,
+      start: copyOf(d.firstTs),
+      end: copyOf(d.lastTs),
       packets: d.packets,
       bytes: d.bytes,
     },

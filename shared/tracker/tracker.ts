@@ -5,11 +5,11 @@
 
 import type { SipMessage } from '../events.ts';
 import type { CallRecord, ExportCause } from '../record.ts';
-import { compareTimestamps, tsSeconds } from '../time.ts';
+import { compareTimestamps, type Timestamp, tsSeconds } from '../time.ts';
 import { ownText, partyOf } from '../header-values.ts';
 import { sdpSummary } from '../sdp-values.ts';
 import { DEFAULT_TRACKER_OPTIONS, type MediaHooks, type TrackerOptions, type TrackerStats } from './api.ts';
-import { Dialog, append } from './dialog.ts';
+import { Dialog, T_BYE, T_BYE_OK, T_CANCEL, T_CANCEL_OK, T_FAIL, T_INVITE, T_LAST, T_OK, T_RINGING, T_TRYING, append } from './dialog.ts';
 import { Correlator } from './correlation.ts';
 import { CountedDialogs, MAX_TOMBS, Tombs, type Tomb } from './late-messages.ts';
 import { OpenLegs, challengedLeg, legByTag } from './legs.ts';
@@ -19,6 +19,12 @@ import { mediaOf } from './media.ts';
 import { toRecord } from './to-record.ts';
 
 const NO_BYTES = new Uint8Array(0);
+/** Exported dialogs kept for reuse, at most. A new call's dialog object would otherwise be
+ *  copied by a young-generation collection or two with the state it gathers and then promoted:
+ *  a reused one already lives in the old generation (docs/PROFILE.md). */
+const MAX_SPARE = 1024;
+/** what a spare dialog's times say while it waits */
+const NO_TIME: Timestamp = { sec: 0, nsec: 0, digits: 6 };
 
 function byFirstThenId(a: Dialog, b: Dialog): number {
   const c = compareTimestamps(a.firstTs, b.firstTs);
@@ -45,6 +51,8 @@ export class CallTracker {
   private readonly repeats = new Retransmissions();
   private readonly counted: CountedDialogs;
   private readonly corr = new Correlator((callId) => this.open.get(callId));
+  /** exported dialogs, reset and used again by create() */
+  private readonly spare: Dialog[] = [];
   /** capture time: the latest of message times and advance() */
   private now = -Infinity;
   /** latest message time: activity stamps use it so they do not depend on when advance() was called */
@@ -187,7 +195,11 @@ export class CallTracker {
    *  legs still remembered. */
   private create(m: SipMessage, kind: 'call' | 'dialog', exportedLegs: number): Dialog {
     if (this.open.size >= this.o.maxCalls) this.evict();
-    const d = new Dialog(ownText(m.callId), kind, m, this.sipNow);
+    const callId = ownText(m.callId);
+    const method = m.isRequest ? m.method : m.cseqMethod;
+    const spare = this.spare.pop();
+    const d = spare === undefined ? new Dialog(callId, kind, method, this.sipNow, m.ts) : spare;
+    if (spare !== undefined) spare.reset(callId, kind, method, this.sipNow, m.ts);
     d.setFlow(m);
     d.callerTags = append(d.callerTags, m.fromTag);
     d.fromTag = m.fromTag;
@@ -200,7 +212,6 @@ export class CallTracker {
       this.counted.drop(m.callId);
     } else {
       this.st.dialogs++;
-      const method = m.isRequest ? m.method : m.cseqMethod;
       d.isRegister = method === 'REGISTER';
       this.countMethod(method);
     }
@@ -251,7 +262,7 @@ export class CallTracker {
     d.messages++;
     d.packets += m.wirePackets;
     d.bytes += m.wireBytes;
-    if (compareTimestamps(m.ts, d.lastTs) > 0) d.lastTs = m.ts;
+    if (compareTimestamps(m.ts, d.lastTs) > 0) d.time(T_LAST, m.ts);
     if (this.sipNow > d.last) {
       d.last = this.sipNow;
       d.list?.touch(d);
@@ -321,12 +332,12 @@ export class CallTracker {
         if (initial) this.initialInvite(d, m);
         break;
       case 'BYE':
-        if (d.byeTs === null) d.byeTs = m.ts;
+        if (d.byeTs === null) d.byeTs = d.time(T_BYE, m.ts);
         d.takeCause(m, false);
         this.setWindow(d, W_BYE, t + WINDOW);
         return;
       case 'CANCEL':
-        if (d.cancelTs === null) d.cancelTs = m.ts;
+        if (d.cancelTs === null) d.cancelTs = d.time(T_CANCEL, m.ts);
         d.takeCause(m, false);
         break;
     }
@@ -336,7 +347,7 @@ export class CallTracker {
 
   private initialInvite(d: Dialog, m: SipMessage): void {
     if (d.inviteTs === null) {
-      d.inviteTs = m.ts;
+      d.inviteTs = d.time(T_INVITE, m.ts);
       d.calling = ownText(partyOf(m.from));
       d.called = ownText(partyOf(m.to));
     }
@@ -364,10 +375,10 @@ export class CallTracker {
         if (s < 200) {
           d.provisional = true;
           if (s === 100) {
-            if (d.tryingTs === null) d.tryingTs = m.ts;
-          } else if ((s === 180 || s === 183) && d.ringingTs === null) d.ringingTs = m.ts;
+            if (d.tryingTs === null) d.tryingTs = d.time(T_TRYING, m.ts);
+          } else if ((s === 180 || s === 183) && d.ringingTs === null) d.ringingTs = d.time(T_RINGING, m.ts);
         } else if (s < 300) {
-          if (d.okTs === null) d.okTs = m.ts;
+          if (d.okTs === null) d.okTs = d.time(T_OK, m.ts);
           if (!d.answered) {
             d.answered = true;
             if (d.list === this.unanswered) {
@@ -382,7 +393,7 @@ export class CallTracker {
           if (s < 300) d.setupCode = s;
           else if (!d.answered) {
             d.setupCode = s;
-            d.failTs = m.ts;
+            d.failTs = d.time(T_FAIL, m.ts);
             if (s === 401 || s === 407) d.challengedAt = t;
             d.takeCause(m, true);
             if (d.windowKind !== W_BYE) this.setWindow(d, W_FINAL, t + WINDOW);
@@ -392,12 +403,12 @@ export class CallTracker {
       }
     } else if (cm === 'BYE') {
       if (s >= 200 && s < 300) {
-        if (d.byeOkTs === null) d.byeOkTs = m.ts;
+        if (d.byeOkTs === null) d.byeOkTs = d.time(T_BYE_OK, m.ts);
         this.exportDialog(d, 'bye', this.sipNow);
         return;
       }
     } else if (cm === 'CANCEL') {
-      if (s >= 200 && s < 300 && d.cancelOkTs === null) d.cancelOkTs = m.ts;
+      if (s >= 200 && s < 300 && d.cancelOkTs === null) d.cancelOkTs = d.time(T_CANCEL_OK, m.ts);
     }
     if (d.kind === 'dialog' && s >= 200) {
       // non-INVITE dialog: the last final response is its code; it ends 32 s after it unless more comes
@@ -509,5 +520,9 @@ export class CallTracker {
     d.ladder = null;
     this.repeats.release(d);
     d.media = null;
+    if (this.spare.length < MAX_SPARE) {
+      d.reset('', 'dialog', '', 0, NO_TIME);
+      this.spare.push(d);
+    }
   }
 }
