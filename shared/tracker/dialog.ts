@@ -61,121 +61,121 @@ function protocolNumber(t: Transport): number {
 /** Its fields are declared here and set by reset(), which the constructor calls: a dialog object
  *  used again (tracker.ts spare) starts as a new one does. */
 export class Dialog implements Listed<Dialog> {
-  declare callId: string;
-  declare prev: Dialog | null;
-  declare next: Dialog | null;
-  declare list: ActivityList<Dialog> | null;
+  callId!: string;
+  prev!: Dialog | null;
+  next!: Dialog | null;
+  list!: ActivityList<Dialog> | null;
   /** capture seconds of the last activity (SIP message, or RTP found when it looked idle) */
-  declare last: number;
-  declare collected: boolean;
-  declare dueAt: number;
-  declare dueCause: ExportCause;
+  last!: number;
+  collected!: boolean;
+  dueAt!: number;
+  dueCause!: ExportCause;
 
-  declare kind: 'call' | 'dialog';
+  kind!: 'call' | 'dialog';
   /** the method of the request that began it (INVITE, REGISTER, OPTIONS …) */
-  declare method: string;
-  declare isRegister: boolean;
-  declare windowKind: number;
-  declare windowGen: number;
+  method!: string;
+  isRegister!: boolean;
+  windowKind!: number;
+  windowGen!: number;
   /** its entry in the windows' heap while one is pending */
-  declare window: WindowEntry<Dialog> | null;
+  window!: WindowEntry<Dialog> | null;
 
-  declare callerTags: string[];
+  callerTags!: string[];
   /** SPEC §9: 1 for the Call-ID's first leg, 2… */
-  declare leg: number;
+  leg!: number;
   /** the From-tag of the leg's first initial INVITE (of its first message for other dialogs) */
-  declare fromTag: string;
+  fromTag!: string;
   /** capture seconds of a 401/407 that ended the setup, null once the leg sends an INVITE again */
-  declare challengedAt: number | null;
-  declare isOpen: boolean;
+  challengedAt!: number | null;
+  isOpen!: boolean;
   /** order of creation (names a group after its earliest leg when times are equal) */
-  declare seq: number;
+  seq!: number;
   /** SPEC §9: its correlation headers' keys and its group, null while it has none */
-  declare ties: Ties | null;
+  ties!: Ties | null;
   /** SPEC §9: the SDP o= values whose keys it holds (its last two: an offer's and an answer's),
    *  each with the key's hash, when it was last seen and who first sent it on this leg; fields,
    *  not objects: every call has them */
-  declare oKey0: string | null;
-  declare oHash0: number;
-  declare oAt0: number;
-  declare oSrc0: string;
-  declare oPort0: number;
-  declare oKey1: string | null;
-  declare oHash1: number;
-  declare oAt1: number;
-  declare oSrc1: string;
-  declare oPort1: number;
-  declare initialCseqs: number[];
-  declare setupCseq: number;
-  declare setupCode: number;
-  declare answered: boolean;
-  declare provisional: boolean;
+  oKey0!: string | null;
+  oHash0!: number;
+  oAt0!: number;
+  oSrc0!: string;
+  oPort0!: number;
+  oKey1!: string | null;
+  oHash1!: number;
+  oAt1!: number;
+  oSrc1!: string;
+  oPort1!: number;
+  initialCseqs!: number[];
+  setupCseq!: number;
+  setupCode!: number;
+  answered!: boolean;
+  provisional!: boolean;
 
   /** Its times below are copies in objects of its own, not the messages' time objects: those
    *  then die young, and a reused dialog's (tracker.ts spare) are already in the old generation.
    *  Kept by reset(); a record gets copies (toRecord). */
-  declare clock: Timestamp[];
-  declare inviteTs: Timestamp | null;
-  declare tryingTs: Timestamp | null;
-  declare ringingTs: Timestamp | null;
-  declare okTs: Timestamp | null;
-  declare failTs: Timestamp | null;
-  declare byeTs: Timestamp | null;
-  declare byeOkTs: Timestamp | null;
-  declare cancelTs: Timestamp | null;
-  declare cancelOkTs: Timestamp | null;
+  clock!: Timestamp[];
+  inviteTs!: Timestamp | null;
+  tryingTs!: Timestamp | null;
+  ringingTs!: Timestamp | null;
+  okTs!: Timestamp | null;
+  failTs!: Timestamp | null;
+  byeTs!: Timestamp | null;
+  byeOkTs!: Timestamp | null;
+  cancelTs!: Timestamp | null;
+  cancelOkTs!: Timestamp | null;
 
-  declare calling: string;
-  declare called: string;
-  declare codecs: string[];
-  declare cips: string[];
-  declare cipBytes: number;
-  declare cipFull: boolean;
-  declare rtpSrcSet: boolean;
-  declare rtpSrcAddr: string | null;
-  declare rtpSrcPort: number;
-  declare rtpDstSet: boolean;
-  declare rtpDstAddr: string | null;
-  declare rtpDstPort: number;
-  declare uac: string | null;
-  declare uasUa: string | null;
-  declare uasServer: string | null;
+  calling!: string;
+  called!: string;
+  codecs!: string[];
+  cips!: string[];
+  cipBytes!: number;
+  cipFull!: boolean;
+  rtpSrcSet!: boolean;
+  rtpSrcAddr!: string | null;
+  rtpSrcPort!: number;
+  rtpDstSet!: boolean;
+  rtpDstAddr!: string | null;
+  rtpDstPort!: number;
+  uac!: string | null;
+  uasUa!: string | null;
+  uasServer!: string | null;
   /** Q.850 causes from a BYE/CANCEL and from the setup's final response, with the Reason header
    *  (as written) each came from and the message number that carried it */
-  declare causeBC: number;
-  declare causeBCOrder: number;
-  declare causeBCText: string | null;
-  declare causeFinal: number;
-  declare causeFinalOrder: number;
-  declare causeFinalText: string | null;
+  causeBC!: number;
+  causeBCOrder!: number;
+  causeBCText!: string | null;
+  causeFinal!: number;
+  causeFinalOrder!: number;
+  causeFinalText!: string | null;
   /** without any Q.850 cause: the first Reason header of such a message (e.g. `SIP;cause=200`) */
-  declare plainReason: string | null;
-  declare plainReasonFromFinal: boolean;
+  plainReason!: string | null;
+  plainReasonFromFinal!: boolean;
 
-  declare ipVersion: 4 | 6;
-  declare src: string;
-  declare dst: string;
-  declare sport: number;
-  declare dport: number;
-  declare protocol: number;
-  declare firstTs: Timestamp;
-  declare lastTs: Timestamp;
-  declare messages: number;
-  declare packets: number;
-  declare bytes: number;
-  declare retransmissions: number;
-  declare duplicates: number;
+  ipVersion!: 4 | 6;
+  src!: string;
+  dst!: string;
+  sport!: number;
+  dport!: number;
+  protocol!: number;
+  firstTs!: Timestamp;
+  lastTs!: Timestamp;
+  messages!: number;
+  packets!: number;
+  bytes!: number;
+  retransmissions!: number;
+  duplicates!: number;
 
   /** its retransmission signatures (Retransmissions' pool) */
-  declare sigHead: number;
-  declare sigTail: number;
+  sigHead!: number;
+  sigTail!: number;
   /** SDP endpoints registered with MediaHooks */
-  declare media: Announced[] | null;
+  media!: Announced[] | null;
   /** payload types the dialog's SDPs offered for RTP (SPEC §8 unexpected-payload) */
-  declare offered: string[];
+  offered!: string[];
   /** directions an SDP put on hold at some point: HELD_UP (caller → callee), HELD_DOWN */
-  declare held: number;
-  declare ladder: LadderEntry[] | null;
+  held!: number;
+  ladder!: LadderEntry[] | null;
 
   constructor(callId: string, kind: 'call' | 'dialog', method: string, last: number, ts: Timestamp) {
     this.clock = Array.from({ length: CLOCK_SIZE }, () => ({ sec: 0, nsec: 0, digits: 6 }));
