@@ -49,7 +49,8 @@ export function mediaOf(d: Dialog, hooks: MediaHooks | undefined): { media: Medi
     }
   }
   const reports = new Map<number, RtcpReport>();
-  const callRtt = rtcpBySsrc(announced, hooks, reports);
+  // RTCP figures are a stream's: none to read for a call without one (most, on signalling-only links)
+  const callRtt = streams.length === 0 ? null : rtcpBySsrc(announced, hooks, reports);
 
   const answered = d.okTs !== null;
   const end = tsSeconds(d.byeTs ?? d.lastTs);
