@@ -7,6 +7,7 @@
 
 import type { SipMessage } from '../events.ts';
 import { CORRELATIONS, type Correlation } from '../record.ts';
+import { ownText } from '../header-values.ts';
 import { tsSeconds } from '../time.ts';
 import type { Dialog } from './dialog.ts';
 
@@ -194,16 +195,17 @@ export class Correlator {
     if (o !== null) this.origin(d, o, t, m);
     if (x === null && s === null && c === null) return;
     const ties = (d.ties ??= new Ties());
+    // what is kept is copied (header-values.ts ownText): the values are views of the message
     if (x !== null && x !== ties.xcid) {
-      ties.xcid = x;
-      this.xcid(d, ties, x);
+      ties.xcid = ownText(x);
+      this.xcid(d, ties, ties.xcid);
     }
     if (s !== null && s !== ties.sessionId) {
-      ties.sessionId = s;
+      ties.sessionId = ownText(s);
       for (const u of sessionUuids(s)) this.sight(d, ties, u, K_SESSION);
     }
     if (c !== null && c !== ties.chargingVector) {
-      ties.chargingVector = c;
+      ties.chargingVector = ownText(c);
       const icid = icidValue(c);
       if (icid !== '') this.sight(d, ties, icid, K_ICID);
     }
@@ -230,8 +232,9 @@ export class Correlator {
     const s = map.get(key);
     if (s === undefined) {
       if (!this.room(ties)) return;
-      const n = new Sighting(key, kind, d);
-      map.set(key, n);
+      const own = ownText(key);
+      const n = new Sighting(own, kind, d);
+      map.set(own, n);
       ties.held.push(n);
       return;
     }

@@ -5,7 +5,7 @@ import type { Sdp, SdpDirection, SdpMedia, SipMessage, Transport } from '../even
 import type { ExportCause, LadderEntry } from '../record.ts';
 import type { Timestamp } from '../time.ts';
 import { sipField } from '../output/fields.ts';
-import { eqIgnoreCase, hasIgnoreCase, q850Cause, splitList, utf8Length } from '../header-values.ts';
+import { eqIgnoreCase, hasIgnoreCase, ownText, q850Cause, splitList, utf8Length } from '../header-values.ts';
 import { isIpLiteral, isRtpProto, isUnspecified, payloadName, stripTtl } from '../sdp-values.ts';
 import type { MediaHooks } from './api.ts';
 import type { Ties } from './correlation.ts';
@@ -303,17 +303,17 @@ export class Dialog implements Listed<Dialog> {
         if (finalResponse) {
           this.causeFinal = c;
           this.causeFinalOrder = this.messages;
-          this.causeFinalText = h;
+          this.causeFinalText = ownText(h);
         } else {
           this.causeBC = c;
           this.causeBCOrder = this.messages;
-          this.causeBCText = h;
+          this.causeBCText = ownText(h);
         }
         return;
       }
     }
     if (this.plainReason === null) {
-      this.plainReason = m.reasonHeaders[0];
+      this.plainReason = ownText(m.reasonHeaders[0]);
       this.plainReasonFromFinal = finalResponse;
     }
   }

@@ -3,6 +3,7 @@
 // bytes within 1 ms, on any hop: the same length and the same 32-bit hash the core made of them).
 
 import type { SipMessage } from '../events.ts';
+import { ownText } from '../header-values.ts';
 import { WINDOW } from './timers.ts';
 
 const DUP_WINDOW = 0.001;
@@ -110,7 +111,8 @@ export class Retransmissions {
     this.ports[i] = ports;
     this.method[i] = m.method;
     this.cseqMethod[i] = m.cseqMethod;
-    this.toTag[i] = m.toTag;
+    // kept for up to 32 s: a copy, not a view of the message (header-values.ts ownText)
+    this.toTag[i] = ownText(m.toTag);
     this.src[i] = m.src;
     this.dst[i] = m.dst;
     this.ringPut(len, hash, t);

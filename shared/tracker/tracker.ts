@@ -201,8 +201,8 @@ export class CallTracker {
     const d = spare === undefined ? new Dialog(callId, kind, method, this.sipNow, m.ts) : spare;
     if (spare !== undefined) spare.reset(callId, kind, method, this.sipNow, m.ts);
     d.setFlow(m);
-    d.callerTags = append(d.callerTags, m.fromTag);
-    d.fromTag = m.fromTag;
+    d.fromTag = ownText(m.fromTag);
+    d.callerTags = append(d.callerTags, d.fromTag);
     d.leg = Math.max(this.open.maxLeg(m.callId), exportedLegs) + 1;
     // a response travels from the callee: From still names the requester
     d.calling = ownText(partyOf(m.from));
@@ -228,8 +228,8 @@ export class CallTracker {
     d.kind = 'call';
     this.st.calls++;
     d.setFlow(m);
-    d.callerTags = [m.fromTag];
-    d.fromTag = m.fromTag;
+    d.fromTag = ownText(m.fromTag);
+    d.callerTags = [d.fromTag];
     d.calling = ownText(partyOf(m.from));
     d.called = ownText(partyOf(m.to));
     d.setupCode = 0;
@@ -268,7 +268,7 @@ export class CallTracker {
       d.list?.touch(d);
     }
     // an auth retry may come with a new From-tag: it is still the caller
-    if (initial && d.kind === 'call' && !d.callerTags.includes(m.fromTag)) d.callerTags = append(d.callerTags, m.fromTag);
+    if (initial && d.kind === 'call' && !d.callerTags.includes(m.fromTag)) d.callerTags = append(d.callerTags, ownText(m.fromTag));
     const tagIsCaller = d.callerTags.includes(m.fromTag);
     const fromCaller = m.isRequest ? tagIsCaller : !tagIsCaller;
 
@@ -315,10 +315,10 @@ export class CallTracker {
     const ua = m.userAgent;
     if (ua !== null && ua !== '') {
       if (fromCaller) {
-        if (d.uac === null) d.uac = ua;
-      } else if (d.uasUa === null) d.uasUa = ua;
+        if (d.uac === null) d.uac = ownText(ua);
+      } else if (d.uasUa === null) d.uasUa = ownText(ua);
     }
-    if (!fromCaller && d.uasServer === null && m.server !== null && m.server !== '') d.uasServer = m.server;
+    if (!fromCaller && d.uasServer === null && m.server !== null && m.server !== '') d.uasServer = ownText(m.server);
     if (m.sdp !== null) d.takeSdp(m.sdp, fromCaller, this.media);
     this.corr.message(d, m, t);
 
