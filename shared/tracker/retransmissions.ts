@@ -22,6 +22,29 @@ export interface SigList {
   sigTail: number;
 }
 
+/** The method names as literals (one string each for the run); other names as their own copy */
+const METHOD_NAMES = [
+  '',
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'PRACK',
+  'UPDATE',
+  'INFO',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'REFER',
+  'MESSAGE',
+  'PUBLISH',
+];
+function methodName(s: string): string {
+  for (let k = 0; k < METHOD_NAMES.length; k++) if (METHOD_NAMES[k] === s) return METHOD_NAMES[k];
+  return ownText(s);
+}
+
 /** The signatures of the dialogs' recent transmissions, and the run's 1 ms ring of copies.
  *  A signature is what identifies one transmission of a message on one hop (CSeq, method,
  *  status, To-tag, addresses and ports), with when it was first and last seen and the length
@@ -98,6 +121,7 @@ export class Retransmissions {
     }
     if (stale > 8) this.dropStale(d, t);
     const i = this.take();
+    const before = d.sigTail;
     this.next[i] = -1;
     if (d.sigTail < 0) d.sigHead = i;
     else this.next[d.sigTail] = i;
@@ -109,10 +133,13 @@ export class Retransmissions {
     this.hash[i] = hash;
     this.kind[i] = kind;
     this.ports[i] = ports;
-    this.method[i] = m.method;
-    this.cseqMethod[i] = m.cseqMethod;
-    // kept for up to 32 s: a copy, not a view of the message (header-values.ts ownText)
-    this.toTag[i] = ownText(m.toTag);
+    // A signature lives as long as its call: its texts are shared ones, not one string per
+    // message (the method names' literals, the To-tag of the call's signature before it when it is
+    // the same) and never a view of the message (header-values.ts ownText).
+    this.method[i] = methodName(m.method);
+    this.cseqMethod[i] = methodName(m.cseqMethod);
+    const tagBefore = before >= 0 ? this.toTag[before] : '';
+    this.toTag[i] = tagBefore === m.toTag ? tagBefore : ownText(m.toTag);
     this.src[i] = m.src;
     this.dst[i] = m.dst;
     this.ringPut(len, hash, t);
