@@ -49,6 +49,32 @@ export function tagOf(v: string): string {
   return m ? m[1] : '';
 }
 
+/** The SIP method names as literals (one string each for the run). */
+const METHOD_NAMES = [
+  'INVITE',
+  'ACK',
+  'BYE',
+  'CANCEL',
+  'OPTIONS',
+  'REGISTER',
+  'PRACK',
+  'UPDATE',
+  'INFO',
+  'SUBSCRIBE',
+  'NOTIFY',
+  'REFER',
+  'MESSAGE',
+  'PUBLISH',
+];
+
+/** A method name as decoded: the literal of a known one, else its own copy. What keeps a name
+ *  for as long as a call lasts (retransmission signatures, dialogs) then keeps no string per
+ *  message and no view of a message's text. */
+export function methodName(s: string): string {
+  for (let k = 0; k < METHOD_NAMES.length; k++) if (METHOD_NAMES[k] === s) return METHOD_NAMES[k];
+  return ownText(s);
+}
+
 /** CSeq number, and its method into out.method ('' when missing); a missing or absurd method
  *  (longer than any the core accepts in a request line) still gives the number. */
 export function parseCseq(v: string, out: { method: string }): number {

@@ -4,7 +4,7 @@
 
 import type { RtcpReport, RtpStream, SipMessage, Sdp, SdpDirection, SdpMedia, StreamKey, StreamSample, Transport } from '../events.ts';
 import { formatIp16, parseIp16 } from '../addr.ts';
-import { ownText, parseCseq, tagOf } from '../header-values.ts';
+import { methodName, ownText, parseCseq, tagOf } from '../header-values.ts';
 import {
   B_BYTES,
   B_RTP_BYTES,
@@ -837,7 +837,7 @@ export class Engine {
     if (isRequest) {
       const sp1 = start.indexOf(' ');
       const sp2 = start.lastIndexOf(' ');
-      method = start.substring(0, sp1);
+      method = methodName(start.substring(0, sp1));
       requestUri = start.substring(sp1 + 1, sp2);
     } else {
       status = Number(start.substring(8, 11));
@@ -921,7 +921,7 @@ export class Engine {
       }
     }
     const cseq = parseCseq(cseqText, CSEQ);
-    const cseqMethod = CSEQ.method;
+    const cseqMethod = methodName(CSEQ.method);
     const sdp = nSdp > 0 ? buildSdp(dv, entries + nHdr * EV_ENTRY_SIZE, nSdp, slice) : null;
     const ipv = u8[e + EV_IP_VERSION] === 6 ? 6 : 4;
     this.digits = u8[e + EV_TS_DIGITS];

@@ -22,29 +22,6 @@ export interface SigList {
   sigTail: number;
 }
 
-/** The method names as literals (one string each for the run); other names as their own copy */
-const METHOD_NAMES = [
-  '',
-  'INVITE',
-  'ACK',
-  'BYE',
-  'CANCEL',
-  'OPTIONS',
-  'REGISTER',
-  'PRACK',
-  'UPDATE',
-  'INFO',
-  'SUBSCRIBE',
-  'NOTIFY',
-  'REFER',
-  'MESSAGE',
-  'PUBLISH',
-];
-function methodName(s: string): string {
-  for (let k = 0; k < METHOD_NAMES.length; k++) if (METHOD_NAMES[k] === s) return METHOD_NAMES[k];
-  return ownText(s);
-}
-
 /** The signatures of the dialogs' recent transmissions, and the run's 1 ms ring of copies.
  *  A signature is what identifies one transmission of a message on one hop (CSeq, method,
  *  status, To-tag, addresses and ports), with when it was first and last seen and the length
@@ -134,10 +111,11 @@ export class Retransmissions {
     this.kind[i] = kind;
     this.ports[i] = ports;
     // A signature lives as long as its call: its texts are shared ones, not one string per
-    // message (the method names' literals, the To-tag of the call's signature before it when it is
-    // the same) and never a view of the message (header-values.ts ownText).
-    this.method[i] = methodName(m.method);
-    this.cseqMethod[i] = methodName(m.cseqMethod);
+    // message (the method names are the engine's literals, header-values.ts methodName; the To-tag
+    // is the one of the call's signature before it when it is the same) and never a view of the
+    // message (header-values.ts ownText).
+    this.method[i] = m.method;
+    this.cseqMethod[i] = m.cseqMethod;
     const tagBefore = before >= 0 ? this.toTag[before] : '';
     this.toTag[i] = tagBefore === m.toTag ? tagBefore : ownText(m.toTag);
     this.src[i] = m.src;
