@@ -81,7 +81,7 @@ function stringField(get: (r: CallRecord) => string) {
     text: (r: CallRecord) => get(r),
     json: (o: JsonOut, r: CallRecord) => {
       const v = get(r);
-      if (v === '') o.raw('null');
+      if (v === '') o.null();
       else o.str(v);
     },
   };
@@ -98,7 +98,7 @@ function numberField(get: (r: CallRecord) => number) {
     },
     json: (o: JsonOut, r: CallRecord) => {
       const v = get(r);
-      if (v === 0) o.raw('null');
+      if (v === 0) o.null();
       else o.num(v);
     },
   };
@@ -118,7 +118,7 @@ function timeField(get: (r: CallRecord) => Timestamp | null, wireMillis: boolean
     },
     json: (o: JsonOut, r: CallRecord) => {
       const t = get(r);
-      if (t === null) o.raw('null');
+      if (t === null) o.null();
       else o.time(t);
     },
   };
@@ -252,7 +252,7 @@ function optionalNumberField(get: (r: CallRecord) => number | null) {
     },
     json: (o: JsonOut, r: CallRecord) => {
       const v = get(r);
-      if (v === null) o.raw('null');
+      if (v === null) o.null();
       else o.num(v);
     },
   };

@@ -25,7 +25,7 @@ function earliest(a: Timestamp | null, b: Timestamp | null): Timestamp | null {
 
 /** Exact seconds between two record times when both exist, else the record's number (or null). */
 function seconds(o: JsonOut, n: number | null, from: Timestamp | null, to: Timestamp | null): void {
-  if (n === null) o.raw('null');
+  if (n === null) o.null();
   else if (from !== null && to !== null) o.timeDiff(from, to);
   else o.num(n);
 }
@@ -163,7 +163,7 @@ function mediaJson(o: JsonOut, m: MediaStream): void {
 
 function rtcpJson(o: JsonOut, c: RtcpFigures | null): void {
   if (c === null) {
-    o.raw('null');
+    o.null();
     return;
   }
   o.raw('{"reports":');

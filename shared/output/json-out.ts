@@ -21,6 +21,8 @@ ESCAPE_LETTER[10] = 110; // \n
 ESCAPE_LETTER[12] = 102; // \f
 ESCAPE_LETTER[13] = 114; // \r
 const HEX_LOWER = utf8.encode('0123456789abcdef');
+/** 10^0 … 10^9 */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9];
 
 /** Seconds a 31-bit count, nanoseconds an integer below 1e9: what a capture gives. */
 function isCaptureTime(t: Timestamp): boolean {
@@ -116,15 +118,27 @@ export class JsonOut {
     this.pos = p;
   }
 
+  /** null */
+  null(): void {
+    this.room(4);
+    const b = this.buf;
+    const p = this.pos;
+    b[p] = 110;
+    b[p + 1] = 117;
+    b[p + 2] = 108;
+    b[p + 3] = 108;
+    this.pos = p + 4;
+  }
+
   strOrNull(s: string | null): void {
-    if (s === null) this.raw('null');
+    if (s === null) this.null();
     else this.str(s);
   }
 
   /** A number as String() writes it (null too). */
   num(v: number | null): void {
     if (v === null) {
-      this.raw('null');
+      this.null();
       return;
     }
     if (v !== (v | 0)) {
@@ -180,24 +194,30 @@ export class JsonOut {
   private fraction(ns: number, d: number): void {
     if (d === 0) return;
     const b = this.buf;
-    b[this.pos++] = 46;
-    let div = 1e8;
+    b[this.pos] = 46;
+    // ns is an integer below 1e9: its first d digits, written from the last (integer divisions)
+    let v = (ns / POW10[9 - d]) | 0;
+    let p = this.pos + 1 + d;
+    this.pos = p;
     for (let k = 0; k < d; k++) {
-      b[this.pos++] = 48 + (Math.floor(ns / div) % 10);
-      div /= 10;
+      const t = (v / 10) | 0;
+      b[--p] = 48 + v - t * 10;
+      v = t;
     }
   }
 
-  /** x ≥ 0, an integer below 2^31, as decimal digits. */
+  /** x ≥ 0, an integer up to 2^31 (a 32-bit integer's magnitude), as decimal digits. */
   private digits(x: number): void {
     const b = this.buf;
     let n = 1;
-    for (let y = x; y >= 10; y = Math.floor(y / 10)) n++;
+    while (n < 10 && x >= POW10[n]) n++;
     let p = this.pos + n;
     this.pos = p;
+    let v = x >>> 0;
     for (let k = 0; k < n; k++) {
-      b[--p] = 48 + (x % 10);
-      x = Math.floor(x / 10);
+      const t = (v / 10) >>> 0;
+      b[--p] = 48 + v - t * 10;
+      v = t;
     }
   }
 
