@@ -6,7 +6,7 @@
 // error. Skipped with a message when /usr/bin/chromium is missing, unless CI=true.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -77,6 +77,10 @@ describe.skipIf(!haveChromium)('web app in Chromium', () => {
     await buildSite(repoRoot, site, 30_000);
     const t1 = performance.now();
     expect(readFileSync(join(site, 'index.html'), 'utf8')).toContain(`content="${CSP}"`);
+    // the policy forbids evaluating text, and a worker's code is held to it (served with it)
+    const scripts = readdirSync(join(site, 'assets')).filter((f) => f.endsWith('.js'));
+    expect(scripts.some((f) => f.startsWith('engine-worker'))).toBe(true);
+    for (const f of scripts) expect(readFileSync(join(site, 'assets', f), 'utf8'), f).not.toMatch(/(?<![\w$.])(Function|eval)\s*\(/);
 
     gzPath = tmp.file('sample.pcap.gz');
     await writeFile(gzPath, gzipSync(readFileSync(SAMPLE)));
