@@ -1,12 +1,13 @@
-// Where a SIP message's time goes, stage by stage, in one process: the engine alone (core and
-// message decoding), then with the call tracker, then with each record's JSON Lines text. Each
+// Where a SIP message's time goes, stage by stage, in one process: reading the file into the WASM
+// core alone (its events dropped undecoded), then the engine (core and message decoding), then
+// with the call tracker, then with each record's JSON Lines text. Each
 // stage reads the same capture several times; the fastest run counts (the VM's speed drifts
 // between runs, the fastest is the least disturbed). Garbage collection is timed apart.
 //
 //   node --import tsx bench/sip-path.ts [--runs N] [--capture sip-only-50k|PATH] [--stage S]
 //       [--cpu-prof DIR]
 //
-// --stage engine|tracker|jsonl runs that stage alone; --cpu-prof writes the bundle's CPU profile.
+// --stage core|engine|tracker|jsonl runs that stage alone; --cpu-prof writes the bundle's CPU profile.
 //
 // For comparing two builds of the SIP path stage by stage; `npm run bench` remains what gives
 // the whole-process figures beside tshark and sngrep. Run under tsx, this file bundles itself
@@ -53,7 +54,7 @@ new PerformanceObserver((list) => {
   for (const e of list.getEntries()) gcMs += e.duration;
 }).observe({ entryTypes: ['gc'] });
 
-type Stage = 'engine' | 'tracker' | 'jsonl';
+type Stage = 'core' | 'engine' | 'tracker' | 'jsonl';
 
 interface Run {
   ms: number;
@@ -69,7 +70,10 @@ async function run(path: string, stage: Stage): Promise<Run> {
   let records = 0;
   let chars = 0;
   let analyzer: Analyzer | null = null;
-  if (stage === 'engine') {
+  if (stage === 'core') {
+    engine.keepRaw = false;
+    engine.discardMessages = true;
+  } else if (stage === 'engine') {
     engine.keepRaw = false;
     engine.onMessage = () => {
       messages++;
@@ -89,6 +93,7 @@ async function run(path: string, stage: Stage): Promise<Run> {
   // the observer reports a pause after it ends: let the last ones in
   await new Promise((r) => setTimeout(r, 20));
   if (analyzer !== null) messages = analyzer.stats().tracker.messages;
+  else if (stage === 'core') messages = engine.discarded;
   return { ms, gcMs: gcMs - gc0, messages, records, chars };
 }
 
@@ -110,7 +115,7 @@ if (here.endsWith('.ts')) {
 const path = await capturePath();
 console.log(`${path}: fastest of ${RUNS} runs a stage, in this process (Node ${process.version})`);
 const rows: { stage: Stage; best: Run }[] = [];
-const STAGES: Stage[] = ['engine', 'tracker', 'jsonl'];
+const STAGES: Stage[] = ['core', 'engine', 'tracker', 'jsonl'];
 if (ONLY !== undefined && !STAGES.includes(ONLY as Stage)) throw new Error(`--stage: one of ${STAGES.join(', ')}`);
 for (const stage of ONLY === undefined ? STAGES : [ONLY as Stage]) {
   let best: Run | null = null;

@@ -247,6 +247,11 @@ export class Engine {
   /** decode only the fields that are read, not each whole message: less text made per message,
    *  more calls. Faster in Chromium's worker, slower in Node (docs/PROFILE.md); same results. */
   textPerField = false;
+  /** count SIP messages and drop them undecoded (their SDP watches released): the core's own
+   *  cost, measured by bench/sip-path.ts; onMessage is not called */
+  discardMessages = false;
+  /** SIP messages dropped so (discardMessages) */
+  discarded = 0;
   /** called when capture time passes a new second (in frame order, independent of chunking) */
   onTick: (nowSec: number) => void = () => {};
   /** with notes on: the reassembly key of the message being handed to onMessage, 0 when it
@@ -649,6 +654,11 @@ export class Engine {
         }
         if (size === EV_TICK_SIZE) {
           this.onTick(this.dv.getUint32(e + EV_TS_SEC, true) + this.dv.getUint32(e + EV_TS_NSEC, true) / 1e9);
+          continue;
+        }
+        if (this.discardMessages) {
+          this.discarded++;
+          this.releaseWatchesOf(e, e + size);
           continue;
         }
         const m = this.decode(e);
