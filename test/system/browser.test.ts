@@ -12,6 +12,7 @@ import { basename, join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BrowserContext, Page } from 'playwright-core';
 import { recordsOf } from '../support/engine.ts';
+import { generateCapture } from '../../bench/make-capture.ts';
 import { startStaticServer, type StaticServer } from '../support/static-server.ts';
 import { CHROMIUM, CSP, buildSite, dropFile, launchChromium, withTimeout } from '../support/chromium.ts';
 import { CORPUS, repoRoot, SAMPLE } from '../support/paths.ts';
@@ -212,6 +213,31 @@ describe.skipIf(!haveChromium)('web app in Chromium', () => {
     expect(ui.state).toBe('done');
     expect(ui.count).toBe(node.count);
     expectSameAsNode(result, node, ['sample.pcap.gz']);
+  });
+
+  test('a 12 MiB capture, plain and gzipped (read in many chunks): same JSONL as Node; cut, a clear message', async () => {
+    const big = tmp.file('voip-12MiB.pcap');
+    generateCapture({ kind: 'voip', path: big, seed: 3, targetBytes: 12 << 20, concurrent: 20 });
+    const gz = tmp.file('voip-12MiB.pcap.gz');
+    const packed = gzipSync(readFileSync(big));
+    await writeFile(gz, packed);
+    const node = await nodeRun([big]);
+    expect(node.count).toBeGreaterThan(20);
+    for (const [path, name] of [
+      [big, 'voip-12MiB.pcap'],
+      [gz, 'voip-12MiB.pcap.gz'],
+    ]) {
+      const { ui, result } = await throughInput([path]);
+      expect(ui.state, name).toBe('done');
+      expect(ui.callIds, name).toEqual(node.callIds);
+      expectSameAsNode(result, { ...node, files: (await nodeRun([path])).files }, [name]);
+    }
+    // a gzip file cut short: what was inflated before the cut, and the reason
+    const cut = tmp.file('voip-12MiB-cut.pcap.gz');
+    await writeFile(cut, packed.subarray(0, Math.floor(packed.length * 0.6)));
+    const { result } = await throughInput([cut]);
+    expect(result.fileStatus[0].readError).toBe('gzip: the compressed file is truncated');
+    expect(result.jsonl.split('\n').filter(Boolean).length).toBeGreaterThan(0);
   });
 
   test('a file dropped on the drop zone is analysed', async () => {
