@@ -1,4 +1,4 @@
-// `npm run bench:sip` (bench/sip-path.ts) on the project's sample: the three stages read the same
+// `npm run bench:sip` (bench/sip-path.ts) on the project's sample: the four stages read the same
 // messages, the tracker's stages export every call `sipscope read` exports, and the bundle it
 // times is the one it builds. Not a speed test: the figures are not checked.
 
@@ -26,8 +26,8 @@ test('bench:sip runs every stage on the sample', { timeout: 120_000 }, async () 
   });
   const records = read.stdout.split('\n').filter((l) => l !== '').length;
   expect(records).toBeGreaterThan(0);
-  expect(stages.map((s) => s.stage)).toEqual(['engine', 'tracker', 'jsonl']);
+  expect(stages.map((s) => s.stage)).toEqual(['core', 'engine', 'tracker', 'jsonl']);
   expect(new Set(stages.map((s) => s.messages)).size).toBe(1);
   expect(stages[0].messages).toBeGreaterThan(0);
-  expect(stages.map((s) => s.records)).toEqual([0, records, records]);
+  expect(stages.map((s) => s.records)).toEqual([0, 0, records, records]);
 });
