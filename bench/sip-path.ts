@@ -71,7 +71,6 @@ async function run(path: string, stage: Stage): Promise<Run> {
   let chars = 0;
   let analyzer: Analyzer | null = null;
   if (stage === 'core') {
-    engine.keepRaw = false;
     engine.discardMessages = true;
   } else if (stage === 'engine') {
     engine.keepRaw = false;

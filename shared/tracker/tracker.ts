@@ -197,9 +197,9 @@ export class CallTracker {
     if (this.open.size >= this.o.maxCalls) this.evict();
     const callId = ownText(m.callId);
     const method = m.isRequest ? m.method : m.cseqMethod;
-    const spare = this.spare.pop();
-    const d = spare === undefined ? new Dialog(callId, kind, method, this.sipNow, m.ts) : spare;
-    if (spare !== undefined) spare.reset(callId, kind, method, this.sipNow, m.ts);
+    let d = this.spare.pop();
+    if (d === undefined) d = new Dialog(callId, kind, method, this.sipNow, m.ts);
+    else d.reset(callId, kind, method, this.sipNow, m.ts);
     d.setFlow(m);
     d.fromTag = ownText(m.fromTag);
     d.callerTags = append(d.callerTags, d.fromTag);
